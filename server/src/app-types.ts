@@ -1,0 +1,25 @@
+import type { OpenAPIHono, RouteConfig, RouteHandler } from '@hono/zod-openapi';
+import type pg from 'pg';
+import type { Client } from '@temporalio/client';
+import type { CredentialsRepo, Principal } from './auth/credentials-repo';
+import type { UsersRepo } from './auth/users-repo';
+import type { ServerEnv } from './env';
+import type { Logger } from './logger';
+import type { Readiness } from './readiness';
+
+export interface AppDeps {
+  env: ServerEnv;
+  pool: pg.Pool;
+  logger: Logger;
+  temporal: Client;
+  readiness: Readiness;
+  users: UsersRepo;
+  credentials: CredentialsRepo;
+}
+
+export interface AppEnv {
+  Variables: { user: Principal; requestId: string };
+}
+
+export type AppRouteHandler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
+export type App = OpenAPIHono<AppEnv>;

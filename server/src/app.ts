@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import type { AppDeps, AppEnv, App } from './app-types';
+import { authenticate, requireRole } from './auth/auth.middleware';
+import * as authRoutes from './routes/auth.routes';
+import { authHandlers } from './routes/auth.handlers';
+import * as healthRoutes from './routes/health.routes';
+import { healthHandlers } from './routes/health.handlers';
+import { homePage } from './routes/home';
+import * as statusRoutes from './routes/status.routes';
+import { statusHandlers } from './routes/status.handlers';
+import * as usersRoutes from './routes/users.routes';
+import { usersHandlers } from './routes/users.handlers';
+
+/** The HTTP API over its dependencies; `main.ts` serves it and tests call it directly. */
+export function createApp(deps: AppDeps): App {
+  const app = new OpenAPIHono<AppEnv>({
+    // A request that fails its zod schema gets a 400 naming each field and what is wrong with it.
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
+        return c.json({ error: `invalid request: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues }, 400);
+      }
+    },
+  });
+
+  app.use('*', async (c, next) => {
+    const requestId = randomUUID();
+    c.set('requestId', requestId);
+    const began = performance.now();
+    await next();
+    deps.logger.info({ event: 'http', requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - began) });
+  });
+  app.use('*', authenticate(deps.credentials, new URL(deps.env.publicUrl).origin));
+  app.use('/api/users', requireRole('admin'));
+  app.use('/api/users/*', requireRole('admin'));
+
+  const health = healthHandlers(deps);
+  app.openapi(healthRoutes.healthz, health.healthz);
+  app.openapi(healthRoutes.readyz, health.readyz);
+
+  const auth = authHandlers(deps);
+  app.openapi(authRoutes.login, auth.login);
+  app.openapi(authRoutes.register, auth.register);
+  app.openapi(authRoutes.logout, auth.logout);
+  app.openapi(authRoutes.me, auth.me);
+  app.openapi(authRoutes.loginLink, auth.loginLink);
+
+  const users = usersHandlers(deps);
+  app.openapi(usersRoutes.listUsers, users.listUsers);
+  app.openapi(usersRoutes.createUser, users.createUser);
+  app.openapi(usersRoutes.approveUser, users.approveUser);
+
+  const status = statusHandlers(deps);
+  app.openapi(statusRoutes.status, status.status);
+  app.openapi(statusRoutes.selfCheck, status.selfCheck);
+
+  app.doc31('/api/openapi.json', { openapi: '3.1.0', info: { title: 'Astra API', version: '0.1.0' } });
+  app.get('/', homePage(deps));
+
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) return c.json({ error: error.message }, error.status);
+    // Everything else is our fault: log it whole, answer without stack or paths.
+    deps.logger.error({ event: 'http.error', requestId: c.get('requestId'), err: { message: error.message, stack: error.stack } });
+    return c.json({ error: `internal error (request ${c.get('requestId')}); the server log has the details` }, 500);
+  });
+  return app;
+}

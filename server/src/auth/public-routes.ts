@@ -1,0 +1,19 @@
+/**
+ * The only requests served without credentials. Matching is exact on the raw path, so any variant
+ * (case, doubled or trailing slash, encoded dots) is not public and meets the auth check.
+ */
+const publicRoutes: Array<{ method: string; path: string | RegExp }> = [
+  { method: 'GET', path: '/healthz' },
+  { method: 'GET', path: '/readyz' },
+  { method: 'POST', path: '/api/auth/login' },
+  { method: 'POST', path: '/api/auth/register' },
+  { method: 'GET', path: /^\/auth\/link\/astra_l_[A-Za-z0-9_-]{43}$/ },
+];
+
+export function isPublic(method: string, rawPath: string): boolean {
+  const asMethod = method === 'HEAD' ? 'GET' : method;
+  return publicRoutes.some((route) =>
+    route.method === asMethod && (typeof route.path === 'string' ? route.path === rawPath : route.path.test(rawPath)));
+}
+
+export const publicRouteList = publicRoutes.map((route) => `${route.method} ${route.path}`);

@@ -1,0 +1,95 @@
+import type pg from 'pg';
+import { z } from 'zod';
+import { hashPassword, verifyPassword } from './secrets';
+
+export const roleSchema = z.enum(['admin', 'user', 'pending']);
+export type Role = z.infer<typeof roleSchema>;
+
+export const usernameSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'a username is 2-63 characters: letters, digits, ".", "_" or "-", starting with a letter or digit');
+
+export const passwordSchema = z.string().min(10, 'a password needs at least 10 characters').max(1024);
+
+export interface User {
+  id: string;
+  username: string;
+  role: Role;
+  createdAt: string;
+  approvedAt: string | null;
+}
+
+interface UserRow {
+  id: string;
+  username: string;
+  role: Role;
+  created_at: Date;
+  approved_at: Date | null;
+}
+
+const toUser = (row: UserRow): User => ({
+  id: row.id,
+  username: row.username,
+  role: row.role,
+  createdAt: row.created_at.toISOString(),
+  approvedAt: row.approved_at?.toISOString() ?? null,
+});
+
+export class UsernameTakenError extends Error {
+  constructor(username: string) {
+    super(`the username "${username}" is taken`);
+  }
+}
+
+export function createUsersRepo(pool: pg.Pool) {
+  const columns = 'id, username, role, created_at, approved_at';
+  return {
+    async create(input: { username: string; password: string; role: Role }): Promise<User> {
+      const passwordHash = await hashPassword(input.password);
+      try {
+        const result = await pool.query<UserRow>(
+          `insert into users (username, password_hash, role, approved_at) values ($1, $2, $3, case when $3 = 'pending' then null else now() end) returning ${columns}`,
+          [input.username, passwordHash, input.role],
+        );
+        return toUser(result.rows[0]!);
+      } catch (error) {
+        if ((error as { code?: string }).code === '23505') throw new UsernameTakenError(input.username);
+        throw error;
+      }
+    },
+    async list(): Promise<User[]> {
+      const result = await pool.query<UserRow>(`select ${columns} from users order by created_at, username`);
+      return result.rows.map(toUser);
+    },
+    async findById(id: string): Promise<User | undefined> {
+      const result = await pool.query<UserRow>(`select ${columns} from users where id = $1`, [id]);
+      return result.rows[0] && toUser(result.rows[0]);
+    },
+    async findByUsername(username: string): Promise<User | undefined> {
+      const result = await pool.query<UserRow>(`select ${columns} from users where username = $1`, [username]);
+      return result.rows[0] && toUser(result.rows[0]);
+    },
+    async firstAdmin(): Promise<User | undefined> {
+      const result = await pool.query<UserRow>(`select ${columns} from users where role = 'admin' order by created_at limit 1`);
+      return result.rows[0] && toUser(result.rows[0]);
+    },
+    /** The user when the password matches; undefined for an unknown user or a wrong password alike. */
+    async checkPassword(username: string, password: string): Promise<User | undefined> {
+      const result = await pool.query<UserRow & { password_hash: string | null }>(`select ${columns}, password_hash from users where username = $1`, [username]);
+      const row = result.rows[0];
+      if (!row?.password_hash) return undefined;
+      return (await verifyPassword(row.password_hash, password)) ? toUser(row) : undefined;
+    },
+    async approve(username: string, role: Exclude<Role, 'pending'> = 'user'): Promise<User | undefined> {
+      const result = await pool.query<UserRow>(
+        `update users set role = $2, approved_at = coalesce(approved_at, now()) where username = $1 returning ${columns}`,
+        [username, role],
+      );
+      return result.rows[0] && toUser(result.rows[0]);
+    },
+  };
+}
+
+export type UsersRepo = ReturnType<typeof createUsersRepo>;

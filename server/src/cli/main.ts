@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { callApi } from './api';
+import { resolveCliConfig } from './config';
+import { CliError } from './errors';
+
+const usage = `astra — command line for Astra
+
+  astra status [--json] [--deep]      readiness of every part (--deep runs the self-check workflow)
+  astra users list [--json]           every user (admin)
+  astra users create <name> [--role user|admin|pending] [--password P]
+                                      create a user (a password is generated when omitted)
+  astra users approve <name> [--role user|admin]
+                                      approve a pending user
+
+Connects with ASTRA_URL and ASTRA_TOKEN, or with the credentials \`npm start\` writes to .astra/credentials.`;
+
+interface Part { up: boolean; latencyMs: number; detail: string }
+interface StatusReport {
+  ready: boolean;
+  version: string;
+  serverUrl: string;
+  temporalUiUrl: string | null;
+  user: { username: string; role: string };
+  parts: Record<string, Part>;
+}
+interface User { username: string; role: string; createdAt: string; approvedAt: string | null }
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+
+async function status(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, deep: { type: 'boolean' } } });
+  const config = resolveCliConfig();
+  const report = await callApi<StatusReport>(config, 'GET', '/api/status');
+  const deep = values.deep ? await callApi<{ ok: boolean; workflowId: string; durationMs: number }>(config, 'POST', '/api/status/self-check') : undefined;
+  if (values.json) {
+    out(JSON.stringify({ ...report, ...(deep ? { selfCheck: deep } : {}) }, null, 2));
+  } else {
+    out(`Astra ${report.version} at ${report.serverUrl} — ${report.ready ? 'READY' : 'NOT READY'} (signed in as ${report.user.username}, ${report.user.role})`);
+    for (const [name, part] of Object.entries(report.parts)) {
+      out(`  ${part.up ? '✓' : '✗'} ${name.padEnd(9)} ${part.up ? 'up  ' : 'down'}  ${String(part.latencyMs).padStart(5)} ms  ${part.detail}`);
+    }
+    if (report.temporalUiUrl) out(`  Temporal UI: ${report.temporalUiUrl}`);
+    if (deep) out(`  self-check workflow ${deep.workflowId}: ${deep.ok ? 'wrote and read back Postgres and Chroma' : 'FAILED'} in ${deep.durationMs} ms`);
+  }
+  return report.ready && (deep?.ok ?? true) ? 0 : 1;
+}
+
+async function users(args: string[]): Promise<number> {
+  const [action, ...rest] = args;
+  const config = resolveCliConfig();
+  switch (action) {
+    case 'list': {
+      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
+      const { users: list } = await callApi<{ users: User[] }>(config, 'GET', '/api/users');
+      if (values.json) out(JSON.stringify(list, null, 2));
+      else for (const user of list) out(`${user.username.padEnd(24)} ${user.role.padEnd(8)} created ${user.createdAt}${user.role === 'pending' ? '  (waiting for approval)' : ''}`);
+      return 0;
+    }
+    case 'create': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { role: { type: 'string', default: 'user' }, password: { type: 'string' } } });
+      const username = positionals[0];
+      if (!username) throw new CliError('usage: astra users create <name> [--role user|admin|pending] [--password P]', 2);
+      const password = values.password ?? randomBytes(12).toString('base64url');
+      const { user } = await callApi<{ user: User }>(config, 'POST', '/api/users', { username, password, role: values.role });
+      out(`created ${user.username} (${user.role})${values.password ? '' : `; password: ${password}`}`);
+      return 0;
+    }
+    case 'approve': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { role: { type: 'string', default: 'user' } } });
+      const username = positionals[0];
+      if (!username) throw new CliError('usage: astra users approve <name> [--role user|admin]', 2);
+      const { user } = await callApi<{ user: User }>(config, 'POST', `/api/users/${encodeURIComponent(username)}/approve`, { role: values.role });
+      out(`approved ${user.username} as ${user.role}`);
+      return 0;
+    }
+    default:
+      throw new CliError(`unknown users command "${action ?? ''}"; expected list, create or approve`, 2);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'status':
+      return status(rest);
+    case 'users':
+      return users(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      out(usage);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new CliError(`unknown command "${command}"\n\n${usage}`, 2);
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof CliError) {
+    process.stderr.write(`astra: ${error.message}\n`);
+    process.exitCode = error.exitCode;
+  } else if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`astra: ${(error as Error).message}\n`);
+    process.exitCode = 2;
+  } else {
+    throw error;
+  }
+}

@@ -1,0 +1,33 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The server's environment, parsed once at start-up; `npm start` sets all of it. */
+export const serverEnvSchema = z.object({
+  ASTRA_HOST: z.string().default('127.0.0.1'),
+  ASTRA_PORT: z.coerce.number().int().min(1).max(65535).default(3210),
+  ASTRA_PUBLIC_URL: z.string().url().optional(),
+  ASTRA_DATA_DIR: z.string().default('.astra'),
+  ASTRA_SIGNUP: z.enum(['open', 'closed']).default('open'),
+  DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (npm start sets it)'),
+  TEMPORAL_ADDRESS: z.string().min(1, 'TEMPORAL_ADDRESS is required (npm start sets it)'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_UI_URL: z.string().optional(),
+  ASTRA_TASK_QUEUE: z.string().default('astra'),
+  CHROMA_URL: z.string().url(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type ServerEnv = z.infer<typeof serverEnvSchema> & { dataDir: string; publicUrl: string };
+
+export function parseServerEnv(env: NodeJS.ProcessEnv): ServerEnv {
+  const parsed = serverEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`invalid environment: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  }
+  const data = parsed.data;
+  return {
+    ...data,
+    dataDir: path.resolve(data.ASTRA_DATA_DIR),
+    publicUrl: data.ASTRA_PUBLIC_URL ?? `http://${data.ASTRA_HOST}:${data.ASTRA_PORT}`,
+  };
+}

@@ -1,0 +1,53 @@
+// The server process: parse env, migrate, make sure an admin exists, serve the API.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { createApp } from './app';
+import { createCredentialsRepo } from './auth/credentials-repo';
+import { createUsersRepo } from './auth/users-repo';
+import { writeLocalCredentials, type LocalCredentials } from './bootstrap-admin';
+import { migrate } from './db/migrate';
+import { parseServerEnv, type ServerEnv } from './env';
+import { createLogger } from './logger';
+import { createReadiness } from './readiness';
+
+let env: ServerEnv;
+try {
+  env = parseServerEnv(process.env);
+} catch (error) {
+  console.error(`server: ${(error as Error).message}`);
+  process.exit(1);
+}
+const logger = createLogger(env.LOG_LEVEL);
+const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 20 });
+const migrated = await migrate(pool);
+logger.info({ event: 'migrations', applied: migrated.applied, current: migrated.current });
+
+const connection = Connection.lazy({ address: env.TEMPORAL_ADDRESS });
+const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+const users = createUsersRepo(pool);
+const credentials = createCredentialsRepo(pool);
+const readiness = createReadiness({ pool, connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.ASTRA_TASK_QUEUE, chromaUrl: env.CHROMA_URL });
+
+const credentialsFile = path.join(env.dataDir, 'credentials');
+const previous = await readFile(credentialsFile, 'utf8').then((text) => JSON.parse(text) as LocalCredentials).catch(() => undefined);
+// A token from an earlier file is kept only while the database still knows it.
+const stillValid = previous?.token ? await credentials.tokenPrincipal(previous.token) : undefined;
+await writeLocalCredentials({ users, credentials, dataDir: env.dataDir, publicUrl: env.publicUrl }, stillValid ? previous : undefined);
+
+const app = createApp({ env, pool, logger, temporal, readiness, users, credentials });
+const server = serve({ fetch: app.fetch, hostname: env.ASTRA_HOST, port: env.ASTRA_PORT }, (info) => {
+  logger.info({ event: 'listening', url: env.publicUrl, port: info.port });
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    server.close(() => {
+      void Promise.all([pool.end(), connection.close()]).finally(() => process.exit(0));
+    });
+    // Open keep-alive or SSE connections must not hold shutdown hostage.
+    setTimeout(() => process.exit(0), 5_000).unref();
+  });
+}

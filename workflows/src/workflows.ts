@@ -1,0 +1,2 @@
+// The workflow bundle's entry: every workflow the worker registers is exported here.
+export { selfCheck } from './self-check.workflow';
