@@ -92,7 +92,6 @@ function ensureVirtualenv() {
 const commands = {
   // Each command is a TypeScript entry point run through tsx once the dependencies are in place.
   start: ['infra/src/start.ts'],
-  'bench:startup': ['bench/startup.ts'],
   ensure: null,
 };
 

@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { createApp } from '../app';
+import type { App } from '../app-types';
+import { createCredentialsRepo } from '../auth/credentials-repo';
+import { createUsersRepo, type Role } from '../auth/users-repo';
+import { parseServerEnv } from '../env';
+import { createLogger } from '../logger';
+import { createReadiness } from '../readiness';
+
+export interface AppHarness {
+  app: App;
+  pool: pg.Pool;
+  users: ReturnType<typeof createUsersRepo>;
+  credentials: ReturnType<typeof createCredentialsRepo>;
+  taskQueue: string;
+  temporal: Client;
+  /** A new user with that role, its password and an API token. */
+  newUser(role: Role): Promise<{ username: string; password: string; token: string; id: string }>;
+  close(): Promise<void>;
+}
+
+/** The real app over the test run's real services; requests go through `app.request`. */
+export async function createAppHarness(options: { taskQueue?: string } = {}): Promise<AppHarness> {
+  const services = inject('services');
+  const taskQueue = options.taskQueue ?? `test-${randomBytes(4).toString('hex')}`;
+  const env = parseServerEnv({
+    DATABASE_URL: services.databaseUrl,
+    TEMPORAL_ADDRESS: services.temporalAddress,
+    CHROMA_URL: services.chromaUrl,
+    ASTRA_TASK_QUEUE: taskQueue,
+    ASTRA_DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'astra-app-')),
+    LOG_LEVEL: 'silent',
+  });
+  const pool = new pg.Pool({ connectionString: services.databaseUrl, max: 5 });
+  const connection = await Connection.connect({ address: services.temporalAddress });
+  const temporal = new Client({ connection, namespace: services.namespace });
+  const users = createUsersRepo(pool);
+  const credentials = createCredentialsRepo(pool);
+  const readiness = createReadiness({ pool, connection, namespace: services.namespace, taskQueue, chromaUrl: services.chromaUrl });
+  const app = createApp({ env, pool, logger: createLogger('silent'), temporal, readiness, users, credentials });
+  return {
+    app,
+    pool,
+    users,
+    credentials,
+    taskQueue,
+    temporal,
+    async newUser(role) {
+      const username = `${role}-${randomBytes(5).toString('hex')}`;
+      const password = `pw-${randomBytes(9).toString('base64url')}`;
+      const user = await users.create({ username, password, role });
+      const token = await credentials.createApiToken(user.id, 'test');
+      return { username, password, token, id: user.id };
+    },
+    async close() {
+      await pool.end();
+      await connection.close();
+    },
+  };
+}
