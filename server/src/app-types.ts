@@ -5,6 +5,7 @@ import type { CredentialsRepo, Principal } from './auth/credentials-repo';
 import type { UsersRepo } from './auth/users-repo';
 import type { ServerEnv } from './env';
 import type { Logger } from './logger';
+import type { ModelCatalog } from './model-catalog';
 import type { Readiness } from './readiness';
 
 export interface AppDeps {
@@ -15,6 +16,7 @@ export interface AppDeps {
   readiness: Readiness;
   users: UsersRepo;
   credentials: CredentialsRepo;
+  models: ModelCatalog;
 }
 
 export interface AppEnv {

@@ -8,6 +8,8 @@ import { authHandlers } from './routes/auth.handlers';
 import * as healthRoutes from './routes/health.routes';
 import { healthHandlers } from './routes/health.handlers';
 import { homePage } from './routes/home';
+import * as modelsRoutes from './routes/models.routes';
+import { modelsHandlers } from './routes/models.handlers';
 import * as statusRoutes from './routes/status.routes';
 import { statusHandlers } from './routes/status.handlers';
 import * as usersRoutes from './routes/users.routes';
@@ -55,6 +57,10 @@ export function createApp(deps: AppDeps): App {
   const status = statusHandlers(deps);
   app.openapi(statusRoutes.status, status.status);
   app.openapi(statusRoutes.selfCheck, status.selfCheck);
+
+  const models = modelsHandlers(deps);
+  app.openapi(modelsRoutes.listModels, models.listModels);
+  app.openapi(modelsRoutes.showModel, models.showModel);
 
   app.doc31('/api/openapi.json', { openapi: '3.1.0', info: { title: 'Astra API', version: '0.1.0' } });
   app.get('/', homePage(deps));

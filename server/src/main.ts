@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
+import { chooseProvider, createModelsRepo, readModelManifest, resolveModelsDir } from '@astra/activities';
 import pg from 'pg';
 import { createApp } from './app';
 import { createCredentialsRepo } from './auth/credentials-repo';
@@ -11,6 +12,7 @@ import { writeLocalCredentials, type LocalCredentials } from './bootstrap-admin'
 import { migrate } from './db/migrate';
 import { parseServerEnv, type ServerEnv } from './env';
 import { createLogger } from './logger';
+import { createModelCatalog } from './model-catalog';
 import { createReadiness } from './readiness';
 
 let env: ServerEnv;
@@ -31,13 +33,23 @@ const users = createUsersRepo(pool);
 const credentials = createCredentialsRepo(pool);
 const readiness = createReadiness({ pool, connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.ASTRA_TASK_QUEUE, chromaUrl: env.CHROMA_URL });
 
+const modelsRepo = createModelsRepo(pool);
+const provider = chooseProvider(process.env);
+if (provider === 'local') {
+  // The registry records what provisioning made; a missing manifest leaves it empty and says why.
+  await readModelManifest(resolveModelsDir(process.env))
+    .then((manifest) => modelsRepo.register(manifest))
+    .catch((error: Error) => logger.warn({ event: 'models.unregistered', reason: error.message }));
+}
+const models = createModelCatalog({ provider, repo: modelsRepo, env: process.env });
+
 const credentialsFile = path.join(env.dataDir, 'credentials');
 const previous = await readFile(credentialsFile, 'utf8').then((text) => JSON.parse(text) as LocalCredentials).catch(() => undefined);
 // A token from an earlier file is kept only while the database still knows it.
 const stillValid = previous?.token ? await credentials.tokenPrincipal(previous.token) : undefined;
 await writeLocalCredentials({ users, credentials, dataDir: env.dataDir, publicUrl: env.publicUrl }, stillValid ? previous : undefined);
 
-const app = createApp({ env, pool, logger, temporal, readiness, users, credentials });
+const app = createApp({ env, pool, logger, temporal, readiness, users, credentials, models });
 const server = serve({ fetch: app.fetch, hostname: env.ASTRA_HOST, port: env.ASTRA_PORT }, (info) => {
   logger.info({ event: 'listening', url: env.publicUrl, port: info.port });
 });

@@ -1,2 +1,3 @@
 // The workflow bundle's entry: every workflow the worker registers is exported here.
 export { selfCheck } from './self-check.workflow';
+export { chatTurn } from './chat-turn.workflow';

@@ -12,6 +12,8 @@ const usage = `astra — command line for Astra
                                       create a user (a password is generated when omitted)
   astra users approve <name> [--role user|admin]
                                       approve a pending user
+  astra models list [--json]          the models the configured provider offers
+  astra models show <name> [--json]   one model: kind, context, dimension, file, sha256, source package
 
 Connects with ASTRA_URL and ASTRA_TOKEN, or with the credentials \`npm start\` writes to .astra/credentials.`;
 
@@ -79,6 +81,60 @@ async function users(args: string[]): Promise<number> {
   }
 }
 
+interface CatalogModel {
+  name: string;
+  kind: string;
+  provider: string;
+  contextLength: number | null;
+  dimension: number | null;
+  file?: { path: string; sha256: string; sizeBytes: number; architecture: string; sourcePackage: string; registeredAt: string };
+}
+
+const mebibytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+async function models(args: string[]): Promise<number> {
+  const [action, ...rest] = args;
+  const config = resolveCliConfig();
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  switch (action) {
+    case 'list': {
+      const catalog = await callApi<{ provider: string; models: CatalogModel[] }>(config, 'GET', '/api/models');
+      if (values.json) {
+        out(JSON.stringify(catalog, null, 2));
+        return 0;
+      }
+      out(`provider: ${catalog.provider}`);
+      if (catalog.models.length === 0) out('  (no models: run `npm start` to provision the local ones)');
+      for (const model of catalog.models) {
+        out(`  ${model.name.padEnd(28)} ${model.kind.padEnd(10)} context ${String(model.contextLength ?? '?').padStart(5)}${model.dimension ? `  dim ${model.dimension}` : ''}${model.file ? `  ${mebibytes(model.file.sizeBytes)}` : ''}`);
+      }
+      return 0;
+    }
+    case 'show': {
+      const name = positionals[0];
+      if (!name) throw new CliError('usage: astra models show <name> [--json]', 2);
+      const { model } = await callApi<{ model: CatalogModel }>(config, 'GET', `/api/models/${encodeURIComponent(name)}`);
+      if (values.json) {
+        out(JSON.stringify(model, null, 2));
+        return 0;
+      }
+      out(`${model.name} (${model.kind}, ${model.provider} provider)`);
+      out(`  context length  ${model.contextLength ?? 'unknown'} tokens`);
+      if (model.dimension) out(`  dimension       ${model.dimension}`);
+      if (model.file) {
+        out(`  file            ${model.file.path}`);
+        out(`  size            ${mebibytes(model.file.sizeBytes)} (${model.file.sizeBytes} bytes)`);
+        out(`  sha256          ${model.file.sha256}`);
+        out(`  architecture    ${model.file.architecture}`);
+        out(`  source package  ${model.file.sourcePackage}`);
+      }
+      return 0;
+    }
+    default:
+      throw new CliError(`unknown models command "${action ?? ''}"; expected list or show`, 2);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -86,6 +142,8 @@ async function main(argv: string[]): Promise<number> {
       return status(rest);
     case 'users':
       return users(rest);
+    case 'models':
+      return models(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -12,6 +12,8 @@ import { createUsersRepo, type Role } from '../auth/users-repo';
 import { parseServerEnv } from '../env';
 import { createLogger } from '../logger';
 import { createReadiness } from '../readiness';
+import { createModelCatalog } from '../model-catalog';
+import { createModelsRepo, readModelManifest, resolveModelsDir } from '@astra/activities';
 
 export interface AppHarness {
   app: App;
@@ -43,7 +45,10 @@ export async function createAppHarness(options: { taskQueue?: string } = {}): Pr
   const users = createUsersRepo(pool);
   const credentials = createCredentialsRepo(pool);
   const readiness = createReadiness({ pool, connection, namespace: services.namespace, taskQueue, chromaUrl: services.chromaUrl });
-  const app = createApp({ env, pool, logger: createLogger('silent'), temporal, readiness, users, credentials });
+  const modelsRepo = createModelsRepo(pool);
+  await modelsRepo.register(await readModelManifest(resolveModelsDir()));
+  const models = createModelCatalog({ provider: 'local', repo: modelsRepo, env: {} });
+  const app = createApp({ env, pool, logger: createLogger('silent'), temporal, readiness, users, credentials, models });
   return {
     app,
     pool,

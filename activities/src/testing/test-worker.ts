@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { workflowsPath } from '@astra/workflows';
+import { chromaClientFor } from '../chroma';
+import { createActivities } from '../index';
+import { createLocalProvider } from '../models/local-provider';
+import { readModelManifest } from '../models/manifest';
+import { resolveModelsDir } from '../models/config';
+import type { ModelProvider } from '../models/provider';
+
+export interface TestWorker {
+  client: Client;
+  pool: pg.Pool;
+  models: ModelProvider;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/** A real worker (every workflow and activity, local models) on its own task queue of the run's dev server. */
+export async function startTestWorker(): Promise<TestWorker> {
+  const services = inject('services');
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const taskQueue = `test-${randomBytes(4).toString('hex')}`;
+  const pool = new pg.Pool({ connectionString: services.databaseUrl, max: 5 });
+  const models = createLocalProvider({ models: await readModelManifest(resolveModelsDir()) });
+  const nativeConnection = await NativeConnection.connect({ address: services.temporalAddress });
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    namespace: services.namespace,
+    taskQueue,
+    workflowsPath,
+    activities: createActivities({ pool, chroma: chromaClientFor(services.chromaUrl), models }),
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: services.temporalAddress });
+  const client = new Client({ connection, namespace: services.namespace });
+  return {
+    client,
+    pool,
+    models,
+    taskQueue,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+      await models.close();
+      await pool.end();
+    },
+  };
+}
