@@ -1,5 +1,8 @@
 import { createModelActivities } from './models/model.activities';
 import type { ModelProvider } from './models/provider';
+import { createIngestActivities } from './rag/ingest.activities';
+import type { createEgress } from './rag/egress';
+import { createRagActivities } from './rag/rag.activities';
 import { createSelfCheckActivities, type SelfCheckDeps } from './self-check.activities';
 
 export type { SelfCheckRecord } from './self-check.activities';
@@ -9,10 +12,16 @@ export { createModelProvider, chooseProvider, resolveModelsDir } from './models/
 export { createLocalProvider, defaultModelThreads } from './models/local-provider';
 export { readModelManifest, type ManifestModel } from './models/manifest';
 export { createModelsRepo, type ModelsRepo, type RegisteredModel } from './models/models-repo';
-export type { GenerateTextInput, EmbedTextsInput } from './models/model.activities';
+export { runEventsChannel, type GenerateTextInput, type EmbedTextsInput } from './models/model.activities';
+export { createCollectionsRepo, collectionNamePattern, type Collection, type CollectionsRepo } from './rag/collections-repo';
+export { ingestSummary, chromaCollectionFor, defaultGlob, type IngestSource, type IngestSummary, type IngestCounts } from './rag/ingest.activities';
+export { createRetriever, type Retriever, type RetrievalMode } from './rag/retrieval';
+export { createEgress, egressPolicyFromEnv, EgressRefusedError } from './rag/egress';
+export { chunkSizeFor } from './rag/chunker';
 
 export interface ActivityDeps extends SelfCheckDeps {
   models: ModelProvider;
+  egress: ReturnType<typeof createEgress>;
 }
 
 /** Every activity the worker registers, built over its dependencies so tests can pass real services. */
@@ -20,6 +29,8 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSelfCheckActivities(deps),
     ...createModelActivities(deps),
+    ...createIngestActivities(deps),
+    ...createRagActivities(deps),
   };
 }
 

@@ -3,7 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { z } from 'zod';
 import { workflowsPath } from '@astra/workflows';
-import { chromaClientFor, createActivities, createModelProvider } from './index';
+import { chromaClientFor, createActivities, createEgress, createModelProvider, egressPolicyFromEnv } from './index';
 
 const env = z
   .object({
@@ -28,7 +28,7 @@ const worker = await Worker.create({
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.ASTRA_TASK_QUEUE,
   workflowsPath,
-  activities: createActivities({ pool, chroma: chromaClientFor(config.CHROMA_URL), models }),
+  activities: createActivities({ pool, chroma: chromaClientFor(config.CHROMA_URL), models, egress: createEgress({ policy: egressPolicyFromEnv(process.env) }) }),
   shutdownGraceTime: '10 seconds',
 });
 // The SDK's runtime shuts the worker down gracefully on SIGINT/SIGTERM; run() then resolves.

@@ -1,6 +1,9 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from '@hono/zod-openapi';
 import type pg from 'pg';
 import type { Client } from '@temporalio/client';
+import type { ChromaClient } from 'chromadb';
+import type { CollectionsRepo, Retriever } from '@astra/activities';
+import type { RunEvents } from './run-events';
 import type { CredentialsRepo, Principal } from './auth/credentials-repo';
 import type { UsersRepo } from './auth/users-repo';
 import type { ServerEnv } from './env';
@@ -17,6 +20,10 @@ export interface AppDeps {
   users: UsersRepo;
   credentials: CredentialsRepo;
   models: ModelCatalog;
+  chroma: ChromaClient;
+  collections: CollectionsRepo;
+  retriever: Retriever;
+  runEvents: RunEvents;
 }
 
 export interface AppEnv {

@@ -10,6 +10,14 @@ import { healthHandlers } from './routes/health.handlers';
 import { homePage } from './routes/home';
 import * as modelsRoutes from './routes/models.routes';
 import { modelsHandlers } from './routes/models.handlers';
+import * as collectionsRoutes from './routes/collections.routes';
+import { collectionsHandlers } from './routes/collections.handlers';
+import * as ingestRoutes from './routes/ingest.routes';
+import { ingestHandlers } from './routes/ingest.handlers';
+import * as queryRoutes from './routes/query.routes';
+import { queryHandlers } from './routes/query.handlers';
+import * as schedulesRoutes from './routes/schedules.routes';
+import { schedulesHandlers } from './routes/schedules.handlers';
 import * as statusRoutes from './routes/status.routes';
 import { statusHandlers } from './routes/status.handlers';
 import * as usersRoutes from './routes/users.routes';
@@ -61,6 +69,27 @@ export function createApp(deps: AppDeps): App {
   const models = modelsHandlers(deps);
   app.openapi(modelsRoutes.listModels, models.listModels);
   app.openapi(modelsRoutes.showModel, models.showModel);
+
+  const collections = collectionsHandlers(deps);
+  app.openapi(collectionsRoutes.listCollections, collections.listCollections);
+  app.openapi(collectionsRoutes.showCollection, collections.showCollection);
+  app.openapi(collectionsRoutes.deleteCollection, collections.deleteCollection);
+
+  const ingest = ingestHandlers(deps);
+  app.openapi(ingestRoutes.startIngest, ingest.startIngest);
+  app.openapi(ingestRoutes.ingestStatus, ingest.ingestStatus);
+  app.openapi(ingestRoutes.cancelIngest, ingest.cancelIngest);
+
+  const query = queryHandlers(deps);
+  app.openapi(queryRoutes.queryCollection, query.queryCollection);
+  app.openapi(queryRoutes.askCollection, query.askCollection);
+
+  const schedules = schedulesHandlers(deps);
+  app.openapi(schedulesRoutes.createSchedule, schedules.createSchedule);
+  app.openapi(schedulesRoutes.listSchedules, schedules.listSchedules);
+  app.openapi(schedulesRoutes.pauseSchedule, schedules.pauseSchedule);
+  app.openapi(schedulesRoutes.resumeSchedule, schedules.resumeSchedule);
+  app.openapi(schedulesRoutes.deleteSchedule, schedules.deleteSchedule);
 
   app.doc31('/api/openapi.json', { openapi: '3.1.0', info: { title: 'Astra API', version: '0.1.0' } });
   app.get('/', homePage(deps));

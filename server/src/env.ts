@@ -13,6 +13,8 @@ export const serverEnvSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_UI_URL: z.string().optional(),
   ASTRA_TASK_QUEUE: z.string().default('astra'),
+  ASTRA_EMBEDDING_MODEL: z.string().default('all-minilm-l6-v2'),
+  ASTRA_GENERATION_MODEL: z.string().default('smollm2-135m-instruct'),
   CHROMA_URL: z.string().url(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

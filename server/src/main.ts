@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
-import { chooseProvider, createModelsRepo, readModelManifest, resolveModelsDir } from '@astra/activities';
+import { chooseProvider, chromaClientFor, createCollectionsRepo, createModelProvider, createModelsRepo, createRetriever, readModelManifest, resolveModelsDir } from '@astra/activities';
+import { createRunEvents } from './run-events';
 import pg from 'pg';
 import { createApp } from './app';
 import { createCredentialsRepo } from './auth/credentials-repo';
@@ -49,7 +50,16 @@ const previous = await readFile(credentialsFile, 'utf8').then((text) => JSON.par
 const stillValid = previous?.token ? await credentials.tokenPrincipal(previous.token) : undefined;
 await writeLocalCredentials({ users, credentials, dataDir: env.dataDir, publicUrl: env.publicUrl }, stillValid ? previous : undefined);
 
-const app = createApp({ env, pool, logger, temporal, readiness, users, credentials, models });
+const chroma = chromaClientFor(env.CHROMA_URL);
+// Queries embed in this process (no workflow round trip); the model loads on the first query.
+const modelProvider = await createModelProvider(process.env);
+const runEvents = await createRunEvents(env.DATABASE_URL, logger);
+const app = createApp({
+  env, pool, logger, temporal, readiness, users, credentials, models, chroma,
+  collections: createCollectionsRepo(pool),
+  retriever: createRetriever({ pool, chroma, models: modelProvider }),
+  runEvents,
+});
 const server = serve({ fetch: app.fetch, hostname: env.ASTRA_HOST, port: env.ASTRA_PORT }, (info) => {
   logger.info({ event: 'listening', url: env.publicUrl, port: info.port });
 });
@@ -57,7 +67,7 @@ const server = serve({ fetch: app.fetch, hostname: env.ASTRA_HOST, port: env.AST
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     server.close(() => {
-      void Promise.all([pool.end(), connection.close()]).finally(() => process.exit(0));
+      void Promise.all([runEvents.close(), modelProvider.close(), pool.end(), connection.close()]).finally(() => process.exit(0));
     });
     // Open keep-alive or SSE connections must not hold shutdown hostage.
     setTimeout(() => process.exit(0), 5_000).unref();

@@ -1,3 +1,5 @@
 // The workflow bundle's entry: every workflow the worker registers is exported here.
 export { selfCheck } from './self-check.workflow';
 export { chatTurn } from './chat-turn.workflow';
+export { ingestCorpus } from './ingest-corpus.workflow';
+export { answerQuestion } from './answer-question.workflow';

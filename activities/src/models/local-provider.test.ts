@@ -62,7 +62,8 @@ describe('local embeddings (all-MiniLM-L6-v2 GGUF)', () => {
     const texts = Object.keys(reference);
     expect(texts.length).toBeGreaterThan(0);
     const { vectors } = await provider.embed({ model: embeddingModel, texts });
-    texts.forEach((text, i) => expect(cosine(vectors[i]!, reference[text]!)).toBeGreaterThan(0.9999));
+    // Q8_0 weights: measured cos ≥ 0.9995 against PyTorch (F16 gave 0.999999).
+    texts.forEach((text, i) => expect(cosine(vectors[i]!, reference[text]!)).toBeGreaterThan(0.999));
   });
 
   it('refuses a text longer than the model takes instead of truncating it', async () => {

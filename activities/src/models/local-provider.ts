@@ -230,6 +230,13 @@ export function createLocalProvider(options: LocalProviderOptions): ModelProvide
       });
     },
 
+    async tokenCounter(name: string): Promise<(text: string) => number> {
+      const spec = byName.get(name);
+      if (!spec) throw new UnknownModelError(name, options.models.map((m) => m.name));
+      const { model } = await load(spec);
+      return (text: string) => model.tokenize(text).length;
+    },
+
     async close(): Promise<void> {
       for (const pending of loaded.values()) {
         const model = await pending.catch(() => undefined);

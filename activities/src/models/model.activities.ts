@@ -1,7 +1,15 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type pg from 'pg';
 import { ContextOverflowError, UnknownModelError, type ChatMessage, type GenerationOptions, type ModelProvider, type GenerateResult } from './provider';
 
-export type GenerateTextInput = GenerationOptions & { model: string } & ({ prompt: string; messages?: never } | { messages: ChatMessage[]; prompt?: never });
+export type GenerateTextInput = GenerationOptions & {
+  model: string;
+  /** When set, generated text is published live on the run-event channel under this stream name. */
+  publishAs?: string;
+} & ({ prompt: string; messages?: never } | { messages: ChatMessage[]; prompt?: never });
+
+/** The Postgres NOTIFY channel live run events travel on; the server relays them to every surface. */
+export const runEventsChannel = 'astra_run_events';
 
 export interface EmbedTextsInput {
   model: string;
@@ -19,14 +27,26 @@ function asActivityFailure(error: unknown): unknown {
 }
 
 /** Generation and embedding activities over whichever provider the worker was configured with. */
-export function createModelActivities({ models }: { models: ModelProvider }) {
+export function createModelActivities({ models, pool }: { models: ModelProvider; pool?: pg.Pool }) {
   return {
     /** A prompt (raw) or messages (chat template); heartbeats its progress while it generates and stops on cancellation. */
     async generateText(input: GenerateTextInput): Promise<GenerateResult> {
       const context = Context.current();
       let generated = 0;
       let lastBeat = 0;
-      const onToken = () => {
+      let pending = '';
+      let seq = 0;
+      let flushing: Promise<unknown> = Promise.resolve();
+      // Tokens go out in small bundles (every 50 ms) so a fast model does not flood the channel.
+      const publish = () => {
+        if (!input.publishAs || !pool || pending === '') return;
+        const event = JSON.stringify({ stream: input.publishAs, seq: seq++, type: 'token', text: pending });
+        pending = '';
+        flushing = flushing.then(() => pool.query('select pg_notify($1, $2)', [runEventsChannel, event])).catch(() => undefined);
+      };
+      const timer = input.publishAs ? setInterval(publish, 50) : undefined;
+      const onToken = (text: string) => {
+        pending += text;
         generated += 1;
         if (Date.now() - lastBeat > heartbeatEveryMs) {
           lastBeat = Date.now();
@@ -40,6 +60,10 @@ export function createModelActivities({ models }: { models: ModelProvider }) {
           : await models.generate({ model, prompt: input.prompt, maxTokens, temperature, stop, seed }, { onToken, signal: context.cancellationSignal });
       } catch (error) {
         throw asActivityFailure(error);
+      } finally {
+        clearInterval(timer);
+        publish();
+        await flushing;
       }
     },
 

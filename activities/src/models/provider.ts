@@ -73,6 +73,8 @@ export interface ModelProvider {
   generate(request: GenerateRequest, options?: StreamOptions): Promise<GenerateResult>;
   chat(request: ChatRequest, options?: StreamOptions): Promise<GenerateResult>;
   embed(request: EmbedRequest): Promise<EmbedResult>;
+  /** The model's own tokenizer as a token counter (content tokens, no special tokens), where the provider has one. */
+  tokenCounter?(model: string): Promise<(text: string) => number>;
   close(): Promise<void>;
 }
 

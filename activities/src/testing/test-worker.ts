@@ -5,7 +5,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { workflowsPath } from '@astra/workflows';
 import { chromaClientFor } from '../chroma';
-import { createActivities } from '../index';
+import { createActivities, createEgress } from '../index';
 import { createLocalProvider } from '../models/local-provider';
 import { readModelManifest } from '../models/manifest';
 import { resolveModelsDir } from '../models/config';
@@ -37,7 +37,7 @@ export async function startTestWorker(): Promise<TestWorker> {
     namespace: services.namespace,
     taskQueue,
     workflowsPath,
-    activities: createActivities({ pool, chroma: chromaClientFor(services.chromaUrl), models }),
+    activities: createActivities({ pool, chroma: chromaClientFor(services.chromaUrl), models, egress: createEgress({ policy: { allow: [] } }) }),
   });
   const running = worker.run();
   const connection = await Connection.connect({ address: services.temporalAddress });

@@ -1,6 +1,47 @@
 import type { CliConfig } from './config';
 import { CliError } from './errors';
 
+/** Reads a server-sent event stream from a POST; error answers become one readable line. */
+export async function* openStream(config: CliConfig, route: string, body: unknown): AsyncGenerator<{ event: string; data: string }> {
+  let response: Response;
+  try {
+    response = await fetch(`${config.url}${route}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${config.token}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new CliError(`cannot reach Astra at ${config.url} (${(error as Error).message}); is it running? Start it with \`npm start\``);
+  }
+  if (!response.ok || !response.body) {
+    const text = await response.text();
+    let message = text.slice(0, 300);
+    try {
+      message = (JSON.parse(text) as { error?: string }).error ?? message;
+    } catch {
+      // not JSON: keep the text
+    }
+    throw new CliError(`POST ${route} failed (${response.status}): ${message}`);
+  }
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const piece of response.body) {
+    buffer += decoder.decode(piece, { stream: true });
+    let boundary: number;
+    while ((boundary = buffer.indexOf('\n\n')) !== -1) {
+      const block = buffer.slice(0, boundary);
+      buffer = buffer.slice(boundary + 2);
+      let event = 'message';
+      const data: string[] = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) event = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+      }
+      if (data.length) yield { event, data: data.join('\n') };
+    }
+  }
+}
+
 /** Calls the Astra API; connection problems and error answers become one readable line. */
 export async function callApi<T>(config: CliConfig, method: string, route: string, body?: unknown): Promise<T> {
   let response: Response;

@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { callApi } from './api';
 import { resolveCliConfig } from './config';
 import { CliError } from './errors';
+import { schedulesCommand } from './schedules';
+import { askCommand, collectionsCommand, ingestCancelCommand, ingestCommand, queryCommand } from './rag';
 
 const usage = `astra — command line for Astra
 
@@ -12,6 +14,16 @@ const usage = `astra — command line for Astra
                                       create a user (a password is generated when omitted)
   astra users approve <name> [--role user|admin]
                                       approve a pending user
+  astra ingest <path|url> --collection C [--glob G] [--json]
+                                      index documents (progress bar; summary, or JSON with --json)
+  astra ingest-cancel <workflow id>   cancel a running ingest
+  astra query "<question>" --collection C [--k 5] [--mode hybrid|vector|keyword] [--json]
+  astra ask "<question>" --collection C
+                                      a streamed answer with numbered citations
+  astra collections list|show <name>|delete <name>
+  astra schedules create <name> <path|url> --collection C (--every 1h | --cron "0 3 * * *") [--glob G] [--paused]
+  astra schedules list|pause <name>|resume <name>|delete <name>
+                                      ingest on an interval or a cron spec (Temporal Schedules)
   astra models list [--json]          the models the configured provider offers
   astra models show <name> [--json]   one model: kind, context, dimension, file, sha256, source package
 
@@ -144,6 +156,18 @@ async function main(argv: string[]): Promise<number> {
       return users(rest);
     case 'models':
       return models(rest);
+    case 'ingest':
+      return ingestCommand(rest);
+    case 'ingest-cancel':
+      return ingestCancelCommand(rest);
+    case 'query':
+      return queryCommand(rest);
+    case 'ask':
+      return askCommand(rest);
+    case 'collections':
+      return collectionsCommand(rest);
+    case 'schedules':
+      return schedulesCommand(rest);
     case undefined:
     case 'help':
     case '--help':

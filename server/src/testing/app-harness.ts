@@ -13,7 +13,8 @@ import { parseServerEnv } from '../env';
 import { createLogger } from '../logger';
 import { createReadiness } from '../readiness';
 import { createModelCatalog } from '../model-catalog';
-import { createModelsRepo, readModelManifest, resolveModelsDir } from '@astra/activities';
+import { chromaClientFor, createCollectionsRepo, createLocalProvider, createModelsRepo, createRetriever, readModelManifest, resolveModelsDir, type ModelProvider } from '@astra/activities';
+import { createRunEvents } from '../run-events';
 
 export interface AppHarness {
   app: App;
@@ -22,6 +23,8 @@ export interface AppHarness {
   credentials: ReturnType<typeof createCredentialsRepo>;
   taskQueue: string;
   temporal: Client;
+  /** The server's data folder, which is never ingested. */
+  dataDir: string;
   /** A new user with that role, its password and an API token. */
   newUser(role: Role): Promise<{ username: string; password: string; token: string; id: string }>;
   close(): Promise<void>;
@@ -48,7 +51,16 @@ export async function createAppHarness(options: { taskQueue?: string } = {}): Pr
   const modelsRepo = createModelsRepo(pool);
   await modelsRepo.register(await readModelManifest(resolveModelsDir()));
   const models = createModelCatalog({ provider: 'local', repo: modelsRepo, env: {} });
-  const app = createApp({ env, pool, logger: createLogger('silent'), temporal, readiness, users, credentials, models });
+  const chroma = chromaClientFor(services.chromaUrl);
+  const modelProvider: ModelProvider = createLocalProvider({ models: await readModelManifest(resolveModelsDir()) });
+  const logger = createLogger('silent');
+  const runEvents = await createRunEvents(services.databaseUrl, logger);
+  const app = createApp({
+    env, pool, logger, temporal, readiness, users, credentials, models, chroma,
+    collections: createCollectionsRepo(pool),
+    retriever: createRetriever({ pool, chroma, models: modelProvider }),
+    runEvents,
+  });
   return {
     app,
     pool,
@@ -56,6 +68,7 @@ export async function createAppHarness(options: { taskQueue?: string } = {}): Pr
     credentials,
     taskQueue,
     temporal,
+    dataDir: env.dataDir,
     async newUser(role) {
       const username = `${role}-${randomBytes(5).toString('hex')}`;
       const password = `pw-${randomBytes(9).toString('base64url')}`;
@@ -64,6 +77,8 @@ export async function createAppHarness(options: { taskQueue?: string } = {}): Pr
       return { username, password, token, id: user.id };
     },
     async close() {
+      await runEvents.close();
+      await modelProvider.close();
       await pool.end();
       await connection.close();
     },

@@ -1,0 +1,351 @@
+// Ingestion activities: plan a run (every source it will look at), process it in batches (load,
+// chunk, embed, upsert; ledger and outcome in one transaction), then remove vanished sources.
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ChromaClient, Collection as ChromaCollection } from 'chromadb';
+import type pg from 'pg';
+import { glob } from 'tinyglobby';
+import type { ModelProvider } from '../models/provider';
+import { chunkDocument } from './chunker';
+import { createCollectionsRepo, type Collection } from './collections-repo';
+import { CorruptDocumentError, UnsupportedDocumentError } from './document';
+import { EgressRefusedError, type createEgress } from './egress';
+import { loadDocument } from './loaders';
+
+export type IngestSource = { kind: 'path'; path: string; glob?: string } | { kind: 'url'; url: string };
+
+export interface IngestCounts {
+  planned: number;
+  processed: number;
+  new: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+  chunks: number;
+}
+
+export interface IngestSummary extends IngestCounts {
+  deleted: number;
+  failures: Array<{ source: string; reason: string }>;
+}
+
+export interface IngestDeps {
+  pool: pg.Pool;
+  chroma: ChromaClient;
+  models: ModelProvider;
+  egress: ReturnType<typeof createEgress>;
+}
+
+export const defaultGlob = '**/*.{txt,text,md,markdown,html,htm,pdf,docx,json,csv}';
+const embedBatch = 32;
+
+/** Chunk ids come from the source, the position and the text: the same document always gives the same ids. */
+export function chunkId(collectionId: string, key: string, index: number, text: string): string {
+  return createHash('sha256').update(`${collectionId}\0${key}\0${index}\0${text}`).digest('hex').slice(0, 32);
+}
+
+export function chromaCollectionFor(chroma: ChromaClient, collection: Collection): Promise<ChromaCollection> {
+  return chroma.getOrCreateCollection({ name: collection.chromaName, embeddingFunction: null, configuration: { hnsw: { space: 'cosine' } } });
+}
+
+interface DocumentRow {
+  id: string;
+  source: string;
+  content_hash: string;
+  version: number;
+  status: string;
+  chunk_ids: string[];
+}
+
+export function createIngestActivities(deps: IngestDeps) {
+  const collections = createCollectionsRepo(deps.pool);
+  const counters = new Map<string, (text: string) => number>();
+
+  async function collectionOf(collectionId: string): Promise<Collection> {
+    const collection = await collections.get(collectionId);
+    if (!collection) throw ApplicationFailure.nonRetryable(`collection ${collectionId} no longer exists`, 'CollectionGone');
+    return collection;
+  }
+
+  async function tokenCounter(model: string): Promise<(text: string) => number> {
+    let counter = counters.get(model);
+    if (!counter) {
+      // A provider without a tokenizer gets a cautious estimate: about 3 characters a token.
+      counter = (await deps.models.tokenCounter?.(model)) ?? ((text: string) => Math.ceil(text.length / 3));
+      counters.set(model, counter);
+    }
+    return counter;
+  }
+
+  async function fetchBytes(source: string): Promise<{ bytes: Buffer; contentType: string | null; fileName: string }> {
+    if (/^https?:\/\//i.test(source)) {
+      const fetched = await deps.egress.fetch(source);
+      if (fetched.status >= 400) throw new CorruptDocumentError(`${source} answered HTTP ${fetched.status}`);
+      return { bytes: fetched.body, contentType: fetched.contentType, fileName: new URL(fetched.url).pathname.split('/').pop() || 'index.html' };
+    }
+    return { bytes: await readFile(source), contentType: null, fileName: path.basename(source) };
+  }
+
+  /** Loads, chunks, embeds and stores one source; returns its outcome. Safe to run twice. */
+  async function ingestOne(collection: Collection, workflowId: string, ord: number, source: string): Promise<void> {
+    const existing = (await deps.pool.query<DocumentRow>(
+      `select id, source, content_hash, version, status, chunk_ids from documents
+        where collection_id = $1 and (source = $2 or source like $3)`,
+      [collection.id, source, `${source.replace(/[\\%_]/g, '\\$&')}#%`],
+    )).rows;
+    const recordOutcome = async (client: pg.PoolClient | pg.Pool, outcome: string, chunks: number, error: string | null) => {
+      await client.query('update ingest_items set outcome = $3, chunks = $4, error = $5 where workflow_id = $1 and ord = $2', [workflowId, ord, outcome, chunks, error]);
+    };
+
+    let bytes: Buffer;
+    let contentType: string | null;
+    let fileName: string;
+    try {
+      ({ bytes, contentType, fileName } = await fetchBytes(source));
+    } catch (error) {
+      if (error instanceof EgressRefusedError || error instanceof CorruptDocumentError || (error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EACCES') {
+        await recordOutcome(deps.pool, 'failed', 0, (error as Error).message);
+        return;
+      }
+      throw error;
+    }
+    const contentHash = createHash('sha256').update(bytes).digest('hex');
+    if (existing.length > 0 && existing.every((doc) => doc.content_hash === contentHash && doc.status === 'indexed')) {
+      await recordOutcome(deps.pool, 'skipped', existing.reduce((sum, doc) => sum + doc.chunk_ids.length, 0), null);
+      return;
+    }
+    const outcome = existing.length > 0 ? 'updated' : 'new';
+
+    let loaded;
+    try {
+      loaded = await loadDocument({ bytes, fileName, contentType });
+    } catch (error) {
+      if (error instanceof UnsupportedDocumentError || error instanceof CorruptDocumentError) {
+        await failDocument(collection, workflowId, ord, source, contentHash, existing, error.message);
+        return;
+      }
+      throw error;
+    }
+
+    const countTokens = await tokenCounter(collection.embeddingModel);
+    const single = loaded.length === 1 && !['json', 'csv'].includes(loaded[0]!.format);
+    const documents = loaded.map((doc, i) => {
+      const key = single ? source : `${source}#${i + 1}`;
+      const chunks = chunkDocument(doc, { chunkTokens: collection.chunkTokens, overlapTokens: collection.overlapTokens, countTokens })
+        .map((chunk) => ({ ...chunk, id: chunkId(collection.id, key, chunk.index, chunk.text) }));
+      return { key, doc, chunks };
+    });
+    const allChunks = documents.flatMap((entry) => entry.chunks.map((chunk) => ({ ...chunk, entry })));
+    const versionOf = (key: string) => {
+      const before = existing.find((doc) => doc.source === key);
+      return before ? before.version + (before.content_hash === contentHash ? 0 : 1) : 1;
+    };
+
+    // Vectors first: a crash after this point re-runs the document and upserts the same ids.
+    const chromaCollection = await chromaCollectionFor(deps.chroma, collection);
+    for (let start = 0; start < allChunks.length; start += embedBatch) {
+      const batch = allChunks.slice(start, start + embedBatch);
+      const { vectors } = await deps.models.embed({ model: collection.embeddingModel, texts: batch.map((chunk) => chunk.text) });
+      await chromaCollection.upsert({
+        ids: batch.map((chunk) => chunk.id),
+        embeddings: vectors,
+        documents: batch.map((chunk) => chunk.text),
+        metadatas: batch.map((chunk) => ({
+          source: chunk.entry.key,
+          title: chunk.entry.doc.title,
+          owner: collection.ownerId,
+          collection: collection.id,
+          documentVersion: versionOf(chunk.entry.key),
+          headingPath: chunk.headingPath.join(' › '),
+          start: chunk.start,
+          end: chunk.end,
+          ord: chunk.index,
+        })),
+      });
+      Context.current().heartbeat({ ord, embedded: start + batch.length, of: allChunks.length });
+    }
+
+    const newIds = new Set(allChunks.map((chunk) => chunk.id));
+    const staleIds = existing.flatMap((doc) => doc.chunk_ids).filter((id) => !newIds.has(id));
+    const client = await deps.pool.connect();
+    try {
+      await client.query('begin');
+      for (const { key, doc, chunks } of documents) {
+        const row = await client.query<{ id: string }>(
+          `insert into documents (collection_id, source, title, content_hash, version, status, error, chunk_ids, updated_at)
+           values ($1, $2, $3, $4, $5, 'indexed', null, $6, now())
+           on conflict (collection_id, source) do update set title = excluded.title, content_hash = excluded.content_hash,
+             version = excluded.version, status = 'indexed', error = null, chunk_ids = excluded.chunk_ids, updated_at = now()
+           returning id`,
+          [collection.id, key, doc.title, contentHash, versionOf(key), chunks.map((chunk) => chunk.id)],
+        );
+        const documentId = row.rows[0]!.id;
+        await client.query('delete from chunks where document_id = $1', [documentId]);
+        if (chunks.length > 0) {
+          // Heading paths travel joined by the unit separator (unnest cannot take ragged arrays).
+          await client.query(
+            `insert into chunks (id, collection_id, document_id, source, ord, title, heading_path, start_offset, end_offset, text, search)
+             select id, $2::uuid, $3::uuid, $4::text, ord, $5::text, coalesce(string_to_array(nullif(heading, ''), chr(31)), '{}'), start_offset, end_offset, text,
+                    to_tsvector('english', coalesce($5::text, '') || ' ' || replace(heading, chr(31), ' ') || ' ' || text)
+               from unnest($1::text[], $6::int[], $7::text[], $8::int[], $9::int[], $10::text[])
+                 as t(id, ord, heading, start_offset, end_offset, text)`,
+            [
+              chunks.map((chunk) => chunk.id),
+              collection.id,
+              documentId,
+              key,
+              doc.title,
+              chunks.map((chunk) => chunk.index),
+              chunks.map((chunk) => chunk.headingPath.join('\u001f')),
+              chunks.map((chunk) => chunk.start),
+              chunks.map((chunk) => chunk.end),
+              chunks.map((chunk) => chunk.text),
+            ],
+          );
+        }
+      }
+      // Records a re-ingested JSON/CSV file no longer has.
+      const keys = documents.map((entry) => entry.key);
+      await client.query('delete from documents where collection_id = $1 and (source = $2 or source like $3) and not (source = any($4))', [
+        collection.id, source, `${source.replace(/[\\%_]/g, '\\$&')}#%`, keys,
+      ]);
+      await recordOutcome(client, outcome, allChunks.length, null);
+      await client.query('commit');
+    } catch (error) {
+      await client.query('rollback');
+      throw error;
+    } finally {
+      client.release();
+    }
+    if (staleIds.length > 0) await chromaCollection.delete({ ids: staleIds });
+  }
+
+  async function failDocument(collection: Collection, workflowId: string, ord: number, source: string, contentHash: string, existing: DocumentRow[], reason: string) {
+    const staleIds = existing.flatMap((doc) => doc.chunk_ids);
+    const client = await deps.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query('delete from documents where collection_id = $1 and source like $2', [collection.id, `${source.replace(/[\\%_]/g, '\\$&')}#%`]);
+      await client.query(
+        `insert into documents (collection_id, source, title, content_hash, status, error, chunk_ids) values ($1, $2, null, $3, 'failed', $4, '{}')
+         on conflict (collection_id, source) do update set content_hash = excluded.content_hash, status = 'failed', error = excluded.error, chunk_ids = '{}', updated_at = now()`,
+        [collection.id, source, contentHash, reason],
+      );
+      await client.query('update ingest_items set outcome = $3, chunks = 0, error = $4 where workflow_id = $1 and ord = $2', [workflowId, ord, 'failed', reason]);
+      await client.query('commit');
+    } catch (error) {
+      await client.query('rollback');
+      throw error;
+    } finally {
+      client.release();
+    }
+    if (staleIds.length > 0) await (await chromaCollectionFor(deps.chroma, collection)).delete({ ids: staleIds });
+  }
+
+  return {
+    /** Lists every source of the run once; a retried plan finds its rows and changes nothing. */
+    async planIngest(input: { workflowId: string; collectionId: string; source: IngestSource }): Promise<{ planned: number }> {
+      const collection = await collectionOf(input.collectionId);
+      const known = await deps.pool.query<{ planned: number | null }>('select planned from ingest_runs where workflow_id = $1', [input.workflowId]);
+      if (known.rows[0]?.planned != null) return { planned: known.rows[0].planned };
+      let sources: string[];
+      let label: string;
+      if (input.source.kind === 'url') {
+        sources = [input.source.url];
+        label = input.source.url;
+      } else {
+        const root = path.resolve(input.source.path);
+        label = root;
+        const info = await stat(root).catch(() => undefined);
+        if (!info) throw ApplicationFailure.nonRetryable(`${root} does not exist`, 'SourceMissing');
+        sources = info.isDirectory()
+          ? (await glob(input.source.glob ?? defaultGlob, { cwd: root, absolute: true, onlyFiles: true, dot: false })).sort()
+          : [root];
+      }
+      const client = await deps.pool.connect();
+      try {
+        await client.query('begin');
+        await client.query(
+          `insert into ingest_runs (workflow_id, collection_id, owner_id, source, planned) values ($1, $2, $3, $4, $5)
+           on conflict (workflow_id) do update set planned = excluded.planned`,
+          [input.workflowId, collection.id, collection.ownerId, label, sources.length],
+        );
+        await client.query(
+          'insert into ingest_items (workflow_id, ord, source) select $1, ord - 1, source from unnest($2::text[]) with ordinality as t(source, ord) on conflict do nothing',
+          [input.workflowId, sources],
+        );
+        await client.query('commit');
+      } catch (error) {
+        await client.query('rollback');
+        throw error;
+      } finally {
+        client.release();
+      }
+      return { planned: sources.length };
+    },
+
+    /** Processes the run's items [from, to) that have no outcome yet, heartbeating after each. */
+    async ingestBatch(input: { workflowId: string; collectionId: string; from: number; to: number }): Promise<{ processed: number }> {
+      const collection = await collectionOf(input.collectionId);
+      const pending = (await deps.pool.query<{ ord: number; source: string }>(
+        'select ord, source from ingest_items where workflow_id = $1 and ord >= $2 and ord < $3 and outcome is null order by ord',
+        [input.workflowId, input.from, input.to],
+      )).rows;
+      const context = Context.current();
+      for (const item of pending) {
+        if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
+        await ingestOne(collection, input.workflowId, item.ord, item.source);
+        context.heartbeat({ ord: item.ord });
+      }
+      return { processed: pending.length };
+    },
+
+    /** Removes documents under the run's folder that are gone from disk, then records the summary. */
+    async finishIngest(input: { workflowId: string; collectionId: string; source: IngestSource }): Promise<IngestSummary> {
+      const collection = await collectionOf(input.collectionId);
+      let deleted = 0;
+      if (input.source.kind === 'path') {
+        const root = path.resolve(input.source.path);
+        const info = await stat(root).catch(() => undefined);
+        if (info?.isDirectory()) {
+          const vanished = (await deps.pool.query<{ id: string; chunk_ids: string[] }>(
+            `select d.id, d.chunk_ids from documents d
+              where d.collection_id = $1 and d.source like $2
+                and split_part(d.source, '#', 1) not in (select source from ingest_items where workflow_id = $3)`,
+            [collection.id, `${root.replace(/[\\%_]/g, '\\$&')}/%`, input.workflowId],
+          )).rows;
+          const ids = vanished.flatMap((doc) => doc.chunk_ids);
+          if (ids.length > 0) await (await chromaCollectionFor(deps.chroma, collection)).delete({ ids });
+          if (vanished.length > 0) await deps.pool.query('delete from documents where id = any($1)', [vanished.map((doc) => doc.id)]);
+          deleted = vanished.length;
+        }
+      }
+      const summary = await ingestSummary(deps.pool, input.workflowId);
+      const full: IngestSummary = { ...summary, deleted };
+      await deps.pool.query('update ingest_runs set finished_at = now(), summary = $2 where workflow_id = $1', [input.workflowId, full]);
+      return full;
+    },
+  };
+}
+
+/** Counts of a run so far, from the outcomes its items recorded. */
+export async function ingestSummary(pool: pg.Pool, workflowId: string): Promise<Omit<IngestSummary, 'deleted'>> {
+  const counts = (await pool.query<IngestCounts>(
+    `select count(*)::int as planned,
+            count(outcome)::int as processed,
+            count(*) filter (where outcome = 'new')::int as new,
+            count(*) filter (where outcome = 'updated')::int as updated,
+            count(*) filter (where outcome = 'skipped')::int as skipped,
+            count(*) filter (where outcome = 'failed')::int as failed,
+            coalesce(sum(chunks) filter (where outcome in ('new', 'updated', 'skipped')), 0)::int as chunks
+       from ingest_items where workflow_id = $1`,
+    [workflowId],
+  )).rows[0]!;
+  const failures = (await pool.query<{ source: string; reason: string }>(
+    "select source, error as reason from ingest_items where workflow_id = $1 and outcome = 'failed' order by ord",
+    [workflowId],
+  )).rows;
+  return { ...counts, failures };
+}

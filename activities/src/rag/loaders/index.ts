@@ -1,0 +1,89 @@
+// Turns an uploaded or fetched file into text documents for the chunker, by its type.
+import { UnsupportedDocumentError, type DocumentFormat, type LoadedDocument } from '../document';
+import { loadDocx } from './docx';
+import { htmlToDocument } from './html';
+import { loadMarkdown } from './markdown';
+import { loadPdf } from './pdf';
+import { loadCsvRecords, loadJsonRecords } from './records';
+import { decodeText, loadPlainText } from './text';
+
+const formatByExtension: Record<string, DocumentFormat> = {
+  txt: 'text', text: 'text',
+  md: 'markdown', markdown: 'markdown', mdown: 'markdown', mkd: 'markdown',
+  html: 'html', htm: 'html', xhtml: 'html',
+  pdf: 'pdf',
+  docx: 'docx',
+  json: 'json',
+  csv: 'csv',
+};
+
+const formatByMediaType: Record<string, DocumentFormat> = {
+  'text/plain': 'text',
+  'text/markdown': 'markdown', 'text/x-markdown': 'markdown',
+  'text/html': 'html', 'application/xhtml+xml': 'html',
+  'application/pdf': 'pdf',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+  'application/json': 'json', 'text/json': 'json',
+  'text/csv': 'csv', 'application/csv': 'csv',
+};
+
+// Servers send these for files they know nothing about, so the file name says more.
+const genericMediaTypes = new Set(['text/plain', 'application/octet-stream', 'binary/octet-stream', 'application/x-download']);
+
+function parseContentType(contentType?: string | null): { mediaType?: string; charset?: string } {
+  if (!contentType) return {};
+  const [mediaType, ...params] = contentType.split(';').map((part) => part.trim());
+  const charset = params.map((param) => /^charset\s*=\s*"?([^";]+)"?$/i.exec(param)?.[1]).find(Boolean);
+  return { ...(mediaType ? { mediaType: mediaType.toLowerCase() } : {}), ...(charset ? { charset } : {}) };
+}
+
+function extensionOf(fileName: string): string | undefined {
+  const name = fileName.split(/[?#]/, 1)[0]?.split(/[\\/]/).pop() ?? '';
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(dot + 1).toLowerCase() : undefined;
+}
+
+/**
+ * The document format a file is in: a specific content type wins, then the file extension, then a
+ * generic `text/plain`; undefined when neither says anything Astra reads.
+ */
+export function detectFormat(fileName: string, contentType?: string | null): DocumentFormat | undefined {
+  const { mediaType } = parseContentType(contentType);
+  const byType = mediaType === undefined ? undefined : formatByMediaType[mediaType];
+  if (byType && !genericMediaTypes.has(mediaType ?? '')) return byType;
+  const extension = extensionOf(fileName);
+  return (extension === undefined ? undefined : formatByExtension[extension]) ?? byType;
+}
+
+function unsupported(fileName: string, contentType?: string | null): UnsupportedDocumentError {
+  const extension = extensionOf(fileName);
+  const kind = [extension ? `.${extension}` : 'no extension', contentType ? `content type ${contentType}` : undefined].filter(Boolean).join(', ');
+  const extensions = Object.keys(formatByExtension).map((ext) => `.${ext}`).join(', ');
+  return new UnsupportedDocumentError(
+    `cannot load ${fileName} (${kind}): unsupported document type; supported are plain text, Markdown, HTML, PDF, DOCX, JSON and CSV (${extensions})`,
+  );
+}
+
+/** One document per file, except JSON and CSV, which give one per record. */
+export async function loadDocument(input: { bytes: Buffer; fileName: string; contentType?: string | null }): Promise<LoadedDocument[]> {
+  const { bytes, fileName, contentType } = input;
+  const format = detectFormat(fileName, contentType);
+  if (format === undefined) throw unsupported(fileName, contentType);
+  const { charset } = parseContentType(contentType);
+  switch (format) {
+    case 'pdf':
+      return [await loadPdf(bytes, fileName)];
+    case 'docx':
+      return [await loadDocx(bytes, fileName)];
+    case 'text':
+      return [loadPlainText(decodeText(bytes, charset), fileName)];
+    case 'markdown':
+      return [loadMarkdown(decodeText(bytes, charset), fileName)];
+    case 'html':
+      return [htmlToDocument(decodeText(bytes, charset), fileName)];
+    case 'json':
+      return loadJsonRecords(decodeText(bytes, charset), fileName);
+    case 'csv':
+      return loadCsvRecords(decodeText(bytes, charset), fileName);
+  }
+}

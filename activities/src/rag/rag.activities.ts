@@ -1,0 +1,26 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { ContextOverflowError, UnknownModelError } from '../models/provider';
+import { answerMessages } from '@astra/workflows/answer';
+import { createCollectionsRepo } from './collections-repo';
+import type { IngestDeps } from './ingest.activities';
+import { createRetriever, type RetrievalMode, type RetrievedChunk } from './retrieval';
+import type { ChatMessage } from '../models/provider';
+
+/** Retrieval and answer-building activities for the answerQuestion workflow. */
+export function createRagActivities(deps: Pick<IngestDeps, 'pool' | 'chroma' | 'models'>) {
+  const collections = createCollectionsRepo(deps.pool);
+  const retriever = createRetriever(deps);
+  return {
+    async retrieveForAnswer(input: { collectionId: string; question: string; k: number; mode: RetrievalMode }): Promise<{ chunks: RetrievedChunk[]; messages: ChatMessage[] }> {
+      const collection = await collections.get(input.collectionId);
+      if (!collection) throw ApplicationFailure.nonRetryable(`collection ${input.collectionId} does not exist`, 'CollectionGone');
+      try {
+        const chunks = await retriever.retrieve({ collection, query: input.question, k: input.k, mode: input.mode });
+        return { chunks, messages: answerMessages(input.question, chunks) };
+      } catch (error) {
+        if (error instanceof UnknownModelError || error instanceof ContextOverflowError) throw ApplicationFailure.nonRetryable(error.message, error.name);
+        throw error;
+      }
+    },
+  };
+}

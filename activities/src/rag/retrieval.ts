@@ -1,0 +1,164 @@
+// Retrieval over a collection: vector (Chroma), keyword (Postgres full-text) and their reciprocal-rank
+// fusion, with an optional relevance threshold and MMR diversity. Always scoped to the collection's owner.
+import type { ChromaClient } from 'chromadb';
+import type pg from 'pg';
+import type { ModelProvider } from '../models/provider';
+import type { RetrievedChunk } from '@astra/workflows/answer';
+import type { Collection } from './collections-repo';
+import { chromaCollectionFor } from './ingest.activities';
+
+export type RetrievalMode = 'vector' | 'keyword' | 'hybrid';
+
+export interface RetrieveRequest {
+  collection: Collection;
+  query: string;
+  k: number;
+  mode: RetrievalMode;
+  /** Drops vector matches below this cosine similarity (vector and hybrid) or keyword matches below this normalised rank (keyword). */
+  minScore?: number;
+  /** Maximal marginal relevance: 1 is pure relevance, lower trades relevance for diversity. */
+  mmrLambda?: number;
+}
+
+export type { RetrievedChunk } from '@astra/workflows/answer';
+
+/** The constant of reciprocal rank fusion (Cormack et al.): damps the weight of the very first ranks. */
+const rrfK = 60;
+
+interface ChunkRow {
+  id: string;
+  source: string;
+  title: string | null;
+  heading_path: string[];
+  text: string;
+  start_offset: number;
+  end_offset: number;
+}
+
+const fromRow = (row: ChunkRow, score: number): RetrievedChunk => ({
+  chunkId: row.id,
+  source: row.source,
+  title: row.title,
+  headingPath: row.heading_path,
+  text: row.text,
+  score,
+  start: row.start_offset,
+  end: row.end_offset,
+});
+
+const cosine = (a: number[], b: number[]) => {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i += 1) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return dot / Math.sqrt(na * nb || 1);
+};
+
+export function createRetriever(deps: { pool: pg.Pool; chroma: ChromaClient; models: ModelProvider }) {
+  async function embedQuery(collection: Collection, query: string): Promise<number[]> {
+    const { vectors } = await deps.models.embed({ model: collection.embeddingModel, texts: [query] });
+    return vectors[0]!;
+  }
+
+  async function vectorSearch(collection: Collection, queryVector: number[], n: number, minScore = -1): Promise<RetrievedChunk[]> {
+    const chroma = await chromaCollectionFor(deps.chroma, collection);
+    const result = await chroma.query({
+      queryEmbeddings: [queryVector],
+      nResults: n,
+      where: { owner: collection.ownerId },
+      include: ['distances'],
+    });
+    const ids = result.ids[0] ?? [];
+    const scores = new Map(ids.map((id, i) => [id, 1 - (result.distances[0]?.[i] ?? 1)]));
+    const rows = await chunkRows(collection, ids);
+    return ids
+      .map((id) => rows.get(id))
+      .filter((row): row is ChunkRow => row !== undefined)
+      .map((row) => fromRow(row, scores.get(row.id)!))
+      .filter((chunk) => chunk.score >= minScore);
+  }
+
+  async function keywordSearch(collection: Collection, query: string, n: number, minScore = 0): Promise<RetrievedChunk[]> {
+    const rows = (await deps.pool.query<ChunkRow & { rank: number }>(
+      `select id, source, title, heading_path, text, start_offset, end_offset, ts_rank_cd(search, q, 32) as rank
+         from chunks, websearch_to_tsquery('english', $2) q
+        where collection_id = $1 and search @@ q
+        order by rank desc, id limit $3`,
+      [collection.id, query, n],
+    )).rows;
+    // Normalisation 32 maps the rank into [0, 1).
+    return rows.map((row) => fromRow(row, row.rank)).filter((chunk) => chunk.score >= minScore);
+  }
+
+  async function chunkRows(collection: Collection, ids: string[]): Promise<Map<string, ChunkRow>> {
+    if (ids.length === 0) return new Map();
+    const rows = (await deps.pool.query<ChunkRow>(
+      'select id, source, title, heading_path, text, start_offset, end_offset from chunks where collection_id = $1 and id = any($2)',
+      [collection.id, ids],
+    )).rows;
+    return new Map(rows.map((row) => [row.id, row]));
+  }
+
+  async function diversify(collection: Collection, queryVector: number[], candidates: RetrievedChunk[], k: number, lambda: number): Promise<RetrievedChunk[]> {
+    const chroma = await chromaCollectionFor(deps.chroma, collection);
+    const stored = await chroma.get({ ids: candidates.map((c) => c.chunkId), include: ['embeddings'] });
+    const vectors = new Map(stored.ids.map((id, i) => [id, stored.embeddings[i]!]));
+    const relevance = new Map(candidates.map((c) => [c.chunkId, cosine(queryVector, vectors.get(c.chunkId) ?? queryVector)]));
+    const chosen: RetrievedChunk[] = [];
+    const left = [...candidates];
+    while (chosen.length < k && left.length > 0) {
+      let best = 0;
+      let bestScore = -Infinity;
+      left.forEach((candidate, i) => {
+        const redundancy = Math.max(0, ...chosen.map((c) => cosine(vectors.get(candidate.chunkId)!, vectors.get(c.chunkId)!)));
+        const score = lambda * relevance.get(candidate.chunkId)! - (1 - lambda) * redundancy;
+        if (score > bestScore) {
+          bestScore = score;
+          best = i;
+        }
+      });
+      chosen.push(left.splice(best, 1)[0]!);
+    }
+    return chosen;
+  }
+
+  return {
+    async retrieve(request: RetrieveRequest): Promise<RetrievedChunk[]> {
+      const { collection, query, k, mode } = request;
+      const candidateCount = request.mmrLambda !== undefined || mode === 'hybrid' ? Math.max(k * 4, 20) : k;
+      let ranked: RetrievedChunk[];
+      let queryVector: number[] | undefined;
+      if (mode === 'keyword') {
+        ranked = await keywordSearch(collection, query, candidateCount, request.minScore);
+      } else {
+        queryVector = await embedQuery(collection, query);
+        const vector = await vectorSearch(collection, queryVector, candidateCount, request.minScore);
+        if (mode === 'vector') {
+          ranked = vector;
+        } else {
+          const keyword = await keywordSearch(collection, query, candidateCount);
+          const fused = new Map<string, RetrievedChunk>();
+          for (const list of [vector, keyword]) {
+            list.forEach((chunk, rank) => {
+              const previous = fused.get(chunk.chunkId);
+              const add = 1 / (rrfK + rank + 1);
+              fused.set(chunk.chunkId, { ...chunk, score: (previous?.score ?? 0) + add });
+            });
+          }
+          ranked = [...fused.values()].sort((a, b) => b.score - a.score || a.chunkId.localeCompare(b.chunkId));
+        }
+      }
+      if (request.mmrLambda !== undefined && ranked.length > 0) {
+        queryVector ??= await embedQuery(collection, query);
+        return diversify(collection, queryVector, ranked, k, request.mmrLambda);
+      }
+      return ranked.slice(0, k);
+    },
+  };
+}
+
+export type Retriever = ReturnType<typeof createRetriever>;

@@ -1,0 +1,56 @@
+// The real stack for benchmarks: fresh Temporal dev server, PostgreSQL and Chroma, migrated, plus an
+// in-process worker with the local models. Same parts as the tests, without vitest.
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import pg from 'pg';
+import { chromaClientFor, createActivities, createEgress, createLocalProvider, readModelManifest, resolveModelsDir, type ModelProvider } from '@astra/activities';
+import { workflowsPath } from '@astra/workflows';
+import { startTestServices } from '../../infra/src/testing/services';
+import { migrate } from '../../server/src/db/migrate';
+
+export interface BenchStack {
+  pool: pg.Pool;
+  client: Client;
+  models: ModelProvider;
+  chromaUrl: string;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+export async function startBenchStack(): Promise<BenchStack> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const services = await startTestServices();
+  const pool = new pg.Pool({ connectionString: services.databaseUrl, max: 10 });
+  await migrate(pool);
+  const models = createLocalProvider({ models: await readModelManifest(resolveModelsDir()) });
+  const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
+  const nativeConnection = await NativeConnection.connect({ address: services.temporalAddress });
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue,
+    workflowsPath,
+    activities: createActivities({ pool, chroma: chromaClientFor(services.chromaUrl), models, egress: createEgress({ policy: { allow: [] } }) }),
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: services.temporalAddress });
+  return {
+    pool,
+    client: new Client({ connection }),
+    models,
+    chromaUrl: services.chromaUrl,
+    taskQueue,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+      await models.close();
+      await pool.end();
+      await services.stop();
+    },
+  };
+}
+
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+export const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;

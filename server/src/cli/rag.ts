@@ -1,0 +1,214 @@
+// CLI for collections: ingest with a live progress bar, query, ask (streamed), collections.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { callApi, openStream } from './api';
+import { resolveCliConfig, type CliConfig } from './config';
+import { CliError } from './errors';
+
+interface IngestStatus {
+  workflowId: string;
+  collection: string;
+  source: string;
+  status: string;
+  planned: number | null;
+  processed: number;
+  new: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+  chunks: number;
+  deleted: number | null;
+  failures: Array<{ source: string; reason: string }>;
+  error: string | null;
+}
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+const seconds = (ms: number) => (ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`);
+
+function progressLine(status: IngestStatus, startedAt: number): string {
+  const planned = status.planned ?? 0;
+  const width = 28;
+  const filled = planned ? Math.round((status.processed / planned) * width) : 0;
+  const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+  const total = status.planned === null ? 'listing documents…' : `${status.processed}/${planned} documents`;
+  return `${bar} ${total} · ${status.chunks} chunks · ${status.failed} failed · ${seconds(Date.now() - startedAt)}`;
+}
+
+/** Polls the ingest until it ends, drawing progress on stderr (redrawn in place on a terminal). */
+async function watchIngest(config: CliConfig, workflowId: string, quiet: boolean): Promise<IngestStatus> {
+  const startedAt = Date.now();
+  const tty = process.stderr.isTTY;
+  let lastPrinted = 0;
+  for (;;) {
+    const status = await callApi<IngestStatus>(config, 'GET', `/api/ingest/${encodeURIComponent(workflowId)}`);
+    if (!quiet) {
+      if (tty) process.stderr.write(`\r\x1b[2K${progressLine(status, startedAt)}`);
+      else if (Date.now() - lastPrinted > 5_000 || status.status !== 'running') {
+        process.stderr.write(`${progressLine(status, startedAt)}\n`);
+        lastPrinted = Date.now();
+      }
+    }
+    if (status.status !== 'running' && status.status !== 'unknown') {
+      if (!quiet && tty) process.stderr.write('\n');
+      return status;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+export async function ingestCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      collection: { type: 'string', short: 'c' },
+      glob: { type: 'string' },
+      json: { type: 'boolean' },
+      'chunk-tokens': { type: 'string' },
+      'overlap-tokens': { type: 'string' },
+      'batch-size': { type: 'string' },
+    },
+  });
+  const target = positionals[0];
+  if (!target || !values.collection) throw new CliError('usage: astra ingest <path|url> --collection C [--glob G] [--json]', 2);
+  const isUrl = /^https?:\/\//i.test(target);
+  const number = (name: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 0) throw new CliError(`--${name} must be a whole number (got "${value}")`, 2);
+    return parsed;
+  };
+  const config = resolveCliConfig();
+  const began = Date.now();
+  const started = await callApi<{ workflowId: string; collection: string }>(config, 'POST', '/api/ingest', {
+    collection: values.collection,
+    ...(isUrl ? { url: target } : { path: path.resolve(target) }),
+    ...(values.glob ? { glob: values.glob } : {}),
+    chunkTokens: number('chunk-tokens', values['chunk-tokens']),
+    overlapTokens: number('overlap-tokens', values['overlap-tokens']),
+    batchSize: number('batch-size', values['batch-size']),
+  });
+  process.once('SIGINT', () => {
+    process.stderr.write(`\nstopped watching; the ingest goes on in the background (workflow ${started.workflowId}). Cancel it with: astra ingest-cancel ${started.workflowId}\n`);
+    process.exit(130);
+  });
+  const status = await watchIngest(config, started.workflowId, Boolean(values.json));
+  const durationMs = Date.now() - began;
+  if (values.json) {
+    const { workflowId, collection, status: state, planned, new: added, updated, skipped, failed, chunks, deleted, failures, error } = status;
+    out(JSON.stringify({ workflowId, collection, status: state, documents: planned, new: added, updated, skipped, deleted, failed, chunks, failures, error, durationMs }, null, 2));
+  } else {
+    out(`${status.status === 'completed' ? 'ingested' : `ingest ${status.status}:`} ${status.source} into "${status.collection}" in ${seconds(durationMs)} (workflow ${status.workflowId})`);
+    out(`  documents  ${status.planned ?? 0}: ${status.new} new, ${status.updated} updated, ${status.skipped} skipped, ${status.deleted ?? 0} deleted, ${status.failed} failed`);
+    out(`  chunks     ${status.chunks}`);
+    if (status.failures.length) {
+      out('  failed:');
+      for (const failure of status.failures) out(`    ${failure.source}: ${failure.reason}`);
+    }
+    if (status.error) out(`  error: ${status.error}`);
+  }
+  return status.status === 'completed' ? 0 : 1;
+}
+
+export async function ingestCancelCommand(args: string[]): Promise<number> {
+  const workflowId = args[0];
+  if (!workflowId) throw new CliError('usage: astra ingest-cancel <workflow id>', 2);
+  await callApi(resolveCliConfig(), 'POST', `/api/ingest/${encodeURIComponent(workflowId)}/cancel`);
+  out(`cancellation requested for ${workflowId}; documents already indexed stay`);
+  return 0;
+}
+
+interface QueryResult { source: string; chunkId: string; score: number; title: string | null; headingPath: string[]; text: string }
+
+export async function queryCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { collection: { type: 'string', short: 'c' }, k: { type: 'string', default: '5' }, mode: { type: 'string', default: 'hybrid' }, json: { type: 'boolean' }, 'min-score': { type: 'string' }, mmr: { type: 'string' } },
+  });
+  const query = positionals.join(' ').trim();
+  if (!query || !values.collection) throw new CliError('usage: astra query "<question>" --collection C [--k 5] [--mode hybrid|vector|keyword] [--json]', 2);
+  if (!['hybrid', 'vector', 'keyword'].includes(values.mode!)) throw new CliError(`--mode must be hybrid, vector or keyword (got "${values.mode}")`, 2);
+  const { results } = await callApi<{ results: QueryResult[] }>(resolveCliConfig(), 'POST', '/api/query', {
+    collection: values.collection,
+    query,
+    k: Number(values.k),
+    mode: values.mode,
+    ...(values['min-score'] ? { minScore: Number(values['min-score']) } : {}),
+    ...(values.mmr ? { mmrLambda: Number(values.mmr) } : {}),
+  });
+  if (values.json) {
+    out(JSON.stringify({ results: results.map(({ source, chunkId, score, title, text }) => ({ source, chunkId, score, title, text })) }, null, 2));
+    return 0;
+  }
+  if (results.length === 0) out('no results above the threshold');
+  results.forEach((result, i) => {
+    out(`${i + 1}. ${result.title ?? result.source}${result.headingPath.length ? ` › ${result.headingPath.join(' › ')}` : ''}  (score ${result.score.toFixed(3)})`);
+    out(`   ${result.source}`);
+    out(`   ${result.text.replace(/\s+/g, ' ').slice(0, 240)}${result.text.length > 240 ? '…' : ''}`);
+  });
+  return 0;
+}
+
+interface Citation { number: number; source: string; title: string | null; cited: boolean }
+
+export async function askCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { collection: { type: 'string', short: 'c' }, k: { type: 'string', default: '5' }, mode: { type: 'string', default: 'hybrid' }, model: { type: 'string' } },
+  });
+  const question = positionals.join(' ').trim();
+  if (!question || !values.collection) throw new CliError('usage: astra ask "<question>" --collection C', 2);
+  let failed: string | undefined;
+  for await (const event of openStream(resolveCliConfig(), '/api/ask', { collection: values.collection, question, k: Number(values.k), mode: values.mode, ...(values.model ? { model: values.model } : {}) })) {
+    if (event.event === 'token') process.stdout.write((JSON.parse(event.data) as { text: string }).text);
+    else if (event.event === 'answer') {
+      const { citations } = JSON.parse(event.data) as { citations: Citation[] };
+      out('\n\nSources:');
+      for (const citation of citations) out(`  [${citation.number}] ${citation.title ?? citation.source} — ${citation.source}${citation.cited ? '' : '  (retrieved, not cited)'}`);
+    } else if (event.event === 'error') failed = (JSON.parse(event.data) as { error: string }).error;
+  }
+  if (failed) throw new CliError(failed);
+  return 0;
+}
+
+interface CollectionSummary { name: string; embeddingModel: string; chunkTokens: number; overlapTokens: number; createdAt: string; documents: number; failed: number; chunks: number }
+
+export async function collectionsCommand(args: string[]): Promise<number> {
+  const [action, ...rest] = args;
+  const config = resolveCliConfig();
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  switch (action) {
+    case 'list': {
+      const { collections } = await callApi<{ collections: CollectionSummary[] }>(config, 'GET', '/api/collections');
+      if (values.json) out(JSON.stringify(collections, null, 2));
+      else if (collections.length === 0) out('no collections yet: astra ingest <path|url> --collection NAME');
+      else for (const c of collections) out(`${c.name.padEnd(24)} ${String(c.documents).padStart(6)} documents ${String(c.chunks).padStart(8)} chunks ${c.failed ? ` ${c.failed} failed ` : ''} ${c.embeddingModel}`);
+      return 0;
+    }
+    case 'show': {
+      const name = positionals[0];
+      if (!name) throw new CliError('usage: astra collections show <name>', 2);
+      const shown = await callApi<{ collection: CollectionSummary; ingests: Array<{ workflowId: string; source: string; startedAt: string; finishedAt: string | null }> }>(config, 'GET', `/api/collections/${encodeURIComponent(name)}`);
+      if (values.json) {
+        out(JSON.stringify(shown, null, 2));
+        return 0;
+      }
+      const c = shown.collection;
+      out(`${c.name}: ${c.documents} documents, ${c.chunks} chunks, ${c.failed} failed`);
+      out(`  embedding model ${c.embeddingModel}, chunks of ${c.chunkTokens} tokens with ${c.overlapTokens} overlap, created ${c.createdAt}`);
+      for (const run of shown.ingests) out(`  ingest ${run.workflowId}  ${run.source}  ${run.startedAt}${run.finishedAt ? '' : '  (running)'}`);
+      return 0;
+    }
+    case 'delete': {
+      const name = positionals[0];
+      if (!name) throw new CliError('usage: astra collections delete <name>', 2);
+      const deleted = await callApi<{ deleted: string; documents: number; chunks: number }>(config, 'DELETE', `/api/collections/${encodeURIComponent(name)}`);
+      out(`deleted collection ${deleted.deleted} (${deleted.documents} documents, ${deleted.chunks} chunks)`);
+      return 0;
+    }
+    default:
+      throw new CliError(`unknown collections command "${action ?? ''}"; expected list, show or delete`, 2);
+  }
+}
