@@ -226,6 +226,12 @@ describe('npm start refuses bad configuration with one line naming the problem',
     }
   });
 
+  it('refuses two parts on one port, naming both variables', async () => {
+    const result = await failure({ CHROMA_PORT: env.TEMPORAL_UI_PORT });
+    expect(result.code).toBe(1);
+    expect(result.lastLine).toBe(`[astra] cannot start: TEMPORAL_UI_PORT and CHROMA_PORT are both ${env.TEMPORAL_UI_PORT}; give each part its own port`);
+  });
+
   it('names TEMPORAL_ADDRESS when it is unreachable', async () => {
     const result = await failure({ TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(result.code).toBe(1);

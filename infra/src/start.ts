@@ -85,6 +85,16 @@ async function main(config: SupervisorConfig): Promise<void> {
   const timeoutMs = config.ASTRA_START_TIMEOUT_S * 1000;
   line(`data folder ${config.dataDir}`);
 
+  // Two parts told to share a port would find each other instead of themselves.
+  const wanted: Array<[string, number]> = [['ASTRA_PORT', config.ASTRA_PORT]];
+  if (!config.TEMPORAL_ADDRESS) wanted.push(['TEMPORAL_PORT', config.TEMPORAL_PORT], ['TEMPORAL_UI_PORT', config.TEMPORAL_UI_PORT]);
+  if (!config.DATABASE_URL) wanted.push(['POSTGRES_PORT', config.POSTGRES_PORT]);
+  if (!config.CHROMA_URL) wanted.push(['CHROMA_PORT', config.CHROMA_PORT]);
+  for (const [variable, port] of wanted) {
+    const other = wanted.find(([name, value]) => value === port && name !== variable);
+    if (other) throw new ConfigError(`${variable} and ${other[0]} are both ${port}; give each part its own port`);
+  }
+
   // Every port we will bind is checked first, so a clash fails before anything starts.
   if (!config.TEMPORAL_ADDRESS) {
     await assertPortFree(config.TEMPORAL_PORT, 'TEMPORAL_PORT');
@@ -154,16 +164,14 @@ async function main(config: SupervisorConfig): Promise<void> {
     CHROMA_URL: chromaUrl,
   };
 
-  const worker = await timed('worker', () => `task queue "${config.ASTRA_TASK_QUEUE}"`, async () => {
+  await timed('worker', () => `task queue "${config.ASTRA_TASK_QUEUE}"`, async () => {
     const supervised = superviseNode('worker', 'activities/src/worker.ts', childEnv, logDir);
     started.push({ name: 'worker', stop: supervised.stop });
     await waitUntil('worker', async () => readFileSync(supervised.current().logFile, 'utf8').includes('worker polling'), {
       timeoutMs,
       abortIf: () => (supervised.current().child.exitCode !== null ? `exited; see ${supervised.current().logFile}` : undefined),
     });
-    return supervised;
   });
-  void worker;
 
   await timed('server', () => serverUrl, async () => {
     const supervised = superviseNode('server', 'server/src/main.ts', childEnv, logDir);
@@ -180,7 +188,9 @@ async function main(config: SupervisorConfig): Promise<void> {
   line(`  Server       ${serverUrl}`);
   line(`  Temporal UI  ${temporalUi ?? '(not configured; set TEMPORAL_UI_URL)'}`);
   line(`  Log in       ${credentials.loginUrl}`);
-  line(`               (one-time link for "${credentials.username}"; the CLI token is in ${path.relative(process.cwd(), path.join(config.dataDir, 'credentials')) || 'credentials'})`);
+  const credentialsFile = path.join(config.dataDir, 'credentials');
+  const shownFile = credentialsFile.startsWith(`${process.cwd()}${path.sep}`) ? path.relative(process.cwd(), credentialsFile) : credentialsFile;
+  line(`               (one-time link for "${credentials.username}"; the CLI token is in ${shownFile})`);
   line(`  Logs         ${logDir}`);
   line('Press Ctrl-C to stop.');
 }

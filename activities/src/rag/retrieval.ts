@@ -83,14 +83,16 @@ export function createRetriever(deps: { pool: pg.Pool; chroma: ChromaClient; mod
   }
 
   async function keywordSearch(collection: Collection, query: string, n: number, minScore = 0): Promise<RetrievedChunk[]> {
+    // Any of the question's words may match (OR, as BM25 does): requiring all of them finds almost
+    // nothing for questions in plain language. ts_rank with normalisation 1|32 damps long chunks and maps into [0, 1).
     const rows = (await deps.pool.query<ChunkRow & { rank: number }>(
-      `select id, source, title, heading_path, text, start_offset, end_offset, ts_rank_cd(search, q, 32) as rank
-         from chunks, websearch_to_tsquery('english', $2) q
-        where collection_id = $1 and search @@ q
+      `with q as (select replace(plainto_tsquery('english', $2)::text, ' & ', ' | ')::tsquery as q)
+       select id, source, title, heading_path, text, start_offset, end_offset, ts_rank(search, q.q, 33) as rank
+         from chunks, q
+        where collection_id = $1 and search @@ q.q
         order by rank desc, id limit $3`,
       [collection.id, query, n],
     )).rows;
-    // Normalisation 32 maps the rank into [0, 1).
     return rows.map((row) => fromRow(row, row.rank)).filter((chunk) => chunk.score >= minScore);
   }
 

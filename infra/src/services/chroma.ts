@@ -38,7 +38,10 @@ export async function startChroma(options: ChromaOptions): Promise<RunningChroma
   return { url, process: proc, stop: () => proc.stop('SIGTERM', 10_000) };
 }
 
+/** True only for Chroma's own heartbeat body: any other server on the port (a web UI answering every path) is not Chroma. */
 export async function chromaAnswers(url: string): Promise<boolean> {
   const response = await fetch(new URL('/api/v2/heartbeat', url), { signal: AbortSignal.timeout(3_000) });
-  return response.ok;
+  if (!response.ok) return false;
+  const body: unknown = await response.json().catch(() => undefined);
+  return typeof body === 'object' && body !== null && 'nanosecond heartbeat' in body;
 }

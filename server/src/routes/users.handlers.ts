@@ -19,7 +19,7 @@ export const usersHandlers = (deps: AppDeps) => ({
 
   approveUser: (async (c) => {
     const { username } = c.req.valid('param');
-    const body = c.req.valid('json') as { role?: 'admin' | 'user' } | undefined;
+    const body: { role?: 'admin' | 'user' } | undefined = c.req.valid('json');
     const user = await deps.users.approve(username, body?.role ?? 'user');
     if (!user) return c.json({ error: `no user named "${username}"` }, 404);
     deps.logger.info({ event: 'user.approved', username, role: user.role, by: c.get('user').username });
