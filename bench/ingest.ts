@@ -3,10 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import { chunkSizeFor, createCollectionsRepo } from '@astra/activities';
 import type { workflows } from '@astra/workflows';
-import { sampleCorpusDir } from '../activities/src/rag/testing/corpus';
+import { copyOfSampleCorpus } from '../activities/src/rag/testing/corpus';
 import { startBenchStack } from './support/stack';
 
-const corpus = process.env.BENCH_CORPUS ?? sampleCorpusDir;
+// Default: 40 pages of the sample corpus (a few minutes here); BENCH_CORPUS=/usr/share/doc/sqlite3 for the full package.
+const corpus = process.env.BENCH_CORPUS ?? (await copyOfSampleCorpus(Number(process.env.BENCH_PAGES ?? 40))).dir;
 const stack = await startBenchStack();
 try {
   const owner = await stack.pool.query<{ id: string }>("insert into users (username, role) values ('bench', 'admin') returning id");

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { chromaClientFor, chromaCollectionFor, chunkSizeFor, createCollectionsRepo, createRetriever } from '@astra/activities';
 import type { workflows } from '@astra/workflows';
-import { sampleCorpusDir } from '../activities/src/rag/testing/corpus';
+import { copyOfSampleCorpus } from '../activities/src/rag/testing/corpus';
 import { percentile, startBenchStack } from './support/stack';
 
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
@@ -21,11 +21,12 @@ const stack = await startBenchStack();
 try {
   const owner = await stack.pool.query<{ id: string }>("insert into users (username, role) values ('bench', 'admin') returning id");
   const collection = await createCollectionsRepo(stack.pool).findOrCreate({ ownerId: owner.rows[0]!.id, name: 'bench', embeddingModel: 'all-minilm-l6-v2', ...chunkSizeFor(256) });
-  console.log('ingesting the sample corpus for real ...');
+  const seedCorpus = (await copyOfSampleCorpus(Number(process.env.BENCH_PAGES ?? 30))).dir;
+  console.log(`ingesting ${seedCorpus} for real ...`);
   await stack.client.workflow.execute<typeof workflows.ingestCorpus>('ingestCorpus', {
     taskQueue: stack.taskQueue,
     workflowId: `bench-query-${randomBytes(4).toString('hex')}`,
-    args: [{ collectionId: collection.id, source: { kind: 'path', path: sampleCorpusDir } }],
+    args: [{ collectionId: collection.id, source: { kind: 'path', path: seedCorpus } }],
   });
   const chroma = chromaClientFor(stack.chromaUrl);
   const vectors = await chromaCollectionFor(chroma, collection);

@@ -186,6 +186,8 @@ export function createLocalProvider(options: LocalProviderOptions): ModelProvide
           const before = sequence.tokenMeter.getState();
           const result = await chat.generateResponse(history, {
             maxTokens,
+            // Small models loop on one sentence when decoding greedily; a mild penalty on recent tokens stops it.
+            repeatPenalty: { lastTokens: 64, penalty: 1.1, frequencyPenalty: 0.1, presencePenalty: 0.1 },
             temperature: request.temperature ?? 0.7,
             seed: request.seed,
             customStopTriggers: request.stop?.length ? request.stop : undefined,
@@ -219,13 +221,13 @@ export function createLocalProvider(options: LocalProviderOptions): ModelProvide
       const loadedModel = await load(spec);
       if (loadedModel.kind !== 'embedding') throw new UnknownModelError(request.model, []);
       return queueFor(request.model).run(async () => {
-        // Every text is checked before any is embedded: no text is ever silently truncated.
-        for (const text of request.texts) {
-          const tokens = loadedModel.context.calculateInputLength(text);
-          if (tokens > spec.contextLength + 2) throw new ContextOverflowError(request.model, tokens - 2, spec.contextLength);
+        // Every text is tokenized once and checked before any is embedded: no text is ever silently truncated.
+        const tokenized = request.texts.map((text) => loadedModel.model.tokenize(text));
+        for (const tokens of tokenized) {
+          if (tokens.length > spec.contextLength) throw new ContextOverflowError(request.model, tokens.length, spec.contextLength);
         }
         const vectors: number[][] = [];
-        for (const text of request.texts) vectors.push(Array.from((await loadedModel.context.getEmbeddingFor(text)).vector));
+        for (const tokens of tokenized) vectors.push(Array.from((await loadedModel.context.getEmbeddingFor(tokens)).vector));
         return { model: request.model, vectors, dimension: vectors[0]?.length ?? spec.dimension ?? 0 };
       });
     },

@@ -8,6 +8,7 @@ import type { ChromaClient, Collection as ChromaCollection } from 'chromadb';
 import type pg from 'pg';
 import { glob } from 'tinyglobby';
 import type { ModelProvider } from '../models/provider';
+import { inTransaction } from '../db';
 import { chunkDocument } from './chunker';
 import { createCollectionsRepo, type Collection } from './collections-repo';
 import { CorruptDocumentError, UnsupportedDocumentError } from './document';
@@ -169,9 +170,7 @@ export function createIngestActivities(deps: IngestDeps) {
 
     const newIds = new Set(allChunks.map((chunk) => chunk.id));
     const staleIds = existing.flatMap((doc) => doc.chunk_ids).filter((id) => !newIds.has(id));
-    const client = await deps.pool.connect();
-    try {
-      await client.query('begin');
+    await inTransaction(deps.pool, async (client) => {
       for (const { key, doc, chunks } of documents) {
         const row = await client.query<{ id: string }>(
           `insert into documents (collection_id, source, title, content_hash, version, status, error, chunk_ids, updated_at)
@@ -212,21 +211,13 @@ export function createIngestActivities(deps: IngestDeps) {
         collection.id, source, `${source.replace(/[\\%_]/g, '\\$&')}#%`, keys,
       ]);
       await recordOutcome(client, outcome, allChunks.length, null);
-      await client.query('commit');
-    } catch (error) {
-      await client.query('rollback');
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
     if (staleIds.length > 0) await chromaCollection.delete({ ids: staleIds });
   }
 
   async function failDocument(collection: Collection, workflowId: string, ord: number, source: string, contentHash: string, existing: DocumentRow[], reason: string) {
     const staleIds = existing.flatMap((doc) => doc.chunk_ids);
-    const client = await deps.pool.connect();
-    try {
-      await client.query('begin');
+    await inTransaction(deps.pool, async (client) => {
       await client.query('delete from documents where collection_id = $1 and source like $2', [collection.id, `${source.replace(/[\\%_]/g, '\\$&')}#%`]);
       await client.query(
         `insert into documents (collection_id, source, title, content_hash, status, error, chunk_ids) values ($1, $2, null, $3, 'failed', $4, '{}')
@@ -234,13 +225,7 @@ export function createIngestActivities(deps: IngestDeps) {
         [collection.id, source, contentHash, reason],
       );
       await client.query('update ingest_items set outcome = $3, chunks = 0, error = $4 where workflow_id = $1 and ord = $2', [workflowId, ord, 'failed', reason]);
-      await client.query('commit');
-    } catch (error) {
-      await client.query('rollback');
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
     if (staleIds.length > 0) await (await chromaCollectionFor(deps.chroma, collection)).delete({ ids: staleIds });
   }
 
@@ -264,9 +249,7 @@ export function createIngestActivities(deps: IngestDeps) {
           ? (await glob(input.source.glob ?? defaultGlob, { cwd: root, absolute: true, onlyFiles: true, dot: false })).sort()
           : [root];
       }
-      const client = await deps.pool.connect();
-      try {
-        await client.query('begin');
+      await inTransaction(deps.pool, async (client) => {
         await client.query(
           `insert into ingest_runs (workflow_id, collection_id, owner_id, source, planned) values ($1, $2, $3, $4, $5)
            on conflict (workflow_id) do update set planned = excluded.planned`,
@@ -276,13 +259,7 @@ export function createIngestActivities(deps: IngestDeps) {
           'insert into ingest_items (workflow_id, ord, source) select $1, ord - 1, source from unnest($2::text[]) with ordinality as t(source, ord) on conflict do nothing',
           [input.workflowId, sources],
         );
-        await client.query('commit');
-      } catch (error) {
-        await client.query('rollback');
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
       return { planned: sources.length };
     },
 

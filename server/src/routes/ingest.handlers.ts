@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { chunkSizeFor, ingestSummary, type IngestSource } from '@astra/activities';
+import { chunkSizeFor, ingestSummary } from '@astra/activities';
 import type { workflows } from '@astra/workflows';
+import { ingestSourceFor } from './ingest-source';
 import type { AppDeps, AppRouteHandler } from '../app-types';
 import type { cancelIngest, ingestStatus, startIngest } from './ingest.routes';
 
@@ -40,18 +40,9 @@ export const ingestHandlers = (deps: AppDeps) => {
     startIngest: (async (c) => {
       const body = c.req.valid('json');
       const user = c.get('user');
-      let source: IngestSource;
-      if (body.path) {
-        // Reading the server's disk is an admin's power: anyone else uploads or gives a URL.
-        if (user.role !== 'admin') return c.json({ error: 'ingesting a path on the server needs the admin role; give a URL instead' }, 403);
-        const absolute = path.resolve(body.path);
-        if (absolute === deps.env.dataDir || absolute.startsWith(`${deps.env.dataDir}${path.sep}`)) {
-          return c.json({ error: `${absolute} is inside Astra's data folder, which is never ingested` }, 400);
-        }
-        source = { kind: 'path', path: absolute, ...(body.glob ? { glob: body.glob } : {}) };
-      } else {
-        source = { kind: 'url', url: body.url! };
-      }
+      const resolved = await ingestSourceFor(body, user, deps.env.dataDir);
+      if ('error' in resolved) return c.json({ error: resolved.error }, resolved.status);
+      const { source } = resolved;
       const existing = await deps.collections.find(user.id, body.collection);
       const embeddingModel = body.embeddingModel ?? existing?.embeddingModel ?? deps.env.ASTRA_EMBEDDING_MODEL;
       if (existing && existing.embeddingModel !== embeddingModel) {

@@ -1,8 +1,7 @@
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleDescription, type ScheduleSpec } from '@temporalio/client';
 import { chunkSizeFor, type Collection, type IngestSource } from '@astra/activities';
 import type { workflows } from '@astra/workflows';
+import { ingestSourceFor } from './ingest-source';
 import type { AppDeps, AppRouteHandler } from '../app-types';
 import { intervalPattern, type createSchedule, type deleteSchedule, type listSchedules, type pauseSchedule, type resumeSchedule } from './schedules.routes';
 
@@ -99,19 +98,9 @@ export const schedulesHandlers = (deps: AppDeps) => {
     createSchedule: (async (c) => {
       const body = c.req.valid('json');
       const user = c.get('user');
-      let source: IngestSource;
-      if (body.path) {
-        // Reading the server's disk is an admin's power, on a schedule as much as once.
-        if (user.role !== 'admin') return c.json({ error: 'ingesting a path on the server needs the admin role; give a URL instead' }, 403);
-        const absolute = path.resolve(body.path);
-        if (absolute === deps.env.dataDir || absolute.startsWith(`${deps.env.dataDir}${path.sep}`)) {
-          return c.json({ error: `${absolute} is inside Astra's data folder, which is never ingested` }, 400);
-        }
-        if (!(await stat(absolute).catch(() => undefined))) return c.json({ error: `path: ${absolute} does not exist on the server` }, 400);
-        source = { kind: 'path', path: absolute, ...(body.glob ? { glob: body.glob } : {}) };
-      } else {
-        source = { kind: 'url', url: body.url! };
-      }
+      const resolved = await ingestSourceFor(body, user, deps.env.dataDir);
+      if ('error' in resolved) return c.json({ error: resolved.error }, resolved.status);
+      const { source } = resolved;
       const taken = () => c.json({ error: `you already have a schedule named "${body.name}"; delete it first or pick another name` }, 409);
       if (await ownRow(user.id, body.name)) return taken();
 
