@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps, AppEnv, App } from './app-types';
 import { authenticate, requireRole } from './auth/auth.middleware';
@@ -22,6 +23,8 @@ import * as statusRoutes from './routes/status.routes';
 import { statusHandlers } from './routes/status.handlers';
 import * as usersRoutes from './routes/users.routes';
 import { usersHandlers } from './routes/users.handlers';
+
+const uploadLimitBytes = 100 * 1024 * 1024;
 
 /** The HTTP API over its dependencies; `main.ts` serves it and tests call it directly. */
 export function createApp(deps: AppDeps): App {
@@ -79,6 +82,8 @@ export function createApp(deps: AppDeps): App {
   app.openapi(ingestRoutes.startIngest, ingest.startIngest);
   app.openapi(ingestRoutes.ingestStatus, ingest.ingestStatus);
   app.openapi(ingestRoutes.cancelIngest, ingest.cancelIngest);
+  app.use('/api/uploads', bodyLimit({ maxSize: uploadLimitBytes, onError: (c) => c.json({ error: `uploads are limited to ${uploadLimitBytes / 1024 / 1024} MiB` }, 413) }));
+  app.openapi(ingestRoutes.uploadAndIngest, ingest.uploadAndIngest);
 
   const query = queryHandlers(deps);
   app.openapi(queryRoutes.queryCollection, query.queryCollection);

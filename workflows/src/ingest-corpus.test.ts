@@ -86,6 +86,21 @@ describe('ingestCorpus', () => {
     expect(after.vectors).toEqual(after.ledger);
   });
 
+  it('hands a long run over to fresh runs (continue-as-new) and still counts exactly', async () => {
+    const workflowId = `ingest-test-${randomBytes(5).toString('hex')}`;
+    const summary = await worker.client.workflow.execute<typeof workflows.ingestCorpus>('ingestCorpus', {
+      taskQueue: worker.taskQueue,
+      workflowId,
+      args: [{ collectionId: collection.id, source: { kind: 'path', path: corpus.dir }, batchSize: 2, batchesPerRun: 2 }],
+    });
+    expect(summary).toMatchObject({ planned: 13, skipped: 12, failed: 1, new: 0, updated: 0 });
+    const runs: string[] = [];
+    for await (const execution of worker.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(execution.status.name);
+    // 13 documents in batches of 2, 2 batches a run: 4 runs, the first 3 continued as new.
+    expect(runs.filter((status) => status === 'CONTINUED_AS_NEW')).toHaveLength(3);
+    expect(runs.filter((status) => status === 'COMPLETED')).toHaveLength(1);
+  });
+
   it('reports an unsupported file as failed and goes on', async () => {
     await writeFile(path.join(corpus.dir, 'diagram.xyz'), 'not a format Astra reads');
     const summary = await ingest({ kind: 'path', path: corpus.dir, glob: '**/*' });

@@ -18,6 +18,8 @@ export interface IngestCorpusInput {
   source: IngestSource;
   /** Documents per activity (default 16). */
   batchSize?: number;
+  /** Batches before the history is handed to a fresh run (default 200). */
+  batchesPerRun?: number;
   /** Carried across continue-as-new: the next item and the planned total. */
   next?: number;
   planned?: number;
@@ -26,7 +28,7 @@ export interface IngestCorpusInput {
 export const ingestProgressQuery = defineQuery<{ planned: number | null; next: number }>('progress');
 
 /** Batches per run before the history is handed over to a fresh run (continue-as-new). */
-const batchesPerRun = 200;
+const defaultBatchesPerRun = 200;
 
 /**
  * Ingests a folder, file or URL into a collection: documents processed in batches as activities,
@@ -40,7 +42,7 @@ export async function ingestCorpus(input: IngestCorpusInput): Promise<IngestSumm
   if (planned === null) planned = (await planIngest({ workflowId, collectionId: input.collectionId, source: input.source })).planned;
   const batchSize = input.batchSize ?? 16;
   for (let batches = 0; next < planned; batches += 1) {
-    if (batches >= batchesPerRun || workflowInfo().continueAsNewSuggested) {
+    if (batches >= (input.batchesPerRun ?? defaultBatchesPerRun) || workflowInfo().continueAsNewSuggested) {
       await continueAsNew<typeof ingestCorpus>({ ...input, next, planned });
     }
     await ingestBatch({ workflowId, collectionId: input.collectionId, from: next, to: next + batchSize });

@@ -45,11 +45,13 @@ export async function* openStream(config: CliConfig, route: string, body: unknow
 /** Calls the Astra API; connection problems and error answers become one readable line. */
 export async function callApi<T>(config: CliConfig, method: string, route: string, body?: unknown): Promise<T> {
   let response: Response;
+  // Bytes (an upload) go as they are; anything else as JSON.
+  const raw = body instanceof Uint8Array;
   try {
     response = await fetch(`${config.url}${route}`, {
       method,
-      headers: { authorization: `Bearer ${config.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { authorization: `Bearer ${config.token}`, ...(body === undefined ? {} : { 'content-type': raw ? 'application/octet-stream' : 'application/json' }) },
+      body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;

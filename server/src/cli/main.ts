@@ -14,8 +14,9 @@ const usage = `astra — command line for Astra
                                       create a user (a password is generated when omitted)
   astra users approve <name> [--role user|admin]
                                       approve a pending user
-  astra ingest <path|url> --collection C [--glob G] [--json]
-                                      index documents (progress bar; summary, or JSON with --json)
+  astra ingest <path|url> --collection C [--glob G] [--upload] [--json]
+                                      index documents (progress bar; summary, or JSON with --json);
+                                      --upload sends a local file to the server (paths on the server need admin)
   astra ingest-cancel <workflow id>   cancel a running ingest
   astra query "<question>" --collection C [--k 5] [--mode hybrid|vector|keyword] [--json]
   astra ask "<question>" --collection C

@@ -1,4 +1,5 @@
 // CLI for collections: ingest with a live progress bar, query, ask (streamed), collections.
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { callApi, openStream } from './api';
@@ -67,10 +68,11 @@ export async function ingestCommand(args: string[]): Promise<number> {
       'chunk-tokens': { type: 'string' },
       'overlap-tokens': { type: 'string' },
       'batch-size': { type: 'string' },
+      upload: { type: 'boolean' },
     },
   });
   const target = positionals[0];
-  if (!target || !values.collection) throw new CliError('usage: astra ingest <path|url> --collection C [--glob G] [--json]', 2);
+  if (!target || !values.collection) throw new CliError('usage: astra ingest <path|url> --collection C [--glob G] [--upload] [--json]', 2);
   const isUrl = /^https?:\/\//i.test(target);
   const number = (name: string, value: string | undefined) => {
     if (value === undefined) return undefined;
@@ -80,14 +82,16 @@ export async function ingestCommand(args: string[]): Promise<number> {
   };
   const config = resolveCliConfig();
   const began = Date.now();
-  const started = await callApi<{ workflowId: string; collection: string }>(config, 'POST', '/api/ingest', {
+  const started = values.upload
+    ? await upload(config, target, values.collection)
+    : await callApi<{ workflowId: string; collection: string }>(config, 'POST', '/api/ingest', {
     collection: values.collection,
     ...(isUrl ? { url: target } : { path: path.resolve(target) }),
     ...(values.glob ? { glob: values.glob } : {}),
     chunkTokens: number('chunk-tokens', values['chunk-tokens']),
     overlapTokens: number('overlap-tokens', values['overlap-tokens']),
     batchSize: number('batch-size', values['batch-size']),
-  });
+    });
   process.once('SIGINT', () => {
     process.stderr.write(`\nstopped watching; the ingest goes on in the background (workflow ${started.workflowId}). Cancel it with: astra ingest-cancel ${started.workflowId}\n`);
     process.exit(130);
@@ -108,6 +112,18 @@ export async function ingestCommand(args: string[]): Promise<number> {
     if (status.error) out(`  error: ${status.error}`);
   }
   return status.status === 'completed' ? 0 : 1;
+}
+
+/** Sends a local file's bytes to the server, which stores it and ingests it: for files the server cannot read itself. */
+async function upload(config: CliConfig, file: string, collection: string): Promise<{ workflowId: string; collection: string }> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'EISDIR' ? 'it is a folder; --upload sends one file' : (error as Error).message}`, 2);
+  }
+  const query = new URLSearchParams({ collection, filename: path.basename(file) });
+  return callApi(config, 'POST', `/api/uploads?${query}`, bytes);
 }
 
 export async function ingestCancelCommand(args: string[]): Promise<number> {

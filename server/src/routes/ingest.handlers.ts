@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { chunkSizeFor, ingestSummary } from '@astra/activities';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { chunkSizeFor, ingestSummary, type Collection, type IngestSource } from '@astra/activities';
+import type { Principal } from '../auth/credentials-repo';
 import type { workflows } from '@astra/workflows';
 import { ingestSourceFor } from './ingest-source';
 import type { AppDeps, AppRouteHandler } from '../app-types';
-import type { cancelIngest, ingestStatus, startIngest } from './ingest.routes';
+import type { cancelIngest, ingestStatus, startIngest, uploadAndIngest } from './ingest.routes';
 
 type IngestState = 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out' | 'unknown';
 
@@ -36,42 +39,70 @@ export const ingestHandlers = (deps: AppDeps) => {
       [workflowId, userId],
     )).rows[0];
 
+  /** The caller's collection for an ingest, made on first use with the embedding model and chunk sizes asked for. */
+  const collectionForIngest = async (
+    user: Principal,
+    request: { collection: string; embeddingModel?: string; chunkTokens?: number; overlapTokens?: number },
+  ): Promise<{ collection: Collection } | { error: string }> => {
+    const existing = await deps.collections.find(user.id, request.collection);
+    const embeddingModel = request.embeddingModel ?? existing?.embeddingModel ?? deps.env.ASTRA_EMBEDDING_MODEL;
+    if (existing && existing.embeddingModel !== embeddingModel) {
+      return { error: `collection "${request.collection}" is embedded with ${existing.embeddingModel}; a different model needs a new collection` };
+    }
+    if (existing) return { collection: existing };
+    const models = await deps.models.list();
+    const model = models.find((candidate) => candidate.name === embeddingModel && candidate.kind === 'embedding');
+    if (!model) {
+      return { error: `unknown embedding model "${embeddingModel}"; available: ${models.filter((m) => m.kind === 'embedding').map((m) => m.name).join(', ') || '(none)'}` };
+    }
+    let sizes: { chunkTokens: number; overlapTokens: number };
+    try {
+      sizes = chunkSizeFor(model.contextLength ?? 512, { chunkTokens: request.chunkTokens, overlapTokens: request.overlapTokens });
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+    return { collection: await deps.collections.findOrCreate({ ownerId: user.id, name: request.collection, embeddingModel, ...sizes }) };
+  };
+
+  const start = async (user: Principal, collection: Collection, source: IngestSource, batchSize?: number) => {
+    const workflowId = `ingest-${collection.name}-${randomUUID().slice(0, 8)}`;
+    await deps.pool.query('insert into ingest_runs (workflow_id, collection_id, owner_id, source) values ($1, $2, $3, $4)', [
+      workflowId, collection.id, user.id, source.kind === 'path' ? source.path : source.url,
+    ]);
+    await deps.temporal.workflow.start<typeof workflows.ingestCorpus>('ingestCorpus', {
+      taskQueue: deps.env.ASTRA_TASK_QUEUE,
+      workflowId,
+      args: [{ collectionId: collection.id, source, ...(batchSize ? { batchSize } : {}) }],
+    });
+    deps.logger.info({ event: 'ingest.started', workflowId, collection: collection.name, by: user.username });
+    return { workflowId, collection: collection.name };
+  };
+
   return {
     startIngest: (async (c) => {
       const body = c.req.valid('json');
       const user = c.get('user');
       const resolved = await ingestSourceFor(body, user, deps.env.dataDir);
       if ('error' in resolved) return c.json({ error: resolved.error }, resolved.status);
-      const { source } = resolved;
-      const existing = await deps.collections.find(user.id, body.collection);
-      const embeddingModel = body.embeddingModel ?? existing?.embeddingModel ?? deps.env.ASTRA_EMBEDDING_MODEL;
-      if (existing && existing.embeddingModel !== embeddingModel) {
-        return c.json({ error: `collection "${body.collection}" is embedded with ${existing.embeddingModel}; a different model needs a new collection` }, 400);
-      }
-      const models = await deps.models.list();
-      const model = models.find((candidate) => candidate.name === embeddingModel && candidate.kind === 'embedding');
-      if (!model) {
-        return c.json({ error: `unknown embedding model "${embeddingModel}"; available: ${models.filter((m) => m.kind === 'embedding').map((m) => m.name).join(', ') || '(none)'}` }, 400);
-      }
-      let sizes: { chunkTokens: number; overlapTokens: number };
-      try {
-        sizes = existing ?? chunkSizeFor(model.contextLength ?? 512, { chunkTokens: body.chunkTokens, overlapTokens: body.overlapTokens });
-      } catch (error) {
-        return c.json({ error: (error as Error).message }, 400);
-      }
-      const collection = existing ?? (await deps.collections.findOrCreate({ ownerId: user.id, name: body.collection, embeddingModel, ...sizes }));
-      const workflowId = `ingest-${collection.name}-${randomUUID().slice(0, 8)}`;
-      await deps.pool.query('insert into ingest_runs (workflow_id, collection_id, owner_id, source) values ($1, $2, $3, $4)', [
-        workflowId, collection.id, user.id, source.kind === 'path' ? source.path : source.url,
-      ]);
-      await deps.temporal.workflow.start<typeof workflows.ingestCorpus>('ingestCorpus', {
-        taskQueue: deps.env.ASTRA_TASK_QUEUE,
-        workflowId,
-        args: [{ collectionId: collection.id, source, ...(body.batchSize ? { batchSize: body.batchSize } : {}) }],
-      });
-      deps.logger.info({ event: 'ingest.started', workflowId, collection: collection.name, by: user.username });
-      return c.json({ workflowId, collection: collection.name }, 202);
+      const prepared = await collectionForIngest(user, body);
+      if ('error' in prepared) return c.json({ error: prepared.error }, 400);
+      return c.json(await start(user, prepared.collection, resolved.source, body.batchSize), 202);
     }) satisfies AppRouteHandler<typeof startIngest>,
+
+    uploadAndIngest: (async (c) => {
+      const query = c.req.valid('query');
+      const user = c.get('user');
+      const bytes = Buffer.from(await c.req.arrayBuffer());
+      if (bytes.length === 0) return c.json({ error: 'the upload is empty' }, 400);
+      const prepared = await collectionForIngest(user, query);
+      if ('error' in prepared) return c.json({ error: prepared.error }, 400);
+      // Uploads live in the data folder, one folder per collection, under a name no two uploads share.
+      const folder = path.join(deps.env.dataDir, 'uploads', prepared.collection.id);
+      await mkdir(folder, { recursive: true });
+      const file = path.join(folder, `${randomUUID().slice(0, 8)}-${query.filename}`);
+      await writeFile(file, bytes);
+      return c.json(await start(user, prepared.collection, { kind: 'path', path: file }), 202);
+    }) satisfies AppRouteHandler<typeof uploadAndIngest>,
 
     ingestStatus: (async (c) => {
       const { workflowId } = c.req.valid('param');

@@ -79,3 +79,22 @@ export const cancelIngest = createRoute({
     404: { description: 'no such ingest', content: errorContent },
   },
 });
+
+export const uploadAndIngest = createRoute({
+  method: 'post',
+  path: '/api/uploads',
+  tags: ['ingest'],
+  summary: 'Upload one file (the raw bytes as the body) and ingest it into a collection (created if new)',
+  request: {
+    query: z.object({
+      collection: collectionName,
+      filename: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,199}$/, 'a file name of letters, digits, spaces and . _ ( ) -, with its extension'),
+      embeddingModel: z.string().optional(),
+    }),
+  },
+  responses: {
+    202: { description: 'stored and ingest started', content: { 'application/json': { schema: z.object({ workflowId: z.string(), collection: z.string() }) } } },
+    400: { description: 'bad request', content: errorContent },
+    413: { description: 'larger than the upload limit', content: errorContent },
+  },
+});

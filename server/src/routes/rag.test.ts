@@ -108,6 +108,41 @@ describe('collections, ingest, query and ask over HTTP', () => {
     expect(((await dataDir.json()) as { error: string }).error).toMatch(/inside Astra's data folder/);
   });
 
+  it('lets any user upload a file and ingests it', async () => {
+    const started = await harness.app.request('http://astra.test/api/uploads?collection=notes&filename=field-notes.md', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${other.token}`, 'content-type': 'application/octet-stream' },
+      body: '# Field notes\n\n## Backups\n\nThe nightly backup copies the database with the online backup API.\n',
+    });
+    expect(started.status).toBe(202);
+    const { workflowId } = (await started.json()) as { workflowId: string };
+    let status: Record<string, unknown>;
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      status = (await (await call(other.token, 'GET', `/api/ingest/${workflowId}`)).json()) as Record<string, unknown>;
+    } while (status.status === 'running' || status.status === 'unknown');
+    expect(status).toMatchObject({ status: 'completed', planned: 1, new: 1, failed: 0 });
+    const { results } = (await (await call(other.token, 'POST', '/api/query', { collection: 'notes', query: 'nightly backup', k: 1 })).json()) as { results: Array<{ source: string; title: string }> };
+    expect(results[0]!.title).toBe('Field notes');
+    expect(results[0]!.source).toMatch(/field-notes\.md$/);
+    const badName = await harness.app.request('http://astra.test/api/uploads?collection=notes&filename=../../etc/passwd', { method: 'POST', headers: { authorization: `Bearer ${other.token}` }, body: 'x' });
+    expect(badName.status).toBe(400);
+  });
+
+  it('cancels a running ingest; what was indexed stays', async () => {
+    const started = await call(admin.token, 'POST', '/api/ingest', { collection: 'cancelled', path: corpus.dir, batchSize: 1 });
+    const { workflowId } = (await started.json()) as { workflowId: string };
+    expect((await call(admin.token, 'POST', `/api/ingest/${workflowId}/cancel`)).status).toBe(202);
+    let status: Record<string, unknown>;
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      status = (await (await call(admin.token, 'GET', `/api/ingest/${workflowId}`)).json()) as Record<string, unknown>;
+    } while (status.status === 'running' || status.status === 'unknown');
+    expect(status.status).toBe('cancelled');
+    expect(status.processed as number).toBeLessThan(8);
+    expect((await call(other.token, 'POST', `/api/ingest/${workflowId}/cancel`)).status).toBe(404);
+  });
+
   it('says so when a collection is empty, and deletes a collection with its vectors', async () => {
     await ingestAndWait(admin.token, { collection: 'empty', path: corpus.dir, glob: '*.none' });
     const empty = await call(admin.token, 'POST', '/api/query', { collection: 'empty', query: 'attach' });
