@@ -1,5 +1,6 @@
 // `npm start` as a person runs it: a fresh data folder, no configuration, Ctrl-C, restart.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -65,14 +66,31 @@ async function descendants(pid: number): Promise<number[]> {
   return found;
 }
 
+/** Running, not merely a zombie waiting for a reaper (this sandbox's init reaps late). */
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
 };
+
+/** The processes of `tree` still running once they have had `ms` to finish exiting. */
+async function survivors(tree: number[], ms = 10_000): Promise<string[]> {
+  const deadline = Date.now() + ms;
+  while (tree.some(alive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  return tree.filter(alive).map((pid) => {
+    const command = (() => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      } catch {
+        return '?';
+      }
+    })();
+    return `${pid} ${command}`;
+  });
+}
 
 /** Ctrl-C in a terminal: SIGINT to the whole process group, then wait for npm to end (npm re-raises it). */
 async function ctrlC(started: Started): Promise<void> {
@@ -182,8 +200,7 @@ describe('npm start on a fresh data folder, nothing configured', () => {
     const tree = await descendants(first.child.pid!);
     expect(tree.length).toBeGreaterThanOrEqual(6);
     await ctrlC(first);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(tree.filter(alive), `left behind:\n${first.output()}`).toEqual([]);
+    expect(await survivors(tree), `left behind:\n${first.output()}`).toEqual([]);
     for (const part of ['server', 'worker', 'Chroma', 'Postgres', 'Temporal']) expect(first.output()).toContain(`stopped ${part}`);
 
     // Restart on the same data folder: the user created before logs in after.
@@ -200,8 +217,7 @@ describe('npm start on a fresh data folder, nothing configured', () => {
     } finally {
       const secondTree = await descendants(second.child.pid!);
       await ctrlC(second);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(secondTree.filter(alive)).toEqual([]);
+      expect(await survivors(secondTree)).toEqual([]);
     }
   }, 400_000);
 });
