@@ -94,8 +94,13 @@ describe('ingestCorpus', () => {
       args: [{ collectionId: collection.id, source: { kind: 'path', path: corpus.dir }, batchSize: 2, batchesPerRun: 2 }],
     });
     expect(summary).toMatchObject({ planned: 13, skipped: 12, failed: 1, new: 0, updated: 0 });
-    const runs: string[] = [];
-    for await (const execution of worker.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(execution.status.name);
+    // Visibility lags the runs a little: read it until the last run shows as completed (bounded).
+    let runs: string[] = [];
+    for (let attempt = 0; attempt < 50 && !runs.includes('COMPLETED'); attempt += 1) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+      runs = [];
+      for await (const execution of worker.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(execution.status.name);
+    }
     // 13 documents in batches of 2, 2 batches a run: 4 runs, the first 3 continued as new.
     expect(runs.filter((status) => status === 'CONTINUED_AS_NEW')).toHaveLength(3);
     expect(runs.filter((status) => status === 'COMPLETED')).toHaveLength(1);
