@@ -2,6 +2,7 @@
 // same threads, same process, alternating rounds; prints each rate and the ratio provider / direct.
 import { getLlama, LlamaCompletion, LlamaLogLevel } from 'node-llama-cpp';
 import { createLocalProvider, defaultModelThreads, readModelManifest, resolveModelsDir } from '@astra/activities';
+import { median } from './support/stats';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const threads = Number(process.env.BENCH_THREADS ?? defaultModelThreads());
@@ -96,7 +97,6 @@ for (let round = 0; round < rounds; round += 1) {
   process.stdout.write(`round ${round + 1}/${rounds} done\n`);
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 console.log(`\nlocal provider vs node-llama-cpp called directly (median of ${rounds} alternating rounds, ${threads} threads)`);
 console.log(`${'measure'.padEnd(26)}${'direct'.padStart(10)}${'provider'.padStart(10)}${'ratio'.padStart(8)}   target ≥ 0.95`);
 for (const [name, samples] of Object.entries(results)) {

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { chromaClientFor, chromaCollectionFor, chunkSizeFor, createCollectionsRepo, createRetriever } from '@astra/activities';
 import type { workflows } from '@astra/workflows';
 import { copyOfSampleCorpus } from '../activities/src/rag/testing/corpus';
-import { percentile, startBenchStack } from './support/stack';
+import { startBenchStack } from './support/stack';
+import { percentile } from './support/stats';
 
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
 const queriesPerSize = Number(process.env.BENCH_QUERIES ?? 100);

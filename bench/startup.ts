@@ -5,6 +5,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, repoRoot } from '@astra/infra';
+import { median } from './support/stats';
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -32,7 +33,6 @@ async function timeToReady(env: NodeJS.ProcessEnv): Promise<number> {
   return elapsed;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const cold: number[] = [];
 const warm: number[] = [];
