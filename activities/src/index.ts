@@ -1,12 +1,14 @@
 import { createModelActivities } from './models/model.activities';
 import type { ModelProvider } from './models/provider';
 import { createIngestActivities } from './rag/ingest.activities';
+import { createNodeActivities } from './nodes/node.activities';
 import type { createEgress } from './rag/egress';
 import { createRagActivities } from './rag/rag.activities';
 import { createSelfCheckActivities, type SelfCheckDeps } from './self-check.activities';
 
 export type { SelfCheckRecord } from './self-check.activities';
 export { chromaClientFor } from './chroma';
+export { inTransaction } from './db';
 export * from './models/provider';
 export { createModelProvider, chooseProvider, resolveModelsDir } from './models/config';
 export { createLocalProvider, defaultModelThreads } from './models/local-provider';
@@ -18,6 +20,8 @@ export { ingestSummary, chromaCollectionFor, defaultGlob, type IngestSource, typ
 export { createRetriever, type Retriever, type RetrievalMode } from './rag/retrieval';
 export { createEgress, egressPolicyFromEnv, EgressRefusedError } from './rag/egress';
 export { chunkSizeFor } from './rag/chunker';
+export { createRunStore, previewOf, type RunStore } from './nodes/run-store';
+export type { NodeActivities } from './nodes/node.activities';
 
 export interface ActivityDeps extends SelfCheckDeps {
   models: ModelProvider;
@@ -31,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createModelActivities(deps),
     ...createIngestActivities(deps),
     ...createRagActivities(deps),
+    ...createNodeActivities(deps),
   };
 }
 

@@ -4,6 +4,8 @@ import type { Client } from '@temporalio/client';
 import type { ChromaClient } from 'chromadb';
 import type { CollectionsRepo, Retriever } from '@astra/activities';
 import type { RunEvents } from './run-events';
+import type { FlowsRepo } from './flows/flows-repo';
+import type { RunsRepo } from './flows/runs-repo';
 import type { CredentialsRepo, Principal } from './auth/credentials-repo';
 import type { UsersRepo } from './auth/users-repo';
 import type { ServerEnv } from './env';
@@ -24,6 +26,8 @@ export interface AppDeps {
   collections: CollectionsRepo;
   retriever: Retriever;
   runEvents: RunEvents;
+  flows: FlowsRepo;
+  runs: RunsRepo;
 }
 
 export interface AppEnv {

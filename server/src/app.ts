@@ -9,6 +9,10 @@ import { authHandlers } from './routes/auth.handlers';
 import * as healthRoutes from './routes/health.routes';
 import { healthHandlers } from './routes/health.handlers';
 import { homePage } from './routes/home';
+import * as flowsRoutes from './routes/flows.routes';
+import { flowsHandlers } from './routes/flows.handlers';
+import * as runsRoutes from './routes/runs.routes';
+import { runsHandlers } from './routes/runs.handlers';
 import * as modelsRoutes from './routes/models.routes';
 import { modelsHandlers } from './routes/models.handlers';
 import * as collectionsRoutes from './routes/collections.routes';
@@ -95,6 +99,32 @@ export function createApp(deps: AppDeps): App {
   app.openapi(schedulesRoutes.pauseSchedule, schedules.pauseSchedule);
   app.openapi(schedulesRoutes.resumeSchedule, schedules.resumeSchedule);
   app.openapi(schedulesRoutes.deleteSchedule, schedules.deleteSchedule);
+
+  const flows = flowsHandlers(deps);
+  app.openapi(flowsRoutes.listNodeTypes, flows.listNodeTypes);
+  app.openapi(flowsRoutes.listTemplates, flows.listTemplates);
+  app.openapi(flowsRoutes.validateFlowRoute, flows.validateFlowRoute);
+  app.openapi(flowsRoutes.importFlow, flows.importFlow);
+  app.openapi(flowsRoutes.listFlows, flows.listFlows);
+  app.openapi(flowsRoutes.createFlow, flows.createFlow);
+  app.openapi(flowsRoutes.getFlow, flows.getFlow);
+  app.openapi(flowsRoutes.updateFlow, flows.updateFlow);
+  app.openapi(flowsRoutes.deleteFlow, flows.deleteFlow);
+  app.openapi(flowsRoutes.listVersions, flows.listVersions);
+  app.openapi(flowsRoutes.getVersion, flows.getVersion);
+  app.openapi(flowsRoutes.diffVersions, flows.diffVersions);
+  app.openapi(flowsRoutes.restoreVersion, flows.restoreVersion);
+  app.openapi(flowsRoutes.exportFlow, flows.exportFlow);
+  app.openapi(flowsRoutes.shareFlow, flows.shareFlow);
+
+  const runs = runsHandlers(deps);
+  app.openapi(runsRoutes.startRun, runs.startRun);
+  app.openapi(runsRoutes.listRuns, runs.listRuns);
+  app.openapi(runsRoutes.getRun, runs.getRun);
+  app.openapi(runsRoutes.getNodeOutputs, runs.getNodeOutputs);
+  app.openapi(runsRoutes.cancelRun, runs.cancelRun);
+  app.openapi(runsRoutes.rerunRun, runs.rerunRun);
+  app.openapi(runsRoutes.runEventsRoute, runs.runEventsRoute);
 
   app.doc31('/api/openapi.json', { openapi: '3.1.0', info: { title: 'Astra API', version: '0.1.0' } });
   app.get('/', homePage(deps));

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { chooseProvider, chromaClientFor, createCollectionsRepo, createModelProvider, createModelsRepo, createRetriever, readModelManifest, resolveModelsDir } from '@astra/activities';
+import { createFlowsRepo } from './flows/flows-repo';
+import { createRunsRepo } from './flows/runs-repo';
 import { createRunEvents } from './run-events';
 import pg from 'pg';
 import { createApp } from './app';
@@ -59,6 +61,8 @@ const app = createApp({
   collections: createCollectionsRepo(pool),
   retriever: createRetriever({ pool, chroma, models: modelProvider }),
   runEvents,
+  flows: createFlowsRepo(pool),
+  runs: createRunsRepo(pool),
 });
 const server = serve({ fetch: app.fetch, hostname: env.ASTRA_HOST, port: env.ASTRA_PORT }, (info) => {
   logger.info({ event: 'listening', url: env.publicUrl, port: info.port });

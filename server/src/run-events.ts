@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { runEventsChannel } from '@astra/activities';
 import type { Logger } from './logger';
 
-const runEvent = z.object({ stream: z.string(), seq: z.number(), type: z.string(), text: z.string().optional() });
+// Loose: flow runs publish node, progress, log and run events beside tokens; each surface reads the fields it knows.
+const runEvent = z.looseObject({ stream: z.string(), type: z.string(), seq: z.number().optional(), text: z.string().optional() });
 export type RunEvent = z.infer<typeof runEvent>;
 
 /** Relays live run events (tokens, progress) that activities publish with Postgres NOTIFY to subscribers by stream. */

@@ -3,6 +3,7 @@ export type { ChatTurnInput, ChatTurnResult } from './chat-turn.workflow';
 export type { IngestCorpusInput } from './ingest-corpus.workflow';
 export type { AnswerQuestionInput, AnswerQuestionResult } from './answer-question.workflow';
 export type { Citation, RetrievedChunk } from './answer';
+export type { RunFlowInput, RunFlowResult } from './flow/run-types';
 export type * as workflows from './workflows';
 
 /** Absolute path of the workflow bundle's entry, for `Worker.create({ workflowsPath })` and `bundleWorkflowCode`. */

@@ -3,3 +3,4 @@ export { selfCheck } from './self-check.workflow';
 export { chatTurn } from './chat-turn.workflow';
 export { ingestCorpus } from './ingest-corpus.workflow';
 export { answerQuestion } from './answer-question.workflow';
+export { runFlow } from './run-flow.workflow';

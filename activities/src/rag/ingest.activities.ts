@@ -10,6 +10,7 @@ import { glob } from 'tinyglobby';
 import type { ModelProvider } from '../models/provider';
 import { inTransaction } from '../db';
 import { chunkDocument } from './chunker';
+import { saveDocument, upsertChunkVectors } from './document-store';
 import { createCollectionsRepo, type Collection } from './collections-repo';
 import { CorruptDocumentError, UnsupportedDocumentError } from './document';
 import { EgressRefusedError, type createEgress } from './egress';
@@ -41,6 +42,13 @@ export interface IngestDeps {
 
 export const defaultGlob = '**/*.{txt,text,md,markdown,html,htm,pdf,docx,json,csv}';
 const embedBatch = 32;
+
+/** The files a path names, sorted: the file itself, or every file under a folder matching the glob; undefined when it does not exist. */
+export async function filesUnder(root: string, pattern: string): Promise<string[] | undefined> {
+  const info = await stat(root).catch(() => undefined);
+  if (!info) return undefined;
+  return info.isDirectory() ? (await glob(pattern, { cwd: root, absolute: true, onlyFiles: true, dot: false })).sort() : [root];
+}
 
 /** Chunk ids come from the source, the position and the text: the same document always gives the same ids. */
 export function chunkId(collectionId: string, key: string, index: number, text: string): string {
@@ -138,73 +146,26 @@ export function createIngestActivities(deps: IngestDeps) {
         .map((chunk) => ({ ...chunk, id: chunkId(collection.id, key, chunk.index, chunk.text) }));
       return { key, doc, chunks };
     });
-    const allChunks = documents.flatMap((entry) => entry.chunks.map((chunk) => ({ ...chunk, entry })));
     const versionOf = (key: string) => {
       const before = existing.find((doc) => doc.source === key);
       return before ? before.version + (before.content_hash === contentHash ? 0 : 1) : 1;
     };
+    const stored = documents.map(({ key, doc, chunks }) => ({ key, title: doc.title, contentHash, version: versionOf(key), chunks }));
+    const allChunks = stored.flatMap((document) => document.chunks.map((chunk) => ({ chunk, document })));
 
     // Vectors first: a crash after this point re-runs the document and upserts the same ids.
     const chromaCollection = await chromaCollectionFor(deps.chroma, collection);
     for (let start = 0; start < allChunks.length; start += embedBatch) {
       const batch = allChunks.slice(start, start + embedBatch);
-      const { vectors } = await deps.models.embed({ model: collection.embeddingModel, texts: batch.map((chunk) => chunk.text) });
-      await chromaCollection.upsert({
-        ids: batch.map((chunk) => chunk.id),
-        embeddings: vectors,
-        documents: batch.map((chunk) => chunk.text),
-        metadatas: batch.map((chunk) => ({
-          source: chunk.entry.key,
-          title: chunk.entry.doc.title,
-          owner: collection.ownerId,
-          collection: collection.id,
-          documentVersion: versionOf(chunk.entry.key),
-          headingPath: chunk.headingPath.join(' › '),
-          start: chunk.start,
-          end: chunk.end,
-          ord: chunk.index,
-        })),
-      });
+      const { vectors } = await deps.models.embed({ model: collection.embeddingModel, texts: batch.map(({ chunk }) => chunk.text) });
+      await upsertChunkVectors(chromaCollection, collection, batch.map((entry, i) => ({ ...entry, vector: vectors[i]! })));
       Context.current().heartbeat({ ord, embedded: start + batch.length, of: allChunks.length });
     }
 
-    const newIds = new Set(allChunks.map((chunk) => chunk.id));
+    const newIds = new Set(allChunks.map(({ chunk }) => chunk.id));
     const staleIds = existing.flatMap((doc) => doc.chunk_ids).filter((id) => !newIds.has(id));
     await inTransaction(deps.pool, async (client) => {
-      for (const { key, doc, chunks } of documents) {
-        const row = await client.query<{ id: string }>(
-          `insert into documents (collection_id, source, title, content_hash, version, status, error, chunk_ids, updated_at)
-           values ($1, $2, $3, $4, $5, 'indexed', null, $6, now())
-           on conflict (collection_id, source) do update set title = excluded.title, content_hash = excluded.content_hash,
-             version = excluded.version, status = 'indexed', error = null, chunk_ids = excluded.chunk_ids, updated_at = now()
-           returning id`,
-          [collection.id, key, doc.title, contentHash, versionOf(key), chunks.map((chunk) => chunk.id)],
-        );
-        const documentId = row.rows[0]!.id;
-        await client.query('delete from chunks where document_id = $1', [documentId]);
-        if (chunks.length > 0) {
-          // Heading paths travel joined by the unit separator (unnest cannot take ragged arrays).
-          await client.query(
-            `insert into chunks (id, collection_id, document_id, source, ord, title, heading_path, start_offset, end_offset, text, search)
-             select id, $2::uuid, $3::uuid, $4::text, ord, $5::text, coalesce(string_to_array(nullif(heading, ''), chr(31)), '{}'), start_offset, end_offset, text,
-                    to_tsvector('english', coalesce($5::text, '') || ' ' || replace(heading, chr(31), ' ') || ' ' || text)
-               from unnest($1::text[], $6::int[], $7::text[], $8::int[], $9::int[], $10::text[])
-                 as t(id, ord, heading, start_offset, end_offset, text)`,
-            [
-              chunks.map((chunk) => chunk.id),
-              collection.id,
-              documentId,
-              key,
-              doc.title,
-              chunks.map((chunk) => chunk.index),
-              chunks.map((chunk) => chunk.headingPath.join('\u001f')),
-              chunks.map((chunk) => chunk.start),
-              chunks.map((chunk) => chunk.end),
-              chunks.map((chunk) => chunk.text),
-            ],
-          );
-        }
-      }
+      for (const document of stored) await saveDocument(client, collection, document);
       // Records a re-ingested JSON/CSV file no longer has.
       const keys = documents.map((entry) => entry.key);
       await client.query('delete from documents where collection_id = $1 and (source = $2 or source like $3) and not (source = any($4))', [
@@ -243,11 +204,9 @@ export function createIngestActivities(deps: IngestDeps) {
       } else {
         const root = path.resolve(input.source.path);
         label = root;
-        const info = await stat(root).catch(() => undefined);
-        if (!info) throw ApplicationFailure.nonRetryable(`${root} does not exist`, 'SourceMissing');
-        sources = info.isDirectory()
-          ? (await glob(input.source.glob ?? defaultGlob, { cwd: root, absolute: true, onlyFiles: true, dot: false })).sort()
-          : [root];
+        const found = await filesUnder(root, input.source.glob ?? defaultGlob);
+        if (!found) throw ApplicationFailure.nonRetryable(`${root} does not exist`, 'SourceMissing');
+        sources = found;
       }
       await inTransaction(deps.pool, async (client) => {
         await client.query(

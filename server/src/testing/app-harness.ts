@@ -14,6 +14,8 @@ import { createLogger } from '../logger';
 import { createReadiness } from '../readiness';
 import { createModelCatalog } from '../model-catalog';
 import { chromaClientFor, createCollectionsRepo, createLocalProvider, createModelsRepo, createRetriever, readModelManifest, resolveModelsDir, type ModelProvider } from '@astra/activities';
+import { createFlowsRepo } from '../flows/flows-repo';
+import { createRunsRepo } from '../flows/runs-repo';
 import { createRunEvents } from '../run-events';
 
 export interface AppHarness {
@@ -60,6 +62,8 @@ export async function createAppHarness(options: { taskQueue?: string } = {}): Pr
     collections: createCollectionsRepo(pool),
     retriever: createRetriever({ pool, chroma, models: modelProvider }),
     runEvents,
+    flows: createFlowsRepo(pool),
+    runs: createRunsRepo(pool),
   });
   return {
     app,

@@ -1,0 +1,113 @@
+// One wrapper around every node's activity: it parses the params with the node's schema, resolves
+// inputs passed by reference, records the ledger and the node's state, stores big outputs by
+// reference, and turns bad input into a non-retryable failure that names the node and the field.
+import { hostname } from 'node:os';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { z } from 'zod';
+import type { AnyNodeSpec, NodeRequest, NodeResult } from '@astra/workflows/flow';
+import { ContextOverflowError, UnknownModelError } from '../models/provider';
+import type { RunStore } from './run-store';
+
+/** A param that is well-formed but wrong for this run (a model that does not exist, a collection of another model). */
+export class NodeParamError extends Error {
+  override name = 'NodeParamError';
+  constructor(readonly field: string, message: string) {
+    super(message);
+  }
+}
+
+export interface NodeContext {
+  runId: string;
+  nodeId: string;
+  ownerId: string;
+  signal: AbortSignal;
+  /** What the last attempt reported before it stopped (to resume from), if anything. */
+  resumeFrom: unknown;
+  log(message: string, level?: 'info' | 'warn' | 'error'): Promise<void>;
+  /** Heartbeats (with details to resume from) and, at most every 250 ms, a progress event. */
+  progress(done: number, total: number, unit: string, resume?: unknown): void;
+  /** Publishes generated text live as token events of this node. */
+  token(text: string): void;
+  flushTokens(): Promise<void>;
+}
+
+export type NodeImplementation<S extends AnyNodeSpec> = (call: {
+  params: z.infer<S['params']>;
+  inputs: Partial<Record<keyof S['inputs'] & string, unknown>>;
+  node: NodeContext;
+}) => Promise<Partial<Record<keyof S['outputs'] & string, unknown>>>;
+
+const worker = `${hostname()}:${process.pid}`;
+
+export function nodeActivity<S extends AnyNodeSpec>(spec: S, store: RunStore, implementation: NodeImplementation<S>) {
+  const activity = spec.run.kind === 'activity' ? spec.run.activity : spec.type;
+  const where = (nodeId: string) => `${spec.title} "${nodeId}"`;
+
+  return async (request: NodeRequest): Promise<NodeResult> => {
+    const context = Context.current();
+    const attempt = context.info.attempt;
+    const ledgerId = await store.nodeStarted({ runId: request.runId, nodeId: request.nodeId, type: spec.type, activity, attempt, worker });
+    const fail = async (error: unknown): Promise<never> => {
+      const bad = error instanceof NodeParamError
+        ? ApplicationFailure.nonRetryable(`${where(request.nodeId)}: params.${error.field}: ${error.message}`, 'InvalidNodeParams')
+        : error instanceof UnknownModelError || error instanceof ContextOverflowError
+          ? ApplicationFailure.nonRetryable(`${where(request.nodeId)}: ${error.message}`, error.name)
+          : error;
+      await store.attemptFailed({ runId: request.runId, nodeId: request.nodeId, ledgerId, attempt, message: bad instanceof Error ? bad.message : String(bad) }).catch(() => undefined);
+      throw bad;
+    };
+
+    const parsed = spec.params.safeParse(request.params);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return fail(new NodeParamError(issue.path.map(String).join('.') || '(params)', issue.message));
+    }
+    let lastProgress = 0;
+    let pendingTokens = '';
+    let seq = 0;
+    let flushing: Promise<unknown> = Promise.resolve();
+    const flushTokens = () => {
+      if (pendingTokens === '') return flushing;
+      const text = pendingTokens;
+      pendingTokens = '';
+      flushing = flushing.then(() => store.publish({ stream: request.runId, type: 'token', nodeId: request.nodeId, text, seq: seq++ })).catch(() => undefined);
+      return flushing;
+    };
+    const tokenTimer = setInterval(() => void flushTokens(), 50);
+    const node: NodeContext = {
+      runId: request.runId,
+      nodeId: request.nodeId,
+      ownerId: request.ownerId,
+      signal: context.cancellationSignal,
+      resumeFrom: context.info.heartbeatDetails,
+      log: (message, level = 'info') => store.log(request.runId, request.nodeId, level, message),
+      progress(done, total, unit, resume) {
+        context.heartbeat(resume ?? { done, total });
+        if (Date.now() - lastProgress < 250 && done < total) return;
+        lastProgress = Date.now();
+        void store.publish({ stream: request.runId, type: 'progress', nodeId: request.nodeId, done, total, unit }).catch(() => undefined);
+      },
+      token(text) {
+        pendingTokens += text;
+        context.heartbeat();
+      },
+      flushTokens: () => flushTokens().then(() => undefined),
+    };
+    try {
+      const inputs: Record<string, unknown> = {};
+      for (const [port, value] of Object.entries(request.inputs)) inputs[port] = await store.resolve(value);
+      const produced = await implementation({ params: parsed.data as z.infer<S['params']>, inputs: inputs as Partial<Record<keyof S['inputs'] & string, unknown>>, node });
+      await flushTokens();
+      const outputs: NodeResult['outputs'] = {};
+      for (const [port, value] of Object.entries(produced)) {
+        if (value !== undefined) outputs[port] = await store.storeValue(request.runId, request.nodeId, port, value);
+      }
+      await store.nodeSucceeded({ runId: request.runId, nodeId: request.nodeId, ledgerId, outputs });
+      return { outputs };
+    } catch (error) {
+      return await fail(error);
+    } finally {
+      clearInterval(tokenTimer);
+    }
+  };
+}

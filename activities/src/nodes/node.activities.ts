@@ -1,0 +1,301 @@
+// The activity behind every node type. Each is the node's spec plus a function over typed params and
+// inputs; `nodeActivity` does the bookkeeping. Registered on the worker by `createNodeActivities`.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApplicationFailure } from '@temporalio/activity';
+import { answerMessages, citationsFor, type RetrievedChunk } from '@astra/workflows/answer';
+import { nodeSpecs, type FlowChunk, type FlowDocument, type FlowEmbeddings, type NodeStateRecord, type PortValue, type RunStatus } from '@astra/workflows/flow';
+import { inTransaction } from '../db';
+import { chunkDocument, chunkSizeFor } from '../rag/chunker';
+import { createCollectionsRepo } from '../rag/collections-repo';
+import { CorruptDocumentError, UnsupportedDocumentError } from '../rag/document';
+import { saveDocument, upsertChunkVectors, type StoredDocument } from '../rag/document-store';
+import { EgressRefusedError } from '../rag/egress';
+import { chromaCollectionFor, chunkId, filesUnder, type IngestDeps } from '../rag/ingest.activities';
+import { loadDocument } from '../rag/loaders';
+import { createRetriever } from '../rag/retrieval';
+import { asList, asMessages, asText, fillTemplate } from './coerce';
+import { NodeParamError, nodeActivity, type NodeContext } from './node-activity';
+import { createRunStore } from './run-store';
+
+const embedBatch = 32;
+/** Embedded vectors are saved every this many, so a retried Embed resumes instead of starting over. */
+const embedCheckpoint = 256;
+
+function documentsFrom(source: string, contentHash: string, loaded: Awaited<ReturnType<typeof loadDocument>>): FlowDocument[] {
+  // One file can hold many records (JSON, CSV); each becomes its own document, keyed as the ingest pipeline keys it.
+  const single = loaded.length === 1 && !['json', 'csv'].includes(loaded[0]!.format);
+  return loaded.map((doc, i) => ({ source: single ? source : `${source}#${i + 1}`, title: doc.title, text: doc.text, format: doc.format, contentHash, sections: doc.sections }));
+}
+
+export function createNodeActivities(deps: IngestDeps) {
+  const store = createRunStore(deps.pool);
+  const collections = createCollectionsRepo(deps.pool);
+  const retriever = createRetriever(deps);
+
+  const modelInfo = async (name: string, field: string, kind: 'generation' | 'embedding') => {
+    const models = await deps.models.listModels();
+    const model = models.find((candidate) => candidate.name === name);
+    if (!model || model.kind !== kind) {
+      throw new NodeParamError(field, `no ${kind} model "${name}"; available: ${models.filter((m) => m.kind === kind).map((m) => m.name).join(', ') || 'none'}`);
+    }
+    return model;
+  };
+
+  const generate = async (node: NodeContext, input: { model: string; messages: ReturnType<typeof asMessages>; maxTokens: number; temperature: number; stop?: string[] }) => {
+    const result = await deps.models.chat({ model: input.model, messages: input.messages, maxTokens: input.maxTokens, temperature: input.temperature, ...(input.stop?.length ? { stop: input.stop } : {}) }, { onToken: (text) => node.token(text), signal: node.signal });
+    await node.flushTokens();
+    if (result.finishReason === 'abort') throw new Error('generation was cancelled');
+    return result;
+  };
+
+  return {
+    nodeLoadFiles: nodeActivity(nodeSpecs.loadFilesNode, store, async ({ params, inputs, node }) => {
+      const role = (await deps.pool.query<{ role: string }>('select role from users where id = $1', [node.ownerId])).rows[0]?.role;
+      if (role !== 'admin') throw ApplicationFailure.nonRetryable(`Load Files "${node.nodeId}" reads the server's files, which only admins may do; upload the files and ingest them instead`, 'Forbidden');
+      const where = asText(inputs.path).trim() || params.path;
+      if (!where) throw new NodeParamError('path', 'give a folder or file, in the Path parameter or the path input');
+      const root = path.resolve(where);
+      const files = await filesUnder(root, params.glob);
+      if (!files) throw new NodeParamError('path', `${root} does not exist`);
+      if (files.length > params.maxFiles) throw new NodeParamError('maxFiles', `${root} has ${files.length} matching files, more than the ${params.maxFiles} allowed`);
+      const documents: FlowDocument[] = [];
+      for (const [i, file] of files.entries()) {
+        const bytes = await readFile(file);
+        try {
+          documents.push(...documentsFrom(file, createHash('sha256').update(bytes).digest('hex'), await loadDocument({ bytes, fileName: path.basename(file) })));
+        } catch (error) {
+          if (!(error instanceof UnsupportedDocumentError || error instanceof CorruptDocumentError)) throw error;
+          await node.log(`skipped ${file}: ${error.message}`, 'warn');
+        }
+        node.progress(i + 1, files.length, 'files');
+      }
+      await node.log(`loaded ${documents.length} document${documents.length === 1 ? '' : 's'} from ${files.length} file${files.length === 1 ? '' : 's'} under ${root}`);
+      return { documents };
+    }),
+
+    nodeLoadUrl: nodeActivity(nodeSpecs.loadUrlNode, store, async ({ params, inputs }) => {
+      const url = asText(inputs.url).trim() || params.url;
+      if (!url) throw new NodeParamError('url', 'give a URL, in the URL parameter or the url input');
+      let fetched;
+      try {
+        fetched = await deps.egress.fetch(url);
+      } catch (error) {
+        if (error instanceof EgressRefusedError) throw new NodeParamError('url', error.message);
+        throw error;
+      }
+      // Server errors are worth another try; a 4xx will answer the same again.
+      if (fetched.status >= 500 || fetched.status === 429) throw new Error(`${url} answered HTTP ${fetched.status}`);
+      if (fetched.status >= 400) throw new NodeParamError('url', `${url} answered HTTP ${fetched.status}`);
+      const fileName = new URL(fetched.url).pathname.split('/').pop() || 'index.html';
+      try {
+        const loaded = await loadDocument({ bytes: fetched.body, fileName, contentType: fetched.contentType });
+        return { documents: documentsFrom(url, createHash('sha256').update(fetched.body).digest('hex'), loaded) };
+      } catch (error) {
+        if (error instanceof UnsupportedDocumentError || error instanceof CorruptDocumentError) throw new NodeParamError('url', error.message);
+        throw error;
+      }
+    }),
+
+    nodeChunk: nodeActivity(nodeSpecs.chunkNode, store, async ({ params, inputs, node }) => {
+      const model = await modelInfo(params.embeddingModel, 'embeddingModel', 'embedding');
+      let sizes;
+      try {
+        sizes = chunkSizeFor(model.contextLength ?? 512, { chunkTokens: params.chunkTokens, overlapTokens: params.overlapTokens });
+      } catch (error) {
+        throw new NodeParamError('chunkTokens', (error as Error).message);
+      }
+      const countTokens = (await deps.models.tokenCounter?.(model.name)) ?? ((text: string) => Math.ceil(text.length / 3));
+      const documents = asList(inputs.documents) as FlowDocument[];
+      const chunks: FlowChunk[] = [];
+      for (const [i, doc] of documents.entries()) {
+        for (const chunk of chunkDocument({ title: doc.title, text: doc.text, format: doc.format as 'text', sections: doc.sections }, { ...sizes, countTokens })) {
+          chunks.push({ source: doc.source, title: doc.title, contentHash: doc.contentHash, index: chunk.index, text: chunk.text, start: chunk.start, end: chunk.end, headingPath: chunk.headingPath });
+        }
+        node.progress(i + 1, documents.length, 'documents');
+      }
+      await node.log(`${chunks.length} chunks of at most ${sizes.chunkTokens} tokens (overlap ${sizes.overlapTokens}) from ${documents.length} documents`);
+      return { chunks };
+    }),
+
+    nodeEmbed: nodeActivity(nodeSpecs.embedNode, store, async ({ params, inputs, node }) => {
+      const model = await modelInfo(params.model, 'model', 'embedding');
+      const chunks = asList(inputs.chunks) as FlowChunk[];
+      const resume = node.resumeFrom as { saved?: PortValue[] } | undefined;
+      const saved: PortValue[] = resume?.saved ?? [];
+      const vectors: number[][] = [];
+      for (const part of saved) vectors.push(...(await store.resolve(part) as number[][]));
+      if (vectors.length > 0) await node.log(`resuming after ${vectors.length} of ${chunks.length} chunks embedded by an earlier attempt`);
+      let unsaved = vectors.length;
+      let dimension = model.dimension ?? 0;
+      for (let start = vectors.length; start < chunks.length; start += embedBatch) {
+        if (node.signal.aborted) throw new Error('cancelled');
+        const batch = await deps.models.embed({ model: model.name, texts: chunks.slice(start, start + embedBatch).map((chunk) => chunk.text) });
+        vectors.push(...batch.vectors);
+        dimension = batch.dimension;
+        if (vectors.length - unsaved >= embedCheckpoint || vectors.length === chunks.length) {
+          saved.push(await store.storeValue(node.runId, node.nodeId, 'checkpoint', vectors.slice(unsaved)));
+          unsaved = vectors.length;
+        }
+        node.progress(vectors.length, chunks.length, 'chunks', { saved });
+      }
+      return { embeddings: { model: model.name, dimension, vectors } satisfies FlowEmbeddings };
+    }),
+
+    nodeStore: nodeActivity(nodeSpecs.storeNode, store, async ({ params, inputs, node }) => {
+      const chunks = asList(inputs.chunks) as FlowChunk[];
+      const embeddings = inputs.embeddings as FlowEmbeddings;
+      if (embeddings.vectors.length !== chunks.length) {
+        throw ApplicationFailure.nonRetryable(`Store "${node.nodeId}": ${chunks.length} chunks but ${embeddings.vectors.length} vectors; connect the Embed node fed by the same Chunk node`, 'Mismatch');
+      }
+      const model = await modelInfo(embeddings.model, 'collection', 'embedding');
+      const collection = await collections.findOrCreate({ ownerId: node.ownerId, name: params.collection, embeddingModel: model.name, ...chunkSizeFor(model.contextLength ?? 512) });
+      if (collection.embeddingModel !== model.name) {
+        throw new NodeParamError('collection', `collection "${collection.name}" holds vectors of ${collection.embeddingModel}; these are from ${model.name}`);
+      }
+      const bySource = new Map<string, Array<{ chunk: FlowChunk; vector: number[] }>>();
+      chunks.forEach((chunk, i) => bySource.set(chunk.source, [...(bySource.get(chunk.source) ?? []), { chunk, vector: embeddings.vectors[i]! }]));
+      const existing = new Map((await deps.pool.query<{ source: string; content_hash: string; version: number; chunk_ids: string[] }>(
+        'select source, content_hash, version, chunk_ids from documents where collection_id = $1 and source = any($2)', [collection.id, [...bySource.keys()]],
+      )).rows.map((row) => [row.source, row]));
+      const documents: Array<{ document: StoredDocument; vectors: number[][] }> = [...bySource].map(([source, entries]) => {
+        const first = entries[0]!.chunk;
+        const before = existing.get(source);
+        return {
+          document: {
+            key: source,
+            title: first.title,
+            contentHash: first.contentHash,
+            version: before ? before.version + (before.content_hash === first.contentHash ? 0 : 1) : 1,
+            chunks: entries.map(({ chunk }) => ({ id: chunkId(collection.id, source, chunk.index, chunk.text), index: chunk.index, text: chunk.text, start: chunk.start, end: chunk.end, headingPath: chunk.headingPath })),
+          },
+          vectors: entries.map(({ vector }) => vector),
+        };
+      });
+      const chromaCollection = await chromaCollectionFor(deps.chroma, collection);
+      const all = documents.flatMap(({ document, vectors }) => document.chunks.map((chunk, i) => ({ document, chunk, vector: vectors[i]! })));
+      for (let start = 0; start < all.length; start += 256) {
+        await upsertChunkVectors(chromaCollection, collection, all.slice(start, start + 256));
+        node.progress(Math.min(start + 256, all.length), all.length, 'chunks');
+      }
+      await inTransaction(deps.pool, async (client) => {
+        for (const { document } of documents) await saveDocument(client, collection, document);
+      });
+      const kept = new Set(all.map(({ chunk }) => chunk.id));
+      const stale = [...existing.values()].flatMap((row) => row.chunk_ids).filter((id) => !kept.has(id));
+      if (stale.length > 0) await chromaCollection.delete({ ids: stale });
+      await node.log(`stored ${documents.length} documents, ${all.length} chunks in "${collection.name}"${stale.length ? `, removed ${stale.length} stale chunks` : ''}`);
+      return { collection: { id: collection.id, name: collection.name } };
+    }),
+
+    nodeRetrieve: nodeActivity(nodeSpecs.retrieveNode, store, async ({ params, inputs, node }) => {
+      const wired = inputs.collection as { id: string; name: string } | undefined;
+      const name = wired?.name ?? params.collection;
+      if (!name) throw new NodeParamError('collection', 'name a collection, or connect one to the collection input');
+      const collection = await collections.find(node.ownerId, name);
+      if (!collection) throw new NodeParamError('collection', `you have no collection named "${name}"`);
+      const passages = await retriever.retrieve({ collection, query: asText(inputs.query), k: params.k, mode: params.mode, minScore: params.minScore, mmrLambda: params.mmrLambda });
+      return { passages };
+    }),
+
+    nodeAnswer: nodeActivity(nodeSpecs.answerNode, store, async ({ params, inputs, node }) => {
+      await modelInfo(params.model, 'model', 'generation');
+      const question = asText(inputs.question);
+      const passages = asList(inputs.passages) as RetrievedChunk[];
+      if (passages.length === 0) {
+        const answer = 'The collection has nothing relevant to this question.';
+        return { answer: { answer, citations: [] }, text: answer };
+      }
+      const result = await generate(node, { model: params.model, messages: answerMessages(question, passages), maxTokens: params.maxTokens, temperature: 0 });
+      return { answer: { answer: result.text, citations: citationsFor(result.text, passages) }, text: result.text };
+    }),
+
+    nodePromptTemplate: nodeActivity(nodeSpecs.promptTemplateNode, store, async ({ params, inputs }) => ({
+      messages: [
+        ...(params.system ? [{ role: 'system' as const, content: params.system }] : []),
+        { role: 'user' as const, content: fillTemplate(params.template, { input: inputs.input, context: inputs.context }) },
+      ],
+    })),
+
+    nodeGenerate: nodeActivity(nodeSpecs.generateNode, store, async ({ params, inputs, node }) => {
+      await modelInfo(params.model, 'model', 'generation');
+      const result = await generate(node, { model: params.model, messages: asMessages(inputs.prompt), maxTokens: params.maxTokens, temperature: params.temperature, stop: params.stop });
+      if (result.finishReason === 'length') await node.log(`stopped at maxTokens (${params.maxTokens})`, 'warn');
+      return { text: result.text };
+    }),
+
+    nodeTextTemplate: nodeActivity(nodeSpecs.textTemplateNode, store, async ({ params, inputs }) => ({
+      text: fillTemplate(params.template, { input: inputs.input, context: inputs.context }),
+    })),
+
+    nodeCondition: nodeActivity(nodeSpecs.conditionNode, store, async ({ params, inputs }) => {
+      const fold = (text: string) => (params.caseSensitive ? text : text.toLowerCase());
+      const text = fold(asText(inputs.value));
+      let holds: boolean;
+      switch (params.operator) {
+        case 'contains': holds = text.includes(fold(params.value)); break;
+        case 'equals': holds = text.trim() === fold(params.value).trim(); break;
+        case 'not-empty': holds = text.trim().length > 0; break;
+        case 'longer-than': {
+          const length = Number(params.value);
+          if (!Number.isFinite(length)) throw new NodeParamError('value', `"${params.value}" is not a number of characters`);
+          holds = text.length > length;
+          break;
+        }
+        case 'matches': {
+          let pattern: RegExp;
+          try {
+            pattern = new RegExp(params.value, params.caseSensitive ? '' : 'i');
+          } catch (error) {
+            throw new NodeParamError('value', `not a regular expression: ${(error as Error).message}`);
+          }
+          holds = pattern.test(asText(inputs.value));
+          break;
+        }
+      }
+      return holds ? { true: inputs.value } : { false: inputs.value };
+    }),
+
+    nodeMap: nodeActivity(nodeSpecs.mapNode, store, async ({ params, inputs, node }) => {
+      const items = asList(inputs.list);
+      if (items.length > params.maxItems) throw new NodeParamError('maxItems', `the list has ${items.length} items, more than the ${params.maxItems} allowed`);
+      if (params.model) await modelInfo(params.model, 'model', 'generation');
+      const results: string[] = [];
+      for (const [index, item] of items.entries()) {
+        const text = fillTemplate(params.template, { item, index });
+        results.push(params.model ? (await generate(node, { model: params.model, messages: asMessages(text), maxTokens: params.maxTokens, temperature: 0 })).text : text);
+        node.progress(index + 1, items.length, 'items');
+      }
+      return { list: results };
+    }),
+
+    nodeMerge: nodeActivity(nodeSpecs.mergeNode, store, async ({ params, inputs }) => {
+      const arrived = (['a', 'b'] as const).filter((port) => port in inputs).map((port) => inputs[port]);
+      return { value: params.mode === 'list' ? arrived : arrived[0] };
+    }),
+
+    nodePassThrough: nodeActivity(nodeSpecs.noopNode, store, async ({ inputs }) => ({ value: inputs.value ?? null })),
+
+    nodeWait: nodeActivity(nodeSpecs.waitNode, store, async ({ params, inputs, node }) => {
+      const until = Date.now() + params.milliseconds;
+      while (Date.now() < until) {
+        await sleep(Math.min(1000, until - Date.now()), undefined, { signal: node.signal });
+        node.progress(params.milliseconds - Math.max(0, until - Date.now()), params.milliseconds, 'ms');
+      }
+      return { value: inputs.value ?? null };
+    }),
+
+    /** States the workflow decides itself; a local activity, so it costs no task-queue round trip. */
+    async recordNodeStates(input: { runId: string; types: Record<string, string>; records: NodeStateRecord[] }): Promise<void> {
+      await store.recordNodeStates(input.runId, input.types, input.records);
+    },
+
+    async finishRun(input: { runId: string; status: Exclude<RunStatus, 'running'>; outputs: Record<string, PortValue>; error: string | null }): Promise<void> {
+      await store.finishRun(input.runId, input.status, input.outputs, input.error);
+    },
+  };
+}
+
+export type NodeActivities = ReturnType<typeof createNodeActivities>;

@@ -1,0 +1,140 @@
+// Runs as the runs API shows them: the row the server writes when it starts one, and the per-node
+// states, outputs and logs the activities and the workflow record as it goes.
+import type pg from 'pg';
+import type { NodeState, PortValue, RunStatus } from '@astra/workflows/flow';
+import { createRunStore } from '@astra/activities';
+import { isUuid } from './flows-repo';
+
+export interface RunNodeRecord {
+  nodeId: string;
+  type: string;
+  state: NodeState;
+  attempts: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  error: string | null;
+  outputPreview: string | null;
+  outputs: Record<string, PortValue> | null;
+  logs: Array<{ at: string; level: string; message: string }>;
+}
+
+export interface RunRecord {
+  id: string;
+  flowId: string;
+  flowName: string;
+  version: number;
+  ownerId: string;
+  workflowId: string;
+  status: RunStatus;
+  inputs: Record<string, string>;
+  outputs: Record<string, PortValue> | null;
+  error: string | null;
+  rerunOf: string | null;
+  fromNode: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+interface RunRow {
+  id: string;
+  flow_id: string;
+  flow_name: string;
+  flow_version: number;
+  owner_id: string;
+  workflow_id: string;
+  status: RunStatus;
+  inputs: Record<string, string>;
+  outputs: Record<string, PortValue> | null;
+  error: string | null;
+  rerun_of: string | null;
+  from_node: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+}
+
+const toRun = (row: RunRow): RunRecord => ({
+  id: row.id,
+  flowId: row.flow_id,
+  flowName: row.flow_name,
+  version: row.flow_version,
+  ownerId: row.owner_id,
+  workflowId: row.workflow_id,
+  status: row.status,
+  inputs: row.inputs,
+  outputs: row.outputs,
+  error: row.error,
+  rerunOf: row.rerun_of,
+  fromNode: row.from_node,
+  startedAt: row.started_at.toISOString(),
+  finishedAt: row.finished_at?.toISOString() ?? null,
+});
+
+const runColumns = 'r.*, f.name as flow_name';
+
+export function createRunsRepo(pool: pg.Pool) {
+  return {
+    /** The run row and a pending row per node, before the workflow starts. */
+    async create(input: { id: string; flowId: string; version: number; ownerId: string; workflowId: string; inputs: Record<string, string>; rerunOf?: string; fromNode?: string; nodes: Array<{ id: string; type: string }> }): Promise<void> {
+      await pool.query(
+        `with run as (
+           insert into runs (id, flow_id, flow_version, owner_id, workflow_id, inputs, rerun_of, from_node) values ($1, $2, $3, $4, $5, $6, $7, $8)
+         )
+         insert into run_nodes (run_id, node_id, node_type, state) select $1, node_id, node_type, 'pending' from unnest($9::text[], $10::text[]) as t(node_id, node_type)`,
+        [input.id, input.flowId, input.version, input.ownerId, input.workflowId, JSON.stringify(input.inputs), input.rerunOf ?? null, input.fromNode ?? null,
+          input.nodes.map((node) => node.id), input.nodes.map((node) => node.type)],
+      );
+    },
+
+    async markFailedToStart(id: string, error: string): Promise<void> {
+      await pool.query("update runs set status = 'failed', error = $2, finished_at = now() where id = $1", [id, error]);
+    },
+
+    /** One run of this owner, or undefined (someone else's run is not found). */
+    async get(ownerId: string, id: string): Promise<RunRecord | undefined> {
+      if (!isUuid(id)) return undefined;
+      const row = (await pool.query<RunRow>(`select ${runColumns} from runs r join flows f on f.id = r.flow_id where r.id = $1 and r.owner_id = $2`, [id, ownerId])).rows[0];
+      return row && toRun(row);
+    },
+
+    async list(ownerId: string, filter: { flowId?: string; limit: number }): Promise<RunRecord[]> {
+      const rows = await pool.query<RunRow>(
+        `select ${runColumns} from runs r join flows f on f.id = r.flow_id
+          where r.owner_id = $1 and ($2::uuid is null or r.flow_id = $2) order by r.started_at desc limit $3`,
+        [ownerId, filter.flowId ?? null, filter.limit],
+      );
+      return rows.rows.map(toRun);
+    },
+
+    async nodes(runId: string): Promise<RunNodeRecord[]> {
+      const rows = await pool.query<{ node_id: string; node_type: string; state: NodeState; attempts: number; started_at: Date | null; finished_at: Date | null; error: string | null; output_preview: string | null; outputs: Record<string, PortValue> | null; logs: RunNodeRecord['logs'] }>(
+        'select * from run_nodes where run_id = $1',
+        [runId],
+      );
+      return rows.rows.map((row) => ({
+        nodeId: row.node_id,
+        type: row.node_type,
+        state: row.state,
+        attempts: row.attempts,
+        startedAt: row.started_at?.toISOString() ?? null,
+        finishedAt: row.finished_at?.toISOString() ?? null,
+        durationMs: row.started_at && row.finished_at ? row.finished_at.getTime() - row.started_at.getTime() : null,
+        error: row.error,
+        outputPreview: row.output_preview,
+        outputs: row.outputs,
+        logs: row.logs,
+      }));
+    },
+
+    /** A value as a person reads it: references to stored artifacts replaced by what they hold. */
+    resolve: createRunStore(pool).resolve,
+
+    /** Ledger rows of one run: each execution of a node activity, attempts included. */
+    async executions(runId: string): Promise<Array<{ nodeId: string; attempt: number; outcome: string | null }>> {
+      const rows = await pool.query<{ node_id: string; attempt: number; outcome: string | null }>('select node_id, attempt, outcome from node_executions where run_id = $1 order by id', [runId]);
+      return rows.rows.map((row) => ({ nodeId: row.node_id, attempt: row.attempt, outcome: row.outcome }));
+    },
+  };
+}
+
+export type RunsRepo = ReturnType<typeof createRunsRepo>;

@@ -1,0 +1,125 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { errorContent } from './schemas';
+
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+
+export const flowProblem = z.object({ code: z.string(), nodeId: z.string().optional(), edgeId: z.string().optional(), path: z.string(), message: z.string() });
+const problemsContent = json(z.object({ error: z.string(), problems: z.array(flowProblem) }));
+
+export const flowSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  owner: z.string(),
+  latestVersion: z.number(),
+  updatedAt: z.string(),
+  visibility: z.enum(['private', 'shared']),
+  sharedWith: z.object({ users: z.array(z.string()), roles: z.array(z.string()) }),
+  canEdit: z.boolean(),
+});
+
+/** Graphs are checked by `validateFlow`, which answers 422 with every problem; the schema here only says "an object". */
+const graphBody = z.record(z.string(), z.unknown());
+
+export const flowVersionBody = z.object({ number: z.number(), graph: graphBody, createdAt: z.string(), createdBy: z.string(), message: z.string() });
+const flowAndVersion = json(z.object({ flow: flowSummary, version: flowVersionBody }));
+const flowName = z.string().trim().min(1, 'a flow needs a name').max(200);
+const idParam = z.object({ id: z.string() });
+const versionParam = z.object({ id: z.string(), n: z.coerce.number().int().positive() });
+
+export const listFlows = createRoute({
+  method: 'get', path: '/api/flows', tags: ['flows'], summary: 'Flows you own or that are shared with you',
+  request: { query: z.object({ q: z.string().max(200).optional() }) },
+  responses: { 200: { description: 'flows', content: json(z.object({ flows: z.array(flowSummary) })) } },
+});
+
+export const createFlow = createRoute({
+  method: 'post', path: '/api/flows', tags: ['flows'], summary: 'Create a flow; its first version',
+  request: { body: { content: json(z.object({ name: flowName, description: z.string().max(4000).default(''), graph: z.unknown(), message: z.string().max(500).default('') })), required: true } },
+  responses: { 201: { description: 'created', content: flowAndVersion }, 400: { description: 'malformed', content: errorContent }, 422: { description: 'the graph has problems', content: problemsContent } },
+});
+
+export const getFlow = createRoute({
+  method: 'get', path: '/api/flows/{id}', tags: ['flows'], summary: 'A flow and its latest version',
+  request: { params: idParam },
+  responses: { 200: { description: 'the flow', content: flowAndVersion }, 404: { description: 'no such flow', content: errorContent } },
+});
+
+export const updateFlow = createRoute({
+  method: 'put', path: '/api/flows/{id}', tags: ['flows'], summary: 'Save: a new immutable version',
+  request: { params: idParam, body: { content: json(z.object({ graph: z.unknown(), name: flowName.optional(), description: z.string().max(4000).optional(), message: z.string().max(500).default('') })), required: true } },
+  responses: {
+    200: { description: 'saved', content: flowAndVersion },
+    400: { description: 'malformed', content: errorContent },
+    403: { description: 'shared with you, not yours to change', content: errorContent },
+    404: { description: 'no such flow', content: errorContent },
+    422: { description: 'the graph has problems', content: problemsContent },
+  },
+});
+
+export const deleteFlow = createRoute({
+  method: 'delete', path: '/api/flows/{id}', tags: ['flows'], summary: 'Delete a flow with its versions and runs',
+  request: { params: idParam },
+  responses: { 204: { description: 'deleted' }, 403: { description: 'not yours', content: errorContent }, 404: { description: 'no such flow', content: errorContent } },
+});
+
+export const listVersions = createRoute({
+  method: 'get', path: '/api/flows/{id}/versions', tags: ['flows'], summary: 'Every version, newest first',
+  request: { params: idParam },
+  responses: {
+    200: { description: 'versions', content: json(z.object({ versions: z.array(z.object({ number: z.number(), createdAt: z.string(), createdBy: z.string(), message: z.string(), nodes: z.number(), edges: z.number() })) })) },
+    404: { description: 'no such flow', content: errorContent },
+  },
+});
+
+export const getVersion = createRoute({
+  method: 'get', path: '/api/flows/{id}/versions/{n}', tags: ['flows'], summary: 'One version',
+  request: { params: versionParam },
+  responses: { 200: { description: 'the version', content: json(z.object({ version: flowVersionBody })) }, 404: { description: 'no such flow or version', content: errorContent } },
+});
+
+export const diffVersions = createRoute({
+  method: 'get', path: '/api/flows/{id}/diff', tags: ['flows'], summary: 'What changed between two versions',
+  request: { params: idParam, query: z.object({ from: z.coerce.number().int().positive(), to: z.coerce.number().int().positive() }) },
+  responses: { 200: { description: 'the diff', content: json(z.object({ from: z.number(), to: z.number(), diff: z.record(z.string(), z.unknown()) })) }, 404: { description: 'no such flow or version', content: errorContent } },
+});
+
+export const restoreVersion = createRoute({
+  method: 'post', path: '/api/flows/{id}/versions/{n}/restore', tags: ['flows'], summary: 'A new version equal to version n',
+  request: { params: versionParam },
+  responses: { 201: { description: 'restored', content: flowAndVersion }, 403: { description: 'not yours', content: errorContent }, 404: { description: 'no such flow or version', content: errorContent } },
+});
+
+export const exportFlow = createRoute({
+  method: 'get', path: '/api/flows/{id}/export', tags: ['flows'], summary: 'The flow as importable JSON (format astra.flow)',
+  request: { params: idParam, query: z.object({ version: z.coerce.number().int().positive().optional() }) },
+  responses: { 200: { description: 'the export', content: json(z.object({ format: z.literal('astra.flow'), formatVersion: z.number(), name: z.string(), description: z.string(), graph: graphBody })) }, 404: { description: 'no such flow or version', content: errorContent } },
+});
+
+export const importFlow = createRoute({
+  method: 'post', path: '/api/flows/import', tags: ['flows'], summary: 'Create a flow from exported JSON',
+  request: { body: { content: json(z.looseObject({ name: z.string().optional() })), required: true } },
+  responses: { 201: { description: 'imported', content: flowAndVersion }, 400: { description: 'not an Astra flow export', content: errorContent }, 422: { description: 'the graph has problems', content: problemsContent } },
+});
+
+export const shareFlow = createRoute({
+  method: 'put', path: '/api/flows/{id}/sharing', tags: ['flows'], summary: 'Who else may see and run the flow',
+  request: { params: idParam, body: { content: json(z.object({ visibility: z.enum(['private', 'shared']), users: z.array(z.string().max(100)).max(500).default([]), roles: z.array(z.enum(['user', 'admin'])).default([]) })), required: true } },
+  responses: { 200: { description: 'shared', content: json(z.object({ flow: flowSummary })) }, 400: { description: 'unknown users', content: errorContent }, 403: { description: 'not yours', content: errorContent }, 404: { description: 'no such flow', content: errorContent } },
+});
+
+export const validateFlowRoute = createRoute({
+  method: 'post', path: '/api/flows/validate', tags: ['flows'], summary: 'Check a graph without saving it',
+  request: { body: { content: json(z.object({ graph: z.unknown() })), required: true } },
+  responses: { 200: { description: 'the problems, if any', content: json(z.object({ valid: z.boolean(), problems: z.array(flowProblem) })) } },
+});
+
+export const listTemplates = createRoute({
+  method: 'get', path: '/api/flow-templates', tags: ['flows'], summary: 'Ready flows from examples/flows to start from',
+  responses: { 200: { description: 'templates', content: json(z.object({ templates: z.array(z.object({ id: z.string(), name: z.string(), description: z.string(), graph: graphBody })) })) } },
+});
+
+export const listNodeTypes = createRoute({
+  method: 'get', path: '/api/node-types', tags: ['flows'], summary: 'Every node type: ports, params as JSON Schema, how it runs',
+  responses: { 200: { description: 'the catalogue', content: json(z.object({ nodeTypes: z.array(z.record(z.string(), z.unknown())), portTypes: z.array(z.record(z.string(), z.unknown())) })) } },
+});

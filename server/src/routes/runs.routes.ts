@@ -1,0 +1,97 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { errorContent } from './schemas';
+import { flowProblem } from './flows.routes';
+
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+
+const nodeState = z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped', 'cached', 'cancelled']);
+const runStatus = z.enum(['running', 'succeeded', 'failed', 'cancelled']);
+
+export const runSummary = z.object({
+  id: z.string(),
+  flowId: z.string(),
+  flowName: z.string(),
+  version: z.number(),
+  status: runStatus,
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  rerunOf: z.string().nullable(),
+  fromNode: z.string().nullable(),
+});
+
+export const runBody = runSummary.extend({
+  inputs: z.record(z.string(), z.string()),
+  outputs: z.record(z.string(), z.unknown()),
+  error: z.string().nullable(),
+  workflowId: z.string(),
+  temporalUrl: z.string().nullable(),
+  nodes: z.array(z.object({
+    nodeId: z.string(),
+    type: z.string(),
+    label: z.string().nullable(),
+    state: nodeState,
+    attempts: z.number(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    durationMs: z.number().nullable(),
+    error: z.string().nullable(),
+    outputPreview: z.string().nullable(),
+    logs: z.array(z.object({ at: z.string(), level: z.string(), message: z.string() })),
+  })),
+});
+
+const runContent = json(z.object({ run: runBody }));
+const idParam = z.object({ id: z.string() });
+const inputsBody = z.record(z.string().max(64), z.string().max(1_000_000)).default({});
+
+export const startRun = createRoute({
+  method: 'post', path: '/api/runs', tags: ['runs'], summary: 'Run a flow version (default: the latest) with inputs',
+  request: { body: { content: json(z.object({ flowId: z.string(), version: z.number().int().positive().optional(), inputs: inputsBody })), required: true } },
+  responses: {
+    201: { description: 'started', content: runContent },
+    400: { description: 'malformed', content: errorContent },
+    404: { description: 'no such flow or version', content: errorContent },
+    422: { description: 'the version has problems or an input is missing', content: json(z.object({ error: z.string(), problems: z.array(flowProblem) })) },
+  },
+});
+
+export const listRuns = createRoute({
+  method: 'get', path: '/api/runs', tags: ['runs'], summary: 'Your runs, newest first',
+  request: { query: z.object({ flowId: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }) },
+  responses: { 200: { description: 'runs', content: json(z.object({ runs: z.array(runSummary) })) } },
+});
+
+export const getRun = createRoute({
+  method: 'get', path: '/api/runs/{id}', tags: ['runs'], summary: 'A run with every node: state, timings, errors, logs, outputs',
+  request: { params: idParam },
+  responses: { 200: { description: 'the run', content: runContent }, 404: { description: 'no such run', content: errorContent } },
+});
+
+export const getNodeOutputs = createRoute({
+  method: 'get', path: '/api/runs/{id}/nodes/{nodeId}/outputs', tags: ['runs'], summary: "One node's full outputs",
+  request: { params: z.object({ id: z.string(), nodeId: z.string() }) },
+  responses: { 200: { description: 'outputs by port', content: json(z.object({ outputs: z.record(z.string(), z.unknown()) })) }, 404: { description: 'no such run or node', content: errorContent } },
+});
+
+export const cancelRun = createRoute({
+  method: 'post', path: '/api/runs/{id}/cancel', tags: ['runs'], summary: 'Ask a running run to stop',
+  request: { params: idParam },
+  responses: { 202: { description: 'cancellation requested', content: runContent }, 404: { description: 'no such run', content: errorContent }, 409: { description: 'already finished', content: errorContent } },
+});
+
+export const rerunRun = createRoute({
+  method: 'post', path: '/api/runs/{id}/rerun', tags: ['runs'], summary: 'Run again from a node, reusing the recorded outputs of everything unchanged upstream',
+  request: { params: idParam, body: { content: json(z.object({ fromNode: z.string().min(1), version: z.number().int().positive().optional(), inputs: z.record(z.string(), z.string()).optional() })), required: true } },
+  responses: {
+    201: { description: 'started', content: runContent },
+    400: { description: 'malformed', content: errorContent },
+    404: { description: 'no such run, node or version', content: errorContent },
+    422: { description: 'the version has problems', content: json(z.object({ error: z.string(), problems: z.array(flowProblem) })) },
+  },
+});
+
+export const runEventsRoute = createRoute({
+  method: 'get', path: '/api/runs/{id}/events', tags: ['runs'], summary: 'Live events (SSE): a snapshot, then node states, progress, logs, tokens, and the end of the run',
+  request: { params: idParam },
+  responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } }, 404: { description: 'no such run', content: errorContent } },
+});

@@ -1,0 +1,63 @@
+// `defineNode`: a node type declared once, as data. The registry of these specs drives the editor's
+// palette and forms, validation on save, notebook builders and the runFlow interpreter.
+import type { z } from 'zod';
+import type { PortType } from './ports';
+
+export type NodeCategory = 'input-output' | 'sources' | 'rag' | 'models' | 'text' | 'control' | 'utility';
+
+export const nodeCategories: Record<NodeCategory, string> = {
+  'input-output': 'Input & output',
+  sources: 'Sources',
+  rag: 'Retrieval',
+  models: 'Models',
+  text: 'Text',
+  control: 'Control',
+  utility: 'Utility',
+};
+
+export interface PortSpec {
+  type: PortType;
+  label: string;
+  description?: string;
+  /** An input the node cannot run without; if its source was skipped, the node is skipped too. Defaults to true. */
+  required?: boolean;
+}
+
+/** Temporal's duration strings, e.g. '30 seconds', '5 minutes'. */
+export type Duration = `${number} ${'millisecond' | 'milliseconds' | 'second' | 'seconds' | 'minute' | 'minutes' | 'hour' | 'hours'}`;
+
+export interface NodeRetry {
+  maximumAttempts: number;
+  initialInterval: Duration;
+  backoffCoefficient: number;
+  maximumInterval?: Duration;
+}
+
+/** How a node runs: as the named activity on the worker, or inside the workflow (flow inputs and outputs only). */
+export type NodeRun =
+  | { kind: 'activity'; activity: string; startToCloseTimeout: Duration; heartbeatTimeout?: Duration; retry: NodeRetry }
+  | { kind: 'inline' };
+
+export interface NodeSpec<P extends z.ZodObject = z.ZodObject, I extends Record<string, PortSpec> = Record<string, PortSpec>, O extends Record<string, PortSpec> = Record<string, PortSpec>> {
+  type: string;
+  version: number;
+  title: string;
+  category: NodeCategory;
+  description: string;
+  inputs: I;
+  outputs: O;
+  params: P;
+  run: NodeRun;
+  /** Runs when at least one input arrived, even if others were skipped (merge). */
+  runsWithSkippedInputs?: boolean;
+}
+
+export type AnyNodeSpec = NodeSpec<z.ZodObject, Record<string, PortSpec>, Record<string, PortSpec>>;
+
+/** Declares a node type; the generic parameters keep the params and port names typed for its activity. */
+export function defineNode<P extends z.ZodObject, I extends Record<string, PortSpec>, O extends Record<string, PortSpec>>(spec: NodeSpec<P, I, O>): NodeSpec<P, I, O> {
+  return spec;
+}
+
+/** The retry policy most activity nodes use: five tries, doubling from one second. */
+export const standardRetry: NodeRetry = { maximumAttempts: 5, initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' };

@@ -1,0 +1,7 @@
+export * from './define-node';
+export * from './graph';
+export * from './plan';
+export * from './ports';
+export * from './run-types';
+export * from './validate';
+export { nodeCatalogue, nodeSpecs, findNodeSpec } from '../nodes/registry';

@@ -1,0 +1,64 @@
+// What runFlow and the node activities exchange, and the events a run publishes. Values stay small:
+// anything bigger than `inlineValueBytes` is stored by the activity and travels as a reference.
+import type { FlowSnapshot } from './graph';
+
+/** A port value as it travels through workflow history: inline when small, else a reference to a stored artifact. */
+export type PortValue = { value: unknown } | { ref: string; bytes: number; preview: string };
+
+/** JSON larger than this is stored in Postgres and passed by reference. */
+export const inlineValueBytes = 2048;
+
+export type NodeState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cached' | 'cancelled';
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface NodeRequest {
+  runId: string;
+  ownerId: string;
+  nodeId: string;
+  type: string;
+  version: number;
+  params: Record<string, unknown>;
+  inputs: Record<string, PortValue>;
+}
+
+export interface NodeResult {
+  /** Only the ports that produced a value; an absent port skips what hangs off it (condition branches). */
+  outputs: Record<string, PortValue>;
+}
+
+/** A node's recorded state, as the workflow hands it to `recordNodeStates`. */
+export interface NodeStateRecord {
+  nodeId: string;
+  state: NodeState;
+  error?: string;
+  outputs?: Record<string, PortValue>;
+}
+
+export interface RunFlowInput {
+  runId: string;
+  ownerId: string;
+  snapshot: FlowSnapshot;
+  inputs: Record<string, string>;
+  /** Outputs recorded by an earlier run, reused instead of running those nodes again (re-run from a node). */
+  reuse?: Record<string, Record<string, PortValue>>;
+  /** Carried across continue-as-new: outputs and final states of the nodes already done. */
+  carried?: { outputs: Record<string, Record<string, PortValue>>; done: Record<string, NodeState> };
+  /** History events after which the run continues as new (Temporal suggests it on its own too). */
+  continueAsNewAfterEvents?: number;
+}
+
+export interface RunFlowResult {
+  status: 'succeeded' | 'failed';
+  outputs: Record<string, PortValue>;
+  error?: { nodeId: string; message: string };
+}
+
+/** The events a run publishes on the run-event channel, streamed to every surface. */
+export type RunEvent =
+  | { stream: string; type: 'node'; nodeId: string; state: NodeState; attempt?: number; at: string; error?: string; preview?: string }
+  | { stream: string; type: 'progress'; nodeId: string; done: number; total: number; unit: string }
+  | { stream: string; type: 'log'; nodeId: string; level: 'info' | 'warn' | 'error'; message: string; at: string }
+  | { stream: string; type: 'token'; nodeId: string; text: string; seq: number }
+  | { stream: string; type: 'run'; status: RunStatus; at: string; error?: string };
+
+export type { FlowSnapshot };

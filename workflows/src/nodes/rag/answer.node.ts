@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { defineNode } from '../../flow/define-node';
+
+export const answerNode = defineNode({
+  type: 'rag.answer',
+  version: 1,
+  title: 'Answer with Citations',
+  category: 'rag',
+  description: 'Answers a question from retrieved passages, streaming the answer, with numbered citations.',
+  inputs: {
+    question: { type: 'text', label: 'Question' },
+    passages: { type: 'passages', label: 'Passages' },
+  },
+  outputs: {
+    answer: { type: 'answer', label: 'Answer' },
+    text: { type: 'text', label: 'Answer text' },
+  },
+  params: z.object({
+    model: z.string().min(1).default('smollm2-135m-instruct').describe('Generation model'),
+    maxTokens: z.number().int().min(1).max(8192).default(300).describe('Longest answer, in tokens'),
+  }),
+  run: { kind: 'activity', activity: 'nodeAnswer', startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry: { maximumAttempts: 3, initialInterval: '1 second', backoffCoefficient: 2 } },
+});
