@@ -128,10 +128,11 @@ export async function runFlow(input: RunFlowInput): Promise<RunFlowResult> {
         settle(node.id, 'cached', { outputs: reused });
         continue;
       }
-      const missing = Object.entries(spec.inputs).filter(([port, port_]) => port_.required !== false && !values[port]);
-      const connected = edges.length > 0;
-      const nothingArrived = connected && Object.keys(values).length === 0;
-      if ((missing.length > 0 && !spec.runsWithSkippedInputs) || (spec.runsWithSkippedInputs && nothingArrived) || (nothingArrived && edges.every((edge) => done[edge.source] === 'skipped'))) {
+      // Skipped when nothing reached it (its sources were skipped or sent nothing, like a condition's other
+      // branch), or a required input is missing, unless it joins branches (merge).
+      const nothingArrived = edges.length > 0 && Object.keys(values).length === 0;
+      const missingRequired = Object.entries(spec.inputs).some(([port, declared]) => declared.required !== false && !values[port]);
+      if (nothingArrived || (missingRequired && !spec.runsWithSkippedInputs)) {
         settle(node.id, 'skipped');
         continue;
       }

@@ -77,8 +77,8 @@ export function validateFlow(input: unknown): { graph?: FlowGraph; problems: Flo
   for (const edge of graph.edges) {
     const from = specs.get(edge.source);
     const to = specs.get(edge.target);
-    if (!graph.nodes.some((node) => node.id === edge.source)) problems.push({ code: 'unknown-node', edgeId: edge.id, path: 'source', message: `edge "${edge.id}" starts at a node "${edge.source}" that is not in the flow` });
-    if (!graph.nodes.some((node) => node.id === edge.target)) problems.push({ code: 'unknown-node', edgeId: edge.id, path: 'target', message: `edge "${edge.id}" ends at a node "${edge.target}" that is not in the flow` });
+    if (!seen.has(edge.source)) problems.push({ code: 'unknown-node', edgeId: edge.id, path: 'source', message: `edge "${edge.id}" starts at a node "${edge.source}" that is not in the flow` });
+    if (!seen.has(edge.target)) problems.push({ code: 'unknown-node', edgeId: edge.id, path: 'target', message: `edge "${edge.id}" ends at a node "${edge.target}" that is not in the flow` });
     if (!from || !to) continue;
     const out = from.outputs[edge.sourcePort];
     const into = to.inputs[edge.targetPort];

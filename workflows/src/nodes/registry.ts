@@ -1,25 +1,26 @@
 // Every node type Astra offers. Adding a capability means adding its spec here and its activity in
 // activities/src/nodes; the editor, validation, notebooks and runFlow pick it up from this list.
+// `.node.ts` names need their extension spelled out: without it, Node takes `.node` for a native addon.
 import type { AnyNodeSpec } from '../flow/define-node';
-import { answerNode } from './rag/answer.node';
-import { chatInputNode } from './io/chat-input.node';
-import { chatOutputNode } from './io/chat-output.node';
-import { chunkNode } from './rag/chunk.node';
-import { conditionNode } from './control/condition.node';
-import { embedNode } from './rag/embed.node';
-import { generateNode } from './models/generate.node';
-import { inputNode } from './io/input.node';
-import { loadFilesNode } from './sources/load-files.node';
-import { loadUrlNode } from './sources/load-url.node';
-import { mapNode } from './control/map.node';
-import { mergeNode } from './control/merge.node';
-import { noopNode } from './util/noop.node';
-import { outputNode } from './io/output.node';
-import { promptTemplateNode } from './models/prompt-template.node';
-import { retrieveNode } from './rag/retrieve.node';
-import { storeNode } from './rag/store.node';
-import { textTemplateNode } from './text/template.node';
-import { waitNode } from './util/wait.node';
+import { answerNode } from './rag/answer.node.ts';
+import { chatInputNode } from './io/chat-input.node.ts';
+import { chatOutputNode } from './io/chat-output.node.ts';
+import { chunkNode } from './rag/chunk.node.ts';
+import { conditionNode } from './control/condition.node.ts';
+import { embedNode } from './rag/embed.node.ts';
+import { generateNode } from './models/generate.node.ts';
+import { inputNode } from './io/input.node.ts';
+import { loadFilesNode } from './sources/load-files.node.ts';
+import { loadUrlNode } from './sources/load-url.node.ts';
+import { mapNode } from './control/map.node.ts';
+import { mergeNode } from './control/merge.node.ts';
+import { noopNode } from './util/noop.node.ts';
+import { outputNode } from './io/output.node.ts';
+import { promptTemplateNode } from './models/prompt-template.node.ts';
+import { retrieveNode } from './rag/retrieve.node.ts';
+import { storeNode } from './rag/store.node.ts';
+import { textTemplateNode } from './text/template.node.ts';
+import { waitNode } from './util/wait.node.ts';
 
 export const nodeSpecs = {
   inputNode, outputNode, chatInputNode, chatOutputNode,
