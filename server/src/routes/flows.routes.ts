@@ -1,22 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { flowProblemSchema, flowSummarySchema } from '@astra/workflows/flow';
 import { errorContent } from './schemas';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 
-export const flowProblem = z.object({ code: z.string(), nodeId: z.string().optional(), edgeId: z.string().optional(), path: z.string(), message: z.string() });
+export const flowProblem = flowProblemSchema;
 const problemsContent = json(z.object({ error: z.string(), problems: z.array(flowProblem) }));
 
-export const flowSummary = z.object({
-  id: z.string(),
-  name: z.string(),
-  description: z.string(),
-  owner: z.string(),
-  latestVersion: z.number(),
-  updatedAt: z.string(),
-  visibility: z.enum(['private', 'shared']),
-  sharedWith: z.object({ users: z.array(z.string()), roles: z.array(z.string()) }),
-  canEdit: z.boolean(),
-});
+export const flowSummary = flowSummarySchema;
 
 /** Graphs are checked by `validateFlow`, which answers 422 with every problem; the schema here only says "an object". */
 const graphBody = z.record(z.string(), z.unknown());

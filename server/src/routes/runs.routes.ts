@@ -1,44 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorContent } from './schemas';
+import { runSchema, runSummarySchema } from '@astra/workflows/flow';
 import { flowProblem } from './flows.routes';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 
-const nodeState = z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped', 'cached', 'cancelled']);
-const runStatus = z.enum(['running', 'succeeded', 'failed', 'cancelled']);
-
-export const runSummary = z.object({
-  id: z.string(),
-  flowId: z.string(),
-  flowName: z.string(),
-  version: z.number(),
-  status: runStatus,
-  startedAt: z.string(),
-  finishedAt: z.string().nullable(),
-  rerunOf: z.string().nullable(),
-  fromNode: z.string().nullable(),
-});
-
-export const runBody = runSummary.extend({
-  inputs: z.record(z.string(), z.string()),
-  outputs: z.record(z.string(), z.unknown()),
-  error: z.string().nullable(),
-  workflowId: z.string(),
-  temporalUrl: z.string().nullable(),
-  nodes: z.array(z.object({
-    nodeId: z.string(),
-    type: z.string(),
-    label: z.string().nullable(),
-    state: nodeState,
-    attempts: z.number(),
-    startedAt: z.string().nullable(),
-    finishedAt: z.string().nullable(),
-    durationMs: z.number().nullable(),
-    error: z.string().nullable(),
-    outputPreview: z.string().nullable(),
-    logs: z.array(z.object({ at: z.string(), level: z.string(), message: z.string() })),
-  })),
-});
+export const runSummary = runSummarySchema;
+export const runBody = runSchema;
 
 const runContent = json(z.object({ run: runBody }));
 const idParam = z.object({ id: z.string() });

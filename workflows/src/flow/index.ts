@@ -5,3 +5,4 @@ export * from './ports';
 export * from './run-types';
 export * from './validate';
 export { nodeCatalogue, nodeSpecs, findNodeSpec } from '../nodes/registry';
+export * from './api';

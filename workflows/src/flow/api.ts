@@ -1,0 +1,70 @@
+// The flows and runs API's answers as zod schemas, shared by the server (which declares its routes
+// with them), the CLI and the editor (which parse what they receive). docs/flows-api.md explains them.
+import { z } from 'zod';
+
+export const nodeStateSchema = z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped', 'cached', 'cancelled']);
+export const runStatusSchema = z.enum(['running', 'succeeded', 'failed', 'cancelled']);
+
+export const flowProblemSchema = z.object({ code: z.string(), nodeId: z.string().optional(), edgeId: z.string().optional(), path: z.string(), message: z.string() });
+
+export const flowSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  owner: z.string(),
+  latestVersion: z.number(),
+  updatedAt: z.string(),
+  visibility: z.enum(['private', 'shared']),
+  sharedWith: z.object({ users: z.array(z.string()), roles: z.array(z.string()) }),
+  canEdit: z.boolean(),
+});
+
+export const runSummarySchema = z.object({
+  id: z.string(),
+  flowId: z.string(),
+  flowName: z.string(),
+  version: z.number(),
+  status: runStatusSchema,
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  rerunOf: z.string().nullable(),
+  fromNode: z.string().nullable(),
+});
+
+export const runNodeSchema = z.object({
+  nodeId: z.string(),
+  type: z.string(),
+  label: z.string().nullable(),
+  state: nodeStateSchema,
+  attempts: z.number(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  error: z.string().nullable(),
+  outputPreview: z.string().nullable(),
+  logs: z.array(z.object({ at: z.string(), level: z.string(), message: z.string() })),
+});
+
+export const runSchema = runSummarySchema.extend({
+  inputs: z.record(z.string(), z.string()),
+  outputs: z.record(z.string(), z.unknown()),
+  error: z.string().nullable(),
+  workflowId: z.string(),
+  temporalUrl: z.string().nullable(),
+  nodes: z.array(runNodeSchema),
+});
+
+/** One message of `GET /api/runs/{id}/events` after the snapshot. */
+export const runEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('node'), nodeId: z.string(), state: nodeStateSchema, attempt: z.number().optional(), at: z.string(), error: z.string().optional(), preview: z.string().optional() }),
+  z.object({ type: z.literal('progress'), nodeId: z.string(), done: z.number(), total: z.number(), unit: z.string() }),
+  z.object({ type: z.literal('log'), nodeId: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string(), at: z.string() }),
+  z.object({ type: z.literal('token'), nodeId: z.string(), text: z.string(), seq: z.number() }),
+  z.object({ type: z.literal('run'), status: runStatusSchema, at: z.string().nullable(), error: z.string().optional() }),
+]);
+
+export type FlowSummary = z.infer<typeof flowSummarySchema>;
+export type RunSummary = z.infer<typeof runSummarySchema>;
+export type RunView = z.infer<typeof runSchema>;
+export type RunNodeView = z.infer<typeof runNodeSchema>;
+export type RunEventMessage = z.infer<typeof runEventSchema>;
