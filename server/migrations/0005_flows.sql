@@ -57,6 +57,7 @@ create table run_nodes (
   started_at timestamptz,
   finished_at timestamptz,
   error text,
+  input_preview text,
   outputs jsonb,
   output_preview text,
   logs jsonb not null default '[]',

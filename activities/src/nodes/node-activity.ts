@@ -46,7 +46,7 @@ export function nodeActivity<S extends AnyNodeSpec>(spec: S, store: RunStore, im
   return async (request: NodeRequest): Promise<NodeResult> => {
     const context = Context.current();
     const attempt = context.info.attempt;
-    const ledgerId = await store.nodeStarted({ runId: request.runId, nodeId: request.nodeId, type: spec.type, activity, attempt, worker });
+    const ledgerId = await store.nodeStarted({ runId: request.runId, nodeId: request.nodeId, type: spec.type, activity, attempt, worker, inputs: request.inputs });
     const fail = async (error: unknown): Promise<never> => {
       const bad = error instanceof NodeParamError
         ? ApplicationFailure.nonRetryable(`${where(request.nodeId)}: params.${error.field}: ${error.message}`, 'InvalidNodeParams')

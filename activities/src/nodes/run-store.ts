@@ -16,6 +16,11 @@ export function previewOf(value: unknown): string {
   return text.length > previewChars ? `${text.slice(0, previewChars - 1)}…` : text;
 }
 
+/** One line per port: the value's preview (a stored value carries its own). */
+export function portsPreview(values: Record<string, PortValue>): string {
+  return Object.entries(values).map(([port, value]) => `${port}: ${'value' in value ? previewOf(value.value) : value.preview}`).join('\n').slice(0, previewChars * 2);
+}
+
 export function createRunStore(pool: pg.Pool) {
   const publish = async (event: RunEvent) => {
     await pool.query('select pg_notify($1, $2)', [runEventsChannel, JSON.stringify(event)]);
@@ -43,27 +48,28 @@ export function createRunStore(pool: pg.Pool) {
     },
 
     /** Ledger row plus the node's state, in one round trip; returns the ledger id. */
-    async nodeStarted(input: { runId: string; nodeId: string; type: string; activity: string; attempt: number; worker: string }): Promise<string> {
+    async nodeStarted(input: { runId: string; nodeId: string; type: string; activity: string; attempt: number; worker: string; inputs: Record<string, PortValue> }): Promise<string> {
       const row = await pool.query<{ id: string }>(
         `with ledger as (
            insert into node_executions (run_id, node_id, activity, attempt, worker) values ($1, $2, $4, $5, $6) returning id
          ), state as (
-           insert into run_nodes (run_id, node_id, node_type, state, attempts, started_at)
-           values ($1, $2, $3, 'running', $5, now())
+           insert into run_nodes (run_id, node_id, node_type, state, attempts, started_at, input_preview)
+           values ($1, $2, $3, 'running', $5, now(), $9)
            on conflict (run_id, node_id) do update set state = 'running', attempts = excluded.attempts,
-             started_at = coalesce(run_nodes.started_at, now()), error = null
+             started_at = coalesce(run_nodes.started_at, now()), error = null, input_preview = excluded.input_preview
          ), event as (
            select pg_notify($7, $8)
          )
          select ledger.id from ledger, event`,
         [input.runId, input.nodeId, input.type, input.activity, input.attempt, input.worker, runEventsChannel,
-          JSON.stringify({ stream: input.runId, type: 'node', nodeId: input.nodeId, state: 'running', attempt: input.attempt, at: new Date().toISOString() } satisfies RunEvent)],
+          JSON.stringify({ stream: input.runId, type: 'node', nodeId: input.nodeId, state: 'running', attempt: input.attempt, at: new Date().toISOString() } satisfies RunEvent),
+          portsPreview(input.inputs)],
       );
       return row.rows[0]!.id;
     },
 
     async nodeSucceeded(input: { runId: string; nodeId: string; ledgerId: string; outputs: Record<string, PortValue> }): Promise<void> {
-      const preview = Object.entries(input.outputs).map(([port, value]) => `${port}: ${'value' in value ? previewOf(value.value) : value.preview}`).join('\n').slice(0, previewChars * 2);
+      const preview = portsPreview(input.outputs);
       await pool.query(
         `with ledger as (
            update node_executions set finished_at = now(), outcome = 'succeeded' where id = $3
@@ -110,7 +116,7 @@ export function createRunStore(pool: pg.Pool) {
           state: record.state,
           error: record.error ?? null,
           outputs: record.outputs ?? null,
-          preview: record.outputs ? Object.entries(record.outputs).map(([port, value]) => `${port}: ${'value' in value ? previewOf(value.value) : value.preview}`).join('\n') : null,
+          preview: record.outputs ? portsPreview(record.outputs) : null,
         })))],
       );
       for (const record of records) {

@@ -14,6 +14,7 @@ export interface RunNodeRecord {
   finishedAt: string | null;
   durationMs: number | null;
   error: string | null;
+  inputPreview: string | null;
   outputPreview: string | null;
   outputs: Record<string, PortValue> | null;
   logs: Array<{ at: string; level: string; message: string }>;
@@ -107,7 +108,7 @@ export function createRunsRepo(pool: pg.Pool) {
     },
 
     async nodes(runId: string): Promise<RunNodeRecord[]> {
-      const rows = await pool.query<{ node_id: string; node_type: string; state: NodeState; attempts: number; started_at: Date | null; finished_at: Date | null; error: string | null; output_preview: string | null; outputs: Record<string, PortValue> | null; logs: RunNodeRecord['logs'] }>(
+      const rows = await pool.query<{ node_id: string; node_type: string; state: NodeState; attempts: number; started_at: Date | null; finished_at: Date | null; error: string | null; input_preview: string | null; output_preview: string | null; outputs: Record<string, PortValue> | null; logs: RunNodeRecord['logs'] }>(
         'select * from run_nodes where run_id = $1',
         [runId],
       );
@@ -120,6 +121,7 @@ export function createRunsRepo(pool: pg.Pool) {
         finishedAt: row.finished_at?.toISOString() ?? null,
         durationMs: row.started_at && row.finished_at ? row.finished_at.getTime() - row.started_at.getTime() : null,
         error: row.error,
+        inputPreview: row.input_preview,
         outputPreview: row.output_preview,
         outputs: row.outputs,
         logs: row.logs,

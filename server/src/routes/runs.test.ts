@@ -93,6 +93,10 @@ describe('the RAG flow', () => {
     const run = await finished(admin.token, runId);
     expect(run.status, run.error).toBe('succeeded');
     expect(run.nodes.map((node: any) => node.state)).toEqual(Array(9).fill('succeeded'));
+    const retrieveNode = run.nodes.find((node: any) => node.nodeId === 'retrieve');
+    expect(retrieveNode.inputPreview).toContain(`query: ${question}`);
+    expect(retrieveNode.outputPreview).toMatch(/^passages: 3 items/);
+    expect(retrieveNode.durationMs).toBeGreaterThanOrEqual(0);
 
     // Live: the snapshot first, then every activity node went running → succeeded, then the run ended.
     expect(events[0]!.event).toBe('snapshot');

@@ -41,6 +41,7 @@ export const runNodeSchema = z.object({
   finishedAt: z.string().nullable(),
   durationMs: z.number().nullable(),
   error: z.string().nullable(),
+  inputPreview: z.string().nullable(),
   outputPreview: z.string().nullable(),
   logs: z.array(z.object({ at: z.string(), level: z.string(), message: z.string() })),
 });
