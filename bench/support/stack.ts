@@ -18,7 +18,8 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-export async function startBenchStack(): Promise<BenchStack> {
+/** `workflowsPath`: a bundle entry of the benchmark's own (the product's workflows plus a baseline); the product's by default. */
+export async function startBenchStack(options: { workflowsPath?: string } = {}): Promise<BenchStack> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const services = await startTestServices();
   const pool = new pg.Pool({ connectionString: services.databaseUrl, max: 10 });
@@ -29,7 +30,7 @@ export async function startBenchStack(): Promise<BenchStack> {
   const worker = await Worker.create({
     connection: nativeConnection,
     taskQueue,
-    workflowsPath,
+    workflowsPath: options.workflowsPath ?? workflowsPath,
     activities: createActivities({ pool, chroma: chromaClientFor(services.chromaUrl), models, egress: createEgress({ policy: { allow: [] } }) }),
   });
   const running = worker.run();
@@ -46,6 +47,8 @@ export async function startBenchStack(): Promise<BenchStack> {
       await nativeConnection.close();
       await connection.close();
       await models.close();
+      // pool.end() resolves before its idle clients' sockets have closed: Postgres stopping next may still say goodbye on one.
+      pool.on('error', () => undefined);
       await pool.end();
       await services.stop();
     },

@@ -1,14 +1,15 @@
 import type { CliConfig } from './config';
-import { CliError } from './errors';
+import { ApiError, CliError } from './errors';
 
-/** Reads a server-sent event stream from a POST; error answers become one readable line. */
-export async function* openStream(config: CliConfig, route: string, body: unknown): AsyncGenerator<{ event: string; data: string }> {
+/** Reads a server-sent event stream: a POST with a body, a GET without; error answers become one readable line. */
+export async function* openStream(config: CliConfig, route: string, body?: unknown): AsyncGenerator<{ event: string; data: string }> {
+  const method = body === undefined ? 'GET' : 'POST';
   let response: Response;
   try {
     response = await fetch(`${config.url}${route}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${config.token}`, 'content-type': 'application/json', accept: 'text/event-stream' },
-      body: JSON.stringify(body),
+      method,
+      headers: { authorization: `Bearer ${config.token}`, accept: 'text/event-stream', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {
     throw new CliError(`cannot reach Astra at ${config.url} (${(error as Error).message}); is it running? Start it with \`npm start\``);
@@ -21,7 +22,7 @@ export async function* openStream(config: CliConfig, route: string, body: unknow
     } catch {
       // not JSON: keep the text
     }
-    throw new CliError(`POST ${route} failed (${response.status}): ${message}`);
+    throw new CliError(`${method} ${route} failed (${response.status}): ${message}`);
   }
   const decoder = new TextDecoder();
   let buffer = '';
@@ -67,7 +68,7 @@ export async function callApi<T>(config: CliConfig, method: string, route: strin
   if (!response.ok) {
     const message = (payload as { error?: string } | undefined)?.error ?? (text.slice(0, 200) || response.statusText);
     if (response.status === 401) throw new CliError(`Astra refused the credentials from ${config.source} (401): ${message}`);
-    throw new CliError(`${method} ${route} failed (${response.status}): ${message}`);
+    throw new ApiError(`${method} ${route} failed (${response.status}): ${message}`, response.status, payload);
   }
   return payload as T;
 }

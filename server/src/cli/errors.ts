@@ -4,3 +4,10 @@ export class CliError extends Error {
     super(message);
   }
 }
+
+/** An error answer from the API: its status and parsed body travel along (a 422 on a flow carries its problems). */
+export class ApiError extends CliError {
+  constructor(message: string, readonly status: number, readonly body: unknown) {
+    super(message);
+  }
+}

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { callApi } from './api';
 import { resolveCliConfig } from './config';
 import { CliError } from './errors';
+import { flowsCommand, runCommand, runsCommand } from './flows';
 import { schedulesCommand } from './schedules';
 import { askCommand, collectionsCommand, ingestCancelCommand, ingestCommand, queryCommand } from './rag';
 
@@ -25,6 +26,21 @@ const usage = `astra — command line for Astra
   astra schedules create <name> <path|url> --collection C (--every 1h | --cron "0 3 * * *") [--glob G] [--paused]
   astra schedules list|pause <name>|resume <name>|delete <name>
                                       ingest on an interval or a cron spec (Temporal Schedules)
+  astra flows list [--json]           the flows you own or that are shared with you
+  astra flows import <file.json> [--name N]
+                                      import an exported flow (examples/flows/*.json)
+  astra flows export <flow> [--version V] [-o file]
+                                      a flow version as export JSON (stdout by default)
+  astra flows validate <file.json|flow> [--version V]
+                                      every problem as "node <id> <path>: <message>"; exit 1 when invalid
+  astra run <flow> [--version V] [--input name=value ...] [--watch] [--json]
+                                      start a run (<flow> is an id or an exact name); --watch follows it
+                                      live, prints its outputs, and exits 1 unless it succeeded
+  astra runs list [--flow F] [--json] recent runs, newest first
+  astra runs show <run id> [--json]   each node's state, attempts, timing, error and output preview
+  astra runs cancel <run id>          cancel a running run
+  astra runs rerun <run id> --from <node> [--version V] [--watch] [--json]
+                                      run again from a node, reusing the recorded outputs upstream of it
   astra models list [--json]          the models the configured provider offers
   astra models show <name> [--json]   one model: kind, context, dimension, file, sha256, source package
 
@@ -169,6 +185,12 @@ async function main(argv: string[]): Promise<number> {
       return collectionsCommand(rest);
     case 'schedules':
       return schedulesCommand(rest);
+    case 'flows':
+      return flowsCommand(rest);
+    case 'run':
+      return runCommand(rest);
+    case 'runs':
+      return runsCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -23,7 +23,7 @@ function inputValues(graph: FlowGraph, inputs: Record<string, string>): { values
     values[node.id] = value;
   }
   for (const name of Object.keys(inputs)) {
-    if (!names.includes(name)) problems.push({ code: 'missing-input', path: `inputs.${name}`, message: `the flow has no input "${name}" (it takes ${names.join(', ') || 'none'})` });
+    if (!names.includes(name)) problems.push({ code: 'unknown-input', path: `inputs.${name}`, message: `the flow has no input "${name}" (it takes ${names.join(', ') || 'none'})` });
   }
   return { values, problems };
 }
@@ -191,7 +191,7 @@ export const runsHandlers = (deps: AppDeps) => {
             if (!woke && queue.length === 0) {
               const now = await deps.runs.get(c.get('user').id, id);
               if (now && now.status !== 'running') {
-                await stream.writeSSE({ event: 'run', data: JSON.stringify({ type: 'run', status: now.status, at: now.finishedAt, ...(now.error ? { error: now.error } : {}) }) });
+                await stream.writeSSE({ event: 'run', data: JSON.stringify({ type: 'run', status: now.status, at: now.finishedAt ?? new Date().toISOString(), ...(now.error ? { error: now.error } : {}) }) });
                 return;
               }
               await stream.writeSSE({ event: 'ping', data: '{}' });

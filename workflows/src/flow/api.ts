@@ -61,7 +61,7 @@ export const runEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('progress'), nodeId: z.string(), done: z.number(), total: z.number(), unit: z.string() }),
   z.object({ type: z.literal('log'), nodeId: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string(), at: z.string() }),
   z.object({ type: z.literal('token'), nodeId: z.string(), text: z.string(), seq: z.number() }),
-  z.object({ type: z.literal('run'), status: runStatusSchema, at: z.string().nullable(), error: z.string().optional() }),
+  z.object({ type: z.literal('run'), status: runStatusSchema, at: z.string(), error: z.string().optional() }),
 ]);
 
 export type FlowSummary = z.infer<typeof flowSummarySchema>;

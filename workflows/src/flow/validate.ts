@@ -15,6 +15,7 @@ export type FlowProblemCode =
   | 'input-already-connected'
   | 'cycle'
   | 'missing-input'
+  | 'unknown-input'
   | 'duplicate-name';
 
 export interface FlowProblem {

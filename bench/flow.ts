@@ -1,0 +1,110 @@
+// `npm run bench:flow`: what the flow interpreter costs. End-to-end latency of 1-node and 10-node chains
+// of pass-through nodes run by `runFlow`, against a bare workflow calling the same activity the same
+// number of times in the same order (bench/baseline-flow.workflow.ts), alternating, same worker, same
+// run; then throughput of bursts of concurrent 1-node flows, both ways.
+import { randomUUID } from 'node:crypto';
+import type { workflows } from '@astra/workflows';
+import type { FlowGraph, RunFlowInput } from '@astra/workflows/flow';
+import type { BaselineFlowInput, baselineFlow } from './baseline-flow.workflow';
+import { startBenchStack, type BenchStack } from './support/stack';
+import { median, percentile } from './support/stats';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 40);
+const warmup = Number(process.env.BENCH_WARMUP ?? 5);
+const burst = Number(process.env.BENCH_BURST ?? 50);
+const bursts = Number(process.env.BENCH_BURSTS ?? 3);
+const sizes = (process.env.BENCH_NODES ?? '1,10').split(',').map(Number);
+const target = 1.5;
+
+/** A chain of pass-through nodes n1 → n2 → … → nN, as the editor would save it. */
+function chain(length: number): FlowGraph {
+  const ids = Array.from({ length }, (_, i) => `n${i + 1}`);
+  return {
+    nodes: ids.map((id, i) => ({ id, type: 'util.pass-through', version: 1, params: {}, position: { x: i * 280, y: 140 } })),
+    edges: ids.slice(1).map((id, i) => ({ id: `e${i + 1}`, source: ids[i]!, sourcePort: 'value', target: id, targetPort: 'value' })),
+  };
+}
+
+function makeRunners(stack: BenchStack, ownerId: string, graph: FlowGraph) {
+  const nodeIds = graph.nodes.map((node) => node.id);
+  return {
+    async runFlow(): Promise<void> {
+      const runId = randomUUID();
+      const input: RunFlowInput = { runId, ownerId, snapshot: { flowId: randomUUID(), flowVersion: 1, graph }, inputs: {} };
+      const result = await stack.client.workflow.execute<typeof workflows.runFlow>('runFlow', { taskQueue: stack.taskQueue, workflowId: `bench-flow-${runId}`, args: [input] });
+      if (result.status !== 'succeeded') throw new Error(`runFlow ${runId} ended ${result.status}: ${JSON.stringify(result.error)}`);
+    },
+    async baseline(): Promise<void> {
+      const runId = randomUUID();
+      const input: BaselineFlowInput = { runId, ownerId, nodeIds };
+      await stack.client.workflow.execute<typeof baselineFlow>('baselineFlow', { taskQueue: stack.taskQueue, workflowId: `bench-baseline-${runId}`, args: [input] });
+    },
+  };
+}
+
+const timed = async (work: () => Promise<void>): Promise<number> => {
+  const began = performance.now();
+  await work();
+  return performance.now() - began;
+};
+
+const ms = (value: number) => `${value.toFixed(1).padStart(7)} ms`;
+const verdict = (ratio: number) => (ratio <= target ? 'ok' : 'ABOVE TARGET');
+
+const stack = await startBenchStack({ workflowsPath: new URL('./baseline-flow.bundle.ts', import.meta.url).pathname });
+try {
+  const owner = await stack.pool.query<{ id: string }>("insert into users (username, role) values ($1, 'user') returning id", [`bench-${randomUUID().slice(0, 8)}`]);
+  const ownerId = owner.rows[0]!.id;
+  console.log(`flow interpreter overhead: ${rounds} alternating rounds per size after ${warmup} warm-up rounds; bursts of ${burst}`);
+
+  for (const size of sizes) {
+    const run = makeRunners(stack, ownerId, chain(size));
+    for (let i = 0; i < warmup; i += 1) {
+      await run.runFlow();
+      await run.baseline();
+    }
+    const flow: number[] = [];
+    const bare: number[] = [];
+    for (let i = 0; i < rounds; i += 1) {
+      // Alternate who goes first, so neither side always runs on a warmer worker.
+      if (i % 2 === 0) {
+        flow.push(await timed(run.runFlow));
+        bare.push(await timed(run.baseline));
+      } else {
+        bare.push(await timed(run.baseline));
+        flow.push(await timed(run.runFlow));
+      }
+    }
+    const p50 = percentile(flow, 50) / percentile(bare, 50);
+    const p95 = percentile(flow, 95) / percentile(bare, 95);
+    console.log(`\n${size}-node chain of pass-through nodes, ${rounds} runs each`);
+    console.log(`  bare workflow, same activity   p50 ${ms(percentile(bare, 50))}   p95 ${ms(percentile(bare, 95))}`);
+    console.log(`  runFlow                        p50 ${ms(percentile(flow, 50))}   p95 ${ms(percentile(flow, 95))}`);
+    console.log(`  ratio                          p50 ${p50.toFixed(2)}×       p95 ${p95.toFixed(2)}×   target ≤ ${target}× at p50  ${verdict(p50)}`);
+  }
+
+  const one = makeRunners(stack, ownerId, chain(1));
+  const flowRates: number[] = [];
+  const bareRates: number[] = [];
+  const rate = async (work: () => Promise<void>) => {
+    const took = await timed(async () => {
+      await Promise.all(Array.from({ length: burst }, () => work()));
+    });
+    return burst / (took / 1000);
+  };
+  for (let i = 0; i < bursts; i += 1) {
+    if (i % 2 === 0) {
+      flowRates.push(await rate(one.runFlow));
+      bareRates.push(await rate(one.baseline));
+    } else {
+      bareRates.push(await rate(one.baseline));
+      flowRates.push(await rate(one.runFlow));
+    }
+  }
+  console.log(`\nthroughput: ${bursts} bursts of ${burst} concurrent 1-node flows each way (median)`);
+  console.log(`  bare workflow                  ${median(bareRates).toFixed(1).padStart(7)} flows/s   (${bareRates.map((r) => r.toFixed(1)).join(', ')})`);
+  console.log(`  runFlow                        ${median(flowRates).toFixed(1).padStart(7)} flows/s   (${flowRates.map((r) => r.toFixed(1)).join(', ')})`);
+  console.log(`  ratio                          ${(median(flowRates) / median(bareRates)).toFixed(2)} of the bare rate`);
+} finally {
+  await stack.stop();
+}

@@ -1,0 +1,53 @@
+// What the flows and runs API answers (docs/flows-api.md), parsed with zod so the CLI never trusts a cast.
+// The shapes are the server's own (`@astra/workflows/flow`); this module only adds the CLI's envelopes.
+import { z } from 'zod';
+import { flowExport, flowGraph, flowProblemSchema, flowSummarySchema, nodeStateSchema, runEventSchema, runSchema, runStatusSchema, runSummarySchema, runNodeSchema } from '@astra/workflows/flow';
+
+export const nodeStates = nodeStateSchema.options;
+export const nodeState = nodeStateSchema;
+export const runStatus = runStatusSchema;
+export type NodeState = z.infer<typeof nodeState>;
+export type RunStatus = z.infer<typeof runStatus>;
+export { flowGraph };
+export type FlowGraph = z.infer<typeof flowGraph>;
+
+/** The export file: what `flows export` writes and `flows import` sends. */
+export const flowExportFile = flowExport.extend({
+  format: z.literal('astra.flow', { error: 'not an Astra flow export: "format" must be "astra.flow"' }),
+  formatVersion: z.literal(1, { error: 'this CLI reads flow exports of formatVersion 1' }),
+});
+export type FlowExportFile = z.infer<typeof flowExportFile>;
+
+export const flowProblem = flowProblemSchema;
+export type FlowProblem = z.infer<typeof flowProblem>;
+export const flowSummary = flowSummarySchema;
+export type FlowSummary = z.infer<typeof flowSummary>;
+
+export const flowVersion = z.object({ number: z.number(), graph: flowGraph, createdAt: z.string(), createdBy: z.string(), message: z.string() });
+
+export const flowList = z.object({ flows: z.array(flowSummary) });
+export const flowWithVersion = z.object({ flow: flowSummary, version: flowVersion });
+export const versionAnswer = z.object({ version: flowVersion });
+export const validation = z.object({ valid: z.boolean(), problems: z.array(flowProblem) });
+/** The body of a 422 on a flow or a run. */
+export const problemsAnswer = z.object({ error: z.string(), problems: z.array(flowProblem).default([]) });
+
+export const runSummary = runSummarySchema;
+export type RunSummary = z.infer<typeof runSummary>;
+export const runNode = runNodeSchema;
+export type RunNode = z.infer<typeof runNode>;
+export const run = runSchema;
+export type Run = z.infer<typeof run>;
+
+export const runAnswer = z.object({ run });
+export const runList = z.object({ runs: z.array(runSummary) });
+
+/** One live event of `GET /api/runs/{id}/events`; the SSE event name is its type. */
+export const runEvent = z.union([z.object({ type: z.literal('snapshot'), run }), runEventSchema]);
+export type RunEvent = z.infer<typeof runEvent>;
+
+/** An answer object as the Answer with Citations node gives it. */
+export const answerOutput = z.object({
+  answer: z.string(),
+  citations: z.array(z.object({ number: z.number(), source: z.string(), title: z.string().nullable(), cited: z.boolean() })),
+});

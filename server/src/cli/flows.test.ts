@@ -1,0 +1,250 @@
+// The flows and runs CLI, run as people run it (`node server/bin/astra.mjs …`), against the real app served
+// on a port with a real worker, Temporal, Postgres, Chroma and the local models.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve, type ServerType } from '@hono/node-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestWorker, type TestWorker } from '../../../activities/src/testing/test-worker';
+import { createAppHarness, type AppHarness } from '../testing/app-harness';
+import { watchRun } from './flows';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const astraBin = path.join(repoRoot, 'server/bin/astra.mjs');
+const examplesDir = path.join(repoRoot, 'examples/flows');
+
+let worker: TestWorker;
+let harness: AppHarness;
+let server: ServerType;
+let url: string;
+let admin: { token: string; username: string };
+let scratch: string;
+let corpus: string;
+
+interface CliResult { code: number; stdout: string; stderr: string }
+
+/** One `astra` command in a child process; it must end within the limit. */
+function astra(args: string[], token = admin.token): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [astraBin, ...args], { cwd: scratch, env: { ...process.env, ASTRA_URL: url, ASTRA_TOKEN: token, FORCE_COLOR: '0' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const limit = setTimeout(() => child.kill('SIGKILL'), 200_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(limit);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+const questionNodes: Array<[string, string]> = [['question', 'io.input'], ['retrieve', 'rag.retrieve'], ['answer', 'rag.answer'], ['result', 'io.output']];
+const ingestNodes: Array<[string, string]> = [['folder', 'io.input'], ['load', 'sources.load-files'], ['chunk', 'rag.chunk'], ['embed', 'rag.embed'], ['store', 'rag.store'], ['collection', 'io.output']];
+
+const succeededLine = (nodeId: string, type: string) => new RegExp(`^\\d\\d:\\d\\d:\\d\\d  ${nodeId}  ${type.replace('.', '\\.')}  ✓ succeeded`, 'm');
+
+beforeAll(async () => {
+  worker = await startTestWorker();
+  harness = await createAppHarness({ taskQueue: worker.taskQueue });
+  admin = await harness.newUser('admin');
+  server = await new Promise<ServerType>((resolve) => {
+    const started = serve({ fetch: harness.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started));
+  });
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  scratch = await mkdtemp(path.join(os.tmpdir(), 'astra-cli-flows-'));
+  corpus = path.join(scratch, 'harbour');
+  await mkdir(corpus);
+  await writeFile(path.join(corpus, 'tides.txt'), 'Spring tides happen near the new and the full moon, when the sun and the moon pull together.\n');
+  await writeFile(path.join(corpus, 'lighthouse.md'), '# Lighthouses\n\nA lighthouse marks a dangerous coast with a light of its own rhythm, so sailors can tell one from another.\n');
+  await writeFile(path.join(corpus, 'knots.txt'), 'A bowline makes a fixed loop at the end of a rope that does not slip and is easy to untie after a load.\n');
+}, 180_000);
+
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  await harness?.close();
+  await worker?.stop();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe('astra flows and astra run', () => {
+  it('imports every example flow and lists them', async () => {
+    const files = (await readdir(examplesDir)).filter((name) => name.endsWith('.json'));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const file of files) {
+      const imported = await astra(['flows', 'import', path.join(examplesDir, file)]);
+      expect(imported.stderr).toBe('');
+      expect(imported.code).toBe(0);
+      expect(imported.stdout).toMatch(/^imported ".+" as flow \S+ \(version 1, \d+ nodes\)\n$/);
+    }
+    const listed = await astra(['flows', 'list']);
+    expect(listed.code).toBe(0);
+    for (const name of ['RAG: ingest a folder', 'RAG: answer a question', 'RAG: ingest a folder, then answer', 'Summarize a document']) expect(listed.stdout).toContain(name);
+    const json = JSON.parse((await astra(['flows', 'list', '--json'])).stdout) as Array<{ name: string; latestVersion: number; owner: string }>;
+    expect(json.filter((flow) => flow.owner === admin.username).map((flow) => flow.name).sort()).toEqual(['RAG: answer a question', 'RAG: ingest a folder', 'RAG: ingest a folder, then answer', 'Summarize a document']);
+
+    const renamed = await astra(['flows', 'import', path.join(examplesDir, 'rag-question-answering.json'), '--name', 'Harbour questions']);
+    expect(renamed.code).toBe(0);
+    expect(renamed.stdout).toMatch(/^imported "Harbour questions" as flow/);
+  });
+
+  it('validates files and saved flows, naming the node and field of each problem', async () => {
+    const good = await astra(['flows', 'validate', path.join(examplesDir, 'rag-question-answering.json')]);
+    expect(good).toMatchObject({ code: 0, stdout: `${path.join(examplesDir, 'rag-question-answering.json')} is valid (4 nodes)\n` });
+    const saved = await astra(['flows', 'validate', 'RAG: answer a question']);
+    expect(saved).toMatchObject({ code: 0, stdout: '"RAG: answer a question" v1 is valid (4 nodes)\n' });
+
+    const broken = JSON.parse(await readFile(path.join(examplesDir, 'rag-question-answering.json'), 'utf8')) as { graph: { nodes: Array<{ id: string; params: Record<string, unknown> }>; edges: Array<{ id: string }> } };
+    broken.graph.nodes.find((node) => node.id === 'retrieve')!.params.k = 99;
+    broken.graph.edges = broken.graph.edges.filter((edge) => edge.id !== 'retrieve-answer');
+    const file = path.join(scratch, 'broken.json');
+    await writeFile(file, JSON.stringify(broken));
+    const bad = await astra(['flows', 'validate', file]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/^node retrieve params\.k: .+$/m);
+    expect(bad.stdout).toMatch(/^node answer inputs\.passages: .+$/m);
+
+    const refused = await astra(['flows', 'import', file]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/node retrieve params\.k: /);
+  });
+
+  it('exports a flow as the JSON it was imported from, to stdout or a file', async () => {
+    const original = JSON.parse(await readFile(path.join(examplesDir, 'document-summary.json'), 'utf8')) as unknown;
+    const exported = await astra(['flows', 'export', 'Summarize a document']);
+    expect(exported.code).toBe(0);
+    expect(JSON.parse(exported.stdout)).toEqual(original);
+    const file = path.join(scratch, 'summary-export.json');
+    const written = await astra(['flows', 'export', 'Summarize a document', '--version', '1', '-o', file]);
+    expect(written).toMatchObject({ code: 0, stdout: '' });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(original);
+    const missing = await astra(['flows', 'export', 'No such flow']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no flow with the id or name "No such flow"');
+  });
+
+  it('ingests a folder, then answers with --watch: every node succeeds and the answer has numbered sources', async () => {
+    const ingest = await astra(['run', 'RAG: ingest a folder', '--input', `folder=${corpus}`, '--watch']);
+    expect(ingest.stderr).toBe('');
+    expect(ingest.code).toBe(0);
+    for (const [nodeId, type] of ingestNodes) {
+      expect(ingest.stdout, nodeId).toMatch(succeededLine(nodeId, type));
+    }
+    expect(ingest.stdout).toMatch(/^run \S+ succeeded in /m);
+    expect(ingest.stdout).toMatch(/^collection:\n\s+\{/m);
+    expect(ingest.stdout).toContain('"name": "docs"');
+
+    const answered = await astra(['run', 'RAG: answer a question', '--input', 'question=What does a bowline make?', '--watch']);
+    expect(answered.stderr).toBe('');
+    expect(answered.code).toBe(0);
+    for (const [nodeId, type] of questionNodes) {
+      expect(answered.stdout, nodeId).toMatch(succeededLine(nodeId, type));
+    }
+    const [, answerText] = /^answer:\n {2}(\S.*)$/m.exec(answered.stdout) ?? [];
+    expect(answerText?.length).toBeGreaterThan(0);
+    expect(answered.stdout).toMatch(/^ {2}Sources:$/m);
+    expect(answered.stdout).toMatch(new RegExp(`^ {4}\\[1\\] .+ — ${corpus.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`, 'm'));
+    const runId = /^run (\S+) succeeded/m.exec(answered.stdout)![1]!;
+
+    const shown = await astra(['runs', 'show', runId]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(new RegExp(`^run ${runId} of "RAG: answer a question" v1 .*✓ succeeded$`, 'm'));
+    expect(shown.stdout).toMatch(/^ {2}retrieve +rag\.retrieve +✓ succeeded +1 /m);
+    expect(shown.stdout).toMatch(/^ {6}output: passages: /m);
+    expect(shown.stdout).toContain('inputs: question="What does a bowline make?"');
+    const json = JSON.parse((await astra(['runs', 'show', runId, '--json'])).stdout) as { status: string; nodes: Array<{ state: string }>; outputs: { answer: { answer: string } } };
+    expect(json.status).toBe('succeeded');
+    expect(json.nodes.map((node) => node.state)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    expect(answered.stdout).toContain(json.outputs.answer.answer.trim().split('\n')[0]);
+
+    const listed = await astra(['runs', 'list', '--flow', 'RAG: answer a question']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`^${runId} +RAG: answer a question v1 +✓ succeeded`, 'm'));
+    expect(listed.stdout).not.toContain('RAG: ingest a folder');
+
+    // Re-run from the answer: question and retrieval are reused, the answer is generated again.
+    const rerun = await astra(['runs', 'rerun', runId, '--from', 'answer', '--watch']);
+    expect(rerun.code).toBe(0);
+    expect(rerun.stdout).toMatch(/^\d\d:\d\d:\d\d {2}retrieve {2}rag\.retrieve {2}≡ cached/m);
+    expect(rerun.stdout).toMatch(succeededLine('answer', 'rag.answer'));
+    const rerunId = /^run (\S+) succeeded/m.exec(rerun.stdout)![1]!;
+    expect((await astra(['runs', 'show', rerunId])).stdout).toContain(`re-run of ${runId} from node answer`);
+  }, 300_000);
+
+  it('redraws the live table in place on a terminal and ends on every node succeeded', async () => {
+    const started = await astra(['run', 'Harbour questions', '--input', 'question=When do spring tides happen?']);
+    expect(started.code).toBe(0);
+    const runId = started.stdout.trim();
+    expect(runId).toMatch(/^\S+$/);
+    expect(started.stderr).toContain(`astra runs show ${runId}`);
+
+    let screen = '';
+    const run = await watchRun({ url, token: admin.token, source: 'test' }, runId, { output: { write: (text) => (screen += text), live: true, columns: () => 120 } });
+    expect(run.status).toBe('succeeded');
+    // Each frame after the first moves the cursor back to the top of the last one and clears below it.
+    expect(screen).toMatch(/\x1b\[\d+F\x1b\[0J/);
+    const frames = screen.split(/\x1b\[\d+F/);
+    const last = frames.at(-1)!;
+    expect(last).toContain(`run ${runId} · "Harbour questions" v1 · succeeded`);
+    for (const [nodeId, type] of questionNodes) {
+      expect(last, nodeId).toMatch(new RegExp(`^ {2}${nodeId} +${type.replace('.', '\\.')} +✓ succeeded`, 'm'));
+    }
+    // While the answer was generated, its tokens showed under the table.
+    expect(frames.some((frame) => frame.includes('answer ▸'))).toBe(true);
+    expect(screen.endsWith('\x1b[?25h')).toBe(true);
+  }, 240_000);
+
+  it('exits 1 with the failing node and its error when a run fails', async () => {
+    const failed = await astra(['run', 'Summarize a document', '--input', `path=${path.join(scratch, 'not-there')}`, '--watch']);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/^\d\d:\d\d:\d\d {2}load {2}sources\.load-files {2}✗ failed/m);
+    expect(failed.stdout).toMatch(/^run \S+ failed/m);
+    expect(failed.stdout).toContain('not-there does not exist');
+  }, 120_000);
+
+  it('starts a run without watching, cancels it, and shows it cancelled', async () => {
+    const slow = path.join(scratch, 'slow.json');
+    await writeFile(slow, JSON.stringify({
+      format: 'astra.flow',
+      formatVersion: 1,
+      name: 'Wait a minute',
+      description: '',
+      graph: {
+        nodes: [
+          { id: 'wait', type: 'util.wait', version: 1, params: { milliseconds: 60_000 } },
+          { id: 'done', type: 'io.output', version: 1, params: { name: 'done' } },
+        ],
+        edges: [{ id: 'wait-done', source: 'wait', sourcePort: 'value', target: 'done', targetPort: 'value' }],
+      },
+    }));
+    expect((await astra(['flows', 'import', slow])).code).toBe(0);
+    const started = await astra(['run', 'Wait a minute', '--json']);
+    expect(started.code).toBe(0);
+    const { id, status } = JSON.parse(started.stdout) as { id: string; status: string };
+    expect(status).toBe('running');
+    const cancelled = await astra(['runs', 'cancel', id]);
+    expect(cancelled).toMatchObject({ code: 0, stdout: `cancellation requested for run ${id}; nodes already done keep their results\n` });
+    let shown: { status: string; nodes: Array<{ nodeId: string; state: string }> } = { status: 'running', nodes: [] };
+    for (let i = 0; i < 40 && shown.status === 'running'; i += 1) {
+      shown = JSON.parse((await astra(['runs', 'show', id, '--json'])).stdout) as typeof shown;
+      if (shown.status === 'running') await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(shown.status).toBe('cancelled');
+    expect(shown.nodes.find((node) => node.nodeId === 'wait')?.state).toBe('cancelled');
+  }, 120_000);
+
+  it('says what is wrong with a run request instead of starting it', async () => {
+    const unknown = await astra(['run', 'RAG: answer a question', '--input', 'colour=blue']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('inputs.colour');
+    const malformed = await astra(['run', 'RAG: answer a question', '--input', 'no-equals-sign']);
+    expect(malformed).toMatchObject({ code: 2, stderr: 'astra: --input takes name=value (got "no-equals-sign")\n' });
+    const usage = await astra(['runs', 'rerun', 'some-run']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('astra runs rerun <run id> --from <node>');
+  });
+});
