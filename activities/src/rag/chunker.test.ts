@@ -6,8 +6,8 @@ import type { DocumentSection, LoadedDocument } from './document';
 import { loadDocument } from './loaders';
 import { resolveModelsDir } from '../models/config';
 import { readModelManifest } from '../models/manifest';
+import { sqlitePagePath } from './testing/corpus';
 
-const sqliteDocs = '/usr/share/doc/sqlite3';
 const sqlitePages = ['wal.html', 'fts5.html', 'lang_select.html', 'datatype3.html', 'lang_expr.html', 'pragma.html', 'docs.html', 'lang.html'];
 
 /** Whitespace-separated words: the cheap counter. */
@@ -216,7 +216,7 @@ describe('chunkDocument with a whitespace word counter', () => {
 
   it('chunks real SQLite documentation pages within budget at several sizes', async () => {
     for (const page of sqlitePages) {
-      const [input] = await loadDocument({ bytes: await readFile(`${sqliteDocs}/${page}`), fileName: page });
+      const [input] = await loadDocument({ bytes: await readFile(await sqlitePagePath(page)), fileName: page });
       for (const [chunkTokens, overlapTokens] of [[1000, 200], [120, 24], [40, 0], [16, 15]] as const) {
         const options = { chunkTokens, overlapTokens, countTokens: countWords };
         const chunks = chunkDocument(input!, options);
@@ -277,7 +277,7 @@ describe('chunkDocument with the MiniLM tokenizer (node-llama-cpp)', () => {
     expect(options).toMatchObject({ chunkTokens: 254, overlapTokens: 51 });
     let total = 0;
     for (const page of sqlitePages) {
-      const [input] = await loadDocument({ bytes: await readFile(`${sqliteDocs}/${page}`), fileName: page });
+      const [input] = await loadDocument({ bytes: await readFile(await sqlitePagePath(page)), fileName: page });
       const chunks = chunkDocument(input!, options);
       expectValidChunks(input!, chunks, options);
       for (const chunk of chunks) expect(chunk.tokens + 2).toBeLessThanOrEqual(contextLength);

@@ -4,8 +4,8 @@ import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { CorruptDocumentError, UnsupportedDocumentError, type LoadedDocument } from '../document';
 import { detectFormat, loadDocument } from './index';
+import { sqlitePagePath } from '../testing/corpus';
 
-const sqliteDocs = '/usr/share/doc/sqlite3';
 
 async function loadOne(bytes: Buffer | string, fileName: string, contentType?: string): Promise<LoadedDocument> {
   const docs = await loadDocument({ bytes: typeof bytes === 'string' ? Buffer.from(bytes) : bytes, fileName, contentType: contentType ?? null });
@@ -13,7 +13,7 @@ async function loadOne(bytes: Buffer | string, fileName: string, contentType?: s
   return docs[0]!;
 }
 
-const loadSqlitePage = async (name: string) => loadOne(await readFile(`${sqliteDocs}/${name}`), name);
+const loadSqlitePage = async (name: string) => loadOne(await readFile(await sqlitePagePath(name)), name);
 
 /** The heading path and the text of every section, which is what the chunker will see. */
 const sectionsOf = (doc: LoadedDocument) => doc.sections.map((section) => ({ path: section.headingPath, text: doc.text.slice(section.start, section.end) }));

@@ -15,3 +15,11 @@ export async function copyOfSampleCorpus(count: number): Promise<{ dir: string; 
   for (const file of files) await copyFile(path.join(sampleCorpusDir, file), path.join(dir, file));
   return { dir, files };
 }
+
+const testPagesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'pages');
+
+/** Where a real SQLite documentation page the tests read lives: the sample corpus, or the few extra pages kept beside the tests. */
+export async function sqlitePagePath(name: string): Promise<string> {
+  const inCorpus = path.join(sampleCorpusDir, name);
+  return (await readdir(sampleCorpusDir)).includes(name) ? inCorpus : path.join(testPagesDir, name);
+}
