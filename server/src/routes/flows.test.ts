@@ -63,6 +63,12 @@ describe('node catalogue', () => {
     expect(retrieve.params.properties.k).toMatchObject({ type: 'integer', minimum: 1, default: 5 });
     expect(body.portTypes.find((port: any) => port.type === 'text').accepts).toContain('documents');
   });
+
+  it('offers the example flows as templates', async () => {
+    const { templates } = (await call(alice.token, 'GET', '/api/flow-templates')).body;
+    expect(templates.map((template: any) => template.id)).toEqual(expect.arrayContaining(['rag-ingest', 'rag-question-answering', 'rag-ingest-and-answer', 'document-summary']));
+    expect(templates.every((template: any) => template.graph.nodes.length > 0)).toBe(true);
+  });
 });
 
 describe('flows and versions', () => {

@@ -190,6 +190,29 @@ describe('retries and failures', () => {
     expect(Object.fromEntries(run.nodes.map((node: any) => [node.nodeId, node.state]))).toMatchObject({ loud: 'succeeded', calm: 'skipped', join: 'succeeded' });
   });
 
+  it('maps over a list of documents, and sends a prompt template to a model from a chat message', async () => {
+    const corpus = await copyOfSampleCorpus(2);
+    const flowId = await createFlow(admin.token, 'chatty', graphOf(
+      [
+        { id: 'folder', type: 'io.input', params: { name: 'folder' } },
+        { id: 'load', type: 'sources.load-files' },
+        { id: 'each', type: 'control.map', params: { template: '{{index}}: {{item.title}}' } },
+        { id: 'titles', type: 'io.output', params: { name: 'titles' } },
+        { id: 'chat', type: 'io.chat-input' },
+        { id: 'prompt', type: 'models.prompt-template', params: { system: 'Answer in one word.', template: 'What is the capital of France? {{input}}' } },
+        { id: 'gen', type: 'models.generate', params: { maxTokens: 8 } },
+        { id: 'reply', type: 'io.chat-output' },
+      ],
+      ['folder.value>load.path', 'load.documents>each.list', 'each.list>titles.value', 'chat.message>prompt.input', 'prompt.messages>gen.prompt', 'gen.text>reply.message'],
+    ));
+    const run = await finished(admin.token, (await call(admin.token, 'POST', '/api/runs', { flowId, inputs: { folder: corpus.dir, message: 'Reply briefly.' } })).body.run.id);
+    expect(run.status, run.error).toBe('succeeded');
+    expect(run.outputs.message).toMatch(/Paris/);
+    const documents = (await call(admin.token, 'GET', `/api/runs/${run.id}/nodes/load/outputs`)).body.outputs.documents;
+    expect(run.outputs.titles).toEqual(documents.map((doc: any, i: number) => `${i}: ${doc.title}`));
+    expect(run.outputs.titles).toHaveLength(2);
+  }, 60_000);
+
   it('cancels a running run: the waiting node and the run end cancelled', async () => {
     const flowId = await createFlow(admin.token, 'slow', graphOf([{ id: 'wait', type: 'util.wait', params: { milliseconds: 60_000 } }, { id: 'after', type: 'util.pass-through' }], ['wait.value>after.value']));
     const runId = (await call(admin.token, 'POST', '/api/runs', { flowId })).body.run.id as string;
