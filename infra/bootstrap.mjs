@@ -4,7 +4,7 @@
 // then hands over to the TypeScript entry point for the command asked for.
 import { spawnSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -105,6 +105,27 @@ function ensureModels() {
   writeFileSync(stamp, wanted);
 }
 
+/** The newest modification time under a file or folder (0 when it does not exist). */
+function newestChange(target) {
+  if (!existsSync(target)) return 0;
+  const info = statSync(target);
+  if (!info.isDirectory()) return info.mtimeMs;
+  return readdirSync(target, { withFileTypes: true })
+    .filter((entry) => entry.name !== 'node_modules' && entry.name !== 'dist')
+    .reduce((newest, entry) => Math.max(newest, newestChange(path.join(target, entry.name))), info.mtimeMs);
+}
+
+/** The editor bundle the server serves (editor/dist), rebuilt only when a source it is built from is newer. */
+function ensureEditorBuild() {
+  const built = path.join(root, 'editor', 'dist', 'index.html');
+  const sources = ['editor/src', 'editor/index.html', 'editor/bench.html', 'editor/vite.config.ts', 'editor/package.json', 'workflows/src/flow', 'workflows/src/nodes', 'workflows/src/answer.ts', 'package-lock.json'];
+  const newest = Math.max(...sources.map((source) => newestChange(path.join(root, source))));
+  if (existsSync(built) && statSync(built).mtimeMs >= newest) return;
+  say('building the editor into editor/dist ...');
+  const result = spawnSync('npm', ['run', '--silent', 'build:editor'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) fail(`the editor build failed (npm run build:editor, exit ${result.status}); the lines above name the file and the error.`);
+}
+
 const commands = {
   // Each command is a TypeScript entry point run through tsx once the dependencies are in place.
   start: ['infra/src/start.ts'],
@@ -115,6 +136,7 @@ checkNode();
 const command = process.argv[2] ?? 'start';
 if (!(command in commands)) fail(`unknown command "${command}"; expected one of ${Object.keys(commands).join(', ')}`);
 ensureNodeDependencies();
+ensureEditorBuild();
 ensureVirtualenv();
 ensureModels();
 const entry = commands[command];

@@ -8,7 +8,7 @@ import * as authRoutes from './routes/auth.routes';
 import { authHandlers } from './routes/auth.handlers';
 import * as healthRoutes from './routes/health.routes';
 import { healthHandlers } from './routes/health.handlers';
-import { homePage } from './routes/home';
+import { editorStatic } from './routes/editor-static';
 import * as flowsRoutes from './routes/flows.routes';
 import { flowsHandlers } from './routes/flows.handlers';
 import * as runsRoutes from './routes/runs.routes';
@@ -127,7 +127,10 @@ export function createApp(deps: AppDeps): App {
   app.openapi(runsRoutes.runEventsRoute, runs.runEventsRoute);
 
   app.doc31('/api/openapi.json', { openapi: '3.1.0', info: { title: 'Astra API', version: '0.1.0' } });
-  app.get('/', homePage(deps));
+  // The editor's shell and bundles (public: they hold no data; the app asks /api/auth/me who is signed in).
+  const editor = editorStatic();
+  app.get('/', editor.index);
+  app.get('/assets/:file', editor.asset);
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {

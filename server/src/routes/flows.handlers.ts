@@ -1,28 +1,13 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { z } from 'zod';
-import { diffFlows, flowExport, flowFormat, flowFormatVersion, nodeCatalogue, nodeCategories, portCompatibility, portTypes, validateFlow, type FlowGraph, type PortType } from '@astra/workflows/flow';
+import { describeNodeTypes, diffFlows, flowExport, flowFormat, flowFormatVersion, validateFlow, type FlowGraph } from '@astra/workflows/flow';
 import type { AppDeps, AppRouteHandler } from '../app-types';
 import type { FlowRecord } from '../flows/flows-repo';
 import type * as routes from './flows.routes';
 
 const templatesDir = new URL('../../../examples/flows/', import.meta.url);
 
-/** The node catalogue as the editor and notebooks read it; computed once, it never changes while running. */
-const catalogue = {
-  nodeTypes: nodeCatalogue.map((spec) => ({
-    type: spec.type,
-    version: spec.version,
-    title: spec.title,
-    category: spec.category,
-    categoryLabel: nodeCategories[spec.category],
-    description: spec.description,
-    inputs: Object.entries(spec.inputs).map(([name, port]) => ({ name, type: port.type, label: port.label, required: port.required !== false, ...(port.description ? { description: port.description } : {}) })),
-    outputs: Object.entries(spec.outputs).map(([name, port]) => ({ name, type: port.type, label: port.label, ...(port.description ? { description: port.description } : {}) })),
-    params: z.toJSONSchema(spec.params, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
-    runsOn: spec.run.kind === 'activity' ? 'worker' : 'workflow',
-  })),
-  portTypes: (Object.keys(portTypes) as PortType[]).map((type) => ({ type, ...portTypes[type], accepts: portCompatibility[type] })),
-};
+/** Computed once: the catalogue never changes while the server runs. */
+const catalogue = describeNodeTypes();
 
 async function readTemplates() {
   const files = (await readdir(templatesDir).catch(() => [])).filter((file) => file.endsWith('.json')).sort();

@@ -6,3 +6,4 @@ export * from './run-types';
 export * from './validate';
 export { nodeCatalogue, nodeSpecs, findNodeSpec } from '../nodes/registry';
 export * from './api';
+export * from './catalogue';

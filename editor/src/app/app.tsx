@@ -1,0 +1,64 @@
+// The shell: who is signed in (GET /api/auth/me decides between the login screen and the app),
+// the header with the theme switch, and the page the hash names.
+import { useCallback, useEffect, useState } from 'react';
+import { api, ApiError } from '../api/client';
+import type { User } from '../api/schemas';
+import { FlowEditorPage } from '../pages/flow-editor';
+import { FlowListPage } from '../pages/flow-list';
+import { LoginPage } from '../pages/login';
+import { listHref, parseRoute, useHash } from './router';
+import { useTheme } from './theme';
+
+type Session = { state: 'checking' } | { state: 'signed-out'; problem?: string } | { state: 'signed-in'; user: User };
+
+export function App() {
+  const [session, setSession] = useState<Session>({ state: 'checking' });
+  const [theme, toggleTheme] = useTheme();
+  const route = parseRoute(useHash());
+
+  useEffect(() => {
+    api.me().then(
+      ({ user }) => setSession({ state: 'signed-in', user }),
+      (error: unknown) => setSession({ state: 'signed-out', ...(error instanceof ApiError && error.status !== 401 ? { problem: error.message } : {}) }),
+    );
+  }, []);
+
+  const logout = useCallback(async () => {
+    await api.logout().catch(() => undefined);
+    setSession({ state: 'signed-out' });
+  }, []);
+
+  const themeButton = (
+    <button type="button" className="theme-toggle" onClick={toggleTheme} aria-label={theme === 'dark' ? 'Switch to light mode' : 'Switch to dark mode'} title="Light or dark">
+      {theme === 'dark' ? '☀' : '☾'}
+    </button>
+  );
+
+  if (session.state === 'checking') return <div className="splash" aria-busy="true">Astra</div>;
+  if (session.state === 'signed-out') {
+    return <LoginPage problem={session.problem} themeButton={themeButton} onSignedIn={(user) => setSession({ state: 'signed-in', user })} />;
+  }
+  const { user } = session;
+  return (
+    <div className="app">
+      <header className="app-header">
+        <a className="brand" href={listHref}>Astra</a>
+        <nav aria-label="Main"><a href={listHref} aria-current={route.page === 'flows' ? 'page' : undefined}>Flows</a></nav>
+        <div className="header-end">
+          {themeButton}
+          <span className="who" aria-label="Signed in as">{user.username}</span>
+          <button type="button" onClick={() => void logout()}>Log out</button>
+        </div>
+      </header>
+      <main className="app-main">
+        {user.role === 'pending' ? (
+          <p className="pending">Your account is waiting for an admin to approve it.</p>
+        ) : route.page === 'flow' ? (
+          <FlowEditorPage key={route.id} flowId={route.id} colorMode={theme} />
+        ) : (
+          <FlowListPage />
+        )}
+      </main>
+    </div>
+  );
+}
