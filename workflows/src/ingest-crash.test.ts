@@ -1,18 +1,17 @@
 // The durability promise: SIGKILL the worker in the middle of an ingest, start another, and the run
 // finishes with exactly the chunk ids and counts of an uninterrupted one.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startWorkerProcess } from '../../activities/src/testing/worker-process';
 import { chromaClientFor, chromaCollectionFor, chunkSizeFor, createCollectionsRepo, type Collection } from '@astra/activities';
 import type { IngestCorpusInput, workflows } from '@astra/workflows';
 import { copyOfSampleCorpus } from '../../activities/src/rag/testing/corpus';
 
 const services = inject('services');
-const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const taskQueue = `crash-${randomBytes(4).toString('hex')}`;
 let pool: pg.Pool;
 let connection: Connection;
@@ -21,22 +20,10 @@ let collection: Collection;
 let corpus: { dir: string; files: string[] };
 const workers: ChildProcess[] = [];
 
-/** A real worker process, as npm start runs it; resolves once it polls. */
-async function startWorkerProcess(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'activities/src/worker.ts'], {
-    cwd: repoRoot,
-    env: { ...process.env, TEMPORAL_ADDRESS: services.temporalAddress, DATABASE_URL: services.databaseUrl, CHROMA_URL: services.chromaUrl, ASTRA_TASK_QUEUE: taskQueue },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** A real worker process on this file's task queue, remembered so afterAll can kill what is left. */
+async function startWorker(): Promise<ChildProcess> {
+  const child = await startWorkerProcess(taskQueue);
   workers.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  while (!output.includes('worker polling')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`worker did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
   return child;
 }
 
@@ -65,7 +52,7 @@ afterAll(async () => {
 describe('ingest survives a killed worker', () => {
   it('completes with exactly the chunk ids and counts of an uninterrupted run', async () => {
     const args: [IngestCorpusInput] = [{ collectionId: collection.id, source: { kind: 'path', path: corpus.dir }, batchSize: 2 }];
-    const firstWorker = await startWorkerProcess();
+    const firstWorker = await startWorker();
     const uninterrupted = await client.workflow.execute<typeof workflows.ingestCorpus>('ingestCorpus', { taskQueue, workflowId: `crash-baseline-${randomBytes(4).toString('hex')}`, args });
     const baseline = await storedIds();
     expect(uninterrupted).toMatchObject({ planned: 15, new: 15, failed: 0 });
@@ -87,7 +74,7 @@ describe('ingest survives a killed worker', () => {
     const doneAtKill = await done();
     expect(doneAtKill).toBeLessThan(15);
 
-    await startWorkerProcess();
+    await startWorker();
     const recovered = await handle.result();
     expect(recovered).toEqual({ ...uninterrupted });
     expect(await storedIds()).toEqual(baseline);

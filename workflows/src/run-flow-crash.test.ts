@@ -1,39 +1,26 @@
 // The durability promise for flows: SIGKILL the worker while a node runs, start another, and the run
 // finishes with the result of an uninterrupted one; nodes that had succeeded never run again (the
 // per-activity ledger has exactly one row for each). Also: a long flow continues as new and finishes.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startWorkerProcess } from '../../activities/src/testing/worker-process';
 import type { RunFlowInput, workflows } from '@astra/workflows';
 import { graphOf, passThroughGrid } from '../../server/src/flows/testing/graphs';
 
 const services = inject('services');
-const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const taskQueue = `flow-crash-${randomBytes(4).toString('hex')}`;
 let pool: pg.Pool;
 let connection: Connection;
 let client: Client;
 const workers: ChildProcess[] = [];
 
-/** A real worker process, as npm start runs it; resolves once it polls. */
-async function startWorkerProcess(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'activities/src/worker.ts'], {
-    cwd: repoRoot,
-    env: { ...process.env, TEMPORAL_ADDRESS: services.temporalAddress, DATABASE_URL: services.databaseUrl, CHROMA_URL: services.chromaUrl, ASTRA_TASK_QUEUE: taskQueue },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** A real worker process on this file's task queue, remembered so afterAll can kill what is left. */
+async function startWorker(): Promise<ChildProcess> {
+  const child = await startWorkerProcess(taskQueue);
   workers.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  while (!output.includes('worker polling')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`worker did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
   return child;
 }
 
@@ -66,7 +53,7 @@ afterAll(async () => {
 
 describe('a flow survives a killed worker', () => {
   it('finishes with the uninterrupted result, and nodes that had succeeded are not executed again', async () => {
-    const firstWorker = await startWorkerProcess();
+    const firstWorker = await startWorker();
     const baselineId = randomUUID();
     const uninterrupted = await client.workflow.execute<typeof workflows.runFlow>('runFlow', { taskQueue, workflowId: `run-${baselineId}`, args: [input(baselineId)] });
     expect(uninterrupted).toEqual({ status: 'succeeded', outputs: { text: { value: 'second saw: first saw: a lighthouse' } } });
@@ -81,7 +68,7 @@ describe('a flow survives a killed worker', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     firstWorker.kill('SIGKILL');
 
-    await startWorkerProcess();
+    await startWorker();
     expect(await handle.result()).toEqual(uninterrupted);
     const rows = await ledger(runId);
     expect(rows.filter((row) => row.node_id === 'first')).toEqual([{ node_id: 'first', attempt: 1, outcome: 'succeeded' }]);
