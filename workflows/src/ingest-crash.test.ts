@@ -66,9 +66,12 @@ describe('ingest survives a killed worker', () => {
     const handle = await client.workflow.start<typeof workflows.ingestCorpus>('ingestCorpus', { taskQueue, workflowId, args });
     const done = async () => (await pool.query<{ n: number }>('select count(outcome)::int as n from ingest_items where workflow_id = $1', [workflowId])).rows[0]!.n;
     const deadline = Date.now() + 120_000;
-    while ((await done()) < 4) {
-      if (Date.now() > deadline) throw new Error('the ingest made no progress before the kill');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    // Kill mid-batch: with two documents per batch, an odd count means a batch has one document
+    // stored and is still running, so its activity must time out and be retried on the new worker.
+    // (Killing between batches would leave no activity in flight and prove less.)
+    for (let count = await done(); count < 3 || count % 2 === 0; count = await done()) {
+      if (count >= 14 || Date.now() > deadline) throw new Error(`no mid-batch moment to kill at (${count} of 15 done)`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
     }
     firstWorker.kill('SIGKILL');
     const doneAtKill = await done();
