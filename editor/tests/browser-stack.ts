@@ -113,6 +113,14 @@ export const handleSelector = (nodeId: string, side: 'source' | 'target', port: 
 export async function dragConnection(page: Page, from: { node: string; port: string }, to: { node: string; port: string }, options: { release?: boolean } = {}): Promise<void> {
   const start = await centreOf(page, handleSelector(from.node, 'source', from.port));
   const end = await centreOf(page, handleSelector(to.node, 'target', to.port));
+  for (const [point, side, port] of [[start, 'source', from] as const, [end, 'target', to] as const]) {
+    // A handle under a panel or off the pane can't be grabbed: say so instead of dragging the panel.
+    const covered = await page.evaluate(({ x, y, selector }) => {
+      const hit = document.elementFromPoint(x, y);
+      return hit?.closest(selector) ? null : (hit?.className.toString() || hit?.tagName || 'nothing');
+    }, { ...point, selector: handleSelector(port.node, side, port.port) });
+    if (covered) throw new Error(`the ${side} handle ${port.node}.${port.port} is covered by "${covered}" at (${Math.round(point.x)}, ${Math.round(point.y)})`);
+  }
   await page.mouse.move(start.x, start.y);
   await page.mouse.down();
   await page.mouse.move((start.x + end.x) / 2, (start.y + end.y) / 2, { steps: 5 });

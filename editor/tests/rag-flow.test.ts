@@ -62,21 +62,23 @@ describe('building and running a RAG flow in the editor', () => {
     const flowId = decodeURIComponent(page.url().split('#/flows/')[1]!);
     await shot(page, '03-empty-canvas');
 
-    // Three rows of nodes across the pane, each filled in as it lands.
-    const question = await dropNode(page, 'io.input', { x: 140, y: 90 });
+    // Three rows of nodes across the pane (each centred where it is dropped), filled in as they land.
+    // Every handle stays over 40 px inside the pane: a connection held near the edge auto-pans the
+    // canvas, and a handle at the right edge would sit under the inspector.
+    const question = await dropNode(page, 'io.input', { x: 180, y: 90 });
     await setParam(page, 'name', 'question');
     await setParam(page, 'label', 'Question');
-    const load = await dropNode(page, 'sources.load-files', { x: 420, y: 90 });
+    const load = await dropNode(page, 'sources.load-files', { x: 440, y: 90 });
     await setParam(page, 'path', folder);
     const chunk = await dropNode(page, 'rag.chunk', { x: 700, y: 90 });
-    const embed = await dropNode(page, 'rag.embed', { x: 140, y: 360 });
-    const store = await dropNode(page, 'rag.store', { x: 420, y: 360 });
+    const embed = await dropNode(page, 'rag.embed', { x: 180, y: 360 });
+    const store = await dropNode(page, 'rag.store', { x: 440, y: 360 });
     await setParam(page, 'collection', collection);
     const retrieve = await dropNode(page, 'rag.retrieve', { x: 700, y: 360 });
     await setParam(page, 'k', '3');
-    const answer = await dropNode(page, 'rag.answer', { x: 140, y: 620 });
+    const answer = await dropNode(page, 'rag.answer', { x: 180, y: 620 });
     await setParam(page, 'maxTokens', '80');
-    const output = await dropNode(page, 'io.output', { x: 420, y: 620 });
+    const output = await dropNode(page, 'io.output', { x: 440, y: 620 });
     await setParam(page, 'name', 'answer');
     expect([question, load, chunk, embed, store, retrieve, answer, output]).toEqual(['input_1', 'load-files_1', 'chunk_1', 'embed_1', 'store_1', 'retrieve_1', 'answer_1', 'output_1']);
     await shot(page, '04-nodes-dropped');
