@@ -106,13 +106,25 @@ export async function centreOf(page: Page, selector: string): Promise<{ x: numbe
   return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
 }
 
+/** The centre of an element once it has stopped moving (a layout or zoom animation may be running). */
+async function settledCentreOf(page: Page, selector: string): Promise<{ x: number; y: number }> {
+  let last = await centreOf(page, selector);
+  for (const deadline = Date.now() + 5_000; Date.now() < deadline;) {
+    await page.waitForTimeout(100);
+    const now = await centreOf(page, selector);
+    if (Math.abs(now.x - last.x) < 0.5 && Math.abs(now.y - last.y) < 0.5) return now;
+    last = now;
+  }
+  throw new Error(`${selector} kept moving for 5 s`);
+}
+
 export const handleSelector = (nodeId: string, side: 'source' | 'target', port: string) =>
   `.react-flow__node[data-id="${nodeId}"] .react-flow__handle.${side}[data-handleid="${port}"]`;
 
 /** Drags a connection from an output handle to an input handle with the mouse, as a person would. */
 export async function dragConnection(page: Page, from: { node: string; port: string }, to: { node: string; port: string }, options: { release?: boolean } = {}): Promise<void> {
-  const start = await centreOf(page, handleSelector(from.node, 'source', from.port));
-  const end = await centreOf(page, handleSelector(to.node, 'target', to.port));
+  const start = await settledCentreOf(page, handleSelector(from.node, 'source', from.port));
+  const end = await settledCentreOf(page, handleSelector(to.node, 'target', to.port));
   for (const [point, side, port] of [[start, 'source', from] as const, [end, 'target', to] as const]) {
     // A handle under a panel or off the pane can't be grabbed: say so instead of dragging the panel.
     const covered = await page.evaluate(({ x, y, selector }) => {
