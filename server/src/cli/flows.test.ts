@@ -75,12 +75,12 @@ describe('astra flows and astra run', () => {
   it('imports every example flow and lists them', async () => {
     const files = (await readdir(examplesDir)).filter((name) => name.endsWith('.json'));
     expect(files.length).toBeGreaterThanOrEqual(4);
-    for (const file of files) {
-      const imported = await astra(['flows', 'import', path.join(examplesDir, file)]);
-      expect(imported.stderr).toBe('');
-      expect(imported.code).toBe(0);
-      expect(imported.stdout).toMatch(/^imported ".+" as flow \S+ \(version 1, \d+ nodes\)\n$/);
-    }
+    // As `astra flows import examples/flows/*.json` passes them: all files in one call.
+    const imported = await astra(['flows', 'import', ...files.map((file) => path.join(examplesDir, file))]);
+    expect(imported.stderr).toBe('');
+    expect(imported.code).toBe(0);
+    expect(imported.stdout.split('\n').filter(Boolean)).toHaveLength(files.length);
+    for (const line of imported.stdout.split('\n').filter(Boolean)) expect(line).toMatch(/^imported ".+" as flow \S+ \(version 1, \d+ nodes\)$/);
     const listed = await astra(['flows', 'list']);
     expect(listed.code).toBe(0);
     for (const name of ['RAG: ingest a folder', 'RAG: answer a question', 'RAG: ingest a folder, then answer', 'Summarize a document']) expect(listed.stdout).toContain(name);
@@ -111,6 +111,19 @@ describe('astra flows and astra run', () => {
     const refused = await astra(['flows', 'import', file]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/node retrieve params\.k: /);
+    // Among several files, the refusal names the file; a file that is not an export stops all before any import.
+    const before = (JSON.parse((await astra(['flows', 'list', '--json'])).stdout) as unknown[]).length;
+    const named = await astra(['flows', 'import', file, path.join(examplesDir, 'document-summary.json')]);
+    expect(named.code).toBe(1);
+    expect(named.stderr).toContain(`${file}: `);
+    expect(named.stderr).toMatch(/node retrieve params\.k: /);
+    const notExport = path.join(scratch, 'not-an-export.json');
+    await writeFile(notExport, '{"nodes": []}');
+    const stopped = await astra(['flows', 'import', path.join(examplesDir, 'document-summary.json'), notExport]);
+    expect(stopped.code).toBe(2);
+    expect(stopped.stderr).toContain(`${notExport} is not a flow export`);
+    expect(JSON.parse((await astra(['flows', 'list', '--json'])).stdout) as unknown[]).toHaveLength(before);
+    expect((await astra(['flows', 'import', file, notExport, '--name', 'Two names'])).stderr).toContain('--name renames one flow, but 2 files were given');
   });
 
   it('exports a flow as the JSON it was imported from, to stdout or a file', async () => {

@@ -75,7 +75,7 @@ async function readJsonFile(file: string): Promise<unknown> {
 
 const flowsUsage = `usage:
   astra flows list [--json]
-  astra flows import <file.json> [--name N]
+  astra flows import <file.json> [<file.json> ...] [--name N]
   astra flows export <flow> [--version V] [-o file]
   astra flows validate <file.json|flow> [--version V]
 <flow> is a flow id or its exact name.`;
@@ -95,18 +95,30 @@ export async function flowsCommand(args: string[]): Promise<number> {
       return 0;
     }
     case 'import': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { name: { type: 'string' } } });
-      const file = positionals[0];
-      if (!file) throw new CliError(flowsUsage, 2);
-      const raw = await readJsonFile(file);
-      const checked = flowExportFile.safeParse(raw);
-      if (!checked.success) {
-        const issue = checked.error.issues[0]!;
-        throw new CliError(`${file} is not a flow export: ${issue.path.join('.') || '(file)'}: ${issue.message}`, 2);
+      const { values, positionals: files } = parseArgs({ args: rest, allowPositionals: true, options: { name: { type: 'string' } } });
+      if (files.length === 0) throw new CliError(flowsUsage, 2);
+      if (values.name && files.length > 1) throw new CliError(`--name renames one flow, but ${files.length} files were given`, 2);
+      // Every file is read and checked before any is imported, so a typo imports nothing.
+      const bodies: Array<{ file: string; body: Record<string, unknown> }> = [];
+      for (const file of files) {
+        const raw = await readJsonFile(file);
+        const checked = flowExportFile.safeParse(raw);
+        if (!checked.success) {
+          const issue = checked.error.issues[0]!;
+          throw new CliError(`${file} is not a flow export: ${issue.path.join('.') || '(file)'}: ${issue.message}`, 2);
+        }
+        bodies.push({ file, body: { ...(raw as Record<string, unknown>), ...(values.name ? { name: values.name } : {}) } });
       }
-      const body = { ...(raw as Record<string, unknown>), ...(values.name ? { name: values.name } : {}) };
-      const { flow, version } = await api(resolveCliConfig(), flowWithVersion, 'POST', '/api/flows/import', body).catch(withProblems);
-      out(`imported "${flow.name}" as flow ${flow.id} (version ${version.number}, ${version.graph.nodes.length} nodes)`);
+      const config = resolveCliConfig();
+      for (const { file, body } of bodies) {
+        const { flow, version } = await api(config, flowWithVersion, 'POST', '/api/flows/import', body)
+          .catch(withProblems)
+          .catch((error: unknown) => {
+            // With several files, say which one the server refused (those before it are imported).
+            throw files.length > 1 && error instanceof CliError ? new CliError(`${file}: ${error.message}`, error.exitCode) : error;
+          });
+        out(`imported "${flow.name}" as flow ${flow.id} (version ${version.number}, ${version.graph.nodes.length} nodes)`);
+      }
       return 0;
     }
     case 'export': {
