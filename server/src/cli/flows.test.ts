@@ -83,6 +83,7 @@ describe('astra flows and astra run', () => {
     for (const line of imported.stdout.split('\n').filter(Boolean)) expect(line).toMatch(/^imported ".+" as flow \S+ \(version 1, \d+ nodes\)$/);
     const listed = await astra(['flows', 'list']);
     expect(listed.code).toBe(0);
+    expect(await astra(['flows'])).toEqual(listed);
     for (const name of ['RAG: ingest a folder', 'RAG: answer a question', 'RAG: ingest a folder, then answer', 'Summarize a document']) expect(listed.stdout).toContain(name);
     const json = JSON.parse((await astra(['flows', 'list', '--json'])).stdout) as Array<{ name: string; latestVersion: number; owner: string }>;
     expect(json.filter((flow) => flow.owner === admin.username).map((flow) => flow.name).sort()).toEqual(['RAG: answer a question', 'RAG: ingest a folder', 'RAG: ingest a folder, then answer', 'Summarize a document']);
@@ -178,6 +179,7 @@ describe('astra flows and astra run', () => {
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(new RegExp(`^${runId} +RAG: answer a question v1 +✓ succeeded`, 'm'));
     expect(listed.stdout).not.toContain('RAG: ingest a folder');
+    expect((await astra(['runs'])).stdout).toMatch(new RegExp(`^${runId} +RAG: answer a question v1`, 'm'));
 
     // Re-run from the answer: question and retrieval are reused, the answer is generated again.
     const rerun = await astra(['runs', 'rerun', runId, '--from', 'answer', '--watch']);

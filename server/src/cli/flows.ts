@@ -83,6 +83,7 @@ const flowsUsage = `usage:
 export async function flowsCommand(args: string[]): Promise<number> {
   const [action, ...rest] = args;
   switch (action) {
+    case undefined: // the bare command lists
     case 'list': {
       const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
       const { flows } = await api(resolveCliConfig(), flowList, 'GET', '/api/flows');
@@ -317,6 +318,7 @@ export async function runsCommand(args: string[]): Promise<number> {
   const [action, ...rest] = args;
   const config = resolveCliConfig();
   switch (action) {
+    case undefined: // the bare command lists
     case 'list': {
       const { values } = parseArgs({ args: rest, options: { flow: { type: 'string' }, json: { type: 'boolean' } } });
       const flow = values.flow ? await resolveFlow(config, values.flow) : undefined;

@@ -81,6 +81,7 @@ async function users(args: string[]): Promise<number> {
   const [action, ...rest] = args;
   const config = resolveCliConfig();
   switch (action) {
+    case undefined: // the bare command lists
     case 'list': {
       const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
       const { users: list } = await callApi<{ users: User[] }>(config, 'GET', '/api/users');
@@ -126,6 +127,7 @@ async function models(args: string[]): Promise<number> {
   const config = resolveCliConfig();
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
   switch (action) {
+    case undefined: // the bare command lists
     case 'list': {
       const catalog = await callApi<{ provider: string; models: CatalogModel[] }>(config, 'GET', '/api/models');
       if (values.json) {

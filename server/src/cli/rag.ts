@@ -196,6 +196,7 @@ export async function collectionsCommand(args: string[]): Promise<number> {
   const config = resolveCliConfig();
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
   switch (action) {
+    case undefined: // the bare command lists
     case 'list': {
       const { collections } = await callApi<{ collections: CollectionSummary[] }>(config, 'GET', '/api/collections');
       if (values.json) out(JSON.stringify(collections, null, 2));

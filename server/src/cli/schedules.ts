@@ -70,6 +70,7 @@ export async function schedulesCommand(args: string[]): Promise<number> {
       out(`created schedule "${schedule.name}": ${specOf(schedule)} ingests ${schedule.source} into "${schedule.collection}"${when}`);
       return 0;
     }
+    case undefined: // the bare command lists
     case 'list': {
       const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
       const { schedules } = await callApi<{ schedules: Schedule[] }>(resolveCliConfig(), 'GET', '/api/schedules');
