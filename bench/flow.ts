@@ -1,10 +1,13 @@
 // `npm run bench:flow`: what the flow interpreter costs. End-to-end latency of 1-node and 10-node chains
 // of pass-through nodes run by `runFlow`, against a bare workflow calling the same activity the same
 // number of times in the same order (bench/baseline-flow.workflow.ts), alternating, same worker, same
-// run; then throughput of bursts of concurrent 1-node flows, both ways.
+// run; then throughput of bursts of concurrent 1-node flows, both ways. First, how long validating a
+// 200-node flow and a 5000-node chain takes, against the 1-second budget and against the schema
+// parse alone (what any save costs).
 import { randomUUID } from 'node:crypto';
 import type { workflows } from '@astra/workflows';
-import type { FlowGraph, RunFlowInput } from '@astra/workflows/flow';
+import { flowGraph, validateFlow, type FlowGraph, type RunFlowInput } from '@astra/workflows/flow';
+import { passThroughGrid } from '../server/src/flows/testing/graphs';
 import type { BaselineFlowInput, baselineFlow } from './baseline-flow.workflow';
 import { startBenchStack, type BenchStack } from './support/stack';
 import { median, percentile } from './support/stats';
@@ -51,6 +54,33 @@ const timed = async (work: () => Promise<void>): Promise<number> => {
 const ms = (value: number) => `${value.toFixed(1).padStart(7)} ms`;
 const verdict = (ratio: number) => (ratio <= target ? 'ok' : 'ABOVE TARGET');
 
+/** Validation time of a 20 × 10 grid (200 nodes) and a 5000-node chain: p50 and worst of many runs. */
+function benchValidation(): void {
+  const budget = 1000;
+  console.log(`flow validation, ${rounds} runs each after ${warmup} warm-up runs (budget ${budget} ms per flow)`);
+  for (const [label, graph] of [['200-node flow (20 chains of 10)', passThroughGrid(20, 10)], ['5000-node chain', chain(5000)]] as const) {
+    const validate: number[] = [];
+    const parse: number[] = [];
+    for (let i = 0; i < warmup + rounds; i += 1) {
+      const began = performance.now();
+      const problems = validateFlow(graph).problems;
+      const validated = performance.now();
+      flowGraph.parse(graph);
+      const parsed = performance.now();
+      if (problems.length > 0) throw new Error(`${label} should be valid: ${JSON.stringify(problems[0])}`);
+      if (i >= warmup) {
+        validate.push(validated - began);
+        parse.push(parsed - validated);
+      }
+    }
+    const worst = Math.max(...validate);
+    console.log(`  ${label.padEnd(32)} validate p50 ${ms(percentile(validate, 50))}  worst ${ms(worst)}   schema parse alone p50 ${ms(percentile(parse, 50))}`);
+    console.log(`  ${''.padEnd(32)} ratio to parse p50 ${(percentile(validate, 50) / percentile(parse, 50)).toFixed(2)}×   worst / budget ${(worst / budget).toFixed(3)}  ${worst < budget ? 'ok' : 'OVER BUDGET'}`);
+  }
+  console.log('');
+}
+
+benchValidation();
 const stack = await startBenchStack({ workflowsPath: new URL('./baseline-flow.bundle.ts', import.meta.url).pathname });
 try {
   const owner = await stack.pool.query<{ id: string }>("insert into users (username, role) values ($1, 'user') returning id", [`bench-${randomUUID().slice(0, 8)}`]);

