@@ -1,11 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, openSync, closeSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { recordPid } from './leftovers';
 
 export interface ServiceProcess {
   name: string;
   child: ChildProcess;
   logFile: string;
+  /** What this launch has written to its log so far (the file also holds earlier launches). */
+  logOfThisLaunch(): string;
   /** Resolves with the exit code once the process has ended. */
   exited: Promise<number | null>;
   /** Asks the process to stop with `signal`, and kills it after `graceMs` if it has not. */
@@ -18,12 +21,15 @@ export interface SpawnOptions {
   cwd?: string;
   uid?: number;
   gid?: number;
+  /** The signal that stops it cleanly, used when a later start stops it after this one was killed. */
+  stopSignal?: NodeJS.Signals;
 }
 
 /** Runs one service with its output appended to `<logDir>/<name>.log`. */
 export function spawnService(name: string, command: string, args: string[], options: SpawnOptions): ServiceProcess {
   mkdirSync(options.logDir, { recursive: true });
   const logFile = path.join(options.logDir, `${name}.log`);
+  const logStart = sizeOf(logFile);
   const log = createWriteStream(logFile, { flags: 'a' });
   log.write(`\n--- ${new Date().toISOString()} ${command} ${args.join(' ')}\n`);
   const child = spawn(command, args, {
@@ -33,6 +39,7 @@ export function spawnService(name: string, command: string, args: string[], opti
     gid: options.gid,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const forgetPid = child.pid === undefined ? () => {} : recordPid(name, child.pid, options.stopSignal);
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   const exited = new Promise<number | null>((resolve) => {
@@ -40,7 +47,10 @@ export function spawnService(name: string, command: string, args: string[], opti
       log.write(`spawn error: ${error.message}\n`);
       resolve(null);
     });
-    child.once('exit', (code) => resolve(code));
+    child.once('exit', (code) => {
+      forgetPid();
+      resolve(code);
+    });
   });
   const stop = async (signal: NodeJS.Signals = 'SIGTERM', graceMs = 15_000) => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
@@ -49,7 +59,27 @@ export function spawnService(name: string, command: string, args: string[], opti
     await exited;
     clearTimeout(timer);
   };
-  return { name, child, logFile, exited, stop };
+  const logOfThisLaunch = () => {
+    const length = sizeOf(logFile) - logStart;
+    if (length <= 0) return '';
+    const fd = openSync(logFile, 'r');
+    try {
+      const buffer = Buffer.alloc(length);
+      readSync(fd, buffer, 0, length, logStart);
+      return buffer.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  };
+  return { name, child, logFile, logOfThisLaunch, exited, stop };
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** The last lines of a log file, for error messages that say why a service did not come up. */

@@ -76,20 +76,19 @@ const alive = (pid: number) => {
   }
 };
 
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+  } catch {
+    return '?';
+  }
+}
+
 /** The processes of `tree` still running once they have had `ms` to finish exiting. */
 async function survivors(tree: number[], ms = 10_000): Promise<string[]> {
   const deadline = Date.now() + ms;
   while (tree.some(alive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  return tree.filter(alive).map((pid) => {
-    const command = (() => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      } catch {
-        return '?';
-      }
-    })();
-    return `${pid} ${command}`;
-  });
+  return tree.filter(alive).map((pid) => `${pid} ${commandOf(pid)}`);
 }
 
 /** Ctrl-C in a terminal: SIGINT to the whole process group, then wait for npm to end (npm re-raises it). */
@@ -138,7 +137,7 @@ afterAll(async () => {
 });
 
 describe('npm start on a fresh data folder, nothing configured', () => {
-  it('reaches ready with every part up, serves the CLI, stops clean on Ctrl-C and keeps data across a restart', async () => {
+  it('reaches ready with every part up, serves the CLI, stops clean on Ctrl-C, keeps data across a restart and recovers from a killed supervisor', async () => {
     const first = npmStart();
     try {
       await untilReady(first);
@@ -205,6 +204,7 @@ describe('npm start on a fresh data folder, nothing configured', () => {
 
     // Restart on the same data folder: the user created before logs in after.
     const second = npmStart();
+    let third: Started | undefined;
     try {
       await untilReady(second);
       const login = await fetch(`${serverUrl}/api/auth/login`, {
@@ -214,10 +214,38 @@ describe('npm start on a fresh data folder, nothing configured', () => {
       });
       expect(login.status).toBe(200);
       expect(astra(['status']).status).toBe(0);
-    } finally {
+
+      // The supervisor killed outright (as the OOM killer would): its parts run on, orphaned, on our
+      // ports. The next start stops them, says so, and comes up.
       const secondTree = await descendants(second.child.pid!);
-      await ctrlC(second);
-      expect(await survivors(secondTree)).toEqual([]);
+      const supervisor = secondTree.find((pid) => commandOf(pid).includes('infra/src/start.ts'));
+      expect(supervisor).toBeDefined();
+      process.kill(supervisor!, 'SIGKILL');
+      await second.exited;
+      const orphans = secondTree.filter(alive);
+      expect(orphans.map(commandOf).join('\n')).toMatch(/temporal[\s\S]*postgres[\s\S]*chroma/);
+      third = npmStart();
+      await untilReady(third);
+      for (const part of ['server', 'worker', 'chroma', 'postgres', 'temporal']) {
+        expect(third.output()).toMatch(new RegExp(`stopping ${part} \\(pid \\d+\\), left running by an earlier start that was killed`));
+      }
+      expect(await survivors(orphans)).toEqual([]);
+      expect((await fetch(`${serverUrl}/readyz`)).status).toBe(200);
+      expect(astra(['users', 'list']).stdout).toMatch(/^bob\s+user/m);
+
+      // While it runs, another start on the same data folder is refused rather than stopping it.
+      const beside = npmStart();
+      expect(await beside.exited).toBe(1);
+      expect(beside.output()).toMatch(/cannot start: Astra is already running from this data folder \(pid \d+\)/);
+      expect((await fetch(`${serverUrl}/readyz`)).status).toBe(200);
+
+      const thirdTree = await descendants(third.child.pid!);
+      await ctrlC(third);
+      expect(await survivors(thirdTree)).toEqual([]);
+      expect(await readdir(path.join(dataDir, 'pids'))).toEqual([]);
+    } finally {
+      // On a failure above, nothing of either start may outlive the test.
+      for (const started of [second, third]) if (started?.child.pid) try { process.kill(-started.child.pid, 'SIGKILL'); } catch { /* already gone */ }
     }
   }, 400_000);
 });

@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, readSupervisorConfig, repoRoot, type SupervisorConfig } from './config';
 import { checkExternalChroma, checkExternalDatabase, checkExternalTemporal } from './external';
+import { forgetSupervisor, reapLeftovers } from './leftovers';
 import { assertPortFree } from './ports';
 import { logTail, spawnService, waitUntil, type ServiceProcess } from './process';
 import { startChroma } from './services/chroma';
@@ -41,6 +42,7 @@ async function stopAll(reason: string): Promise<void> {
         line(`could not stop ${part.name} cleanly: ${(error as Error).message}`);
       }
     }
+    forgetSupervisor();
   })();
   return stopping;
 }
@@ -94,6 +96,9 @@ async function main(config: SupervisorConfig): Promise<void> {
     const other = wanted.find(([name, value]) => value === port && name !== variable);
     if (other) throw new ConfigError(`${variable} and ${other[0]} are both ${port}; give each part its own port`);
   }
+
+  // A start that was killed outright left its parts running on our ports: stop them first.
+  await reapLeftovers(path.join(config.dataDir, 'pids'), line);
 
   // Every port we will bind is checked first, so a clash fails before anything starts.
   if (!config.TEMPORAL_ADDRESS) {
@@ -167,7 +172,8 @@ async function main(config: SupervisorConfig): Promise<void> {
   await timed('worker', () => `task queue "${config.ASTRA_TASK_QUEUE}"`, async () => {
     const supervised = superviseNode('worker', 'activities/src/worker.ts', childEnv, logDir);
     started.push({ name: 'worker', stop: supervised.stop });
-    await waitUntil('worker', async () => readFileSync(supervised.current().logFile, 'utf8').includes('worker polling'), {
+    // Only this launch's lines count: the log also holds those of earlier starts.
+    await waitUntil('worker', async () => supervised.current().logOfThisLaunch().includes('worker polling'), {
       timeoutMs,
       abortIf: () => (supervised.current().child.exitCode !== null ? `exited; see ${supervised.current().logFile}` : undefined),
     });

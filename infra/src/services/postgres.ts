@@ -92,7 +92,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const password = (await readFile(passwordFile, 'utf8')).trim();
   const proc = spawnService('postgres', bin.postgres, [
     '-D', options.dataDir, '-p', String(options.port), '-h', '127.0.0.1', '-k', '',
-  ], { logDir: options.logDir, ...ids });
+  ], { logDir: options.logDir, stopSignal: 'SIGINT', ...ids });
   const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`;
   try {
     await waitUntil('PostgreSQL', () => canQuery(adminUrl), {
