@@ -77,13 +77,12 @@ export async function reapLeftovers(dir: string, say: (message: string) => void)
   if (supervisor && supervisor.pid !== process.pid && stillRunning(supervisor)) {
     throw new ConfigError(`Astra is already running from this data folder (pid ${supervisor.pid}); stop it first, or give this one its own ASTRA_DATA_DIR`);
   }
-  const leftovers = records
-    .filter(({ record }) => record && record.name !== supervisorName)
-    .sort((a, b) => b.record!.recordedAt - a.record!.recordedAt);
+  const leftovers = records.sort((a, b) => (b.record?.recordedAt ?? 0) - (a.record?.recordedAt ?? 0));
   for (const { file, record } of leftovers) {
-    if (stillRunning(record!)) {
-      say(`stopping ${record!.name} (pid ${record!.pid}), left running by an earlier start that was killed`);
-      await stopProcess(record!);
+    // An unreadable file names nothing we could stop safely; it goes with the rest.
+    if (record && record.name !== supervisorName && stillRunning(record)) {
+      say(`stopping ${record.name} (pid ${record.pid}), left running by an earlier start that was killed`);
+      await stopProcess(record);
     }
     rmSync(file, { force: true });
   }

@@ -1,11 +1,13 @@
 // What the flows and runs API answers (docs/flows-api.md), parsed with zod so the editor never trusts a cast.
-// Flows, runs and run events use the schemas the server declares its routes with (@astra/workflows/flow);
+// Flows, runs, their envelopes and run events use the shared schemas of @astra/workflows/flow;
 // the rest are the shapes the editor reads of the other answers.
 import { z } from 'zod';
 import {
   flowGraph,
   flowProblemSchema,
   flowSummarySchema,
+  flowVersion,
+  flowWithVersion,
   nodeStateSchema,
   portTypes,
   runEventSchema,
@@ -17,6 +19,7 @@ import {
 } from '@astra/workflows/flow';
 
 export { flowGraph };
+export { flowList, flowVersion, flowWithVersion, problemsAnswer, runAnswer, runList, validation, versionAnswer } from '@astra/workflows/flow';
 export type { FlowGraph, FlowNode, FlowEdge, NodeState, RunStatus, PortType } from '@astra/workflows/flow';
 
 const portTypeNames = Object.keys(portTypes) as [PortType, ...PortType[]];
@@ -111,19 +114,13 @@ export type FlowProblem = z.infer<typeof flowProblem>;
 export const flowSummary = flowSummarySchema;
 export type FlowSummary = z.infer<typeof flowSummary>;
 
-export const flowVersion = z.object({ number: z.number(), graph: flowGraph, createdAt: z.string(), createdBy: z.string(), message: z.string() });
 export type FlowVersion = z.infer<typeof flowVersion>;
 
 export const versionInfo = z.object({ number: z.number(), createdAt: z.string(), createdBy: z.string(), message: z.string(), nodes: z.number(), edges: z.number() });
 export type VersionInfo = z.infer<typeof versionInfo>;
 
-export const flowList = z.object({ flows: z.array(flowSummary) });
-export const flowWithVersion = z.object({ flow: flowSummary, version: flowVersion });
 export type FlowWithVersion = z.infer<typeof flowWithVersion>;
 export const versionList = z.object({ versions: z.array(versionInfo) });
-export const versionAnswer = z.object({ version: flowVersion });
-export const validation = z.object({ valid: z.boolean(), problems: z.array(flowProblem) });
-export const problemsAnswer = z.object({ error: z.string(), problems: z.array(flowProblem).default([]) });
 
 const diffNode = flowGraph.shape.nodes.element;
 const diffEdge = flowGraph.shape.edges.element;
@@ -167,8 +164,6 @@ export type RunNode = z.infer<typeof runNode>;
 export const run = runSchema;
 export type Run = z.infer<typeof run>;
 
-export const runAnswer = z.object({ run });
-export const runList = z.object({ runs: z.array(runSummary) });
 export const nodeOutputs = z.object({ outputs: z.record(z.string(), z.unknown()) });
 
 /** One live event of `GET /api/runs/{id}/events` after the snapshot; the SSE event name is its type. */

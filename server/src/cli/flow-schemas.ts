@@ -23,14 +23,7 @@ export type FlowProblem = z.infer<typeof flowProblem>;
 export const flowSummary = flowSummarySchema;
 export type FlowSummary = z.infer<typeof flowSummary>;
 
-export const flowVersion = z.object({ number: z.number(), graph: flowGraph, createdAt: z.string(), createdBy: z.string(), message: z.string() });
-
-export const flowList = z.object({ flows: z.array(flowSummary) });
-export const flowWithVersion = z.object({ flow: flowSummary, version: flowVersion });
-export const versionAnswer = z.object({ version: flowVersion });
-export const validation = z.object({ valid: z.boolean(), problems: z.array(flowProblem) });
-/** The body of a 422 on a flow or a run. */
-export const problemsAnswer = z.object({ error: z.string(), problems: z.array(flowProblem).default([]) });
+export { flowList, flowVersion, flowWithVersion, problemsAnswer, runAnswer, runList, validation, versionAnswer } from '@astra/workflows/flow';
 
 export const runSummary = runSummarySchema;
 export type RunSummary = z.infer<typeof runSummary>;
@@ -38,9 +31,6 @@ export const runNode = runNodeSchema;
 export type RunNode = z.infer<typeof runNode>;
 export const run = runSchema;
 export type Run = z.infer<typeof run>;
-
-export const runAnswer = z.object({ run });
-export const runList = z.object({ runs: z.array(runSummary) });
 
 /** One live event of `GET /api/runs/{id}/events`; the SSE event name is its type. */
 export const runEvent = z.union([z.object({ type: z.literal('snapshot'), run }), runEventSchema]);

@@ -1,6 +1,7 @@
 // The flows and runs API's answers as zod schemas, shared by the server (which declares its routes
 // with them), the CLI and the editor (which parse what they receive). docs/flows-api.md explains them.
 import { z } from 'zod';
+import { flowGraph } from './graph';
 
 export const nodeStateSchema = z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped', 'cached', 'cancelled']);
 export const runStatusSchema = z.enum(['running', 'succeeded', 'failed', 'cancelled']);
@@ -69,3 +70,14 @@ export type RunSummary = z.infer<typeof runSummarySchema>;
 export type RunView = z.infer<typeof runSchema>;
 export type RunNodeView = z.infer<typeof runNodeSchema>;
 export type RunEventMessage = z.infer<typeof runEventSchema>;
+
+// The envelopes the routes answer with, parsed by the CLI and the editor alike.
+export const flowVersion = z.object({ number: z.number(), graph: flowGraph, createdAt: z.string(), createdBy: z.string(), message: z.string() });
+export const flowList = z.object({ flows: z.array(flowSummarySchema) });
+export const flowWithVersion = z.object({ flow: flowSummarySchema, version: flowVersion });
+export const versionAnswer = z.object({ version: flowVersion });
+export const validation = z.object({ valid: z.boolean(), problems: z.array(flowProblemSchema) });
+/** The body of a 422 on a flow or a run. */
+export const problemsAnswer = z.object({ error: z.string(), problems: z.array(flowProblemSchema).default([]) });
+export const runAnswer = z.object({ run: runSchema });
+export const runList = z.object({ runs: z.array(runSummarySchema) });
