@@ -20,8 +20,11 @@ export { ingestSummary, chromaCollectionFor, defaultGlob, type IngestSource, typ
 export { createRetriever, type Retriever, type RetrievalMode } from './rag/retrieval';
 export { createEgress, egressPolicyFromEnv, EgressRefusedError } from './rag/egress';
 export { chunkSizeFor } from './rag/chunker';
-export { createRunStore, previewOf, type RunStore } from './nodes/run-store';
+export { createRunStore, previewOf, storableJson, storableText, type RunStore } from './nodes/run-store';
 export type { NodeActivities } from './nodes/node.activities';
+
+/** Worker options every Astra worker uses: heartbeats reach the server within a second, so a node hears of its cancellation at once. */
+export const workerHeartbeats = { defaultHeartbeatThrottleInterval: '1 second', maxHeartbeatThrottleInterval: '5 seconds' } as const;
 
 export interface ActivityDeps extends SelfCheckDeps {
   models: ModelProvider;

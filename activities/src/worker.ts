@@ -3,7 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { z } from 'zod';
 import { workflowsPath } from '@astra/workflows';
-import { chromaClientFor, createActivities, createEgress, createModelProvider, egressPolicyFromEnv } from './index';
+import { chromaClientFor, createActivities, createEgress, createModelProvider, egressPolicyFromEnv, workerHeartbeats } from './index';
 
 const env = z
   .object({
@@ -30,6 +30,7 @@ const worker = await Worker.create({
   workflowsPath,
   activities: createActivities({ pool, chroma: chromaClientFor(config.CHROMA_URL), models, egress: createEgress({ policy: egressPolicyFromEnv(process.env) }) }),
   shutdownGraceTime: '10 seconds',
+  ...workerHeartbeats,
 });
 // The SDK's runtime shuts the worker down gracefully on SIGINT/SIGTERM; run() then resolves.
 console.log(`worker polling task queue "${config.ASTRA_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}; models from the ${models.name} provider`);

@@ -4,12 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import pg from 'pg';
-import { chromaClientFor, createActivities, createEgress, createLocalProvider, readModelManifest, resolveModelsDir, type ModelProvider } from '@astra/activities';
+import { chromaClientFor, createActivities, createEgress, createLocalProvider, readModelManifest, resolveModelsDir, workerHeartbeats, type ModelProvider } from '@astra/activities';
 import { workflowsPath } from '@astra/workflows';
 import { startTestServices } from '../../infra/src/testing/services';
 import { migrate } from '../../server/src/db/migrate';
 
 export interface BenchStack {
+  /** Where the stack's services listen, for worker processes of its own. */
+  services: { temporalAddress: string; databaseUrl: string; chromaUrl: string };
   pool: pg.Pool;
   client: Client;
   models: ModelProvider;
@@ -31,11 +33,13 @@ export async function startBenchStack(options: { workflowsPath?: string } = {}):
     connection: nativeConnection,
     taskQueue,
     workflowsPath: options.workflowsPath ?? workflowsPath,
+    ...workerHeartbeats,
     activities: createActivities({ pool, chroma: chromaClientFor(services.chromaUrl), models, egress: createEgress({ policy: { allow: [] } }) }),
   });
   const running = worker.run();
   const connection = await Connection.connect({ address: services.temporalAddress });
   return {
+    services: { temporalAddress: services.temporalAddress, databaseUrl: services.databaseUrl, chromaUrl: services.chromaUrl },
     pool,
     client: new Client({ connection }),
     models,

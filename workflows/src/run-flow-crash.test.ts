@@ -1,4 +1,4 @@
-// The durability promise for flows: SIGKILL the worker while a node runs, start another, and the run
+// The durability promise for flows: SIGKILL the worker while a node generates, start another, and the run
 // finishes with the result of an uninterrupted one; nodes that had succeeded never run again (the
 // per-activity ledger has exactly one row for each). Also: a long flow continues as new and finishes.
 import type { ChildProcess } from 'node:child_process';
@@ -28,14 +28,14 @@ const flow = graphOf(
   [
     { id: 'in', type: 'io.input', params: { name: 'text' } },
     { id: 'first', type: 'text.template', params: { template: 'first saw: {{input}}' } },
-    { id: 'pause', type: 'util.wait', params: { milliseconds: 6000 } },
+    { id: 'pause', type: 'models.generate', params: { maxTokens: 300 } },
     { id: 'second', type: 'text.template', params: { template: 'second saw: {{input}}' } },
     { id: 'out', type: 'io.output', params: { name: 'text' } },
   ],
-  ['in.value>first.input', 'first.text>pause.value', 'pause.value>second.input', 'second.text>out.value'],
+  ['in.value>first.input', 'first.text>pause.prompt', 'pause.text>second.input', 'second.text>out.value'],
 );
 
-const input = (runId: string): RunFlowInput => ({ runId, ownerId: randomUUID(), snapshot: { flowId: randomUUID(), flowVersion: 1, graph: flow }, inputs: { text: 'a lighthouse' } });
+const input = (runId: string): RunFlowInput => ({ runId, ownerId: randomUUID(), snapshot: { flowId: randomUUID(), flowVersion: 1, graph: flow }, inputs: { text: 'a lighthouse. Tell me a long story about it.' } });
 const ledger = async (runId: string) =>
   (await pool.query<{ node_id: string; attempt: number; outcome: string | null }>('select node_id, attempt, outcome from node_executions where run_id = $1 order by id', [runId])).rows;
 
@@ -56,16 +56,17 @@ describe('a flow survives a killed worker', () => {
     const firstWorker = await startWorker();
     const baselineId = randomUUID();
     const uninterrupted = await client.workflow.execute<typeof workflows.runFlow>('runFlow', { taskQueue, workflowId: `run-${baselineId}`, args: [input(baselineId)] });
-    expect(uninterrupted).toEqual({ status: 'succeeded', outputs: { text: { value: 'second saw: first saw: a lighthouse' } } });
+    expect(uninterrupted.status).toBe('succeeded');
+    expect(JSON.stringify(uninterrupted.outputs.text)).toContain('second saw: ');
 
     const runId = randomUUID();
     const handle = await client.workflow.start<typeof workflows.runFlow>('runFlow', { taskQueue, workflowId: `run-${runId}`, args: [input(runId)] });
     const deadline = Date.now() + 60_000;
     while (!(await ledger(runId)).some((row) => row.node_id === 'pause')) {
-      if (Date.now() > deadline) throw new Error('the wait node never started');
+      if (Date.now() > deadline) throw new Error('the generate node never started');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await new Promise((resolve) => setTimeout(resolve, 500));
     firstWorker.kill('SIGKILL');
 
     await startWorker();

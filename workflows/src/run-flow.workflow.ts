@@ -1,34 +1,49 @@
 // runFlow: the interpreter every flow runs on. It executes a frozen snapshot of a flow version: nodes
-// in dependency order, independent branches in parallel, each node as the activity its spec names
-// with the spec's timeouts and retries. Values travel by reference (see PortValue), so history stays
-// small, and a long flow continues as new carrying only what is done.
+// in dependency order, independent branches in parallel up to a cap, each node as the activity its
+// spec names with the spec's timeouts and retries (Wait is a workflow timer). Values travel by
+// reference (see PortValue), so history stays small, and a long flow continues as new carrying a
+// reference to its state. Every way the workflow can end is written to the run record first.
 import {
   ApplicationFailure,
   CancellationScope,
+  ContinueAsNew,
   continueAsNew,
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
+  sleep,
+  TemporalFailure,
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '@astra/activities';
 import type { AnyNodeSpec } from './flow/define-node';
 import { incomingEdges } from './flow/plan';
-import type { FlowNode } from './flow/graph';
-import type { NodeRequest, NodeResult, NodeState, NodeStateRecord, PortValue, RunFlowInput, RunFlowResult } from './flow/run-types';
+import type { FlowEdge, FlowNode } from './flow/graph';
+import {
+  defaultRunConcurrency,
+  type NodeRequest,
+  type NodeResult,
+  type NodeState,
+  type NodeStateRecord,
+  type PortValue,
+  type RunFlowInput,
+  type RunFlowResult,
+  type RunFlowState,
+} from './flow/run-types';
 import { findNodeSpec } from './nodes/registry';
 
+// Bookkeeping retries for as long as the database is away (an outage is not the run's fault); errors
+// that would repeat (bad data) are non-retryable in the activity itself.
 const bookkeeping = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumAttempts: 20 },
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
 type NodeActivity = (request: NodeRequest) => Promise<NodeResult>;
 const proxies = new Map<string, Record<string, NodeActivity>>();
 
-function activityFor(spec: AnyNodeSpec): NodeActivity {
-  if (spec.run.kind !== 'activity') throw new Error(`${spec.type} runs inline`);
+function activityFor(spec: AnyNodeSpec & { run: { kind: 'activity' } }): NodeActivity {
   const key = `${spec.type}@${spec.version}`;
   let proxy = proxies.get(key);
   if (!proxy) {
@@ -43,150 +58,246 @@ function activityFor(spec: AnyNodeSpec): NodeActivity {
   return proxy[spec.run.activity]!;
 }
 
-/** The message of a failed activity's root cause, which is what a person can act on. */
+/** The message of a failure's root cause, which is what a person can act on. */
 function messageOf(error: unknown): string {
   let cause: unknown = error;
   while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
   return cause instanceof Error ? cause.message : String(error);
 }
 
-const finalStates: NodeState[] = ['succeeded', 'failed', 'skipped', 'cached', 'cancelled'];
+/** A params problem as the activities word it: `params.<field>: <message>`. */
+function paramsProblem(spec: AnyNodeSpec, node: FlowNode): string | undefined {
+  const parsed = spec.params.safeParse(node.params);
+  if (parsed.success) return undefined;
+  const issue = parsed.error.issues[0]!;
+  return `${spec.title} "${node.id}": params.${issue.path.map(String).join('.') || '(params)'}: ${issue.message}`;
+}
+
+const finalStates: ReadonlySet<NodeState> = new Set(['succeeded', 'failed', 'skipped', 'cached', 'cancelled']);
 const defaultContinueAsNewAfter = 20_000;
 
+type Settled = { nodeId: string; outputs?: Record<string, PortValue>; error?: unknown };
+
 export async function runFlow(input: RunFlowInput): Promise<RunFlowResult> {
-  const { graph } = input.snapshot;
-  const specs = new Map<string, AnyNodeSpec>();
-  for (const node of graph.nodes) {
-    const spec = findNodeSpec(node.type, node.version);
-    if (!spec) throw ApplicationFailure.nonRetryable(`node "${node.id}": no node type "${node.type}" at version ${node.version} on this worker`, 'UnknownNodeType');
-    specs.set(node.id, spec);
-  }
-  const types = Object.fromEntries(graph.nodes.map((node) => [node.id, node.type]));
-  const incoming = incomingEdges(graph);
-  const outputs: Record<string, Record<string, PortValue>> = { ...input.carried?.outputs };
-  const done: Record<string, NodeState> = { ...input.carried?.done };
-  const runOutputs: Record<string, PortValue> = {};
-  const running = new Map<string, Promise<{ nodeId: string; result?: NodeResult; error?: unknown }>>();
+  let outputs: RunFlowState['outputs'] = {};
+  let done: RunFlowState['done'] = {};
+  let runOutputs: RunFlowState['runOutputs'] = {};
+  let failure: RunFlowState['failure'];
   const pendingRecords: NodeStateRecord[] = [];
-  let failure: { nodeId: string; message: string } | undefined;
-  const continueAfter = input.continueAsNewAfterEvents ?? defaultContinueAsNewAfter;
-
-  const flush = async () => {
-    if (pendingRecords.length === 0) return;
-    const records = pendingRecords.splice(0);
-    await bookkeeping.recordNodeStates({ runId: input.runId, types, records });
-  };
-  const settle = (nodeId: string, state: NodeState, extra: Omit<NodeStateRecord, 'nodeId' | 'state'> = {}) => {
-    done[nodeId] = state;
-    pendingRecords.push({ nodeId, state, ...extra });
-  };
-
-  /** The node's inputs from what its sources produced; an input is absent when its source was skipped or sent nothing on that port. */
-  const gather = (node: FlowNode) => {
-    const values: Record<string, PortValue> = {};
-    for (const edge of incoming.get(node.id) ?? []) {
-      const value = outputs[edge.source]?.[edge.sourcePort];
-      if (value) values[edge.targetPort] = value;
-    }
-    return values;
-  };
-
-  const runInline = (node: FlowNode, spec: AnyNodeSpec, values: Record<string, PortValue>): Record<string, PortValue> => {
-    const params = spec.params.parse(node.params) as Record<string, unknown>;
-    switch (node.type) {
-      case 'io.input': {
-        const name = String(params.name);
-        const given = input.inputs[name] ?? (typeof params.default === 'string' ? params.default : undefined);
-        if ((given === undefined || given === '') && params.required !== false) {
-          throw ApplicationFailure.nonRetryable(`Input "${node.id}": the run needs a value for "${name}"`, 'MissingInput');
-        }
-        return { value: { value: given ?? '' } };
-      }
-      case 'io.chat-input':
-        return { message: { value: input.inputs.message ?? '' } };
-      case 'io.output':
-      case 'io.chat-output': {
-        const [value] = Object.values(values);
-        if (value) runOutputs[node.type === 'io.output' ? String(params.name) : 'message'] = value;
-        return {};
-      }
-      default:
-        throw ApplicationFailure.nonRetryable(`node "${node.id}": ${node.type} has no inline implementation`, 'UnknownNodeType');
-    }
-  };
-
-  const schedule = () => {
-    for (const node of graph.nodes) {
-      if (done[node.id] || running.has(node.id)) continue;
-      const edges = incoming.get(node.id) ?? [];
-      if (!edges.every((edge) => done[edge.source] && finalStates.includes(done[edge.source]!))) continue;
-      const spec = specs.get(node.id)!;
-      const values = gather(node);
-      const reused = input.reuse?.[node.id];
-      if (reused) {
-        outputs[node.id] = reused;
-        settle(node.id, 'cached', { outputs: reused });
-        continue;
-      }
-      // Skipped when nothing reached it (its sources were skipped or sent nothing, like a condition's other
-      // branch), or a required input is missing, unless it joins branches (merge).
-      const nothingArrived = edges.length > 0 && Object.keys(values).length === 0;
-      const missingRequired = Object.entries(spec.inputs).some(([port, declared]) => declared.required !== false && !values[port]);
-      if (nothingArrived || (missingRequired && !spec.runsWithSkippedInputs)) {
-        settle(node.id, 'skipped');
-        continue;
-      }
-      if (failure) continue;
-      if (spec.run.kind === 'inline') {
-        outputs[node.id] = runInline(node, spec, values);
-        settle(node.id, 'succeeded', { outputs: outputs[node.id] });
-        continue;
-      }
-      const request: NodeRequest = { runId: input.runId, ownerId: input.ownerId, nodeId: node.id, type: node.type, version: node.version, params: node.params, inputs: values };
-      running.set(node.id, activityFor(spec)(request).then((result) => ({ nodeId: node.id, result }), (error: unknown) => ({ nodeId: node.id, error })));
-    }
-  };
 
   try {
+    if (input.carried) ({ outputs, done, runOutputs, failure } = await bookkeeping.loadRunState({ ref: input.carried.ref }));
+    const { graph } = input.snapshot;
+    const order = new Map(graph.nodes.map((node, i) => [node.id, i]));
+    const specs = new Map<string, AnyNodeSpec>();
+    for (const node of graph.nodes) {
+      const spec = findNodeSpec(node.type, node.version);
+      if (!spec) throw ApplicationFailure.nonRetryable(`node "${node.id}": no node type "${node.type}" at version ${node.version} on this worker`, 'UnknownNodeType');
+      specs.set(node.id, spec);
+    }
+    const types = Object.fromEntries(graph.nodes.map((node) => [node.id, node.type]));
+    const incoming = incomingEdges(graph);
+    const outgoing = new Map<string, FlowEdge[]>(graph.nodes.map((node) => [node.id, []]));
+    for (const edge of graph.edges) outgoing.get(edge.source)?.push(edge);
+    const maxRunning = Math.max(1, input.maxConcurrentNodes ?? defaultRunConcurrency);
+    const continueAfter = input.continueAsNewAfterEvents ?? defaultContinueAsNewAfter;
+
+    const running = new Map<string, { type: string; scope: CancellationScope; settled: Promise<Settled> }>();
+    // Nodes whose sources are all final, in graph order so scheduling is the same on every replay.
+    const waitingOn = new Map<string, number>();
+    const ready = new Set<string>();
+    const consider = (nodeId: string) => {
+      if (!done[nodeId] && !running.has(nodeId) && waitingOn.get(nodeId) === 0) ready.add(nodeId);
+    };
+    for (const node of graph.nodes) {
+      waitingOn.set(node.id, (incoming.get(node.id) ?? []).filter((edge) => !finalStates.has(done[edge.source] ?? 'pending')).length);
+      consider(node.id);
+    }
+
+    const record = (nodeId: string, state: NodeState, extra: Omit<NodeStateRecord, 'nodeId' | 'state'> = {}) => {
+      pendingRecords.push({ nodeId, state, ...extra });
+    };
+    /** A node reached a final state: what waits on it may become ready. */
+    const markDone = (nodeId: string, state: NodeState) => {
+      done[nodeId] = state;
+      for (const edge of outgoing.get(nodeId) ?? []) {
+        waitingOn.set(edge.target, waitingOn.get(edge.target)! - 1);
+        consider(edge.target);
+      }
+    };
+    const settle = (nodeId: string, state: NodeState, extra: Omit<NodeStateRecord, 'nodeId' | 'state'> = {}) => {
+      markDone(nodeId, state);
+      record(nodeId, state, extra);
+    };
+    /** A node finished with these outputs; activities record their own success, inline nodes are recorded here. */
+    const succeed = (nodeId: string, produced: Record<string, PortValue>) => {
+      outputs[nodeId] = produced;
+      if (specs.get(nodeId)!.run.kind === 'inline') settle(nodeId, 'succeeded', { outputs: produced });
+      else markDone(nodeId, 'succeeded');
+    };
+    const flush = async () => {
+      if (pendingRecords.length === 0) return;
+      const records = pendingRecords.splice(0);
+      await bookkeeping.recordNodeStates({ runId: input.runId, types, records });
+    };
+    const fail = (nodeId: string, message: string) => {
+      settle(nodeId, 'failed', { error: message });
+      failure ??= { nodeId, message };
+    };
+
+    /** The node's inputs from what its sources produced; an input is absent when its source was skipped or sent nothing on that port. */
+    const gather = (node: FlowNode) => {
+      const values: Record<string, PortValue> = {};
+      for (const edge of incoming.get(node.id) ?? []) {
+        const value = outputs[edge.source]?.[edge.sourcePort];
+        if (value) values[edge.targetPort] = value;
+      }
+      return values;
+    };
+
+    /** Nodes the workflow evaluates itself: flow inputs and outputs at once, Wait as a durable timer. */
+    const runInline = async (node: FlowNode, spec: AnyNodeSpec, values: Record<string, PortValue>): Promise<Record<string, PortValue>> => {
+      const params = spec.params.parse(node.params) as Record<string, unknown>;
+      switch (node.type) {
+        case 'io.input': {
+          const name = String(params.name);
+          const given = input.inputs[name] ?? (typeof params.default === 'string' ? params.default : undefined);
+          if ((given === undefined || given === '') && params.required !== false) {
+            throw ApplicationFailure.nonRetryable(`Input "${node.id}": the run needs a value for "${name}"`, 'MissingInput');
+          }
+          return { value: { value: given ?? '' } };
+        }
+        case 'io.chat-input':
+          return { message: { value: input.inputs.message ?? '' } };
+        case 'io.output':
+        case 'io.chat-output': {
+          const [value] = Object.values(values);
+          if (value) runOutputs[node.type === 'io.output' ? String(params.name) : 'message'] = value;
+          return {};
+        }
+        case 'util.wait':
+          await sleep(Number(params.milliseconds));
+          return { value: values.value ?? { value: null } };
+        default:
+          throw ApplicationFailure.nonRetryable(`node "${node.id}": ${node.type} has no inline implementation`, 'UnknownNodeType');
+      }
+    };
+
+    const start = (node: FlowNode, spec: AnyNodeSpec, values: Record<string, PortValue>) => {
+      const scope = new CancellationScope();
+      const work: Promise<Record<string, PortValue>> = spec.run.kind === 'inline'
+        ? scope.run(() => runInline(node, spec, values))
+        : scope.run(() => activityFor(spec as AnyNodeSpec & { run: { kind: 'activity' } })({ runId: input.runId, ownerId: input.ownerId, nodeId: node.id, type: node.type, version: node.version, params: node.params, inputs: values }).then((result) => result.outputs));
+      const settled = work.then((produced): Settled => ({ nodeId: node.id, outputs: produced }), (error: unknown): Settled => ({ nodeId: node.id, error }));
+      running.set(node.id, { type: node.type, scope, settled });
+    };
+
+    const runningOfType = (type: string) => [...running.values()].filter((entry) => entry.type === type).length;
+
+    const schedule = () => {
+      for (const nodeId of [...ready].sort((a, b) => order.get(a)! - order.get(b)!)) {
+        if (failure) return;
+        const node = graph.nodes[order.get(nodeId)!]!;
+        const spec = specs.get(nodeId)!;
+        const edges = incoming.get(nodeId) ?? [];
+        const values = gather(node);
+        const reused = input.reuse?.[nodeId];
+        if (reused) {
+          ready.delete(nodeId);
+          outputs[nodeId] = reused;
+          settle(nodeId, 'cached', { outputs: reused });
+          continue;
+        }
+        // Skipped when nothing reached it (its sources were skipped or sent nothing, like a condition's other
+        // branch), or a required input is missing, unless it joins branches (merge).
+        const nothingArrived = edges.length > 0 && Object.keys(values).length === 0;
+        const missingRequired = Object.entries(spec.inputs).some(([port, declared]) => declared.required !== false && !values[port]);
+        if (nothingArrived || (missingRequired && !spec.runsWithSkippedInputs)) {
+          ready.delete(nodeId);
+          settle(nodeId, 'skipped');
+          continue;
+        }
+        const problem = paramsProblem(spec, node);
+        if (problem) {
+          ready.delete(nodeId);
+          fail(nodeId, problem);
+          return;
+        }
+        if (running.size >= maxRunning) continue;
+        if (spec.concurrency !== undefined && runningOfType(node.type) >= spec.concurrency) continue;
+        ready.delete(nodeId);
+        if (spec.run.kind === 'inline' && node.type !== 'util.wait') {
+          // Flow inputs and outputs cost nothing: evaluated at once, recorded with the next batch of states.
+          start(node, spec, values);
+          continue;
+        }
+        if (spec.run.kind === 'inline') record(nodeId, 'running');
+        start(node, spec, values);
+      }
+    };
+
+    /** On a failure, nodes still running are cancelled and the rest are not started (the documented policy). */
+    const stopRunning = async (reason: string) => {
+      for (const entry of running.values()) entry.scope.cancel();
+      for (const [nodeId, entry] of [...running]) {
+        const settledNode = await entry.settled;
+        running.delete(nodeId);
+        if (settledNode.outputs) succeed(nodeId, settledNode.outputs);
+        else settle(nodeId, 'cancelled', { error: reason });
+      }
+    };
+
     for (;;) {
       const historyFull = workflowInfo().historyLength > continueAfter || workflowInfo().continueAsNewSuggested;
       if (!historyFull) schedule();
       await flush();
       if (running.size === 0) {
-        if (historyFull && graph.nodes.some((node) => !done[node.id])) {
-          await continueAsNew<typeof runFlow>({ ...input, carried: { outputs, done } });
+        if (historyFull && !failure && graph.nodes.some((node) => !done[node.id])) {
+          // Only what unfinished nodes still read is carried; the rest is in the run record already.
+          const needed: RunFlowState['outputs'] = {};
+          for (const [nodeId, produced] of Object.entries(outputs)) {
+            if ((outgoing.get(nodeId) ?? []).some((edge) => !done[edge.target])) needed[nodeId] = produced;
+          }
+          const { ref } = await bookkeeping.saveRunState({ runId: input.runId, state: { outputs: needed, done, runOutputs, ...(failure ? { failure } : {}) } });
+          await continueAsNew<typeof runFlow>({ ...input, carried: { ref } });
         }
         break;
       }
-      const finished = await Promise.race(running.values());
+      const finished = await Promise.race([...running.values()].map((entry) => entry.settled));
       running.delete(finished.nodeId);
-      if (finished.result) {
-        outputs[finished.nodeId] = finished.result.outputs;
-        done[finished.nodeId] = 'succeeded';
-      } else {
-        if (isCancellation(finished.error)) throw finished.error;
-        const message = messageOf(finished.error);
-        settle(finished.nodeId, 'failed', { error: message });
-        failure ??= { nodeId: finished.nodeId, message };
+      if (finished.outputs) succeed(finished.nodeId, finished.outputs);
+      else {
+        if (isCancellation(finished.error) && CancellationScope.current().consideredCancelled) throw finished.error;
+        fail(finished.nodeId, messageOf(finished.error));
+        await stopRunning(`cancelled: "${finished.nodeId}" failed`);
       }
     }
     // Nodes never reached because an upstream node failed.
     for (const node of graph.nodes) if (!done[node.id]) settle(node.id, 'skipped', { error: failure ? `not run: "${failure.nodeId}" failed` : 'not reached' });
     await flush();
-  } catch (error) {
-    if (!isCancellation(error)) throw error;
-    await CancellationScope.nonCancellable(async () => {
-      for (const node of graph.nodes) if (!done[node.id]) settle(node.id, 'cancelled');
-      await flush();
-      await bookkeeping.finishRun({ runId: input.runId, status: 'cancelled', outputs: runOutputs, error: 'cancelled' });
-    });
-    throw error;
-  }
 
-  if (failure) {
-    await bookkeeping.finishRun({ runId: input.runId, status: 'failed', outputs: runOutputs, error: `node "${failure.nodeId}": ${failure.message}` });
-    throw ApplicationFailure.nonRetryable(`node "${failure.nodeId}" failed: ${failure.message}`, 'NodeFailed', { nodeId: failure.nodeId });
+    if (failure) {
+      await bookkeeping.finishRun({ runId: input.runId, status: 'failed', outputs: runOutputs, error: `node "${failure.nodeId}": ${failure.message}` });
+      throw ApplicationFailure.nonRetryable(`node "${failure.nodeId}" failed: ${failure.message}`, 'NodeFailed', { nodeId: failure.nodeId });
+    }
+    await bookkeeping.finishRun({ runId: input.runId, status: 'succeeded', outputs: runOutputs, error: null });
+    return { status: 'succeeded', outputs: runOutputs };
+  } catch (error) {
+    if (error instanceof ContinueAsNew) throw error;
+    if (error instanceof ApplicationFailure && error.type === 'NodeFailed') throw error;
+    if (isCancellation(error)) {
+      await CancellationScope.nonCancellable(async () => {
+        for (const node of input.snapshot.graph.nodes) if (!done[node.id]) pendingRecords.push({ nodeId: node.id, state: 'cancelled' });
+        await bookkeeping.recordNodeStates({ runId: input.runId, types: Object.fromEntries(input.snapshot.graph.nodes.map((node) => [node.id, node.type])), records: pendingRecords.splice(0) });
+        await bookkeeping.finishRun({ runId: input.runId, status: 'cancelled', outputs: runOutputs, error: 'cancelled' });
+      });
+      throw error;
+    }
+    // Anything else (a bug, bookkeeping that keeps failing) fails the run, never the workflow task, which
+    // Temporal would retry forever; the run record says why if it can still be written.
+    const message = messageOf(error);
+    await CancellationScope.nonCancellable(() => bookkeeping.finishRun({ runId: input.runId, status: 'failed', outputs: runOutputs, error: message })).catch(() => undefined);
+    if (error instanceof TemporalFailure) throw error;
+    throw ApplicationFailure.nonRetryable(`runFlow failed: ${message}`, 'RunFlowError');
   }
-  await bookkeeping.finishRun({ runId: input.runId, status: 'succeeded', outputs: runOutputs, error: null });
-  return { status: 'succeeded', outputs: runOutputs };
 }

@@ -2,7 +2,7 @@
 // inputs passed by reference, records the ledger and the node's state, stores big outputs by
 // reference, and turns bad input into a non-retryable failure that names the node and the field.
 import { hostname } from 'node:os';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { z } from 'zod';
 import type { AnyNodeSpec, NodeRequest, NodeResult } from '@astra/workflows/flow';
 import { ContextOverflowError, UnknownModelError } from '../models/provider';
@@ -53,7 +53,8 @@ export function nodeActivity<S extends AnyNodeSpec>(spec: S, store: RunStore, im
         : error instanceof UnknownModelError || error instanceof ContextOverflowError
           ? ApplicationFailure.nonRetryable(`${where(request.nodeId)}: ${error.message}`, error.name)
           : error;
-      await store.attemptFailed({ runId: request.runId, nodeId: request.nodeId, ledgerId, attempt, message: bad instanceof Error ? bad.message : String(bad) }).catch(() => undefined);
+      const cancelled = bad instanceof CancelledFailure;
+      await store.attemptFailed({ runId: request.runId, nodeId: request.nodeId, ledgerId, attempt, message: bad instanceof Error ? bad.message : String(bad), outcome: cancelled ? 'cancelled' : 'failed' }).catch(() => undefined);
       throw bad;
     };
 
@@ -74,6 +75,14 @@ export function nodeActivity<S extends AnyNodeSpec>(spec: S, store: RunStore, im
       return flushing;
     };
     const tokenTimer = setInterval(() => void flushTokens(), 50);
+    // Every node heartbeats, so every node hears of its cancellation (a failed sibling, a cancelled run);
+    // the last resume details go with each beat so a plain beat never erases them.
+    let resumeDetails: unknown = context.info.heartbeatDetails;
+    const beat = (details?: unknown) => {
+      if (details !== undefined) resumeDetails = details;
+      context.heartbeat(resumeDetails);
+    };
+    const beatTimer = setInterval(() => beat(), 1000);
     const node: NodeContext = {
       runId: request.runId,
       nodeId: request.nodeId,
@@ -82,21 +91,21 @@ export function nodeActivity<S extends AnyNodeSpec>(spec: S, store: RunStore, im
       resumeFrom: context.info.heartbeatDetails,
       log: (message, level = 'info') => store.log(request.runId, request.nodeId, level, message),
       progress(done, total, unit, resume) {
-        context.heartbeat(resume ?? { done, total });
+        beat(resume ?? { done, total });
         if (Date.now() - lastProgress < 250 && done < total) return;
         lastProgress = Date.now();
         void store.publish({ stream: request.runId, type: 'progress', nodeId: request.nodeId, done, total, unit }).catch(() => undefined);
       },
       token(text) {
         pendingTokens += text;
-        context.heartbeat();
+        beat();
       },
       flushTokens: () => flushTokens().then(() => undefined),
     };
     try {
       const inputs: Record<string, unknown> = {};
       for (const [port, value] of Object.entries(request.inputs)) inputs[port] = await store.resolve(value);
-      const produced = await implementation({ params: parsed.data as z.infer<S['params']>, inputs: inputs as Partial<Record<keyof S['inputs'] & string, unknown>>, node });
+      const produced = await Promise.race([implementation({ params: parsed.data as z.infer<S['params']>, inputs: inputs as Partial<Record<keyof S['inputs'] & string, unknown>>, node }), context.cancelled]);
       await flushTokens();
       const outputs: NodeResult['outputs'] = {};
       for (const [port, value] of Object.entries(produced)) {
@@ -108,6 +117,7 @@ export function nodeActivity<S extends AnyNodeSpec>(spec: S, store: RunStore, im
       return await fail(error);
     } finally {
       clearInterval(tokenTimer);
+      clearInterval(beatTimer);
     }
   };
 }

@@ -3,10 +3,9 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/activity';
 import { answerMessages, citationsFor, type RetrievedChunk } from '@astra/workflows/answer';
-import { nodeSpecs, type FlowChunk, type FlowDocument, type FlowEmbeddings, type NodeStateRecord, type PortValue, type RunStatus } from '@astra/workflows/flow';
+import { nodeSpecs, type FlowChunk, type FlowDocument, type FlowEmbeddings, type NodeStateRecord, type PortValue, type RunFlowState, type RunStatus } from '@astra/workflows/flow';
 import { inTransaction } from '../db';
 import { chunkDocument, chunkSizeFor } from '../rag/chunker';
 import { createCollectionsRepo } from '../rag/collections-repo';
@@ -23,6 +22,8 @@ import { createRunStore } from './run-store';
 const embedBatch = 32;
 /** Embedded vectors are saved every this many, so a retried Embed resumes instead of starting over. */
 const embedCheckpoint = 256;
+/** A Map that calls a model saves its finished items at least this often. */
+const mapCheckpointMs = 1000;
 
 function documentsFrom(source: string, contentHash: string, loaded: Awaited<ReturnType<typeof loadDocument>>): FlowDocument[] {
   // One file can hold many records (JSON, CSV); each becomes its own document, keyed as the ingest pipeline keys it.
@@ -262,11 +263,22 @@ export function createNodeActivities(deps: IngestDeps) {
       const items = asList(inputs.list);
       if (items.length > params.maxItems) throw new NodeParamError('maxItems', `the list has ${items.length} items, more than the ${params.maxItems} allowed`);
       if (params.model) await modelInfo(params.model, 'model', 'generation');
+      // Finished items are saved now and then and named in the heartbeat, so a retry goes on from them.
+      const saved: PortValue[] = (node.resumeFrom as { saved?: PortValue[] } | undefined)?.saved ?? [];
       const results: string[] = [];
-      for (const [index, item] of items.entries()) {
-        const text = fillTemplate(params.template, { item, index });
+      for (const part of saved) results.push(...(await store.resolve(part) as string[]));
+      if (results.length > 0) await node.log(`resuming after ${results.length} of ${items.length} items done by an earlier attempt`);
+      let unsaved = results.length;
+      let savedAt = Date.now();
+      for (let index = results.length; index < items.length; index += 1) {
+        const text = fillTemplate(params.template, { item: items[index], index });
         results.push(params.model ? (await generate(node, { model: params.model, messages: asMessages(text), maxTokens: params.maxTokens, temperature: 0 })).text : text);
-        node.progress(index + 1, items.length, 'items');
+        if (params.model && (Date.now() - savedAt > mapCheckpointMs || results.length === items.length)) {
+          saved.push(await store.storeValue(node.runId, node.nodeId, 'checkpoint', results.slice(unsaved)));
+          unsaved = results.length;
+          savedAt = Date.now();
+        }
+        node.progress(index + 1, items.length, 'items', { saved });
       }
       return { list: results };
     }),
@@ -278,15 +290,6 @@ export function createNodeActivities(deps: IngestDeps) {
 
     nodePassThrough: nodeActivity(nodeSpecs.noopNode, store, async ({ inputs }) => ({ value: inputs.value ?? null })),
 
-    nodeWait: nodeActivity(nodeSpecs.waitNode, store, async ({ params, inputs, node }) => {
-      const until = Date.now() + params.milliseconds;
-      while (Date.now() < until) {
-        await sleep(Math.min(1000, until - Date.now()), undefined, { signal: node.signal });
-        node.progress(params.milliseconds - Math.max(0, until - Date.now()), params.milliseconds, 'ms');
-      }
-      return { value: inputs.value ?? null };
-    }),
-
     /** States the workflow decides itself; a local activity, so it costs no task-queue round trip. */
     async recordNodeStates(input: { runId: string; types: Record<string, string>; records: NodeStateRecord[] }): Promise<void> {
       await store.recordNodeStates(input.runId, input.types, input.records);
@@ -294,6 +297,15 @@ export function createNodeActivities(deps: IngestDeps) {
 
     async finishRun(input: { runId: string; status: Exclude<RunStatus, 'running'>; outputs: Record<string, PortValue>; error: string | null }): Promise<void> {
       await store.finishRun(input.runId, input.status, input.outputs, input.error);
+    },
+
+    /** What a run carries across continue-as-new, stored so the new run's input holds only its reference. */
+    async saveRunState(input: { runId: string; state: RunFlowState }): Promise<{ ref: string }> {
+      return { ref: await store.saveRunState(input.runId, input.state) };
+    },
+
+    async loadRunState(input: { ref: string }): Promise<RunFlowState> {
+      return store.loadRunState(input.ref);
     },
   };
 }

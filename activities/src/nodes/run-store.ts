@@ -1,11 +1,30 @@
 // A run's records in Postgres: node states, outputs stored by reference, the per-activity ledger, and
 // the live events every surface follows (NOTIFY on the run-event channel).
+import { ApplicationFailure } from '@temporalio/activity';
 import type pg from 'pg';
-import { inlineValueBytes, type NodeState, type NodeStateRecord, type PortValue, type RunEvent, type RunStatus } from '@astra/workflows/flow';
+import { inlineValueBytes, type NodeState, type NodeStateRecord, type PortValue, type RunEvent, type RunFlowState, type RunStatus } from '@astra/workflows/flow';
 import { runEventsChannel } from '../models/model.activities';
 
 /** NOTIFY payloads must stay under 8000 bytes; previews are cut well below that. */
 const previewChars = 280;
+
+const illFormed = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|\u0000/g;
+
+/** Text PostgreSQL accepts: lone surrogates become U+FFFD and NUL characters are dropped (text and jsonb refuse both). */
+export function storableText(text: string): string {
+  return text.replace(illFormed, (found) => (found === '\u0000' ? '' : '\ufffd'));
+}
+
+/** JSON for a jsonb column, with every string made storable. */
+export function storableJson(value: unknown): string {
+  return JSON.stringify(value ?? null, (_key, v: unknown) => (typeof v === 'string' ? storableText(v) : v));
+}
+
+/** The first `length` UTF-16 units of `text`, never ending inside a surrogate pair. */
+function cut(text: string, length: number): string {
+  const head = text.slice(0, length);
+  return /[\ud800-\udbff]$/.test(head) ? head.slice(0, -1) : head;
+}
 
 /** A short human-readable look at a value, for run views and events. */
 export function previewOf(value: unknown): string {
@@ -13,17 +32,26 @@ export function previewOf(value: unknown): string {
   if (typeof value === 'string') text = value;
   else if (Array.isArray(value)) text = `${value.length} item${value.length === 1 ? '' : 's'}: ${JSON.stringify(value.slice(0, 3))}`;
   else text = JSON.stringify(value) ?? String(value);
-  return text.length > previewChars ? `${text.slice(0, previewChars - 1)}…` : text;
+  return storableText(text.length > previewChars ? `${cut(text, previewChars - 1)}…` : text);
 }
 
 /** One line per port: the value's preview (a stored value carries its own). */
 export function portsPreview(values: Record<string, PortValue>): string {
-  return Object.entries(values).map(([port, value]) => `${port}: ${'value' in value ? previewOf(value.value) : value.preview}`).join('\n').slice(0, previewChars * 2);
+  return cut(Object.entries(values).map(([port, value]) => `${port}: ${'value' in value ? previewOf(value.value) : value.preview}`).join('\n'), previewChars * 2);
 }
 
-export function createRunStore(pool: pg.Pool) {
+/** PostgreSQL's data exceptions (class 22) repeat on every retry: they fail the activity for good, naming the cause. */
+function failForGood(error: unknown): never {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('22')) throw ApplicationFailure.nonRetryable(`the run's records could not be written: ${(error as Error).message}`, 'RunRecordRejected');
+  throw error;
+}
+
+export function createRunStore(database: pg.Pool) {
+  // Every statement here goes through this, so bad data fails once with its reason instead of being retried.
+  const pool = { query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => database.query<R>(text, values).catch(failForGood) };
   const publish = async (event: RunEvent) => {
-    await pool.query('select pg_notify($1, $2)', [runEventsChannel, JSON.stringify(event)]);
+    await pool.query('select pg_notify($1, $2)', [runEventsChannel, storableJson(event)]);
   };
 
   return {
@@ -31,8 +59,8 @@ export function createRunStore(pool: pg.Pool) {
 
     /** Small values travel inline; bigger ones are stored once and passed as a reference. */
     async storeValue(runId: string, nodeId: string, port: string, value: unknown): Promise<PortValue> {
-      const json = JSON.stringify(value ?? null);
-      if (json.length <= inlineValueBytes) return { value: value ?? null };
+      const json = storableJson(value);
+      if (json.length <= inlineValueBytes) return { value: JSON.parse(json) as unknown };
       const row = await pool.query<{ id: string }>(
         'insert into run_artifacts (run_id, node_id, port, value, bytes) values ($1, $2, $3, $4::jsonb, $5) returning id',
         [runId, nodeId, port, json, Buffer.byteLength(json)],
@@ -78,24 +106,24 @@ export function createRunStore(pool: pg.Pool) {
          )
          update run_nodes set state = 'succeeded', finished_at = now(), outputs = $4::jsonb, output_preview = $5, error = null
           where run_id = $1 and node_id = $2 and exists (select 1 from event)`,
-        [input.runId, input.nodeId, input.ledgerId, JSON.stringify(input.outputs), preview, runEventsChannel,
-          JSON.stringify({ stream: input.runId, type: 'node', nodeId: input.nodeId, state: 'succeeded', at: new Date().toISOString(), preview: preview.slice(0, previewChars) } satisfies RunEvent)],
+        [input.runId, input.nodeId, input.ledgerId, storableJson(input.outputs), preview, runEventsChannel,
+          storableJson({ stream: input.runId, type: 'node', nodeId: input.nodeId, state: 'succeeded', at: new Date().toISOString(), preview: cut(preview, previewChars) } satisfies RunEvent)],
       );
     },
 
     /** One attempt failed; the workflow decides (after retries) whether the node failed. */
-    async attemptFailed(input: { runId: string; nodeId: string; ledgerId: string; attempt: number; message: string }): Promise<void> {
-      await pool.query("update node_executions set finished_at = now(), outcome = 'failed' where id = $1", [input.ledgerId]);
-      await this.log(input.runId, input.nodeId, 'warn', `attempt ${input.attempt} failed: ${input.message}`);
+    async attemptFailed(input: { runId: string; nodeId: string; ledgerId: string; attempt: number; message: string; outcome: 'failed' | 'cancelled' }): Promise<void> {
+      await pool.query('update node_executions set finished_at = now(), outcome = $2 where id = $1', [input.ledgerId, input.outcome]);
+      await this.log(input.runId, input.nodeId, 'warn', input.outcome === 'cancelled' ? `attempt ${input.attempt} cancelled` : `attempt ${input.attempt} failed: ${input.message}`);
     },
 
     async log(runId: string, nodeId: string, level: 'info' | 'warn' | 'error', message: string): Promise<void> {
       const at = new Date().toISOString();
-      const entry = { at, level, message: message.slice(0, 2000) };
+      const entry = { at, level, message: storableText(cut(message, 2000)) };
       await pool.query(
         `with event as (select pg_notify($4, $5))
          update run_nodes set logs = logs || $3::jsonb where run_id = $1 and node_id = $2 and exists (select 1 from event)`,
-        [runId, nodeId, JSON.stringify([entry]), runEventsChannel, JSON.stringify({ stream: runId, type: 'log', nodeId, level, message: entry.message.slice(0, previewChars * 4), at } satisfies RunEvent)],
+        [runId, nodeId, JSON.stringify([entry]), runEventsChannel, JSON.stringify({ stream: runId, type: 'log', nodeId, level, message: cut(entry.message, previewChars * 4), at } satisfies RunEvent)],
       );
     },
 
@@ -110,7 +138,7 @@ export function createRunStore(pool: pg.Pool) {
          on conflict (run_id, node_id) do update set state = excluded.state, error = coalesce(excluded.error, run_nodes.error),
            outputs = coalesce(excluded.outputs, run_nodes.outputs), output_preview = coalesce(excluded.output_preview, run_nodes.output_preview),
            finished_at = coalesce(run_nodes.finished_at, excluded.finished_at)`,
-        [runId, JSON.stringify(records.map((record) => ({
+        [runId, storableJson(records.map((record) => ({
           node_id: record.nodeId,
           node_type: types[record.nodeId] ?? 'unknown',
           state: record.state,
@@ -120,16 +148,31 @@ export function createRunStore(pool: pg.Pool) {
         })))],
       );
       for (const record of records) {
-        await publish({ stream: runId, type: 'node', nodeId: record.nodeId, state: record.state, at, ...(record.error ? { error: record.error.slice(0, 1000) } : {}) });
+        await publish({ stream: runId, type: 'node', nodeId: record.nodeId, state: record.state, at, ...(record.error ? { error: cut(record.error, 1000) } : {}) });
       }
     },
 
     async finishRun(runId: string, status: Exclude<RunStatus, 'running'>, outputs: Record<string, PortValue>, error: string | null): Promise<void> {
       await pool.query(
         "update runs set status = $2, outputs = $3::jsonb, error = $4, finished_at = now() where id = $1 and status = 'running'",
-        [runId, status, JSON.stringify(outputs), error],
+        [runId, status, storableJson(outputs), error === null ? null : storableText(error)],
       );
-      await publish({ stream: runId, type: 'run', status, at: new Date().toISOString(), ...(error ? { error: error.slice(0, 1000) } : {}) });
+      await publish({ stream: runId, type: 'run', status, at: new Date().toISOString(), ...(error ? { error: cut(error, 1000) } : {}) });
+    },
+
+    async saveRunState(runId: string, state: RunFlowState): Promise<string> {
+      const json = storableJson(state);
+      const row = await pool.query<{ id: string }>(
+        "insert into run_artifacts (run_id, node_id, port, value, bytes) values ($1, '(run)', 'carried', $2::jsonb, $3) returning id",
+        [runId, json, Buffer.byteLength(json)],
+      );
+      return row.rows[0]!.id;
+    },
+
+    async loadRunState(ref: string): Promise<RunFlowState> {
+      const row = await pool.query<{ value: RunFlowState }>("select value from run_artifacts where id = $1 and node_id = '(run)'", [ref]);
+      if (row.rowCount === 0) throw ApplicationFailure.nonRetryable(`the state this run carried across continue-as-new (${ref}) is gone`, 'RunStateMissing');
+      return row.rows[0]!.value;
     },
   };
 }

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { workflowsPath } from '@astra/workflows';
 import { chromaClientFor } from '../chroma';
-import { createActivities, createEgress } from '../index';
+import { createActivities, createEgress, workerHeartbeats } from '../index';
 import { createLocalProvider } from '../models/local-provider';
 import { readModelManifest } from '../models/manifest';
 import { resolveModelsDir } from '../models/config';
@@ -37,6 +37,7 @@ export async function startTestWorker(options: { egressAllow?: string[] } = {}):
     namespace: services.namespace,
     taskQueue,
     workflowsPath,
+    ...workerHeartbeats,
     activities: createActivities({ pool, chroma: chromaClientFor(services.chromaUrl), models, egress: createEgress({ policy: { allow: options.egressAllow ?? [] } }) }),
   });
   const running = worker.run();

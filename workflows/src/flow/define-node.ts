@@ -33,7 +33,7 @@ export interface NodeRetry {
   maximumInterval?: Duration;
 }
 
-/** How a node runs: as the named activity on the worker, or inside the workflow (flow inputs and outputs only). */
+/** How a node runs: as the named activity on the worker, or inside the workflow (flow inputs and outputs, and Wait as a durable timer). */
 export type NodeRun =
   | { kind: 'activity'; activity: string; startToCloseTimeout: Duration; heartbeatTimeout?: Duration; retry: NodeRetry }
   | { kind: 'inline' };
@@ -50,6 +50,8 @@ export interface NodeSpec<P extends z.ZodObject = z.ZodObject, I extends Record<
   run: NodeRun;
   /** Runs when at least one input arrived, even if others were skipped (merge). */
   runsWithSkippedInputs?: boolean;
+  /** At most this many nodes of this type run at once within one run (the run's own cap applies too). */
+  concurrency?: number;
 }
 
 export type AnyNodeSpec = NodeSpec<z.ZodObject, Record<string, PortSpec>, Record<string, PortSpec>>;

@@ -41,16 +41,31 @@ export interface RunFlowInput {
   inputs: Record<string, string>;
   /** Outputs recorded by an earlier run, reused instead of running those nodes again (re-run from a node). */
   reuse?: Record<string, Record<string, PortValue>>;
-  /** Carried across continue-as-new: outputs and final states of the nodes already done. */
-  carried?: { outputs: Record<string, Record<string, PortValue>>; done: Record<string, NodeState> };
+  /** Carried across continue-as-new: a reference to the stored RunFlowState, so the payload stays small whatever the graph. */
+  carried?: { ref: string };
   /** History events after which the run continues as new (Temporal suggests it on its own too). */
   continueAsNewAfterEvents?: number;
+  /** How many nodes of this run may run at once (defaultRunConcurrency when absent). */
+  maxConcurrentNodes?: number;
 }
 
+/** Nodes of one run running at once unless the run asks otherwise: enough for parallel branches, not a flood on two cores. */
+export const defaultRunConcurrency = 4;
+
+/** Everything a run needs to go on exactly as an uninterrupted one, stored at continue-as-new. */
+export interface RunFlowState {
+  /** Outputs of finished nodes that unfinished nodes still read. */
+  outputs: Record<string, Record<string, PortValue>>;
+  done: Record<string, NodeState>;
+  /** The run's named results (Output nodes) so far. */
+  runOutputs: Record<string, PortValue>;
+  failure?: { nodeId: string; message: string };
+}
+
+/** A run that ends returns this; a failed run fails its workflow (ApplicationFailure 'NodeFailed') instead. */
 export interface RunFlowResult {
-  status: 'succeeded' | 'failed';
+  status: 'succeeded';
   outputs: Record<string, PortValue>;
-  error?: { nodeId: string; message: string };
 }
 
 /** The events a run publishes on the run-event channel, streamed to every surface. */
