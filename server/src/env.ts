@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { defaultRunConcurrency } from '@astra/workflows/flow';
 
 /** The server's environment, parsed once at start-up; `npm start` sets all of it. */
 export const serverEnvSchema = z.object({
@@ -13,6 +14,7 @@ export const serverEnvSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_UI_URL: z.string().optional(),
   ASTRA_TASK_QUEUE: z.string().default('astra'),
+  ASTRA_RUN_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(defaultRunConcurrency),
   ASTRA_EMBEDDING_MODEL: z.string().default('all-minilm-l6-v2'),
   ASTRA_GENERATION_MODEL: z.string().default('smollm2-135m-instruct'),
   CHROMA_URL: z.string().url(),

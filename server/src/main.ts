@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { chooseProvider, chromaClientFor, createCollectionsRepo, createModelProvider, createModelsRepo, createRetriever, readModelManifest, resolveModelsDir } from '@astra/activities';
 import { createFlowsRepo } from './flows/flows-repo';
 import { createRunsRepo } from './flows/runs-repo';
+import { createRunReconciler } from './flows/run-reconciler';
 import { createRunEvents } from './run-events';
 import pg from 'pg';
 import { createApp } from './app';
@@ -64,6 +65,9 @@ const app = createApp({
   flows: createFlowsRepo(pool),
   runs: createRunsRepo(pool),
 });
+// Runs whose workflow ended where it could not write its own end (terminated, timed out) are ended from Temporal's word.
+const reconciler = createRunReconciler({ pool, temporal, logger });
+reconciler.start();
 const server = serve({ fetch: app.fetch, hostname: env.ASTRA_HOST, port: env.ASTRA_PORT }, (info) => {
   logger.info({ event: 'listening', url: env.publicUrl, port: info.port });
 });
@@ -71,7 +75,7 @@ const server = serve({ fetch: app.fetch, hostname: env.ASTRA_HOST, port: env.AST
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     server.close(() => {
-      void Promise.all([runEvents.close(), modelProvider.close(), pool.end(), connection.close()]).finally(() => process.exit(0));
+      void Promise.all([reconciler.stop(), runEvents.close(), modelProvider.close(), pool.end(), connection.close()]).finally(() => process.exit(0));
     });
     // Open keep-alive or SSE connections must not hold shutdown hostage.
     setTimeout(() => process.exit(0), 5_000).unref();

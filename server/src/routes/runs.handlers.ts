@@ -67,7 +67,7 @@ export const runsHandlers = (deps: AppDeps) => {
     const id = randomUUID();
     const workflowId = `run-${id}`;
     await deps.runs.create({ id, flowId: flow.id, version: number, ownerId: user.id, workflowId, inputs: input.inputs, rerunOf: input.rerunOf, fromNode: input.fromNode, nodes: graph.nodes.map((node) => ({ id: node.id, type: node.type })) });
-    const args: RunFlowInput = { runId: id, ownerId: user.id, snapshot: { flowId: flow.id, flowVersion: number, graph }, inputs: input.inputs, ...(input.reuse ? { reuse: await input.reuse(graph, given.values) } : {}) };
+    const args: RunFlowInput = { runId: id, ownerId: user.id, snapshot: { flowId: flow.id, flowVersion: number, graph }, inputs: input.inputs, maxConcurrentNodes: deps.env.ASTRA_RUN_CONCURRENCY, ...(input.reuse ? { reuse: await input.reuse(graph, given.values) } : {}) };
     try {
       await deps.temporal.workflow.start('runFlow', { taskQueue: deps.env.ASTRA_TASK_QUEUE, workflowId, args: [args] });
     } catch (error) {
