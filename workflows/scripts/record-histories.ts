@@ -1,0 +1,154 @@
+// Records the Temporal histories the replay gate replays (`npm run record:histories`): every example
+// flow, the ingest and answer workflows, and the hard cases (branches, continue-as-new with outputs and
+// with a late failure, a failure that cancels siblings, a cancelled run, a worker killed mid-node).
+// Run it against the workflow code of a release; the files in workflows/src/replay/histories/ are then
+// replayed by `npm test` against every later change, so a change that would break in-flight runs fails.
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Client, WorkflowHandleWithFirstExecutionRunId as WorkflowHandle } from '@temporalio/client';
+import { chunkSizeFor, createCollectionsRepo } from '@astra/activities';
+import type { RunFlowInput, workflows } from '@astra/workflows';
+import { flowExport, type FlowGraph } from '@astra/workflows/flow';
+import { startBenchStack } from '../../bench/support/stack';
+import { spawnWorkerProcess } from '../../activities/src/testing/worker-spawn';
+import { temporalCliPath } from '../../infra/src/services/temporal';
+import { graphOf, passThroughGrid } from '../../server/src/flows/testing/graphs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const outDir = path.join(root, 'workflows', 'src', 'replay', 'histories');
+
+const stack = await startBenchStack();
+const client: Client = stack.client;
+const owner = (await stack.pool.query<{ id: string }>("insert into users (username, role) values ($1, 'admin') returning id", [`replay-${Date.now()}`])).rows[0]!.id;
+const corpus = await mkdtemp(path.join(os.tmpdir(), 'astra-replay-'));
+for (const page of ['backup.html', 'autoinc.html', 'cintro.html']) await cp(path.join(root, 'examples', 'corpora', 'sqlite-docs', page), path.join(corpus, page));
+const note = path.join(corpus, 'note.md');
+await writeFile(note, '# Night shift\n\nThe keeper lights the lamp at dusk and logs the weather every hour.\n');
+
+await rm(outDir, { recursive: true, force: true });
+await mkdir(outDir, { recursive: true });
+
+/** Saves every execution of the workflow (one per continue-as-new), oldest first. */
+async function save(name: string, handle: WorkflowHandle) {
+  const executions: string[] = [];
+  for await (const execution of client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) executions.push(execution.runId);
+  // Visibility lists newest first; a fresh run may not be listed yet, so the handle's own run is always kept.
+  const runIds = [...new Set([handle.firstExecutionRunId, ...executions.reverse()])];
+  for (const [i, runId] of runIds.entries()) {
+    // The Temporal CLI writes history in the proto JSON that replay reads (and the Web UI downloads).
+    const json = execFileSync(temporalCliPath(), ['workflow', 'show', '--address', stack.services.temporalAddress, '--workflow-id', handle.workflowId, '--run-id', runId, '--output', 'json'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    const file = runIds.length === 1 ? `${name}.json` : `${name}.${i + 1}.json`;
+    await writeFile(path.join(outDir, file), json);
+    console.log(`recorded ${file} (${(JSON.parse(json) as { events: unknown[] }).events.length} events)`);
+  }
+}
+
+const runInput = (graph: FlowGraph, inputs: Record<string, string>, extra: Partial<RunFlowInput> = {}): RunFlowInput => ({
+  runId: randomUUID(), ownerId: owner, snapshot: { flowId: randomUUID(), flowVersion: 1, graph }, inputs, ...extra,
+});
+
+async function runFlow(name: string, input: RunFlowInput, taskQueue = stack.taskQueue): Promise<WorkflowHandle> {
+  const handle = await client.workflow.start<typeof workflows.runFlow>('runFlow', { taskQueue, workflowId: `replay-${name}-${input.runId}`, args: [input] });
+  await handle.result().catch(() => undefined);
+  return handle;
+}
+
+// The example flows, as a user runs them (the ingest first: the question flows read its collection).
+const examples = path.join(root, 'examples', 'flows');
+const exampleInputs: Record<string, Record<string, string>> = {
+  'rag-ingest': { folder: corpus },
+  'rag-question-answering': { question: 'How do I make an online backup?' },
+  'rag-ingest-and-answer': { folder: corpus, question: 'What does AUTOINCREMENT do?' },
+  'document-summary': { path: note },
+};
+for (const file of (await readdir(examples)).filter((name) => name.endsWith('.json')).sort((a, b) => (a === 'rag-ingest.json' ? -1 : b === 'rag-ingest.json' ? 1 : a.localeCompare(b)))) {
+  const name = file.replace(/\.json$/, '');
+  const flow = flowExport.parse(JSON.parse(await readFile(path.join(examples, file), 'utf8')));
+  await save(`example-${name}`, await runFlow(name, runInput(flow.graph, exampleInputs[name] ?? {})));
+}
+
+// The ingest and answer workflows behind `astra ingest` and `astra ask`.
+const collection = await createCollectionsRepo(stack.pool).findOrCreate({ ownerId: owner, name: 'replay', embeddingModel: 'all-minilm-l6-v2', ...chunkSizeFor(256) });
+const ingest = await client.workflow.start<typeof workflows.ingestCorpus>('ingestCorpus', { taskQueue: stack.taskQueue, workflowId: `replay-ingest-${randomUUID()}`, args: [{ collectionId: collection.id, source: { kind: 'path', path: corpus }, batchSize: 2 }] });
+await ingest.result();
+await save('ingest-corpus', ingest);
+const ask = await client.workflow.start<typeof workflows.answerQuestion>('answerQuestion', { taskQueue: stack.taskQueue, workflowId: `replay-answer-${randomUUID()}`, args: [{ collectionId: collection.id, question: 'How do I back up a database?', model: 'smollm2-135m-instruct', k: 3, maxTokens: 40 }] });
+await ask.result();
+await save('answer-question', ask);
+
+// A condition picks a branch; merge joins it although its other input was skipped.
+await save('branching', await runFlow('branching', runInput(graphOf(
+  [
+    { id: 'in', type: 'io.input', params: { name: 'text' } },
+    { id: 'check', type: 'control.condition', params: { operator: 'contains', value: 'lamp' } },
+    { id: 'yes', type: 'text.template', params: { template: 'lit: {{input}}' } },
+    { id: 'no', type: 'text.template', params: { template: 'dark: {{input}}' } },
+    { id: 'join', type: 'control.merge' },
+    { id: 'out', type: 'io.output', params: { name: 'text' } },
+  ],
+  ['in.value>check.value', 'check.true>yes.input', 'check.false>no.input', 'yes.text>join.a', 'no.text>join.b', 'join.value>out.value'],
+), { text: 'the lamp is on' })));
+
+// Continue-as-new with outputs beside a long chain, and with a node failing after it.
+const besideChain = (last?: { id: string; type: string; params: Record<string, unknown> }): FlowGraph => {
+  const chain = passThroughGrid(1, 30);
+  const ends = graphOf(
+    [{ id: 'in', type: 'io.input', params: { name: 'text' } }, { id: 'out', type: 'io.output', params: { name: 'text' } }, ...(last ? [last] : [])],
+    ['in.value>out.value', ...(last ? [`n0_29.value>${last.id}.value`] : [])],
+  );
+  return { nodes: [...chain.nodes, ...ends.nodes], edges: [...chain.edges, ...ends.edges] };
+};
+await save('continue-as-new-outputs', await runFlow('can-outputs', runInput(besideChain(), { text: 'kept' }, { continueAsNewAfterEvents: 40 })));
+await save('continue-as-new-late-failure', await runFlow('can-failure', runInput(besideChain({ id: 'late', type: 'control.condition', params: { operator: 'longer-than', value: 'many' } }), { text: 'x' }, { continueAsNewAfterEvents: 40 })));
+
+// A failure cancels a timer and an activity still running beside it; a Wait as a durable timer.
+await save('failure-cancels-siblings', await runFlow('siblings', runInput(graphOf(
+  [
+    { id: 'in', type: 'io.input', params: { name: 'text' } },
+    { id: 'broken', type: 'control.condition', params: { operator: 'longer-than', value: 'many' } },
+    { id: 'pause', type: 'util.wait', params: { milliseconds: 600_000 } },
+    { id: 'talk', type: 'models.generate', params: { maxTokens: 2000 } },
+  ],
+  ['in.value>broken.value', 'in.value>pause.value', 'in.value>talk.prompt'],
+), { text: 'Tell a long story about a lighthouse.' })));
+await save('wait-timer', await runFlow('wait', runInput(graphOf(
+  [{ id: 'in', type: 'io.input', params: { name: 'text' } }, { id: 'pause', type: 'util.wait', params: { milliseconds: 500 } }, { id: 'out', type: 'io.output', params: { name: 'text' } }],
+  ['in.value>pause.value', 'pause.value>out.value'],
+), { text: 'later' })));
+
+// A run cancelled while it waits.
+const cancelled = await client.workflow.start<typeof workflows.runFlow>('runFlow', {
+  taskQueue: stack.taskQueue,
+  workflowId: `replay-cancelled-${randomUUID()}`,
+  args: [runInput(graphOf([{ id: 'in', type: 'io.input', params: { name: 'text' } }, { id: 'pause', type: 'util.wait', params: { milliseconds: 600_000 } }], ['in.value>pause.value']), { text: 'x' })],
+});
+await new Promise((resolve) => setTimeout(resolve, 1000));
+await cancelled.cancel();
+await cancelled.result().catch(() => undefined);
+await save('cancelled', cancelled);
+
+// A worker process killed while a node generates; another worker finishes the run.
+const crashQueue = `replay-crash-${randomUUID().slice(0, 8)}`;
+const workers: ChildProcess[] = [await spawnWorkerProcess(crashQueue, stack.services)];
+const crashInput = runInput(graphOf(
+  [{ id: 'in', type: 'io.input', params: { name: 'text' } }, { id: 'talk', type: 'models.generate', params: { maxTokens: 200 } }, { id: 'out', type: 'io.output', params: { name: 'text' } }],
+  ['in.value>talk.prompt', 'talk.text>out.value'],
+), { text: 'Describe a lighthouse at night.' });
+const crash = await client.workflow.start<typeof workflows.runFlow>('runFlow', { taskQueue: crashQueue, workflowId: `replay-crash-${crashInput.runId}`, args: [crashInput] });
+for (let tries = 0; !(await stack.pool.query("select 1 from node_executions where run_id = $1 and node_id = 'talk'", [crashInput.runId])).rowCount; tries += 1) {
+  if (tries > 600) throw new Error('the generate node never started');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+workers[0]!.kill('SIGKILL');
+workers.push(await spawnWorkerProcess(crashQueue, stack.services));
+await crash.result();
+await save('worker-killed-mid-node', crash);
+for (const worker of workers) worker.kill('SIGKILL');
+
+await rm(corpus, { recursive: true, force: true });
+await stack.stop();
+console.log(`histories written to ${path.relative(root, outDir)}`);
