@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { z } from 'zod';
-import type { AnyNodeSpec, NodeRequest, NodeResult } from '@astra/workflows/flow';
+import type { ActivityOf, AnyNodeSpec, NodeRequest, NodeResult } from '@astra/workflows/flow';
 import { ContextOverflowError, UnknownModelError } from '../models/provider';
 import type { RunStore } from './run-store';
 
@@ -39,11 +39,14 @@ export type NodeImplementation<S extends AnyNodeSpec> = (call: {
 
 const worker = `${hostname()}:${process.pid}`;
 
-export function nodeActivity<S extends AnyNodeSpec>(spec: S, store: RunStore, implementation: NodeImplementation<S>) {
+export type NodeActivityFunction = (request: NodeRequest) => Promise<NodeResult>;
+
+/** The activity of one node type, keyed by the name its spec gives, so the name is written once. */
+export function nodeActivity<S extends AnyNodeSpec>(spec: S, store: RunStore, implementation: NodeImplementation<S>): Record<ActivityOf<S>, NodeActivityFunction> {
   const activity = spec.run.kind === 'activity' ? spec.run.activity : spec.type;
   const where = (nodeId: string) => `${spec.title} "${nodeId}"`;
 
-  return async (request: NodeRequest): Promise<NodeResult> => {
+  const run: NodeActivityFunction = async (request) => {
     const context = Context.current();
     const attempt = context.info.attempt;
     const ledgerId = await store.nodeStarted({ runId: request.runId, nodeId: request.nodeId, type: spec.type, activity, attempt, worker, inputs: request.inputs });
@@ -120,4 +123,5 @@ export function nodeActivity<S extends AnyNodeSpec>(spec: S, store: RunStore, im
       clearInterval(beatTimer);
     }
   };
+  return { [activity]: run } as Record<ActivityOf<S>, NodeActivityFunction>;
 }

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { answerMessages, citationsFor, type RetrievedChunk } from '@astra/workflows/answer';
-import { nodeSpecs, type FlowChunk, type FlowDocument, type FlowEmbeddings, type NodeStateRecord, type PortValue, type RunFlowState, type RunStatus } from '@astra/workflows/flow';
+import { nodeSpecs, type FlowChunk, type FlowDocument, type FlowEmbeddings, type NodeStateRecord, type ActivityOf, type PortValue, type RunFlowState, type RunStatus } from '@astra/workflows/flow';
 import { inTransaction } from '../db';
 import { chunkDocument, chunkSizeFor } from '../rag/chunker';
 import { createCollectionsRepo } from '../rag/collections-repo';
@@ -16,7 +16,7 @@ import { chromaCollectionFor, chunkId, filesUnder, type IngestDeps } from '../ra
 import { loadDocument } from '../rag/loaders';
 import { createRetriever } from '../rag/retrieval';
 import { asList, asMessages, asText, fillTemplate } from './coerce';
-import { NodeParamError, nodeActivity, type NodeContext } from './node-activity';
+import { NodeParamError, nodeActivity, type NodeActivityFunction, type NodeContext } from './node-activity';
 import { createRunStore } from './run-store';
 
 const embedBatch = 32;
@@ -30,6 +30,9 @@ function documentsFrom(source: string, contentHash: string, loaded: Awaited<Retu
   const single = loaded.length === 1 && !['json', 'csv'].includes(loaded[0]!.format);
   return loaded.map((doc, i) => ({ source: single ? source : `${source}#${i + 1}`, title: doc.title, text: doc.text, format: doc.format, contentHash, sections: doc.sections }));
 }
+
+/** Every activity name the node specs give. */
+type NodeSpecActivity = ActivityOf<(typeof nodeSpecs)[keyof typeof nodeSpecs]>;
 
 export function createNodeActivities(deps: IngestDeps) {
   const store = createRunStore(deps.pool);
@@ -52,8 +55,9 @@ export function createNodeActivities(deps: IngestDeps) {
     return result;
   };
 
-  return {
-    nodeLoadFiles: nodeActivity(nodeSpecs.loadFilesNode, store, async ({ params, inputs, node }) => {
+  // One entry per node spec, keyed by the activity name the spec gives; the type checker refuses a spec without one.
+  const implementations = {
+    ...nodeActivity(nodeSpecs.loadFilesNode, store, async ({ params, inputs, node }) => {
       const role = (await deps.pool.query<{ role: string }>('select role from users where id = $1', [node.ownerId])).rows[0]?.role;
       if (role !== 'admin') throw ApplicationFailure.nonRetryable(`Load Files "${node.nodeId}" reads the server's files, which only admins may do; upload the files and ingest them instead`, 'Forbidden');
       const where = asText(inputs.path).trim() || params.path;
@@ -77,7 +81,7 @@ export function createNodeActivities(deps: IngestDeps) {
       return { documents };
     }),
 
-    nodeLoadUrl: nodeActivity(nodeSpecs.loadUrlNode, store, async ({ params, inputs }) => {
+    ...nodeActivity(nodeSpecs.loadUrlNode, store, async ({ params, inputs }) => {
       const url = asText(inputs.url).trim() || params.url;
       if (!url) throw new NodeParamError('url', 'give a URL, in the URL parameter or the url input');
       let fetched;
@@ -100,7 +104,7 @@ export function createNodeActivities(deps: IngestDeps) {
       }
     }),
 
-    nodeChunk: nodeActivity(nodeSpecs.chunkNode, store, async ({ params, inputs, node }) => {
+    ...nodeActivity(nodeSpecs.chunkNode, store, async ({ params, inputs, node }) => {
       const model = await modelInfo(params.embeddingModel, 'embeddingModel', 'embedding');
       let sizes;
       try {
@@ -121,7 +125,7 @@ export function createNodeActivities(deps: IngestDeps) {
       return { chunks };
     }),
 
-    nodeEmbed: nodeActivity(nodeSpecs.embedNode, store, async ({ params, inputs, node }) => {
+    ...nodeActivity(nodeSpecs.embedNode, store, async ({ params, inputs, node }) => {
       const model = await modelInfo(params.model, 'model', 'embedding');
       const chunks = asList(inputs.chunks) as FlowChunk[];
       const resume = node.resumeFrom as { saved?: PortValue[] } | undefined;
@@ -145,7 +149,7 @@ export function createNodeActivities(deps: IngestDeps) {
       return { embeddings: { model: model.name, dimension, vectors } satisfies FlowEmbeddings };
     }),
 
-    nodeStore: nodeActivity(nodeSpecs.storeNode, store, async ({ params, inputs, node }) => {
+    ...nodeActivity(nodeSpecs.storeNode, store, async ({ params, inputs, node }) => {
       const chunks = asList(inputs.chunks) as FlowChunk[];
       const embeddings = inputs.embeddings as FlowEmbeddings;
       if (embeddings.vectors.length !== chunks.length) {
@@ -191,7 +195,7 @@ export function createNodeActivities(deps: IngestDeps) {
       return { collection: { id: collection.id, name: collection.name } };
     }),
 
-    nodeRetrieve: nodeActivity(nodeSpecs.retrieveNode, store, async ({ params, inputs, node }) => {
+    ...nodeActivity(nodeSpecs.retrieveNode, store, async ({ params, inputs, node }) => {
       const wired = inputs.collection as { id: string; name: string } | undefined;
       const name = wired?.name ?? params.collection;
       if (!name) throw new NodeParamError('collection', 'name a collection, or connect one to the collection input');
@@ -201,7 +205,7 @@ export function createNodeActivities(deps: IngestDeps) {
       return { passages };
     }),
 
-    nodeAnswer: nodeActivity(nodeSpecs.answerNode, store, async ({ params, inputs, node }) => {
+    ...nodeActivity(nodeSpecs.answerNode, store, async ({ params, inputs, node }) => {
       await modelInfo(params.model, 'model', 'generation');
       const question = asText(inputs.question);
       const passages = asList(inputs.passages) as RetrievedChunk[];
@@ -213,25 +217,25 @@ export function createNodeActivities(deps: IngestDeps) {
       return { answer: { answer: result.text, citations: citationsFor(result.text, passages) }, text: result.text };
     }),
 
-    nodePromptTemplate: nodeActivity(nodeSpecs.promptTemplateNode, store, async ({ params, inputs }) => ({
+    ...nodeActivity(nodeSpecs.promptTemplateNode, store, async ({ params, inputs }) => ({
       messages: [
         ...(params.system ? [{ role: 'system' as const, content: params.system }] : []),
         { role: 'user' as const, content: fillTemplate(params.template, { input: inputs.input, context: inputs.context }) },
       ],
     })),
 
-    nodeGenerate: nodeActivity(nodeSpecs.generateNode, store, async ({ params, inputs, node }) => {
+    ...nodeActivity(nodeSpecs.generateNode, store, async ({ params, inputs, node }) => {
       await modelInfo(params.model, 'model', 'generation');
       const result = await generate(node, { model: params.model, messages: asMessages(inputs.prompt), maxTokens: params.maxTokens, temperature: params.temperature, stop: params.stop });
       if (result.finishReason === 'length') await node.log(`stopped at maxTokens (${params.maxTokens})`, 'warn');
       return { text: result.text };
     }),
 
-    nodeTextTemplate: nodeActivity(nodeSpecs.textTemplateNode, store, async ({ params, inputs }) => ({
+    ...nodeActivity(nodeSpecs.textTemplateNode, store, async ({ params, inputs }) => ({
       text: fillTemplate(params.template, { input: inputs.input, context: inputs.context }),
     })),
 
-    nodeCondition: nodeActivity(nodeSpecs.conditionNode, store, async ({ params, inputs }) => {
+    ...nodeActivity(nodeSpecs.conditionNode, store, async ({ params, inputs }) => {
       const fold = (text: string) => (params.caseSensitive ? text : text.toLowerCase());
       const text = fold(asText(inputs.value));
       let holds: boolean;
@@ -259,7 +263,7 @@ export function createNodeActivities(deps: IngestDeps) {
       return holds ? { true: inputs.value } : { false: inputs.value };
     }),
 
-    nodeMap: nodeActivity(nodeSpecs.mapNode, store, async ({ params, inputs, node }) => {
+    ...nodeActivity(nodeSpecs.mapNode, store, async ({ params, inputs, node }) => {
       const items = asList(inputs.list);
       if (items.length > params.maxItems) throw new NodeParamError('maxItems', `the list has ${items.length} items, more than the ${params.maxItems} allowed`);
       if (params.model) await modelInfo(params.model, 'model', 'generation');
@@ -283,12 +287,16 @@ export function createNodeActivities(deps: IngestDeps) {
       return { list: results };
     }),
 
-    nodeMerge: nodeActivity(nodeSpecs.mergeNode, store, async ({ params, inputs }) => {
+    ...nodeActivity(nodeSpecs.mergeNode, store, async ({ params, inputs }) => {
       const arrived = (['a', 'b'] as const).filter((port) => port in inputs).map((port) => inputs[port]);
       return { value: params.mode === 'list' ? arrived : arrived[0] };
     }),
 
-    nodePassThrough: nodeActivity(nodeSpecs.noopNode, store, async ({ inputs }) => ({ value: inputs.value ?? null })),
+    ...nodeActivity(nodeSpecs.noopNode, store, async ({ inputs }) => ({ value: inputs.value ?? null })),
+  } satisfies Record<NodeSpecActivity, NodeActivityFunction>;
+
+  return {
+    ...implementations,
 
     /** States the workflow decides itself; a local activity, so it costs no task-queue round trip. */
     async recordNodeStates(input: { runId: string; types: Record<string, string>; records: NodeStateRecord[] }): Promise<void> {

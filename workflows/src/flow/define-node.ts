@@ -38,7 +38,7 @@ export type NodeRun =
   | { kind: 'activity'; activity: string; startToCloseTimeout: Duration; heartbeatTimeout?: Duration; retry: NodeRetry }
   | { kind: 'inline' };
 
-export interface NodeSpec<P extends z.ZodObject = z.ZodObject, I extends Record<string, PortSpec> = Record<string, PortSpec>, O extends Record<string, PortSpec> = Record<string, PortSpec>> {
+export interface NodeSpec<P extends z.ZodObject = z.ZodObject, I extends Record<string, PortSpec> = Record<string, PortSpec>, O extends Record<string, PortSpec> = Record<string, PortSpec>, R extends NodeRun = NodeRun> {
   type: string;
   version: number;
   title: string;
@@ -47,7 +47,7 @@ export interface NodeSpec<P extends z.ZodObject = z.ZodObject, I extends Record<
   inputs: I;
   outputs: O;
   params: P;
-  run: NodeRun;
+  run: R;
   /** Runs when at least one input arrived, even if others were skipped (merge). */
   runsWithSkippedInputs?: boolean;
   /** At most this many nodes of this type run at once within one run (the run's own cap applies too). */
@@ -56,10 +56,13 @@ export interface NodeSpec<P extends z.ZodObject = z.ZodObject, I extends Record<
 
 export type AnyNodeSpec = NodeSpec<z.ZodObject, Record<string, PortSpec>, Record<string, PortSpec>>;
 
-/** Declares a node type; the generic parameters keep the params and port names typed for its activity. */
-export function defineNode<P extends z.ZodObject, I extends Record<string, PortSpec>, O extends Record<string, PortSpec>>(spec: NodeSpec<P, I, O>): NodeSpec<P, I, O> {
+/** Declares a node type; the generic parameters keep the params, port names and activity name typed for its activity. */
+export function defineNode<P extends z.ZodObject, I extends Record<string, PortSpec>, O extends Record<string, PortSpec>, const R extends NodeRun>(spec: NodeSpec<P, I, O, R>): NodeSpec<P, I, O, R> {
   return spec;
 }
+
+/** The name of the activity a spec runs, as a literal type (never for nodes the workflow runs itself). */
+export type ActivityOf<S> = S extends { run: { kind: 'activity'; activity: infer A extends string } } ? A : never;
 
 /** The retry policy most activity nodes use: five tries, doubling from one second. */
 export const standardRetry: NodeRetry = { maximumAttempts: 5, initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' };
