@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Client, WorkflowHandleWithFirstExecutionRunId as WorkflowHandle } from '@temporalio/client';
 import { chunkSizeFor, createCollectionsRepo } from '@astra/activities';
 import type { RunFlowInput, workflows } from '@astra/workflows';
-import { flowExport, type FlowGraph } from '@astra/workflows/flow';
+import { flowExport, type FlowGraph, type PortValue } from '@astra/workflows/flow';
 import { startBenchStack } from '../../bench/support/stack';
 import { spawnWorkerProcess } from '../../activities/src/testing/worker-spawn';
 import { temporalCliPath } from '../../infra/src/services/temporal';
@@ -81,7 +81,7 @@ await ask.result();
 await save('answer-question', ask);
 
 // A condition picks a branch; merge joins it although its other input was skipped.
-await save('branching', await runFlow('branching', runInput(graphOf(
+const branching = graphOf(
   [
     { id: 'in', type: 'io.input', params: { name: 'text' } },
     { id: 'check', type: 'control.condition', params: { operator: 'contains', value: 'lamp' } },
@@ -91,7 +91,12 @@ await save('branching', await runFlow('branching', runInput(graphOf(
     { id: 'out', type: 'io.output', params: { name: 'text' } },
   ],
   ['in.value>check.value', 'check.true>yes.input', 'check.false>no.input', 'yes.text>join.a', 'no.text>join.b', 'join.value>out.value'],
-), { text: 'the lamp is on' })));
+);
+const branched = runInput(branching, { text: 'the lamp is on' });
+await save('branching', await runFlow('branching', branched));
+// Re-run from the merge: what is upstream of it is reused (cached), as `astra runs rerun --from join` does.
+const recorded = await stack.pool.query<{ node_id: string; outputs: Record<string, PortValue> }>("select node_id, outputs from run_nodes where run_id = $1 and node_id in ('in', 'check', 'yes')", [branched.runId]);
+await save('rerun-from-node', await runFlow('rerun', runInput(branching, { text: 'the lamp is on' }, { reuse: Object.fromEntries(recorded.rows.map((row) => [row.node_id, row.outputs])) })));
 
 // Continue-as-new with outputs beside a long chain, and with a node failing after it.
 const besideChain = (last?: { id: string; type: string; params: Record<string, unknown> }): FlowGraph => {

@@ -2,6 +2,8 @@
 // failures, bad params fail the run (not the workflow task), Wait is a durable timer, a run's nodes
 // are capped, a failure cancels its siblings, and text that would split a surrogate pair is stored.
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { WorkflowFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,13 +13,21 @@ import type { FlowGraph } from './flow/graph';
 import { graphOf, passThroughGrid } from '../../server/src/flows/testing/graphs';
 
 let worker: TestWorker;
+let broken: http.Server;
+let brokenUrl: string;
 
 beforeAll(async () => {
-  worker = await startTestWorker();
+  // A server that always fails: a Load URL node against it retries for a while, then fails.
+  broken = http.createServer((_request, response) => response.writeHead(500).end('down'));
+  await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+  const { port } = broken.address() as AddressInfo;
+  brokenUrl = `http://127.0.0.1:${port}/page.html`;
+  worker = await startTestWorker({ egressAllow: [`127.0.0.1:${port}`] });
 });
 
 afterAll(async () => {
   await worker?.stop();
+  broken?.close();
 });
 
 const inputFor = (graph: FlowGraph, extra: Partial<RunFlowInput> = {}): RunFlowInput => ({
@@ -67,13 +77,16 @@ describe('runFlow across continue-as-new', () => {
     expect(started?.continuedExecutionRunId).toBeTruthy();
   }, 120_000);
 
-  it('fails with the error of a node that fails after it continued as new', async () => {
-    const input = inputFor(chainBesideOutput(30, { id: 'late', type: 'control.condition', params: { operator: 'longer-than', value: 'not a number' } }), { inputs: { text: 'x' }, continueAsNewAfterEvents: 40 });
+  it('fails with the error of a node that fails once its history is full', async () => {
+    // The fetch keeps retrying while the chain fills the history; it fails when the run must continue as new.
+    const graph = chainBesideOutput(60);
+    graph.nodes.push({ id: 'fetch', type: 'sources.load-url', version: 1, params: { url: brokenUrl } });
+    const input = inputFor(graph, { inputs: { text: 'x' }, continueAsNewAfterEvents: 40 });
     const handle = await start(input);
     const message = await failureOf(handle.result());
-    expect(message).toContain('node "late" failed');
-    expect(message).toContain('params.value');
-    expect((await nodeStates(input.runId)).late).toBe('failed');
+    expect(message).toContain('node "fetch" failed');
+    expect(message).toContain('HTTP 500');
+    expect((await nodeStates(input.runId)).fetch).toBe('failed');
   }, 120_000);
 });
 

@@ -194,7 +194,18 @@ export async function runFlow(input: RunFlowInput): Promise<RunFlowResult> {
 
     const runningOfType = (type: string) => [...running.values()].filter((entry) => entry.type === type).length;
 
+    /** Starts what is ready; nodes settled on the spot (cached, skipped) can ready others, so it goes round until none are. */
     const schedule = () => {
+      let settledHere = true;
+      while (settledHere && !failure) {
+        settledHere = false;
+        const before = Object.keys(done).length;
+        scheduleReady();
+        settledHere = Object.keys(done).length > before;
+      }
+    };
+
+    const scheduleReady = () => {
       for (const nodeId of [...ready].sort((a, b) => order.get(a)! - order.get(b)!)) {
         if (failure) return;
         const node = graph.nodes[order.get(nodeId)!]!;

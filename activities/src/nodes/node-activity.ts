@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { z } from 'zod';
-import type { ActivityOf, AnyNodeSpec, NodeRequest, NodeResult } from '@astra/workflows/flow';
+import type { ActivityOf, AnyNodeSpec, NodeRequest, NodeResult, PortInput } from '@astra/workflows/flow';
 import { ContextOverflowError, UnknownModelError } from '../models/provider';
 import type { RunStore } from './run-store';
 
@@ -33,7 +33,8 @@ export interface NodeContext {
 
 export type NodeImplementation<S extends AnyNodeSpec> = (call: {
   params: z.infer<S['params']>;
-  inputs: Partial<Record<keyof S['inputs'] & string, unknown>>;
+  /** Typed by each input port's type (and what it accepts); absent when nothing arrived on it. */
+  inputs: { [K in keyof S['inputs'] & string]?: PortInput<S['inputs'][K]['type']> };
   node: NodeContext;
 }) => Promise<Partial<Record<keyof S['outputs'] & string, unknown>>>;
 
@@ -108,7 +109,7 @@ export function nodeActivity<S extends AnyNodeSpec>(spec: S, store: RunStore, im
     try {
       const inputs: Record<string, unknown> = {};
       for (const [port, value] of Object.entries(request.inputs)) inputs[port] = await store.resolve(value);
-      const produced = await Promise.race([implementation({ params: parsed.data as z.infer<S['params']>, inputs: inputs as Partial<Record<keyof S['inputs'] & string, unknown>>, node }), context.cancelled]);
+      const produced = await Promise.race([implementation({ params: parsed.data as z.infer<S['params']>, inputs: inputs as Parameters<NodeImplementation<S>>[0]['inputs'], node }), context.cancelled]);
       await flushTokens();
       const outputs: NodeResult['outputs'] = {};
       for (const [port, value] of Object.entries(produced)) {

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
-import { answerMessages, citationsFor, type RetrievedChunk } from '@astra/workflows/answer';
+import { answerMessages, citationsFor } from '@astra/workflows/answer';
 import { nodeSpecs, type FlowChunk, type FlowDocument, type FlowEmbeddings, type NodeStateRecord, type ActivityOf, type PortValue, type RunFlowState, type RunStatus } from '@astra/workflows/flow';
 import { inTransaction } from '../db';
 import { chunkDocument, chunkSizeFor } from '../rag/chunker';
@@ -113,7 +113,7 @@ export function createNodeActivities(deps: IngestDeps) {
         throw new NodeParamError('chunkTokens', (error as Error).message);
       }
       const countTokens = (await deps.models.tokenCounter?.(model.name)) ?? ((text: string) => Math.ceil(text.length / 3));
-      const documents = asList(inputs.documents) as FlowDocument[];
+      const documents = inputs.documents ?? [];
       const chunks: FlowChunk[] = [];
       for (const [i, doc] of documents.entries()) {
         for (const chunk of chunkDocument({ title: doc.title, text: doc.text, format: doc.format as 'text', sections: doc.sections }, { ...sizes, countTokens })) {
@@ -127,7 +127,7 @@ export function createNodeActivities(deps: IngestDeps) {
 
     ...nodeActivity(nodeSpecs.embedNode, store, async ({ params, inputs, node }) => {
       const model = await modelInfo(params.model, 'model', 'embedding');
-      const chunks = asList(inputs.chunks) as FlowChunk[];
+      const chunks = inputs.chunks ?? [];
       const resume = node.resumeFrom as { saved?: PortValue[] } | undefined;
       const saved: PortValue[] = resume?.saved ?? [];
       const vectors: number[][] = [];
@@ -150,8 +150,9 @@ export function createNodeActivities(deps: IngestDeps) {
     }),
 
     ...nodeActivity(nodeSpecs.storeNode, store, async ({ params, inputs, node }) => {
-      const chunks = asList(inputs.chunks) as FlowChunk[];
-      const embeddings = inputs.embeddings as FlowEmbeddings;
+      const chunks = inputs.chunks ?? [];
+      const embeddings = inputs.embeddings;
+      if (!embeddings) throw ApplicationFailure.nonRetryable(`Store "${node.nodeId}": no embeddings arrived; connect the Embed node fed by the same Chunk node`, 'Mismatch');
       if (embeddings.vectors.length !== chunks.length) {
         throw ApplicationFailure.nonRetryable(`Store "${node.nodeId}": ${chunks.length} chunks but ${embeddings.vectors.length} vectors; connect the Embed node fed by the same Chunk node`, 'Mismatch');
       }
@@ -196,7 +197,7 @@ export function createNodeActivities(deps: IngestDeps) {
     }),
 
     ...nodeActivity(nodeSpecs.retrieveNode, store, async ({ params, inputs, node }) => {
-      const wired = inputs.collection as { id: string; name: string } | undefined;
+      const wired = inputs.collection;
       const name = wired?.name ?? params.collection;
       if (!name) throw new NodeParamError('collection', 'name a collection, or connect one to the collection input');
       const collection = await collections.find(node.ownerId, name);
@@ -208,7 +209,7 @@ export function createNodeActivities(deps: IngestDeps) {
     ...nodeActivity(nodeSpecs.answerNode, store, async ({ params, inputs, node }) => {
       await modelInfo(params.model, 'model', 'generation');
       const question = asText(inputs.question);
-      const passages = asList(inputs.passages) as RetrievedChunk[];
+      const passages = inputs.passages ?? [];
       if (passages.length === 0) {
         const answer = 'The collection has nothing relevant to this question.';
         return { answer: { answer, citations: [] }, text: answer };

@@ -19,6 +19,6 @@ export function describeNodeTypes() {
       params: z.toJSONSchema(spec.params, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
       runsOn: spec.run.kind === 'activity' ? ('worker' as const) : ('workflow' as const),
     })),
-    portTypes: (Object.keys(portTypes) as PortType[]).map((type) => ({ type, ...portTypes[type], accepts: portCompatibility[type] })),
+    portTypes: (Object.keys(portTypes) as PortType[]).map((type) => ({ type, ...portTypes[type], accepts: [...portCompatibility[type]] })),
   };
 }

@@ -81,7 +81,7 @@ export const portTypes: Record<PortType, { label: string; description: string }>
 };
 
 /** What each target type takes besides itself; the activity coerces (documents → their joined text, and so on). */
-const accepts: Record<PortType, PortType[]> = {
+const accepts = {
   text: ['number', 'boolean', 'documents', 'chunks', 'passages', 'answer', 'json'],
   number: [],
   boolean: [],
@@ -95,13 +95,16 @@ const accepts: Record<PortType, PortType[]> = {
   messages: ['text'],
   answer: [],
   any: ['text', 'number', 'boolean', 'json', 'list', 'documents', 'chunks', 'embeddings', 'collection', 'passages', 'messages', 'answer'],
-};
+} as const satisfies Record<PortType, readonly PortType[]>;
+
+/** What an input port of type T may receive: its own type or any type it accepts (validated when the flow is saved). */
+export type PortInput<T extends PortType> = PortValues[T | (typeof accepts)[T][number]];
 
 /** Why an edge from `from` into `to` is refused, or null when it is allowed. */
 export function connectionProblem(from: PortType, to: PortType): string | null {
-  if (from === to || to === 'any' || from === 'any' || accepts[to].includes(from)) return null;
+  if (from === to || to === 'any' || from === 'any' || (accepts[to] as readonly PortType[]).includes(from)) return null;
   const takes = [to, ...accepts[to]].map((type) => portTypes[type].label.toLowerCase());
   return `a ${portTypes[from].label.toLowerCase()} output cannot feed a ${portTypes[to].label.toLowerCase()} input (it takes ${takes.join(', ')})`;
 }
 
-export const portCompatibility = accepts;
+export const portCompatibility: Readonly<Record<PortType, readonly PortType[]>> = accepts;
