@@ -8,7 +8,7 @@ import { createSelfCheckActivities, type SelfCheckDeps } from './self-check.acti
 
 export type { SelfCheckRecord } from './self-check.activities';
 export { chromaClientFor } from './chroma';
-export { inTransaction } from './db';
+export { createDatabasePool, databaseUnavailableReason, inTransaction } from './db';
 export * from './models/provider';
 export { createModelProvider, chooseProvider, resolveModelsDir } from './models/config';
 export { createLocalProvider, defaultModelThreads } from './models/local-provider';
