@@ -6,9 +6,13 @@ import { inject } from 'vitest';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-/** Starts `activities/src/worker.ts` on the test run's services and this task queue; resolves once it polls. */
-export async function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
-  const services = inject('services');
+/**
+ * Starts `activities/src/worker.ts` on the test run's services and this task queue; resolves once it polls.
+ * A fault test passes a database or Chroma of its own (one it can stop) instead of the shared ones.
+ */
+export async function startWorkerProcess(taskQueue: string, own: { databaseUrl?: string; chromaUrl?: string } = {}): Promise<ChildProcess> {
+  const shared = inject('services');
+  const services = { ...shared, databaseUrl: own.databaseUrl ?? shared.databaseUrl, chromaUrl: own.chromaUrl ?? shared.chromaUrl };
   const child = spawn(process.execPath, ['--import', 'tsx', 'activities/src/worker.ts'], {
     cwd: repoRoot,
     env: { ...process.env, TEMPORAL_ADDRESS: services.temporalAddress, DATABASE_URL: services.databaseUrl, CHROMA_URL: services.chromaUrl, ASTRA_TASK_QUEUE: taskQueue },
