@@ -4,6 +4,7 @@ import { createIngestActivities } from './rag/ingest.activities';
 import { createNodeActivities } from './nodes/node.activities';
 import type { createEgress } from './rag/egress';
 import { createRagActivities } from './rag/rag.activities';
+import { createRebuildActivities } from './rag/rebuild.activities';
 import { createSelfCheckActivities, type SelfCheckDeps } from './self-check.activities';
 
 export type { SelfCheckRecord } from './self-check.activities';
@@ -18,6 +19,7 @@ export { runEventsChannel, type GenerateTextInput, type EmbedTextsInput } from '
 export { createCollectionsRepo, collectionNamePattern, type Collection, type CollectionsRepo } from './rag/collections-repo';
 export { ingestSummary, chromaCollectionFor, defaultGlob, type IngestSource, type IngestSummary, type IngestCounts } from './rag/ingest.activities';
 export { createRetriever, type Retriever, type RetrievalMode } from './rag/retrieval';
+export type { RebuildPlan, RebuildSummary } from './rag/rebuild.activities';
 export { createEgress, egressPolicyFromEnv, EgressRefusedError } from './rag/egress';
 export { chunkSizeFor } from './rag/chunker';
 export { createRunStore, previewOf, type RunStore } from './nodes/run-store';
@@ -35,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createModelActivities(deps),
     ...createIngestActivities(deps),
     ...createRagActivities(deps),
+    ...createRebuildActivities(deps),
     ...createNodeActivities(deps),
   };
 }

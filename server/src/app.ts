@@ -82,6 +82,8 @@ export function createApp(deps: AppDeps): App {
   app.openapi(collectionsRoutes.listCollections, collections.listCollections);
   app.openapi(collectionsRoutes.showCollection, collections.showCollection);
   app.openapi(collectionsRoutes.deleteCollection, collections.deleteCollection);
+  app.openapi(collectionsRoutes.startRebuild, collections.startRebuild);
+  app.openapi(collectionsRoutes.rebuildStatus, collections.rebuildStatus);
 
   const ingest = ingestHandlers(deps);
   app.openapi(ingestRoutes.startIngest, ingest.startIngest);
