@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromaClientFor, chromaCollectionFor, chunkSizeFor, createCollectionsRepo, type Collection } from '@astra/activities';
-import type { IngestCorpusInput, workflows } from '@astra/workflows';
+import type { IngestCorpusInput, RebuildProgress, workflows } from '@astra/workflows';
 import { copyOfSampleCorpus } from '../../../activities/src/rag/testing/corpus';
 import { startWorkerProcess } from '../../../activities/src/testing/worker-process';
 import { startOwnChroma, type OwnService } from '../../../infra/src/testing/own-services';
@@ -151,4 +151,33 @@ describe('astra collections rebuild', () => {
     expect(again.stdout).toContain(`rebuilt "${collection.name}" from the ledger`);
     expect(again.stdout).toMatch(new RegExp(`chunks\\s+${ledger.length} in the ledger, ${ledger.length} vectors in Chroma\\n`));
   }, 420_000);
+
+  it('is durable: a worker killed mid-rebuild leaves a rebuild that another worker finishes exactly', async () => {
+    const contents = await chromaContents();
+    const ledger = await ledgerIds();
+    expect(contents.map((entry) => entry.id)).toEqual(ledger);
+    await chromaClientFor(chroma.url).deleteCollection({ name: collection.chromaName });
+
+    // Small pages, so the rebuild is several activities and the kill lands between or inside them.
+    const handle = await harness!.temporal.workflow.start<typeof workflows.rebuildCollection>('rebuildCollection', {
+      taskQueue,
+      workflowId: `rebuild-crash-${randomBytes(4).toString('hex')}`,
+      args: [{ collectionId: collection.id, batchSize: 16 }],
+    });
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const progress = await handle.query<RebuildProgress>('progress');
+      if (progress.done >= 16) {
+        if (progress.done >= ledger.length) throw new Error(`the rebuild finished (${progress.done} chunks) before the worker could be killed`);
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`the rebuild did not finish a page in time: ${JSON.stringify(progress)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    worker!.kill('SIGKILL');
+    worker = await startWorkerProcess(taskQueue, { chromaUrl: chroma.url });
+
+    expect(await handle.result()).toEqual({ documents: 8, chunks: ledger.length, vectors: ledger.length, removed: 0 });
+    expect(await chromaContents()).toEqual(contents);
+  }, 300_000);
 });
