@@ -4,11 +4,12 @@ import { createIngestActivities } from './rag/ingest.activities';
 import { createNodeActivities } from './nodes/node.activities';
 import type { createEgress } from './rag/egress';
 import { createRagActivities } from './rag/rag.activities';
+import { createRebuildActivities } from './rag/rebuild.activities';
 import { createSelfCheckActivities, type SelfCheckDeps } from './self-check.activities';
 
 export type { SelfCheckRecord } from './self-check.activities';
 export { chromaClientFor } from './chroma';
-export { inTransaction } from './db';
+export { createDatabasePool, databaseUnavailableReason, inTransaction } from './db';
 export * from './models/provider';
 export { createModelProvider, chooseProvider, resolveModelsDir } from './models/config';
 export { createLocalProvider, defaultModelThreads } from './models/local-provider';
@@ -18,6 +19,7 @@ export { runEventsChannel, type GenerateTextInput, type EmbedTextsInput } from '
 export { createCollectionsRepo, collectionNamePattern, type Collection, type CollectionsRepo } from './rag/collections-repo';
 export { ingestSummary, chromaCollectionFor, defaultGlob, type IngestSource, type IngestSummary, type IngestCounts } from './rag/ingest.activities';
 export { createRetriever, type Retriever, type RetrievalMode } from './rag/retrieval';
+export type { RebuildPlan, RebuildSummary } from './rag/rebuild.activities';
 export { createEgress, egressPolicyFromEnv, EgressRefusedError } from './rag/egress';
 export { chunkSizeFor } from './rag/chunker';
 export { createRunStore, previewOf, storableJson, storableText, type RunStore } from './nodes/run-store';
@@ -38,6 +40,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createModelActivities(deps),
     ...createIngestActivities(deps),
     ...createRagActivities(deps),
+    ...createRebuildActivities(deps),
     ...createNodeActivities(deps),
   };
 }

@@ -1,9 +1,8 @@
 // The Temporal worker process: registers every workflow and activity on the Astra task queue.
 import { NativeConnection, Worker } from '@temporalio/worker';
-import pg from 'pg';
 import { z } from 'zod';
 import { workflowsPath } from '@astra/workflows';
-import { chromaClientFor, createActivities, createEgress, createModelProvider, egressPolicyFromEnv, workerHeartbeats } from './index';
+import { chromaClientFor, createActivities, createDatabasePool, createEgress, createModelProvider, egressPolicyFromEnv, workerHeartbeats } from './index';
 
 const env = z
   .object({
@@ -20,7 +19,8 @@ if (!env.success) {
 }
 const config = env.data;
 
-const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
+// A database restart drops idle connections: the pool replaces them, and activities that failed meanwhile are retried by Temporal.
+const pool = createDatabasePool(config.DATABASE_URL, { max: 10, onConnectionLost: (error) => console.warn(`worker: a database connection was lost (${error.message}); it will be replaced`) });
 const models = await createModelProvider(process.env);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 const worker = await Worker.create({

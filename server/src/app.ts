@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { databaseUnavailableReason } from '@astra/activities';
 import type { AppDeps, AppEnv, App } from './app-types';
 import { authenticate, requireRole } from './auth/auth.middleware';
 import * as authRoutes from './routes/auth.routes';
@@ -81,6 +82,8 @@ export function createApp(deps: AppDeps): App {
   app.openapi(collectionsRoutes.listCollections, collections.listCollections);
   app.openapi(collectionsRoutes.showCollection, collections.showCollection);
   app.openapi(collectionsRoutes.deleteCollection, collections.deleteCollection);
+  app.openapi(collectionsRoutes.startRebuild, collections.startRebuild);
+  app.openapi(collectionsRoutes.rebuildStatus, collections.rebuildStatus);
 
   const ingest = ingestHandlers(deps);
   app.openapi(ingestRoutes.startIngest, ingest.startIngest);
@@ -135,6 +138,13 @@ export function createApp(deps: AppDeps): App {
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {
     if (error instanceof HTTPException) return c.json({ error: error.message }, error.status);
+    // The database down or restarting is not a bug: say so, and when to try again, so clients and people can wait it out.
+    const unavailable = databaseUnavailableReason(error);
+    if (unavailable) {
+      deps.logger.warn({ event: 'http.database-unavailable', requestId: c.get('requestId'), reason: unavailable, err: error.message });
+      c.header('Retry-After', '5');
+      return c.json({ error: `the database is unavailable: ${unavailable}; try again in a few seconds` }, 503);
+    }
     // Everything else is our fault: log it whole, answer without stack or paths.
     deps.logger.error({ event: 'http.error', requestId: c.get('requestId'), err: { message: error.message, stack: error.stack } });
     return c.json({ error: `internal error (request ${c.get('requestId')}); the server log has the details` }, 500);

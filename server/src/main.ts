@@ -3,12 +3,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
-import { chooseProvider, chromaClientFor, createCollectionsRepo, createModelProvider, createModelsRepo, createRetriever, readModelManifest, resolveModelsDir } from '@astra/activities';
+import { chooseProvider, chromaClientFor, createCollectionsRepo, createDatabasePool, createModelProvider, createModelsRepo, createRetriever, readModelManifest, resolveModelsDir } from '@astra/activities';
 import { createFlowsRepo } from './flows/flows-repo';
 import { createRunsRepo } from './flows/runs-repo';
 import { createRunReconciler } from './flows/run-reconciler';
 import { createRunEvents } from './run-events';
-import pg from 'pg';
 import { createApp } from './app';
 import { createCredentialsRepo } from './auth/credentials-repo';
 import { createUsersRepo } from './auth/users-repo';
@@ -27,7 +26,8 @@ try {
   process.exit(1);
 }
 const logger = createLogger(env.LOG_LEVEL);
-const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 20 });
+// A database restart drops idle connections: the pool replaces them; requests meanwhile answer 503.
+const pool = createDatabasePool(env.DATABASE_URL, { max: 20, onConnectionLost: (error) => logger.warn({ event: 'db.connection-lost', err: error.message }) });
 const migrated = await migrate(pool);
 logger.info({ event: 'migrations', applied: migrated.applied, current: migrated.current });
 

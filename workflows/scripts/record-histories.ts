@@ -1,5 +1,5 @@
 // Records the Temporal histories the replay gate replays (`npm run record:histories`): every example
-// flow, the ingest and answer workflows, and the hard cases (branches, continue-as-new with outputs and
+// flow, the ingest, answer and rebuild workflows, and the hard cases (branches, continue-as-new with outputs and
 // with a late failure, a failure that cancels siblings, a cancelled run, a worker killed mid-node).
 // Run it against the workflow code of a release; the files in workflows/src/replay/histories/ are then
 // replayed by `npm test` against every later change, so a change that would break in-flight runs fails.
@@ -79,6 +79,10 @@ await save('ingest-corpus', ingest);
 const ask = await client.workflow.start<typeof workflows.answerQuestion>('answerQuestion', { taskQueue: stack.taskQueue, workflowId: `replay-answer-${randomUUID()}`, args: [{ collectionId: collection.id, question: 'How do I back up a database?', model: 'smollm2-135m-instruct', k: 3, maxTokens: 40 }] });
 await ask.result();
 await save('answer-question', ask);
+// `astra collections rebuild`: Chroma restored from the ledger, in small batches so it continues as new.
+const rebuild = await client.workflow.start<typeof workflows.rebuildCollection>('rebuildCollection', { taskQueue: stack.taskQueue, workflowId: `replay-rebuild-${randomUUID()}`, args: [{ collectionId: collection.id, batchSize: 16, batchesPerRun: 2 }] });
+await rebuild.result();
+await save('rebuild-collection', rebuild);
 
 // A condition picks a branch; merge joins it although its other input was skipped.
 const branching = graphOf(

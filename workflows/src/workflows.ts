@@ -2,5 +2,6 @@
 export { selfCheck } from './self-check.workflow';
 export { chatTurn } from './chat-turn.workflow';
 export { ingestCorpus } from './ingest-corpus.workflow';
+export { rebuildCollection } from './rebuild-collection.workflow';
 export { answerQuestion } from './answer-question.workflow';
 export { runFlow } from './run-flow.workflow';

@@ -71,6 +71,17 @@ export function createRetriever(deps: { pool: pg.Pool; chroma: ChromaClient; mod
     }
     return handle;
   };
+  /** Runs `use` on the collection's handle; a handle Chroma no longer knows (restarted empty, rebuilt) is looked up again once. */
+  const withChroma = async <T>(collection: Collection, use: (chroma: Awaited<ReturnType<typeof chromaCollectionFor>>) => Promise<T>): Promise<T> => {
+    const cached = handles.get(collection.chromaName);
+    try {
+      return await use(await chromaOf(collection));
+    } catch (error) {
+      if (!cached) throw error;
+      handles.delete(collection.chromaName);
+      return await use(await chromaOf(collection));
+    }
+  };
 
   async function embedQuery(collection: Collection, query: string): Promise<number[]> {
     const { vectors } = await deps.models.embed({ model: collection.embeddingModel, texts: [query] });
@@ -80,8 +91,7 @@ export function createRetriever(deps: { pool: pg.Pool; chroma: ChromaClient; mod
   async function vectorSearch(collection: Collection, queryVector: number[], n: number, minScore = -1): Promise<RetrievedChunk[]> {
     // Each Astra collection has its own Chroma collection and one owner, checked before any query, so
     // no metadata filter is needed here (Chroma's filtered search is ~10x slower at 100k chunks).
-    const chroma = await chromaOf(collection);
-    const result = await chroma.query({ queryEmbeddings: [queryVector], nResults: n, include: ['distances'] });
+    const result = await withChroma(collection, (chroma) => chroma.query({ queryEmbeddings: [queryVector], nResults: n, include: ['distances'] }));
     const ids = result.ids[0] ?? [];
     const scores = new Map(ids.map((id, i) => [id, 1 - (result.distances[0]?.[i] ?? 1)]));
     const rows = await chunkRows(collection, ids);
@@ -116,8 +126,7 @@ export function createRetriever(deps: { pool: pg.Pool; chroma: ChromaClient; mod
   }
 
   async function diversify(collection: Collection, queryVector: number[], candidates: RetrievedChunk[], k: number, lambda: number): Promise<RetrievedChunk[]> {
-    const chroma = await chromaOf(collection);
-    const stored = await chroma.get({ ids: candidates.map((c) => c.chunkId), include: ['embeddings'] });
+    const stored = await withChroma(collection, (chroma) => chroma.get({ ids: candidates.map((c) => c.chunkId), include: ['embeddings'] }));
     const vectors = new Map(stored.ids.map((id, i) => [id, stored.embeddings[i]!]));
     const relevance = new Map(candidates.map((c) => [c.chunkId, cosine(queryVector, vectors.get(c.chunkId) ?? queryVector)]));
     const chosen: RetrievedChunk[] = [];

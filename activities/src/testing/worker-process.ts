@@ -3,7 +3,11 @@ import type { ChildProcess } from 'node:child_process';
 import { inject } from 'vitest';
 import { spawnWorkerProcess } from './worker-spawn';
 
-/** Starts `activities/src/worker.ts` on the test run's services and this task queue; resolves once it polls. */
-export function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
-  return spawnWorkerProcess(taskQueue, inject('services'));
+/**
+ * Starts `activities/src/worker.ts` on the test run's services and this task queue; resolves once it polls.
+ * A fault test passes a database or Chroma of its own (one it can stop) instead of the shared ones.
+ */
+export function startWorkerProcess(taskQueue: string, own: { databaseUrl?: string; chromaUrl?: string } = {}): Promise<ChildProcess> {
+  const shared = inject('services');
+  return spawnWorkerProcess(taskQueue, { temporalAddress: shared.temporalAddress, databaseUrl: own.databaseUrl ?? shared.databaseUrl, chromaUrl: own.chromaUrl ?? shared.chromaUrl });
 }

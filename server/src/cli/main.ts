@@ -23,6 +23,9 @@ const usage = `astra — command line for Astra
   astra ask "<question>" --collection C
                                       a streamed answer with numbered citations
   astra collections list|show <name>|delete <name>
+  astra collections rebuild <name> [--json]
+                                      re-embed the collection's chunks from the Postgres ledger into
+                                      Chroma (after Chroma lost its data); progress bar, then counts
   astra schedules create <name> <path|url> --collection C (--every 1h | --cron "0 3 * * *") [--glob G] [--paused]
   astra schedules list|pause <name>|resume <name>|delete <name>
                                       ingest on an interval or a cron spec (Temporal Schedules)

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { callApi, openStream } from './api';
 import { resolveCliConfig, type CliConfig } from './config';
-import { CliError } from './errors';
+import { ApiError, CliError } from './errors';
 
 interface IngestStatus {
   workflowId: string;
@@ -225,7 +225,75 @@ export async function collectionsCommand(args: string[]): Promise<number> {
       out(`deleted collection ${deleted.deleted} (${deleted.documents} documents, ${deleted.chunks} chunks)`);
       return 0;
     }
+    case 'rebuild': {
+      const name = positionals[0];
+      if (!name) throw new CliError('usage: astra collections rebuild <name> [--json]', 2);
+      return rebuildCollection(config, name, Boolean(values.json));
+    }
     default:
-      throw new CliError(`unknown collections command "${action ?? ''}"; expected list, show or delete`, 2);
+      throw new CliError(`unknown collections command "${action ?? ''}"; expected list, show, delete or rebuild`, 2);
   }
+}
+
+interface RebuildStatus {
+  collection: string;
+  workflowId: string;
+  status: string;
+  documents: number | null;
+  chunks: number | null;
+  done: number;
+  vectors: number | null;
+  removed: number | null;
+  error: string | null;
+}
+
+/**
+ * Starts a rebuild of the collection's vectors from the ledger, or follows the one already running, with
+ * a progress bar on stderr until it ends; exit 0 only when Chroma holds exactly the ledger's chunks.
+ */
+async function rebuildCollection(config: CliConfig, name: string, json: boolean): Promise<number> {
+  const route = `/api/collections/${encodeURIComponent(name)}/rebuild`;
+  const began = Date.now();
+  try {
+    await callApi(config, 'POST', route);
+  } catch (error) {
+    // Already running: follow that one instead of failing.
+    if (!(error instanceof ApiError && error.status === 409 && /a rebuild .* is already running/.test(error.message))) throw error;
+    if (!json) process.stderr.write(`a rebuild of "${name}" is already running; following it\n`);
+  }
+  process.once('SIGINT', () => {
+    process.stderr.write(`\nstopped watching; the rebuild goes on in the background. Follow it again with: astra collections rebuild ${name}\n`);
+    process.exit(130);
+  });
+  const tty = process.stderr.isTTY;
+  let lastPrinted = 0;
+  let status: RebuildStatus;
+  for (;;) {
+    status = await callApi<RebuildStatus>(config, 'GET', route);
+    if (!json) {
+      const width = 28;
+      const filled = status.chunks ? Math.round((status.done / status.chunks) * width) : 0;
+      const line = `${'█'.repeat(filled)}${'░'.repeat(width - filled)} ${status.chunks === null ? 'reading the ledger…' : `${status.done}/${status.chunks} chunks`} · ${seconds(Date.now() - began)}`;
+      if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+      else if (Date.now() - lastPrinted > 5_000 || status.status !== 'running') {
+        process.stderr.write(`${line}\n`);
+        lastPrinted = Date.now();
+      }
+    }
+    if (status.status !== 'running') break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  if (!json && tty) process.stderr.write('\n');
+  const exact = status.status === 'completed' && status.vectors === status.chunks;
+  if (json) {
+    out(JSON.stringify({ ...status, durationMs: Date.now() - began }, null, 2));
+  } else if (status.status === 'completed') {
+    out(`rebuilt "${status.collection}" from the ledger in ${seconds(Date.now() - began)} (workflow ${status.workflowId})`);
+    out(`  documents  ${status.documents}`);
+    out(`  chunks     ${status.chunks} in the ledger, ${status.vectors} vectors in Chroma${status.removed ? ` (${status.removed} stale removed)` : ''}`);
+    if (!exact) out('  the counts differ: something wrote to the collection during the rebuild; run it again');
+  } else {
+    out(`rebuild ${status.status}: "${status.collection}" (workflow ${status.workflowId})${status.error ? `\n  error: ${status.error}` : ''}`);
+  }
+  return exact ? 0 : 1;
 }

@@ -55,3 +55,43 @@ export const deleteCollection = createRoute({
     404: { description: 'no such collection', content: errorContent },
   },
 });
+
+export const rebuildStatusBody = z.object({
+  collection: z.string(),
+  workflowId: z.string(),
+  status: z.enum(['running', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out']),
+  /** What the ledger holds, known once the rebuild has planned. */
+  documents: z.number().nullable(),
+  chunks: z.number().nullable(),
+  /** Chunks embedded and stored again so far. */
+  done: z.number(),
+  /** Once completed: vectors Chroma holds, and stale ones removed. */
+  vectors: z.number().nullable(),
+  removed: z.number().nullable(),
+  error: z.string().nullable(),
+});
+
+export const startRebuild = createRoute({
+  method: 'post',
+  path: '/api/collections/{name}/rebuild',
+  tags: ['collections'],
+  summary: "Rebuild a collection's vectors in Chroma from the Postgres ledger (a durable workflow)",
+  request: { params: z.object({ name: collectionName }) },
+  responses: {
+    202: { description: 'started', content: { 'application/json': { schema: z.object({ workflowId: z.string(), collection: z.string() }) } } },
+    404: { description: 'no such collection', content: errorContent },
+    409: { description: 'a rebuild or an ingest of the collection is running', content: errorContent },
+  },
+});
+
+export const rebuildStatus = createRoute({
+  method: 'get',
+  path: '/api/collections/{name}/rebuild',
+  tags: ['collections'],
+  summary: "Progress and, once done, the outcome of the collection's latest rebuild",
+  request: { params: z.object({ name: collectionName }) },
+  responses: {
+    200: { description: 'status', content: { 'application/json': { schema: rebuildStatusBody } } },
+    404: { description: 'no such collection, or it was never rebuilt', content: errorContent },
+  },
+});

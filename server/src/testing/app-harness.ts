@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import pg from 'pg';
+import type pg from 'pg';
 import { inject } from 'vitest';
 import { createApp } from '../app';
 import type { App } from '../app-types';
@@ -13,10 +13,10 @@ import { parseServerEnv } from '../env';
 import { createLogger } from '../logger';
 import { createReadiness } from '../readiness';
 import { createModelCatalog } from '../model-catalog';
-import { chromaClientFor, createCollectionsRepo, createLocalProvider, createModelsRepo, createRetriever, readModelManifest, resolveModelsDir, type ModelProvider } from '@astra/activities';
+import { chromaClientFor, createCollectionsRepo, createDatabasePool, createLocalProvider, createModelsRepo, createRetriever, readModelManifest, resolveModelsDir, type ModelProvider } from '@astra/activities';
 import { createFlowsRepo } from '../flows/flows-repo';
 import { createRunsRepo } from '../flows/runs-repo';
-import { createRunEvents } from '../run-events';
+import { createRunEvents, type RunEvents } from '../run-events';
 
 export interface AppHarness {
   app: App;
@@ -25,6 +25,7 @@ export interface AppHarness {
   credentials: ReturnType<typeof createCredentialsRepo>;
   taskQueue: string;
   temporal: Client;
+  runEvents: RunEvents;
   /** The server's data folder, which is never ingested. */
   dataDir: string;
   /** A new user with that role, its password and an API token. */
@@ -32,9 +33,12 @@ export interface AppHarness {
   close(): Promise<void>;
 }
 
-/** The real app over the test run's real services; requests go through `app.request`. */
-export async function createAppHarness(options: { taskQueue?: string } = {}): Promise<AppHarness> {
-  const services = inject('services');
+/**
+ * The real app over the test run's real services; requests go through `app.request`. A fault test
+ * passes a database or Chroma of its own (one it can stop) instead of the shared ones.
+ */
+export async function createAppHarness(options: { taskQueue?: string; databaseUrl?: string; chromaUrl?: string } = {}): Promise<AppHarness> {
+  const services = { ...inject('services'), ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}), ...(options.chromaUrl ? { chromaUrl: options.chromaUrl } : {}) };
   const taskQueue = options.taskQueue ?? `test-${randomBytes(4).toString('hex')}`;
   const env = parseServerEnv({
     DATABASE_URL: services.databaseUrl,
@@ -44,7 +48,8 @@ export async function createAppHarness(options: { taskQueue?: string } = {}): Pr
     ASTRA_DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'astra-app-')),
     LOG_LEVEL: 'silent',
   });
-  const pool = new pg.Pool({ connectionString: services.databaseUrl, max: 5 });
+  const logger = createLogger('silent');
+  const pool = createDatabasePool(services.databaseUrl, { max: 5, onConnectionLost: () => undefined });
   const connection = await Connection.connect({ address: services.temporalAddress });
   const temporal = new Client({ connection, namespace: services.namespace });
   const users = createUsersRepo(pool);
@@ -55,7 +60,6 @@ export async function createAppHarness(options: { taskQueue?: string } = {}): Pr
   const models = createModelCatalog({ provider: 'local', repo: modelsRepo, env: {} });
   const chroma = chromaClientFor(services.chromaUrl);
   const modelProvider: ModelProvider = createLocalProvider({ models: await readModelManifest(resolveModelsDir()) });
-  const logger = createLogger('silent');
   const runEvents = await createRunEvents(services.databaseUrl, logger);
   const app = createApp({
     env, pool, logger, temporal, readiness, users, credentials, models, chroma,
@@ -72,6 +76,7 @@ export async function createAppHarness(options: { taskQueue?: string } = {}): Pr
     credentials,
     taskQueue,
     temporal,
+    runEvents,
     dataDir: env.dataDir,
     async newUser(role) {
       const username = `${role}-${randomBytes(5).toString('hex')}`;
