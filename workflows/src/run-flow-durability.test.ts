@@ -136,6 +136,17 @@ describe('runFlow scheduling', () => {
     expect(mostAtOnce).toBeLessThanOrEqual(2);
   }, 60_000);
 
+  it('runs no more nodes of one type at once than its spec allows', async () => {
+    const talks = Array.from({ length: 4 }, (_, i) => ({ id: `talk${i}`, type: 'models.generate', params: { maxTokens: 8 } }));
+    const graph = graphOf([{ id: 'in', type: 'io.input', params: { name: 'text' } }, ...talks], talks.map((node) => `in.value>${node.id}.prompt`));
+    const input = inputFor(graph, { inputs: { text: 'Say hello.' }, maxConcurrentNodes: 8 });
+    await (await start(input)).result();
+    const rows = (await worker.pool.query<{ started_at: Date; finished_at: Date }>('select started_at, finished_at from node_executions where run_id = $1', [input.runId])).rows;
+    expect(rows).toHaveLength(4);
+    const mostAtOnce = Math.max(...rows.map((row) => rows.filter((other) => other.started_at <= row.started_at && other.finished_at > row.started_at).length));
+    expect(mostAtOnce).toBeLessThanOrEqual(2);
+  }, 60_000);
+
   it('cancels the nodes still running when one fails, and starts no more', async () => {
     const graph = graphOf(
       [

@@ -15,5 +15,7 @@ export const generateNode = defineNode({
     temperature: z.number().min(0).max(2).default(0).describe('0 always picks the likeliest token'),
     stop: z.array(z.string().min(1).max(100)).max(8).default([]).describe('Stop when one of these appears'),
   }),
+  // Model calls queue behind each other on a local model anyway; two at a time keeps worker slots for the rest of the run.
+  concurrency: 2,
   run: { kind: 'activity', activity: 'nodeGenerate', startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry: { maximumAttempts: 3, initialInterval: '1 second', backoffCoefficient: 2 } },
 });
