@@ -16,7 +16,7 @@ export { readModelManifest, type ManifestModel } from './models/manifest';
 export { createModelsRepo, type ModelsRepo, type RegisteredModel } from './models/models-repo';
 export { runEventsChannel, type GenerateTextInput, type EmbedTextsInput } from './models/model.activities';
 export { createCollectionsRepo, collectionNamePattern, type Collection, type CollectionsRepo } from './rag/collections-repo';
-export { ingestSummary, chromaCollectionFor, defaultGlob, type IngestSource, type IngestSummary, type IngestCounts } from './rag/ingest.activities';
+export { ingestSummary, chromaCollectionFor, defaultGlob, type IngestSource, type IngestSummary, type IngestCounts, type IngestOutcome } from './rag/ingest.activities';
 export { createRetriever, type Retriever, type RetrievalMode } from './rag/retrieval';
 export { createEgress, egressPolicyFromEnv, EgressRefusedError } from './rag/egress';
 export { chunkSizeFor } from './rag/chunker';

@@ -12,9 +12,9 @@ import { inTransaction } from '../db';
 import { chunkDocument } from './chunker';
 import { saveDocument, upsertChunkVectors } from './document-store';
 import { createCollectionsRepo, type Collection } from './collections-repo';
-import { CorruptDocumentError, UnsupportedDocumentError } from './document';
+import { CorruptDocumentError, DocumentLimitError, UnsupportedDocumentError, type LoadedDocument } from './document';
 import { EgressRefusedError, type createEgress } from './egress';
-import { loadDocument } from './loaders';
+import { createDocumentSandbox, type DocumentSandbox } from './loaders/sandbox';
 
 export type IngestSource = { kind: 'path'; path: string; glob?: string } | { kind: 'url'; url: string };
 
@@ -28,9 +28,21 @@ export interface IngestCounts {
   chunks: number;
 }
 
+/**
+ * What the run achieved: every document ingested (or unchanged), some failed, or all failed; an
+ * ingest whose documents all failed did not complete its job, whatever Temporal says.
+ */
+export type IngestOutcome = 'ingested' | 'partial' | 'failed';
+
 export interface IngestSummary extends IngestCounts {
   deleted: number;
+  outcome: IngestOutcome;
   failures: Array<{ source: string; reason: string }>;
+}
+
+export function ingestOutcome(counts: Pick<IngestCounts, 'processed' | 'failed'>): IngestOutcome {
+  if (counts.failed === 0) return 'ingested';
+  return counts.failed < counts.processed ? 'partial' : 'failed';
 }
 
 export interface IngestDeps {
@@ -38,10 +50,19 @@ export interface IngestDeps {
   chroma: ChromaClient;
   models: ModelProvider;
   egress: ReturnType<typeof createEgress>;
+  /** Where untrusted documents are read; by default two worker threads with the default limits. */
+  documents?: DocumentSandbox;
 }
 
 export const defaultGlob = '**/*.{txt,text,md,markdown,html,htm,pdf,docx,json,csv}';
 const embedBatch = 32;
+// From this attempt of a batch on, a document that throws again is recorded failed and the batch goes on.
+const documentAttempts = 3;
+const loadHeartbeatMs = 5_000;
+// The same bound as an upload: a file is read into memory whole before its loader sees it.
+const maxFileBytes = 100 * 1024 * 1024;
+
+const isDocumentError = (error: unknown) => error instanceof UnsupportedDocumentError || error instanceof CorruptDocumentError || error instanceof DocumentLimitError;
 
 /** The files a path names, sorted: the file itself, or every file under a folder matching the glob; undefined when it does not exist. */
 export async function filesUnder(root: string, pattern: string): Promise<string[] | undefined> {
@@ -70,6 +91,7 @@ interface DocumentRow {
 
 export function createIngestActivities(deps: IngestDeps) {
   const collections = createCollectionsRepo(deps.pool);
+  const sandbox = deps.documents ?? createDocumentSandbox();
   const counters = new Map<string, (text: string) => number>();
 
   async function collectionOf(collectionId: string): Promise<Collection> {
@@ -94,6 +116,8 @@ export function createIngestActivities(deps: IngestDeps) {
       if (fetched.status >= 400) throw new CorruptDocumentError(`${source} answered HTTP ${fetched.status}`);
       return { bytes: fetched.body, contentType: fetched.contentType, fileName: new URL(fetched.url).pathname.split('/').pop() || 'index.html' };
     }
+    const info = await stat(source);
+    if (info.size > maxFileBytes) throw new CorruptDocumentError(`${source} is ${Math.round(info.size / 1024 / 1024)} MiB; files over ${maxFileBytes / 1024 / 1024} MiB are not ingested`);
     return { bytes: await readFile(source), contentType: null, fileName: path.basename(source) };
   }
 
@@ -127,25 +151,35 @@ export function createIngestActivities(deps: IngestDeps) {
     }
     const outcome = existing.length > 0 ? 'updated' : 'new';
 
-    let loaded;
+    let loaded: LoadedDocument[];
+    // The heartbeat goes on while a thread reads the file, so a slow document is not taken for a dead worker.
+    const beat = setInterval(() => Context.current().heartbeat({ ord, loading: fileName }), loadHeartbeatMs);
     try {
-      loaded = await loadDocument({ bytes, fileName, contentType });
+      loaded = await sandbox.load({ bytes, fileName, contentType });
     } catch (error) {
-      if (error instanceof UnsupportedDocumentError || error instanceof CorruptDocumentError) {
-        await failDocument(collection, workflowId, ord, source, contentHash, existing, error.message);
-        return;
-      }
-      throw error;
+      if (!isDocumentError(error)) throw error;
+      await failDocument(collection, workflowId, ord, source, contentHash, existing, (error as Error).message);
+      return;
+    } finally {
+      clearInterval(beat);
     }
 
     const countTokens = await tokenCounter(collection.embeddingModel);
     const single = loaded.length === 1 && !['json', 'csv'].includes(loaded[0]!.format);
-    const documents = loaded.map((doc, i) => {
-      const key = single ? source : `${source}#${i + 1}`;
-      const chunks = chunkDocument(doc, { chunkTokens: collection.chunkTokens, overlapTokens: collection.overlapTokens, countTokens })
-        .map((chunk) => ({ ...chunk, id: chunkId(collection.id, key, chunk.index, chunk.text) }));
-      return { key, doc, chunks };
-    });
+    let documents;
+    try {
+      documents = loaded.map((doc, i) => {
+        const key = single ? source : `${source}#${i + 1}`;
+        const chunks = chunkDocument(doc, { chunkTokens: collection.chunkTokens, overlapTokens: collection.overlapTokens, countTokens })
+          .map((chunk) => ({ ...chunk, id: chunkId(collection.id, key, chunk.index, chunk.text) }));
+        return { key, doc, chunks };
+      });
+    } catch (error) {
+      // The chunker refuses what it cannot cut within the budget (a character the counter makes too long).
+      if (!(error instanceof RangeError)) throw error;
+      await failDocument(collection, workflowId, ord, source, contentHash, existing, `${source} cannot be chunked: ${error.message}`);
+      return;
+    }
     const versionOf = (key: string) => {
       const before = existing.find((doc) => doc.source === key);
       return before ? before.version + (before.content_hash === contentHash ? 0 : 1) : 1;
@@ -190,6 +224,14 @@ export function createIngestActivities(deps: IngestDeps) {
     if (staleIds.length > 0) await (await chromaCollectionFor(deps.chroma, collection)).delete({ ids: staleIds });
   }
 
+  async function recordStubbornFailure(collection: Collection, workflowId: string, ord: number, source: string, reason: string) {
+    const existing = (await deps.pool.query<DocumentRow>(
+      'select id, source, content_hash, version, status, chunk_ids from documents where collection_id = $1 and (source = $2 or source like $3)',
+      [collection.id, source, `${source.replace(/[\\%_]/g, '\\$&')}#%`],
+    )).rows;
+    await failDocument(collection, workflowId, ord, source, existing[0]?.content_hash ?? '', existing, reason);
+  }
+
   return {
     /** Lists every source of the run once; a retried plan finds its rows and changes nothing. */
     async planIngest(input: { workflowId: string; collectionId: string; source: IngestSource }): Promise<{ planned: number }> {
@@ -232,7 +274,14 @@ export function createIngestActivities(deps: IngestDeps) {
       const context = Context.current();
       for (const item of pending) {
         if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
-        await ingestOne(collection, input.workflowId, item.ord, item.source);
+        try {
+          await ingestOne(collection, input.workflowId, item.ord, item.source);
+        } catch (error) {
+          // A document that keeps failing for a reason no check above knows must not hold back the rest.
+          if (context.info.attempt < documentAttempts || context.cancellationSignal.aborted) throw error;
+          const reason = `${error instanceof Error ? error.message : String(error)} (failed on ${context.info.attempt} attempts)`;
+          await recordStubbornFailure(collection, input.workflowId, item.ord, item.source, reason);
+        }
         context.heartbeat({ ord: item.ord });
       }
       return { processed: pending.length };
@@ -283,5 +332,5 @@ export async function ingestSummary(pool: pg.Pool, workflowId: string): Promise<
     "select source, error as reason from ingest_items where workflow_id = $1 and outcome = 'failed' order by ord",
     [workflowId],
   )).rows;
-  return { ...counts, failures };
+  return { ...counts, outcome: ingestOutcome(counts), failures };
 }

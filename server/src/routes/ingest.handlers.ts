@@ -9,7 +9,7 @@ import { ingestSourceFor } from './ingest-source';
 import type { AppDeps, AppRouteHandler } from '../app-types';
 import type { cancelIngest, ingestStatus, startIngest, uploadAndIngest } from './ingest.routes';
 
-type IngestState = 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out' | 'unknown';
+type IngestState = 'running' | 'completed' | 'completed_with_failures' | 'failed' | 'cancelled' | 'terminated' | 'timed_out' | 'unknown';
 
 const stateOf = (temporalStatus: string): IngestState => {
   switch (temporalStatus) {
@@ -124,6 +124,13 @@ export const ingestHandlers = (deps: AppDeps) => {
         if (!(failure instanceof WorkflowNotFoundError)) throw failure;
       }
       const summary = await ingestSummary(deps.pool, workflowId);
+      // Temporal completing the workflow says the run ended, not that it ingested anything.
+      if (status === 'completed' && summary.outcome === 'failed') {
+        status = 'failed';
+        error = `every document failed (${summary.failed} of ${summary.processed}); the first: ${summary.failures[0]?.reason ?? 'no reason recorded'}`;
+      } else if (status === 'completed' && summary.outcome === 'partial') {
+        status = 'completed_with_failures';
+      }
       return c.json({
         workflowId,
         collection: run.collection,

@@ -16,8 +16,10 @@ export const ingestStatusBody = z.object({
   workflowId: z.string(),
   collection: z.string(),
   source: z.string(),
-  status: z.enum(['running', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out', 'unknown']),
+  /** `completed_with_failures`: the run finished and some documents failed; `failed` also when every document failed. */
+  status: z.enum(['running', 'completed', 'completed_with_failures', 'failed', 'cancelled', 'terminated', 'timed_out', 'unknown']),
   ...counts,
+  outcome: z.enum(['ingested', 'partial', 'failed']),
   deleted: z.number().nullable(),
   failures: z.array(z.object({ source: z.string(), reason: z.string() })),
   error: z.string().nullable(),
