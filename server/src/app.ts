@@ -3,6 +3,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps, AppEnv, App } from './app-types';
+import { inputGuard } from './input-guard';
 import { authenticate, requireRole } from './auth/auth.middleware';
 import * as authRoutes from './routes/auth.routes';
 import { authHandlers } from './routes/auth.handlers';
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps): App {
   const jsonLimit = bodyLimit({ maxSize: jsonLimitBytes, onError: (c) => c.json({ error: `request bodies are limited to ${mib(jsonLimitBytes)} (uploads to ${mib(uploadLimitBytes)}, at ${uploadRoute})` }, 413) });
   app.use('*', (c, next) => (c.req.path === uploadRoute ? uploadLimit(c, next) : jsonLimit(c, next)));
   app.use('*', authenticate(deps.credentials, new URL(deps.env.publicUrl).origin));
+  app.use('*', inputGuard);
   app.use('/api/users', requireRole('admin'));
   app.use('/api/users/*', requireRole('admin'));
 

@@ -111,7 +111,8 @@ export function createIngestActivities(deps: IngestDeps) {
   }
 
   async function fetchBytes(source: string): Promise<{ bytes: Buffer; contentType: string | null; fileName: string }> {
-    if (/^https?:\/\//i.test(source)) {
+    // Paths are planned absolute; anything else is a URL, and only the egress module fetches URLs (http and https only).
+    if (!path.isAbsolute(source)) {
       const fetched = await deps.egress.fetch(source);
       if (fetched.status >= 400) throw new CorruptDocumentError(`${source} answered HTTP ${fetched.status}`);
       return { bytes: fetched.body, contentType: fetched.contentType, fileName: new URL(fetched.url).pathname.split('/').pop() || 'index.html' };

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { collectionName } from './collections.routes';
-import { errorContent } from './schemas';
+import { errorContent, httpUrl } from './schemas';
 
 const counts = {
   planned: z.number().nullable(),
@@ -40,10 +40,10 @@ export const startIngest = createRoute({
               collection: collectionName,
               path: z.string().min(1).optional(),
               glob: z.string().min(1).optional(),
-              url: z.string().url().optional(),
+              url: httpUrl.optional(),
               embeddingModel: z.string().optional(),
-              chunkTokens: z.number().int().positive().optional(),
-              overlapTokens: z.number().int().nonnegative().optional(),
+              chunkTokens: z.number().int().positive().max(1_000_000).optional(),
+              overlapTokens: z.number().int().nonnegative().max(1_000_000).optional(),
               batchSize: z.number().int().min(1).max(500).optional(),
             })
             .refine((body) => Boolean(body.path) !== Boolean(body.url), { message: 'give exactly one of path or url', path: ['path'] }),
