@@ -33,6 +33,8 @@ const uploadLimitBytes = 100 * 1024 * 1024;
 /** Every body but an upload is JSON: a flow of thousands of nodes fits, a 200 MB login does not. */
 export const jsonLimitBytes = 4 * 1024 * 1024;
 const uploadRoute = '/api/uploads';
+/** A request path as the log keeps it: a one-time login link's secret never reaches a log file. */
+export const loggedPath = (requestPath: string) => requestPath.replace(/^(\/+auth\/+link\/+)[^/]*/i, '$1…');
 const mib = (bytes: number) => `${bytes / 1024 / 1024} MiB`;
 
 /** The HTTP API over its dependencies; `main.ts` serves it and tests call it directly. */
@@ -52,7 +54,7 @@ export function createApp(deps: AppDeps): App {
     c.set('requestId', requestId);
     const began = performance.now();
     await next();
-    deps.logger.info({ event: 'http', requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - began) });
+    deps.logger.info({ event: 'http', requestId, method: c.req.method, path: loggedPath(c.req.path), status: c.res.status, ms: Math.round(performance.now() - began) });
   });
   app.use('*', async (c, next) => {
     await next();
