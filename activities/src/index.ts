@@ -26,6 +26,8 @@ export type { NodeActivities } from './nodes/node.activities';
 export interface ActivityDeps extends SelfCheckDeps {
   models: ModelProvider;
   egress: ReturnType<typeof createEgress>;
+  /** Astra's data folder, which ingest never reads (but for a collection's own uploads). */
+  dataDir?: string;
 }
 
 /** Every activity the worker registers, built over its dependencies so tests can pass real services. */

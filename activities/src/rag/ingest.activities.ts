@@ -1,7 +1,7 @@
 // Ingestion activities: plan a run (every source it will look at), process it in batches (load,
 // chunk, embed, upsert; ledger and outcome in one transaction), then remove vanished sources.
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ChromaClient, Collection as ChromaCollection } from 'chromadb';
@@ -52,6 +52,8 @@ export interface IngestDeps {
   egress: ReturnType<typeof createEgress>;
   /** Where untrusted documents are read; by default two worker threads with the default limits. */
   documents?: DocumentSandbox;
+  /** Astra's data folder: never ingested, but for a collection's own uploads under `uploads/<collection id>/`. */
+  dataDir?: string;
 }
 
 export const defaultGlob = '**/*.{txt,text,md,markdown,html,htm,pdf,docx,json,csv}';
@@ -69,6 +71,21 @@ export async function filesUnder(root: string, pattern: string): Promise<string[
   const info = await stat(root).catch(() => undefined);
   if (!info) return undefined;
   return info.isDirectory() ? (await glob(pattern, { cwd: root, absolute: true, onlyFiles: true, dot: false })).sort() : [root];
+}
+
+const isInside = (folder: string, file: string) => file === folder || file.startsWith(`${folder}${path.sep}`);
+
+/**
+ * Why a file may not be ingested into a collection: it is, after resolving symlinks, inside Astra's
+ * data folder (other users' uploads, the database, credentials), unless it is one of the
+ * collection's own uploads. Undefined when it may be read.
+ */
+export async function dataFolderRefusal(file: string, dataDir: string | undefined, collectionId: string): Promise<string | undefined> {
+  if (!dataDir) return undefined;
+  const realData = await realpath(dataDir).catch(() => path.resolve(dataDir));
+  const real = await realpath(file).catch(() => path.resolve(file));
+  if (!isInside(realData, real) || isInside(path.join(realData, 'uploads', collectionId), real)) return undefined;
+  return `${file} is inside Astra's data folder${real === path.resolve(file) ? '' : ` (through a link to ${real})`}, which is never ingested`;
 }
 
 /** Chunk ids come from the source, the position and the text: the same document always gives the same ids. */
@@ -110,13 +127,16 @@ export function createIngestActivities(deps: IngestDeps) {
     return counter;
   }
 
-  async function fetchBytes(source: string): Promise<{ bytes: Buffer; contentType: string | null; fileName: string }> {
+  async function fetchBytes(source: string, collectionId: string): Promise<{ bytes: Buffer; contentType: string | null; fileName: string }> {
     // Paths are planned absolute; anything else is a URL, and only the egress module fetches URLs (http and https only).
     if (!path.isAbsolute(source)) {
       const fetched = await deps.egress.fetch(source);
       if (fetched.status >= 400) throw new CorruptDocumentError(`${source} answered HTTP ${fetched.status}`);
       return { bytes: fetched.body, contentType: fetched.contentType, fileName: new URL(fetched.url).pathname.split('/').pop() || 'index.html' };
     }
+    // Checked again when read: a link can be changed after the plan.
+    const refusal = await dataFolderRefusal(source, deps.dataDir, collectionId);
+    if (refusal) throw new CorruptDocumentError(refusal);
     const info = await stat(source);
     if (info.size > maxFileBytes) throw new CorruptDocumentError(`${source} is ${Math.round(info.size / 1024 / 1024)} MiB; files over ${maxFileBytes / 1024 / 1024} MiB are not ingested`);
     return { bytes: await readFile(source), contentType: null, fileName: path.basename(source) };
@@ -137,7 +157,7 @@ export function createIngestActivities(deps: IngestDeps) {
     let contentType: string | null;
     let fileName: string;
     try {
-      ({ bytes, contentType, fileName } = await fetchBytes(source));
+      ({ bytes, contentType, fileName } = await fetchBytes(source, collection.id));
     } catch (error) {
       if (error instanceof EgressRefusedError || error instanceof CorruptDocumentError || (error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EACCES') {
         await recordOutcome(deps.pool, 'failed', 0, (error as Error).message);
@@ -249,7 +269,10 @@ export function createIngestActivities(deps: IngestDeps) {
         label = root;
         const found = await filesUnder(root, input.source.glob ?? defaultGlob);
         if (!found) throw ApplicationFailure.nonRetryable(`${root} does not exist`, 'SourceMissing');
-        sources = found;
+        // A folder above the data folder (or a glob into it) must not list what is inside it.
+        // A file named on its own stays in the plan, to be reported failed with the reason.
+        const allowed = await Promise.all(found.map(async (file) => file === root || (await dataFolderRefusal(file, deps.dataDir, collection.id)) === undefined));
+        sources = found.filter((_, i) => allowed[i]);
       }
       await inTransaction(deps.pool, async (client) => {
         await client.query(

@@ -1,6 +1,9 @@
 // Input that used to reach the database or a recursive parser and come back as a 500 is a 400
 // naming the field: NUL characters, lone surrogates, 10,000-deep params, version numbers of 2^31,
 // non-http URLs for ingest and schedules, and an unknown model for /api/ask.
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkSizeFor, createCollectionsRepo } from '@astra/activities';
 import { graphOf } from '../flows/testing/graphs';
@@ -85,6 +88,23 @@ describe('bad input is a 400 naming the field', () => {
       const schedule = await send('POST', '/api/schedules', { name: 'nightly', collection: 'notes', url, every: '1d' });
       expect(schedule.status, url).toBe(400);
       expect(schedule.body.error, url).toMatch(/url: only http: and https: URLs can be ingested/);
+    }
+  });
+
+  it('refuses a path that reaches the data folder through a symlink', async () => {
+    const admin = await harness.newUser('admin');
+    const folder = await mkdtemp(path.join(os.tmpdir(), 'astra-link-'));
+    try {
+      await symlink(harness.dataDir, path.join(folder, 'innocent'));
+      const response = await harness.app.request('http://astra.test/api/ingest', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ collection: 'linked', path: path.join(folder, 'innocent') }),
+      });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toMatch(/^path: .*innocent is inside Astra's data folder \(through a link to .*\), which is never ingested$/);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
     }
   });
 
