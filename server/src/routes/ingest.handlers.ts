@@ -98,9 +98,11 @@ export const ingestHandlers = (deps: AppDeps) => {
       if ('error' in prepared) return c.json({ error: prepared.error }, 400);
       // Uploads live in the data folder, one folder per collection, under a name no two uploads share.
       const folder = path.join(deps.env.dataDir, 'uploads', prepared.collection.id);
-      await mkdir(folder, { recursive: true });
+      // Only Astra's own account may read uploads: they are other people's documents.
+      await mkdir(path.join(deps.env.dataDir, 'uploads'), { recursive: true, mode: 0o700 });
+      await mkdir(folder, { recursive: true, mode: 0o700 });
       const file = path.join(folder, `${randomUUID().slice(0, 8)}-${query.filename}`);
-      await writeFile(file, bytes);
+      await writeFile(file, bytes, { mode: 0o600 });
       return c.json(await start(user, prepared.collection, { kind: 'path', path: file }), 202);
     }) satisfies AppRouteHandler<typeof uploadAndIngest>,
 
