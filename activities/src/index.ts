@@ -17,7 +17,7 @@ export { readModelManifest, type ManifestModel } from './models/manifest';
 export { createModelsRepo, type ModelsRepo, type RegisteredModel } from './models/models-repo';
 export { runEventsChannel, type GenerateTextInput, type EmbedTextsInput } from './models/model.activities';
 export { createCollectionsRepo, collectionNamePattern, type Collection, type CollectionsRepo } from './rag/collections-repo';
-export { ingestSummary, chromaCollectionFor, defaultGlob, type IngestSource, type IngestSummary, type IngestCounts } from './rag/ingest.activities';
+export { ingestSummary, chromaCollectionFor, defaultGlob, type IngestSource, type IngestSummary, type IngestCounts, type IngestOutcome } from './rag/ingest.activities';
 export { createRetriever, type Retriever, type RetrievalMode } from './rag/retrieval';
 export type { RebuildPlan, RebuildSummary } from './rag/rebuild.activities';
 export { createEgress, egressPolicyFromEnv, EgressRefusedError } from './rag/egress';
@@ -31,6 +31,8 @@ export const workerHeartbeats = { defaultHeartbeatThrottleInterval: '1 second', 
 export interface ActivityDeps extends SelfCheckDeps {
   models: ModelProvider;
   egress: ReturnType<typeof createEgress>;
+  /** Astra's data folder, which ingest never reads (but for a collection's own uploads). */
+  dataDir?: string;
 }
 
 /** Every activity the worker registers, built over its dependencies so tests can pass real services. */

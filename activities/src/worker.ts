@@ -1,4 +1,5 @@
 // The Temporal worker process: registers every workflow and activity on the Astra task queue.
+import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { z } from 'zod';
 import { workflowsPath } from '@astra/workflows';
@@ -11,6 +12,7 @@ const env = z
     ASTRA_TASK_QUEUE: z.string().default('astra'),
     DATABASE_URL: z.string().min(1),
     CHROMA_URL: z.string().url(),
+    ASTRA_DATA_DIR: z.string().default('.astra'),
   })
   .safeParse(process.env);
 if (!env.success) {
@@ -28,7 +30,13 @@ const worker = await Worker.create({
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.ASTRA_TASK_QUEUE,
   workflowsPath,
-  activities: createActivities({ pool, chroma: chromaClientFor(config.CHROMA_URL), models, egress: createEgress({ policy: egressPolicyFromEnv(process.env) }) }),
+  activities: createActivities({
+    pool,
+    chroma: chromaClientFor(config.CHROMA_URL),
+    models,
+    egress: createEgress({ policy: egressPolicyFromEnv(process.env) }),
+    dataDir: path.resolve(config.ASTRA_DATA_DIR),
+  }),
   shutdownGraceTime: '10 seconds',
   ...workerHeartbeats,
 });

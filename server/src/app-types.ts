@@ -1,3 +1,4 @@
+import type { LoginThrottle } from './auth/login-throttle';
 import type { OpenAPIHono, RouteConfig, RouteHandler } from '@hono/zod-openapi';
 import type pg from 'pg';
 import type { Client } from '@temporalio/client';
@@ -28,6 +29,8 @@ export interface AppDeps {
   runEvents: RunEvents;
   flows: FlowsRepo;
   runs: RunsRepo;
+  /** Login and registration limits; one per app unless a test passes its own. */
+  loginThrottle?: LoginThrottle;
 }
 
 export interface AppEnv {

@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { databaseUnavailableReason } from '@astra/activities';
 import type { AppDeps, AppEnv, App } from './app-types';
+import { inputGuard } from './input-guard';
 import { authenticate, requireRole } from './auth/auth.middleware';
 import * as authRoutes from './routes/auth.routes';
 import { authHandlers } from './routes/auth.handlers';
@@ -30,6 +31,12 @@ import * as usersRoutes from './routes/users.routes';
 import { usersHandlers } from './routes/users.handlers';
 
 const uploadLimitBytes = 100 * 1024 * 1024;
+/** Every body but an upload is JSON: a flow of thousands of nodes fits, a 200 MB login does not. */
+export const jsonLimitBytes = 4 * 1024 * 1024;
+const uploadRoute = '/api/uploads';
+/** A request path as the log keeps it: a one-time login link's secret never reaches a log file. */
+export const loggedPath = (requestPath: string) => requestPath.replace(/^(\/+auth\/+link\/+)[^/]*/i, '$1…');
+const mib = (bytes: number) => `${bytes / 1024 / 1024} MiB`;
 
 /** The HTTP API over its dependencies; `main.ts` serves it and tests call it directly. */
 export function createApp(deps: AppDeps): App {
@@ -48,9 +55,21 @@ export function createApp(deps: AppDeps): App {
     c.set('requestId', requestId);
     const began = performance.now();
     await next();
-    deps.logger.info({ event: 'http', requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - began) });
+    deps.logger.info({ event: 'http', requestId, method: c.req.method, path: loggedPath(c.req.path), status: c.res.status, ms: Math.round(performance.now() - began) });
   });
+  app.use('*', async (c, next) => {
+    await next();
+    // No browser may guess a type for an answer, and no cache may keep an API answer (they hold user data).
+    c.header('X-Content-Type-Options', 'nosniff');
+    if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/auth/')) c.header('Cache-Control', 'no-store');
+  });
+  // Bodies are counted while they are read, before anything parses them, and before authentication,
+  // so the public login and register routes are bounded too.
+  const uploadLimit = bodyLimit({ maxSize: uploadLimitBytes, onError: (c) => c.json({ error: `uploads are limited to ${mib(uploadLimitBytes)}` }, 413) });
+  const jsonLimit = bodyLimit({ maxSize: jsonLimitBytes, onError: (c) => c.json({ error: `request bodies are limited to ${mib(jsonLimitBytes)} (uploads to ${mib(uploadLimitBytes)}, at ${uploadRoute})` }, 413) });
+  app.use('*', (c, next) => (c.req.path === uploadRoute ? uploadLimit(c, next) : jsonLimit(c, next)));
   app.use('*', authenticate(deps.credentials, new URL(deps.env.publicUrl).origin));
+  app.use('*', inputGuard);
   app.use('/api/users', requireRole('admin'));
   app.use('/api/users/*', requireRole('admin'));
 
@@ -89,7 +108,6 @@ export function createApp(deps: AppDeps): App {
   app.openapi(ingestRoutes.startIngest, ingest.startIngest);
   app.openapi(ingestRoutes.ingestStatus, ingest.ingestStatus);
   app.openapi(ingestRoutes.cancelIngest, ingest.cancelIngest);
-  app.use('/api/uploads', bodyLimit({ maxSize: uploadLimitBytes, onError: (c) => c.json({ error: `uploads are limited to ${uploadLimitBytes / 1024 / 1024} MiB` }, 413) }));
   app.openapi(ingestRoutes.uploadAndIngest, ingest.uploadAndIngest);
 
   const query = queryHandlers(deps);

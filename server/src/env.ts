@@ -9,6 +9,11 @@ export const serverEnvSchema = z.object({
   ASTRA_PUBLIC_URL: z.string().url().optional(),
   ASTRA_DATA_DIR: z.string().default('.astra'),
   ASTRA_SIGNUP: z.enum(['open', 'closed']).default('open'),
+  /** Addresses of reverse proxies whose X-Forwarded-For names the real client (login throttling counts per client). */
+  ASTRA_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean)),
   DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (npm start sets it)'),
   TEMPORAL_ADDRESS: z.string().min(1, 'TEMPORAL_ADDRESS is required (npm start sets it)'),
   TEMPORAL_NAMESPACE: z.string().default('default'),

@@ -18,6 +18,7 @@ import { createRetriever } from '../rag/retrieval';
 import { asList, asMessages, asText, fillTemplate } from './coerce';
 import { NodeParamError, nodeActivity, type NodeActivityFunction, type NodeContext } from './node-activity';
 import { createRunStore } from './run-store';
+import { UserPatternError, userPatternMatches } from './user-regex';
 
 const embedBatch = 32;
 /** Embedded vectors are saved every this many, so a retried Embed resumes instead of starting over. */
@@ -251,13 +252,13 @@ export function createNodeActivities(deps: IngestDeps) {
           break;
         }
         case 'matches': {
-          let pattern: RegExp;
+          // RE2, not RegExp: a user's pattern must not be able to backtrack for minutes on the worker.
           try {
-            pattern = new RegExp(params.value, params.caseSensitive ? '' : 'i');
+            holds = userPatternMatches(params.value, asText(inputs.value), params.caseSensitive);
           } catch (error) {
-            throw new NodeParamError('value', `not a regular expression: ${(error as Error).message}`);
+            if (error instanceof UserPatternError) throw new NodeParamError('value', error.message);
+            throw error;
           }
-          holds = pattern.test(asText(inputs.value));
           break;
         }
       }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { getLlama, LlamaLogLevel, type Llama, type LlamaModel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunkDocument, chunkSizeFor, type Chunk, type ChunkOptions } from './chunker';
+import { chunkDocument, chunkSizeFor, sentenceSeparators, type Chunk, type ChunkOptions } from './chunker';
 import type { DocumentSection, LoadedDocument } from './document';
 import { loadDocument } from './loaders';
 import { resolveModelsDir } from '../models/config';
@@ -292,5 +292,27 @@ describe('chunkDocument with the MiniLM tokenizer (node-llama-cpp)', () => {
       const options = { chunkTokens: 16 + (seed % 5) * 40, overlapTokens: (seed % 3) * 7, countTokens };
       expectValidChunks(input, chunkDocument(input, options), options);
     }
+  });
+});
+
+describe('sentence ends', () => {
+  // The pattern the scanner replaced: right on short text, quadratic on a long run of dots.
+  const previousPattern = /([.!?…]+["')\]’”»]*)\s+|([。！？]+)\s*/g;
+
+  it('finds exactly the separators the previous pattern found, over 2,000 random strings', () => {
+    const random = randomSource(7);
+    const alphabet = ['.', '.', '!', '?', '…', '"', ')', '’', '»', '。', '！', '？', ' ', ' ', '\n', '\u00a0', 'a', 'b', 'c'];
+    for (let n = 0; n < 2_000; n++) {
+      const text = Array.from({ length: random.int(0, 40) }, () => random.pick(alphabet)).join('');
+      const expected = [...text.matchAll(previousPattern)].map((m) => ({ index: m.index, length: m[0].length, keep: (m[1] ?? m[2] ?? '').length }));
+      expect([...sentenceSeparators(text)], JSON.stringify(text)).toEqual(expected);
+    }
+  });
+
+  it('chunks text with a 300,000-character run of dots, which the previous pattern took minutes over', () => {
+    const text = `Intro sentence here. ${'.'.repeat(300_000)} Then more text! ${'?!'.repeat(50_000)}x And the end.`;
+    const options = { chunkTokens: 50, overlapTokens: 10, countTokens: countCharacters };
+    const input = doc(text);
+    expectValidChunks(input, chunkDocument(input, options), options);
   });
 });

@@ -60,12 +60,57 @@ const lineLevel = 1;
 const sentenceLevel = 2;
 const wordLevel = 3;
 const characterLevel = 4;
-// Each pattern matches a separator; group 1, when present, is the part that stays with the text before it.
-const separators: Record<number, RegExp> = {
-  [paragraphLevel]: /\n[ \t]*\n\s*/g,
-  [lineLevel]: /\n\s*/g,
-  [sentenceLevel]: /([.!?…]+["')\]’”»]*)\s+|([。！？]+)\s*/g,
-  [wordLevel]: /\s+/g,
+/** A separator found in text: where it starts, its length, and how much of it stays with the text before it. */
+interface Separator {
+  index: number;
+  length: number;
+  keep: number;
+}
+
+const regexSeparators = (pattern: RegExp) =>
+  function* (text: string): Generator<Separator> {
+    for (const match of text.matchAll(pattern)) yield { index: match.index, length: match[0].length, keep: 0 };
+  };
+
+const sentenceEnds = new Set(['.', '!', '?', '…']);
+const sentenceClosers = new Set(['"', "'", ')', ']', '’', '”', '»']);
+const wideSentenceEnds = new Set(['。', '！', '？']);
+const isSpace = (char: string | undefined) => char !== undefined && /\s/.test(char);
+
+/**
+ * Sentence ends: a run of `.!?…` and any closing quotes or brackets, followed by whitespace (which
+ * is the separator), or a run of `。！？` with optional whitespace. One pass over the text: the
+ * regular expression this replaces retried every dot of a long run of dots, quadratic in its length.
+ */
+export function* sentenceSeparators(text: string): Generator<Separator> {
+  let i = 0;
+  while (i < text.length) {
+    const char = text[i]!;
+    if (sentenceEnds.has(char) || wideSentenceEnds.has(char)) {
+      const ends = sentenceEnds.has(char) ? sentenceEnds : wideSentenceEnds;
+      let kept = i;
+      while (kept < text.length && ends.has(text[kept]!)) kept++;
+      if (ends === sentenceEnds) while (kept < text.length && sentenceClosers.has(text[kept]!)) kept++;
+      let end = kept;
+      while (isSpace(text[end])) end++;
+      if (end > kept || ends === wideSentenceEnds) {
+        yield { index: i, length: end - i, keep: kept - i };
+        i = end;
+      } else {
+        i = kept;
+      }
+    } else {
+      i++;
+    }
+  }
+}
+
+// Each level finds its separators in one linear pass.
+const separators: Record<number, (text: string) => Iterable<Separator>> = {
+  [paragraphLevel]: regexSeparators(/\n[ \t]*\n\s*/g),
+  [lineLevel]: regexSeparators(/\n\s*/g),
+  [sentenceLevel]: sentenceSeparators,
+  [wordLevel]: regexSeparators(/\s+/g),
 };
 
 /** A stretch of text without whitespace at either end; `cost` is its token count minus the counter's fixed overhead. */
@@ -89,11 +134,11 @@ function splitAt(text: string, start: number, end: number, level: number): Array
   const spans: Array<{ start: number; end: number }> = [];
   let from = start;
   // Matched on the slice so a search never runs on past `end` through the rest of the document.
-  for (const match of text.slice(start, end).matchAll(separators[level]!)) {
-    const at = start + match.index;
-    const span = trimmedSpan(text, from, at + (match[1] ?? match[2] ?? '').length);
+  for (const separator of separators[level]!(text.slice(start, end))) {
+    const at = start + separator.index;
+    const span = trimmedSpan(text, from, at + separator.keep);
     if (span) spans.push(span);
-    from = at + match[0].length;
+    from = at + separator.length;
   }
   const last = trimmedSpan(text, from, end);
   if (last) spans.push(last);

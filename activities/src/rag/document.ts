@@ -26,3 +26,8 @@ export class UnsupportedDocumentError extends Error {
 export class CorruptDocumentError extends Error {
   override name = 'CorruptDocumentError';
 }
+
+/** The file is readable but bigger, deeper or slower than a document may be; the message names the limit. */
+export class DocumentLimitError extends Error {
+  override name = 'DocumentLimitError';
+}

@@ -1,7 +1,7 @@
 // Ingestion activities: plan a run (every source it will look at), process it in batches (load,
 // chunk, embed, upsert; ledger and outcome in one transaction), then remove vanished sources.
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ChromaClient, Collection as ChromaCollection } from 'chromadb';
@@ -12,9 +12,9 @@ import { inTransaction } from '../db';
 import { chunkDocument } from './chunker';
 import { saveDocument, upsertChunkVectors } from './document-store';
 import { createCollectionsRepo, type Collection } from './collections-repo';
-import { CorruptDocumentError, UnsupportedDocumentError } from './document';
+import { CorruptDocumentError, DocumentLimitError, UnsupportedDocumentError, type LoadedDocument } from './document';
 import { EgressRefusedError, type createEgress } from './egress';
-import { loadDocument } from './loaders';
+import { createDocumentSandbox, type DocumentSandbox } from './loaders/sandbox';
 
 export type IngestSource = { kind: 'path'; path: string; glob?: string } | { kind: 'url'; url: string };
 
@@ -28,9 +28,21 @@ export interface IngestCounts {
   chunks: number;
 }
 
+/**
+ * What the run achieved: every document ingested (or unchanged), some failed, or all failed; an
+ * ingest whose documents all failed did not complete its job, whatever Temporal says.
+ */
+export type IngestOutcome = 'ingested' | 'partial' | 'failed';
+
 export interface IngestSummary extends IngestCounts {
   deleted: number;
+  outcome: IngestOutcome;
   failures: Array<{ source: string; reason: string }>;
+}
+
+export function ingestOutcome(counts: Pick<IngestCounts, 'processed' | 'failed'>): IngestOutcome {
+  if (counts.failed === 0) return 'ingested';
+  return counts.failed < counts.processed ? 'partial' : 'failed';
 }
 
 export interface IngestDeps {
@@ -38,16 +50,42 @@ export interface IngestDeps {
   chroma: ChromaClient;
   models: ModelProvider;
   egress: ReturnType<typeof createEgress>;
+  /** Where untrusted documents are read; by default two worker threads with the default limits. */
+  documents?: DocumentSandbox;
+  /** Astra's data folder: never ingested, but for a collection's own uploads under `uploads/<collection id>/`. */
+  dataDir?: string;
 }
 
 export const defaultGlob = '**/*.{txt,text,md,markdown,html,htm,pdf,docx,json,csv}';
 const embedBatch = 32;
+// From this attempt of a batch on, a document that throws again is recorded failed and the batch goes on.
+const documentAttempts = 3;
+const loadHeartbeatMs = 5_000;
+// The same bound as an upload: a file is read into memory whole before its loader sees it.
+const maxFileBytes = 100 * 1024 * 1024;
+
+const isDocumentError = (error: unknown) => error instanceof UnsupportedDocumentError || error instanceof CorruptDocumentError || error instanceof DocumentLimitError;
 
 /** The files a path names, sorted: the file itself, or every file under a folder matching the glob; undefined when it does not exist. */
 export async function filesUnder(root: string, pattern: string): Promise<string[] | undefined> {
   const info = await stat(root).catch(() => undefined);
   if (!info) return undefined;
   return info.isDirectory() ? (await glob(pattern, { cwd: root, absolute: true, onlyFiles: true, dot: false })).sort() : [root];
+}
+
+const isInside = (folder: string, file: string) => file === folder || file.startsWith(`${folder}${path.sep}`);
+
+/**
+ * Why a file may not be ingested into a collection: it is, after resolving symlinks, inside Astra's
+ * data folder (other users' uploads, the database, credentials), unless it is one of the
+ * collection's own uploads. Undefined when it may be read.
+ */
+export async function dataFolderRefusal(file: string, dataDir: string | undefined, collectionId: string): Promise<string | undefined> {
+  if (!dataDir) return undefined;
+  const realData = await realpath(dataDir).catch(() => path.resolve(dataDir));
+  const real = await realpath(file).catch(() => path.resolve(file));
+  if (!isInside(realData, real) || isInside(path.join(realData, 'uploads', collectionId), real)) return undefined;
+  return `${file} is inside Astra's data folder${real === path.resolve(file) ? '' : ` (through a link to ${real})`}, which is never ingested`;
 }
 
 /** Chunk ids come from the source, the position and the text: the same document always gives the same ids. */
@@ -70,6 +108,7 @@ interface DocumentRow {
 
 export function createIngestActivities(deps: IngestDeps) {
   const collections = createCollectionsRepo(deps.pool);
+  const sandbox = deps.documents ?? createDocumentSandbox();
   const counters = new Map<string, (text: string) => number>();
 
   async function collectionOf(collectionId: string): Promise<Collection> {
@@ -88,12 +127,18 @@ export function createIngestActivities(deps: IngestDeps) {
     return counter;
   }
 
-  async function fetchBytes(source: string): Promise<{ bytes: Buffer; contentType: string | null; fileName: string }> {
-    if (/^https?:\/\//i.test(source)) {
+  async function fetchBytes(source: string, collectionId: string): Promise<{ bytes: Buffer; contentType: string | null; fileName: string }> {
+    // Paths are planned absolute; anything else is a URL, and only the egress module fetches URLs (http and https only).
+    if (!path.isAbsolute(source)) {
       const fetched = await deps.egress.fetch(source);
       if (fetched.status >= 400) throw new CorruptDocumentError(`${source} answered HTTP ${fetched.status}`);
       return { bytes: fetched.body, contentType: fetched.contentType, fileName: new URL(fetched.url).pathname.split('/').pop() || 'index.html' };
     }
+    // Checked again when read: a link can be changed after the plan.
+    const refusal = await dataFolderRefusal(source, deps.dataDir, collectionId);
+    if (refusal) throw new CorruptDocumentError(refusal);
+    const info = await stat(source);
+    if (info.size > maxFileBytes) throw new CorruptDocumentError(`${source} is ${Math.round(info.size / 1024 / 1024)} MiB; files over ${maxFileBytes / 1024 / 1024} MiB are not ingested`);
     return { bytes: await readFile(source), contentType: null, fileName: path.basename(source) };
   }
 
@@ -112,7 +157,7 @@ export function createIngestActivities(deps: IngestDeps) {
     let contentType: string | null;
     let fileName: string;
     try {
-      ({ bytes, contentType, fileName } = await fetchBytes(source));
+      ({ bytes, contentType, fileName } = await fetchBytes(source, collection.id));
     } catch (error) {
       if (error instanceof EgressRefusedError || error instanceof CorruptDocumentError || (error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EACCES') {
         await recordOutcome(deps.pool, 'failed', 0, (error as Error).message);
@@ -127,25 +172,35 @@ export function createIngestActivities(deps: IngestDeps) {
     }
     const outcome = existing.length > 0 ? 'updated' : 'new';
 
-    let loaded;
+    let loaded: LoadedDocument[];
+    // The heartbeat goes on while a thread reads the file, so a slow document is not taken for a dead worker.
+    const beat = setInterval(() => Context.current().heartbeat({ ord, loading: fileName }), loadHeartbeatMs);
     try {
-      loaded = await loadDocument({ bytes, fileName, contentType });
+      loaded = await sandbox.load({ bytes, fileName, contentType });
     } catch (error) {
-      if (error instanceof UnsupportedDocumentError || error instanceof CorruptDocumentError) {
-        await failDocument(collection, workflowId, ord, source, contentHash, existing, error.message);
-        return;
-      }
-      throw error;
+      if (!isDocumentError(error)) throw error;
+      await failDocument(collection, workflowId, ord, source, contentHash, existing, (error as Error).message);
+      return;
+    } finally {
+      clearInterval(beat);
     }
 
     const countTokens = await tokenCounter(collection.embeddingModel);
     const single = loaded.length === 1 && !['json', 'csv'].includes(loaded[0]!.format);
-    const documents = loaded.map((doc, i) => {
-      const key = single ? source : `${source}#${i + 1}`;
-      const chunks = chunkDocument(doc, { chunkTokens: collection.chunkTokens, overlapTokens: collection.overlapTokens, countTokens })
-        .map((chunk) => ({ ...chunk, id: chunkId(collection.id, key, chunk.index, chunk.text) }));
-      return { key, doc, chunks };
-    });
+    let documents;
+    try {
+      documents = loaded.map((doc, i) => {
+        const key = single ? source : `${source}#${i + 1}`;
+        const chunks = chunkDocument(doc, { chunkTokens: collection.chunkTokens, overlapTokens: collection.overlapTokens, countTokens })
+          .map((chunk) => ({ ...chunk, id: chunkId(collection.id, key, chunk.index, chunk.text) }));
+        return { key, doc, chunks };
+      });
+    } catch (error) {
+      // The chunker refuses what it cannot cut within the budget (a character the counter makes too long).
+      if (!(error instanceof RangeError)) throw error;
+      await failDocument(collection, workflowId, ord, source, contentHash, existing, `${source} cannot be chunked: ${error.message}`);
+      return;
+    }
     const versionOf = (key: string) => {
       const before = existing.find((doc) => doc.source === key);
       return before ? before.version + (before.content_hash === contentHash ? 0 : 1) : 1;
@@ -190,6 +245,14 @@ export function createIngestActivities(deps: IngestDeps) {
     if (staleIds.length > 0) await (await chromaCollectionFor(deps.chroma, collection)).delete({ ids: staleIds });
   }
 
+  async function recordStubbornFailure(collection: Collection, workflowId: string, ord: number, source: string, reason: string) {
+    const existing = (await deps.pool.query<DocumentRow>(
+      'select id, source, content_hash, version, status, chunk_ids from documents where collection_id = $1 and (source = $2 or source like $3)',
+      [collection.id, source, `${source.replace(/[\\%_]/g, '\\$&')}#%`],
+    )).rows;
+    await failDocument(collection, workflowId, ord, source, existing[0]?.content_hash ?? '', existing, reason);
+  }
+
   return {
     /** Lists every source of the run once; a retried plan finds its rows and changes nothing. */
     async planIngest(input: { workflowId: string; collectionId: string; source: IngestSource }): Promise<{ planned: number }> {
@@ -206,7 +269,10 @@ export function createIngestActivities(deps: IngestDeps) {
         label = root;
         const found = await filesUnder(root, input.source.glob ?? defaultGlob);
         if (!found) throw ApplicationFailure.nonRetryable(`${root} does not exist`, 'SourceMissing');
-        sources = found;
+        // A folder above the data folder (or a glob into it) must not list what is inside it.
+        // A file named on its own stays in the plan, to be reported failed with the reason.
+        const allowed = await Promise.all(found.map(async (file) => file === root || (await dataFolderRefusal(file, deps.dataDir, collection.id)) === undefined));
+        sources = found.filter((_, i) => allowed[i]);
       }
       await inTransaction(deps.pool, async (client) => {
         await client.query(
@@ -232,7 +298,14 @@ export function createIngestActivities(deps: IngestDeps) {
       const context = Context.current();
       for (const item of pending) {
         if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
-        await ingestOne(collection, input.workflowId, item.ord, item.source);
+        try {
+          await ingestOne(collection, input.workflowId, item.ord, item.source);
+        } catch (error) {
+          // A document that keeps failing for a reason no check above knows must not hold back the rest.
+          if (context.info.attempt < documentAttempts || context.cancellationSignal.aborted) throw error;
+          const reason = `${error instanceof Error ? error.message : String(error)} (failed on ${context.info.attempt} attempts)`;
+          await recordStubbornFailure(collection, input.workflowId, item.ord, item.source, reason);
+        }
         context.heartbeat({ ord: item.ord });
       }
       return { processed: pending.length };
@@ -283,5 +356,5 @@ export async function ingestSummary(pool: pg.Pool, workflowId: string): Promise<
     "select source, error as reason from ingest_items where workflow_id = $1 and outcome = 'failed' order by ord",
     [workflowId],
   )).rows;
-  return { ...counts, failures };
+  return { ...counts, outcome: ingestOutcome(counts), failures };
 }

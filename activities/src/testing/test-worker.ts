@@ -22,7 +22,7 @@ export interface TestWorker {
 let runtimeInstalled = false;
 
 /** A real worker (every workflow and activity, local models) on its own task queue of the run's dev server. */
-export async function startTestWorker(options: { egressAllow?: string[] } = {}): Promise<TestWorker> {
+export async function startTestWorker(options: { egressAllow?: string[]; dataDir?: string } = {}): Promise<TestWorker> {
   const services = inject('services');
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -38,7 +38,7 @@ export async function startTestWorker(options: { egressAllow?: string[] } = {}):
     taskQueue,
     workflowsPath,
     ...workerHeartbeats,
-    activities: createActivities({ pool, chroma: chromaClientFor(services.chromaUrl), models, egress: createEgress({ policy: { allow: options.egressAllow ?? [] } }) }),
+    activities: createActivities({ pool, chroma: chromaClientFor(services.chromaUrl), models, egress: createEgress({ policy: { allow: options.egressAllow ?? [] } }), ...(options.dataDir ? { dataDir: options.dataDir } : {}) }),
   });
   const running = worker.run();
   const connection = await Connection.connect({ address: services.temporalAddress });

@@ -43,6 +43,10 @@ export class UsernameTakenError extends Error {
   }
 }
 
+let unknownUserHashing: Promise<string> | undefined;
+/** A hash of a random password, made once, to check guesses for usernames that do not exist against. */
+const unknownUserHash = () => (unknownUserHashing ??= hashPassword(`no such user ${Math.random()}`));
+
 export function createUsersRepo(pool: pg.Pool) {
   const columns = 'id, username, role, created_at, approved_at';
   return {
@@ -79,7 +83,11 @@ export function createUsersRepo(pool: pg.Pool) {
     async checkPassword(username: string, password: string): Promise<User | undefined> {
       const result = await pool.query<UserRow & { password_hash: string | null }>(`select ${columns}, password_hash from users where username = $1`, [username]);
       const row = result.rows[0];
-      if (!row?.password_hash) return undefined;
+      if (!row?.password_hash) {
+        // The same argon2 work as for a real account, so response time does not tell which names exist.
+        await verifyPassword(await unknownUserHash(), password);
+        return undefined;
+      }
       return (await verifyPassword(row.password_hash, password)) ? toUser(row) : undefined;
     },
     async approve(username: string, role: Exclude<Role, 'pending'> = 'user'): Promise<User | undefined> {

@@ -102,7 +102,8 @@ export async function ingestCommand(args: string[]): Promise<number> {
     const { workflowId, collection, status: state, planned, new: added, updated, skipped, failed, chunks, deleted, failures, error } = status;
     out(JSON.stringify({ workflowId, collection, status: state, documents: planned, new: added, updated, skipped, deleted, failed, chunks, failures, error, durationMs }, null, 2));
   } else {
-    out(`${status.status === 'completed' ? 'ingested' : `ingest ${status.status}:`} ${status.source} into "${status.collection}" in ${seconds(durationMs)} (workflow ${status.workflowId})`);
+    const verdict = status.status === 'completed' ? 'ingested' : status.status === 'completed_with_failures' ? `ingested with ${status.failed} failed:` : `ingest ${status.status}:`;
+    out(`${verdict} ${status.source} into "${status.collection}" in ${seconds(durationMs)} (workflow ${status.workflowId})`);
     out(`  documents  ${status.planned ?? 0}: ${status.new} new, ${status.updated} updated, ${status.skipped} skipped, ${status.deleted ?? 0} deleted, ${status.failed} failed`);
     out(`  chunks     ${status.chunks}`);
     if (status.failures.length) {

@@ -2,25 +2,30 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Context } from 'hono';
 import type { AppDeps, AppEnv, AppRouteHandler } from '../app-types';
 import { sessionCookie } from '../auth/auth.middleware';
+import { createLoginThrottle } from '../auth/login-throttle';
 import { UsernameTakenError } from '../auth/users-repo';
 import type { login, loginLink, logout, me, register } from './auth.routes';
 
-const failureWindowMs = 15 * 60_000;
-const maxFailures = 10;
-
-/** Failed logins per username in the last window, so a password cannot be guessed at speed. */
-function createLoginThrottle() {
-  const failures = new Map<string, number[]>();
-  const recent = (username: string) => (failures.get(username) ?? []).filter((at) => Date.now() - at < failureWindowMs);
-  return {
-    blocked: (username: string) => recent(username).length >= maxFailures,
-    fail: (username: string) => failures.set(username, [...recent(username), Date.now()]),
-    clear: (username: string) => failures.delete(username),
-  };
+/**
+ * The client's address: the socket's, or behind a trusted reverse proxy the nearest untrusted hop of
+ * X-Forwarded-For. Otherwise the header is ignored, since any client can write one.
+ */
+export function clientAddress(c: Context<AppEnv>, trustedProxies: readonly string[]): string {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  const socket = env?.incoming?.socket?.remoteAddress ?? 'unknown';
+  if (!trustedProxies.includes(socket)) return socket;
+  const hops = (c.req.header('x-forwarded-for') ?? '').split(',').map((hop) => hop.trim()).filter(Boolean);
+  return hops.reverse().find((hop) => !trustedProxies.includes(hop)) ?? socket;
 }
 
+const retryAfter = (c: Context<AppEnv>, ms: number) => {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  c.header('Retry-After', String(seconds));
+  return seconds;
+};
+
 export const authHandlers = (deps: AppDeps) => {
-  const throttle = createLoginThrottle();
+  const throttle = deps.loginThrottle ?? createLoginThrottle();
   const startSession = async (c: Context<AppEnv>, userId: string) => {
     const session = await deps.credentials.createSession(userId);
     setCookie(c, sessionCookie, session.secret, {
@@ -34,19 +39,23 @@ export const authHandlers = (deps: AppDeps) => {
   return {
     login: (async (c) => {
       const { username, password } = c.req.valid('json');
-      if (throttle.blocked(username)) return c.json({ error: 'too many failed attempts; wait 15 minutes' }, 429);
+      const ip = clientAddress(c, deps.env.ASTRA_TRUSTED_PROXIES);
+      const wait = await throttle.wait(ip, username);
+      if (wait !== undefined) return c.json({ error: `too many failed logins from this address; try again in ${retryAfter(c, wait)} s` }, 429);
       const user = await deps.users.checkPassword(username, password);
       if (!user) {
-        throttle.fail(username);
+        await throttle.failed(ip, username);
         return c.json({ error: 'wrong username or password' }, 401);
       }
-      throttle.clear(username);
+      await throttle.succeeded(ip, username);
       await startSession(c, user.id);
       return c.json({ user: { id: user.id, username: user.username, role: user.role } }, 200);
     }) satisfies AppRouteHandler<typeof login>,
 
     register: (async (c) => {
       if (deps.env.ASTRA_SIGNUP === 'closed') return c.json({ error: 'sign-up is closed; ask an admin to create your account' }, 403);
+      const wait = await throttle.registration(clientAddress(c, deps.env.ASTRA_TRUSTED_PROXIES));
+      if (wait !== undefined) return c.json({ error: `too many registrations from this address; try again in ${retryAfter(c, wait)} s` }, 429);
       const { username, password } = c.req.valid('json');
       try {
         const user = await deps.users.create({ username, password, role: 'pending' });

@@ -29,6 +29,7 @@ export const register = createRoute({
     400: { description: 'malformed request', content: errorContent },
     403: { description: 'sign-up is closed', content: errorContent },
     409: { description: 'username taken', content: errorContent },
+    429: { description: 'too many registrations from this address', content: errorContent },
   },
 });
 

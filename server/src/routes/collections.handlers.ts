@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { chromaCollectionFor, type Collection, type RebuildSummary } from '@astra/activities';
 import type { RebuildProgress, workflows } from '@astra/workflows';
@@ -56,6 +58,8 @@ export const collectionsHandlers = (deps: AppDeps) => ({
     await chromaCollectionFor(deps.chroma, collection);
     await deps.chroma.deleteCollection({ name: collection.chromaName });
     await deps.collections.remove(collection.id);
+    // The collection's uploads go with it: nothing else refers to them, and they are the user's files.
+    await rm(path.join(deps.env.dataDir, 'uploads', collection.id), { recursive: true, force: true });
     deps.logger.info({ event: 'collection.deleted', name, by: c.get('user').username });
     return c.json({ deleted: name, documents: stats.documents + stats.failed, chunks: stats.chunks }, 200);
   }) satisfies AppRouteHandler<typeof deleteCollection>,

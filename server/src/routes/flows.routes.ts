@@ -16,7 +16,9 @@ export const flowVersionBody = z.object({ number: z.number(), graph: graphBody, 
 const flowAndVersion = json(z.object({ flow: flowSummary, version: flowVersionBody }));
 const flowName = z.string().trim().min(1, 'a flow needs a name').max(200);
 const idParam = z.object({ id: z.string() });
-const versionParam = z.object({ id: z.string(), n: z.coerce.number().int().positive() });
+// Version numbers are PostgreSQL integers: anything past 2^31 - 1 is no version, not a database error.
+const versionNumber = z.coerce.number().int().positive().max(2_147_483_647);
+const versionParam = z.object({ id: z.string(), n: versionNumber });
 
 export const listFlows = createRoute({
   method: 'get', path: '/api/flows', tags: ['flows'], summary: 'Flows you own or that are shared with you',
@@ -71,7 +73,7 @@ export const getVersion = createRoute({
 
 export const diffVersions = createRoute({
   method: 'get', path: '/api/flows/{id}/diff', tags: ['flows'], summary: 'What changed between two versions',
-  request: { params: idParam, query: z.object({ from: z.coerce.number().int().positive(), to: z.coerce.number().int().positive() }) },
+  request: { params: idParam, query: z.object({ from: versionNumber, to: versionNumber }) },
   responses: { 200: { description: 'the diff', content: json(z.object({ from: z.number(), to: z.number(), diff: z.record(z.string(), z.unknown()) })) }, 404: { description: 'no such flow or version', content: errorContent } },
 });
 
@@ -83,7 +85,7 @@ export const restoreVersion = createRoute({
 
 export const exportFlow = createRoute({
   method: 'get', path: '/api/flows/{id}/export', tags: ['flows'], summary: 'The flow as importable JSON (format astra.flow)',
-  request: { params: idParam, query: z.object({ version: z.coerce.number().int().positive().optional() }) },
+  request: { params: idParam, query: z.object({ version: versionNumber.optional() }) },
   responses: { 200: { description: 'the export', content: json(z.object({ format: z.literal('astra.flow'), formatVersion: z.number(), name: z.string(), description: z.string(), graph: graphBody })) }, 404: { description: 'no such flow or version', content: errorContent } },
 });
 

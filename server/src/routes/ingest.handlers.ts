@@ -9,7 +9,7 @@ import { ingestSourceFor } from './ingest-source';
 import type { AppDeps, AppRouteHandler } from '../app-types';
 import type { cancelIngest, ingestStatus, startIngest, uploadAndIngest } from './ingest.routes';
 
-type IngestState = 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out' | 'unknown';
+type IngestState = 'running' | 'completed' | 'completed_with_failures' | 'failed' | 'cancelled' | 'terminated' | 'timed_out' | 'unknown';
 
 const stateOf = (temporalStatus: string): IngestState => {
   switch (temporalStatus) {
@@ -98,9 +98,11 @@ export const ingestHandlers = (deps: AppDeps) => {
       if ('error' in prepared) return c.json({ error: prepared.error }, 400);
       // Uploads live in the data folder, one folder per collection, under a name no two uploads share.
       const folder = path.join(deps.env.dataDir, 'uploads', prepared.collection.id);
-      await mkdir(folder, { recursive: true });
+      // Only Astra's own account may read uploads: they are other people's documents.
+      await mkdir(path.join(deps.env.dataDir, 'uploads'), { recursive: true, mode: 0o700 });
+      await mkdir(folder, { recursive: true, mode: 0o700 });
       const file = path.join(folder, `${randomUUID().slice(0, 8)}-${query.filename}`);
-      await writeFile(file, bytes);
+      await writeFile(file, bytes, { mode: 0o600 });
       return c.json(await start(user, prepared.collection, { kind: 'path', path: file }), 202);
     }) satisfies AppRouteHandler<typeof uploadAndIngest>,
 
@@ -124,6 +126,13 @@ export const ingestHandlers = (deps: AppDeps) => {
         if (!(failure instanceof WorkflowNotFoundError)) throw failure;
       }
       const summary = await ingestSummary(deps.pool, workflowId);
+      // Temporal completing the workflow says the run ended, not that it ingested anything.
+      if (status === 'completed' && summary.outcome === 'failed') {
+        status = 'failed';
+        error = `every document failed (${summary.failed} of ${summary.processed}); the first: ${summary.failures[0]?.reason ?? 'no reason recorded'}`;
+      } else if (status === 'completed' && summary.outcome === 'partial') {
+        status = 'completed_with_failures';
+      }
       return c.json({
         workflowId,
         collection: run.collection,

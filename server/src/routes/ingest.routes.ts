@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { collectionName } from './collections.routes';
-import { errorContent } from './schemas';
+import { errorContent, httpUrl } from './schemas';
 
 const counts = {
   planned: z.number().nullable(),
@@ -16,8 +16,10 @@ export const ingestStatusBody = z.object({
   workflowId: z.string(),
   collection: z.string(),
   source: z.string(),
-  status: z.enum(['running', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out', 'unknown']),
+  /** `completed_with_failures`: the run finished and some documents failed; `failed` also when every document failed. */
+  status: z.enum(['running', 'completed', 'completed_with_failures', 'failed', 'cancelled', 'terminated', 'timed_out', 'unknown']),
   ...counts,
+  outcome: z.enum(['ingested', 'partial', 'failed']),
   deleted: z.number().nullable(),
   failures: z.array(z.object({ source: z.string(), reason: z.string() })),
   error: z.string().nullable(),
@@ -38,10 +40,10 @@ export const startIngest = createRoute({
               collection: collectionName,
               path: z.string().min(1).optional(),
               glob: z.string().min(1).optional(),
-              url: z.string().url().optional(),
+              url: httpUrl.optional(),
               embeddingModel: z.string().optional(),
-              chunkTokens: z.number().int().positive().optional(),
-              overlapTokens: z.number().int().nonnegative().optional(),
+              chunkTokens: z.number().int().positive().max(1_000_000).optional(),
+              overlapTokens: z.number().int().nonnegative().max(1_000_000).optional(),
               batchSize: z.number().int().min(1).max(500).optional(),
             })
             .refine((body) => Boolean(body.path) !== Boolean(body.url), { message: 'give exactly one of path or url', path: ['path'] }),

@@ -35,6 +35,13 @@ export const queryHandlers = (deps: AppDeps) => {
 
     askCollection: (async (c) => {
       const body = c.req.valid('json');
+      // Checked before the stream opens: once it has, the answer is a 200 whatever goes wrong.
+      if (body.model !== undefined) {
+        const generation = (await deps.models.list()).filter((model) => model.kind === 'generation').map((model) => model.name);
+        if (!generation.includes(body.model)) {
+          return c.json({ error: `invalid request: model: unknown generation model "${body.model}"; available: ${generation.join(', ') || 'none'}`, issues: [{ path: 'model', message: 'unknown generation model' }] }, 400);
+        }
+      }
       const found = await queryable(c.get('user').id, body.collection);
       if (!('collection' in found)) return c.json({ error: found.error }, found.status);
       const workflowId = `ask-${randomUUID()}`;

@@ -14,7 +14,7 @@ const inputsBody = z.record(z.string().max(64), z.string().max(1_000_000)).defau
 
 export const startRun = createRoute({
   method: 'post', path: '/api/runs', tags: ['runs'], summary: 'Run a flow version (default: the latest) with inputs',
-  request: { body: { content: json(z.object({ flowId: z.string(), version: z.number().int().positive().optional(), inputs: inputsBody })), required: true } },
+  request: { body: { content: json(z.object({ flowId: z.string(), version: z.number().int().positive().max(2_147_483_647).optional(), inputs: inputsBody })), required: true } },
   responses: {
     201: { description: 'started', content: runContent },
     400: { description: 'malformed', content: errorContent },
@@ -49,7 +49,7 @@ export const cancelRun = createRoute({
 
 export const rerunRun = createRoute({
   method: 'post', path: '/api/runs/{id}/rerun', tags: ['runs'], summary: 'Run again from a node, reusing the recorded outputs of everything unchanged upstream',
-  request: { params: idParam, body: { content: json(z.object({ fromNode: z.string().min(1), version: z.number().int().positive().optional(), inputs: z.record(z.string(), z.string()).optional() })), required: true } },
+  request: { params: idParam, body: { content: json(z.object({ fromNode: z.string().min(1), version: z.number().int().positive().max(2_147_483_647).optional(), inputs: z.record(z.string(), z.string()).optional() })), required: true } },
   responses: {
     201: { description: 'started', content: runContent },
     400: { description: 'malformed', content: errorContent },

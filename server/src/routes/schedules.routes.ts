@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { collectionName } from './collections.routes';
-import { errorContent } from './schemas';
+import { errorContent, httpUrl } from './schemas';
 
 export const scheduleName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a schedule name is 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
@@ -46,7 +46,7 @@ export const createSchedule = createRoute({
               collection: collectionName,
               path: z.string().min(1).optional(),
               glob: z.string().min(1).optional(),
-              url: z.string().url().optional(),
+              url: httpUrl.optional(),
               every: z.string().regex(intervalPattern, 'an interval is a whole number and one unit, such as "30s", "15m", "1h" or "1d"').optional(),
               cron: z.string().trim().min(1).max(200).optional(),
               paused: z.boolean().optional(),

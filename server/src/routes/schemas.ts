@@ -10,3 +10,13 @@ export const userBody = z.object({
   createdAt: z.string(),
   approvedAt: z.string().nullable(),
 });
+
+/** A URL Astra may fetch for ingest: http or https only, never file:, ftp: or data:. */
+export const httpUrl = z
+  .string()
+  .url()
+  .superRefine((value, ctx) => {
+    // .url() has already reported a value that does not parse.
+    const protocol = URL.canParse(value) ? new URL(value).protocol : 'http:';
+    if (!/^https?:$/i.test(protocol)) ctx.addIssue({ code: 'custom', message: `only http: and https: URLs can be ingested, not ${protocol}` });
+  });

@@ -2,7 +2,8 @@
 // scripts, forms and site navigation around it. Parsed with parse5, which builds the same tree a
 // browser does from broken markup (a real page closes `<h2>` with `</h1>`) and decodes entities.
 import { defaultTreeAdapter as tree, parse, type DefaultTreeAdapterTypes } from 'parse5';
-import type { DocumentFormat, LoadedDocument } from '../document';
+import { DocumentLimitError, type DocumentFormat, type LoadedDocument } from '../document';
+import { defaultDocumentLimits, type DocumentLimits } from './limits';
 import { sectionsFromHeadings, type HeadingMark } from './sections';
 import { baseName } from './text';
 
@@ -284,8 +285,37 @@ function mainRegion(document: HtmlNode): { region: HtmlNode; isContent: boolean 
   return { region: findElement(document, (element) => element.tagName === 'body') ?? document, isContent: false };
 }
 
-export function htmlToDocument(html: string, fileName: string, format: DocumentFormat = 'html'): LoadedDocument {
-  const document = parse(html);
+/**
+ * parse5's own tree, refusing the page once an element would sit deeper than the limit or there are
+ * too many: parse5's scope checks walk the open elements, so unbounded depth makes parsing quadratic.
+ */
+function boundedTreeAdapter(fileName: string, limits: DocumentLimits): typeof tree {
+  const depthOf = new WeakMap<HtmlNode, number>();
+  let elements = 0;
+  const place = (parent: HtmlNode, node: HtmlNode) => {
+    const depth = (depthOf.get(parent) ?? 0) + 1;
+    if (depth > limits.maxNestingDepth) throw new DocumentLimitError(`${fileName} nests elements more than ${limits.maxNestingDepth} deep`);
+    depthOf.set(node, depth);
+  };
+  return {
+    ...tree,
+    createElement(tagName, namespaceURI, attrs) {
+      if (++elements > limits.maxHtmlElements) throw new DocumentLimitError(`${fileName} has more than ${limits.maxHtmlElements} elements`);
+      return tree.createElement(tagName, namespaceURI, attrs);
+    },
+    appendChild(parent, node) {
+      place(parent, node);
+      tree.appendChild(parent, node);
+    },
+    insertBefore(parent, node, reference) {
+      place(parent, node);
+      tree.insertBefore(parent, node, reference);
+    },
+  };
+}
+
+export function htmlToDocument(html: string, fileName: string, format: DocumentFormat = 'html', limits: DocumentLimits = defaultDocumentLimits): LoadedDocument {
+  const document = parse(html, { treeAdapter: boundedTreeAdapter(fileName, limits) });
   const { region, isContent } = mainRegion(document);
   const extractor = new HtmlTextExtractor(region);
   extractor.run(isContent);

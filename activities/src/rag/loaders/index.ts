@@ -1,5 +1,6 @@
 // Turns an uploaded or fetched file into text documents for the chunker, by its type.
-import { UnsupportedDocumentError, type DocumentFormat, type LoadedDocument } from '../document';
+import { DocumentLimitError, UnsupportedDocumentError, type DocumentFormat, type LoadedDocument } from '../document';
+import { defaultDocumentLimits, type DocumentLimits } from './limits';
 import { loadDocx } from './docx';
 import { htmlToDocument } from './html';
 import { loadMarkdown } from './markdown';
@@ -64,26 +65,39 @@ function unsupported(fileName: string, contentType?: string | null): Unsupported
   );
 }
 
-/** One document per file, except JSON and CSV, which give one per record. */
-export async function loadDocument(input: { bytes: Buffer; fileName: string; contentType?: string | null }): Promise<LoadedDocument[]> {
-  const { bytes, fileName, contentType } = input;
+/** One document per file, except JSON and CSV, which give one per record; refused past `limits`. */
+export async function loadDocument(input: { bytes: Buffer; fileName: string; contentType?: string | null; limits?: DocumentLimits }): Promise<LoadedDocument[]> {
+  const { bytes, fileName, contentType, limits = defaultDocumentLimits } = input;
   const format = detectFormat(fileName, contentType);
   if (format === undefined) throw unsupported(fileName, contentType);
   const { charset } = parseContentType(contentType);
+  const text = () => decodeText(bytes, charset, fileName);
+  let documents: LoadedDocument[];
   switch (format) {
     case 'pdf':
-      return [await loadPdf(bytes, fileName)];
+      documents = [await loadPdf(bytes, fileName, limits)];
+      break;
     case 'docx':
-      return [await loadDocx(bytes, fileName)];
+      documents = [await loadDocx(bytes, fileName, limits)];
+      break;
     case 'text':
-      return [loadPlainText(decodeText(bytes, charset), fileName)];
+      documents = [loadPlainText(text(), fileName)];
+      break;
     case 'markdown':
-      return [loadMarkdown(decodeText(bytes, charset), fileName)];
+      documents = [loadMarkdown(text(), fileName)];
+      break;
     case 'html':
-      return [htmlToDocument(decodeText(bytes, charset), fileName)];
+      documents = [htmlToDocument(text(), fileName, 'html', limits)];
+      break;
     case 'json':
-      return loadJsonRecords(decodeText(bytes, charset), fileName);
+      documents = loadJsonRecords(text(), fileName, limits);
+      break;
     case 'csv':
-      return loadCsvRecords(decodeText(bytes, charset), fileName);
+      documents = loadCsvRecords(text(), fileName);
+      break;
   }
+  const chars = documents.reduce((sum, doc) => sum + doc.text.length, 0);
+  if (chars > limits.maxTextChars) throw new DocumentLimitError(`${fileName} holds ${chars} characters of text, more than the ${limits.maxTextChars} allowed`);
+  // A JSON "\u0000" or a PDF's odd glyph must not reach PostgreSQL, which refuses NUL in text.
+  return documents.map((doc) => (doc.text.includes('\0') || doc.title.includes('\0') ? { ...doc, title: doc.title.replaceAll('\0', ''), text: doc.text.replaceAll('\0', ' ') } : doc));
 }

@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { z } from 'zod';
-import { CorruptDocumentError, type DocumentSection, type LoadedDocument } from '../document';
+import { CorruptDocumentError, DocumentLimitError, type DocumentSection, type LoadedDocument } from '../document';
+import { checkPdfInflation, defaultDocumentLimits, type DocumentLimits } from './limits';
 import { baseName } from './text';
 
 // pdf.js reads its font, character-map and wasm data from its own package, never over the network.
@@ -38,7 +39,7 @@ function pageLines(items: unknown[]): PdfLine[] {
   }
   if (current) lines.push(current);
   return lines
-    .map((line) => ({ ...line, text: line.text.replace(/\s+/g, ' ').trim() }))
+    .map((line) => ({ ...line, text: line.text.replaceAll('\0', '').replace(/\s+/g, ' ').trim() }))
     .filter((line) => line.text !== '');
 }
 
@@ -60,7 +61,8 @@ function failureReason(error: unknown): string {
   return String(error);
 }
 
-export async function loadPdf(bytes: Uint8Array, fileName: string): Promise<LoadedDocument> {
+export async function loadPdf(bytes: Uint8Array, fileName: string, limits: DocumentLimits = defaultDocumentLimits): Promise<LoadedDocument> {
+  checkPdfInflation(bytes, fileName, limits);
   const task = getDocument({
     // pdf.js refuses Node Buffers and may detach what it is given: hand it a copy.
     data: new Uint8Array(bytes),
@@ -81,6 +83,7 @@ export async function loadPdf(bytes: Uint8Array, fileName: string): Promise<Load
     } catch (error) {
       throw new CorruptDocumentError(`${fileName} is not a readable PDF: ${failureReason(error)}`);
     }
+    if (pdf.numPages > limits.maxPdfPages) throw new DocumentLimitError(`${fileName} has ${pdf.numPages} pages, more than the ${limits.maxPdfPages} allowed`);
     let text = '';
     const sections: DocumentSection[] = [];
     for (let number = 1; number <= pdf.numPages; number++) {
@@ -92,6 +95,7 @@ export async function loadPdf(bytes: Uint8Array, fileName: string): Promise<Load
         throw new CorruptDocumentError(`${fileName} is not a readable PDF: page ${number} cannot be read (${failureReason(error)})`);
       }
       if (page === '') continue;
+      if (text.length + page.length > limits.maxTextChars) throw new DocumentLimitError(`${fileName} holds more than ${limits.maxTextChars} characters of text`);
       if (text !== '') text += '\n\n';
       sections.push({ headingPath: [`Page ${number}`], start: text.length, end: text.length + page.length });
       text += page;

@@ -2,7 +2,8 @@
 // `key: value` lines, so a search hit is one row and not the whole file.
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
-import { CorruptDocumentError, type LoadedDocument } from '../document';
+import { CorruptDocumentError, DocumentLimitError, type LoadedDocument } from '../document';
+import { defaultDocumentLimits, jsonNestingExceeds, type DocumentLimits } from './limits';
 import { wholeTextSection } from './sections';
 import { baseName } from './text';
 
@@ -48,7 +49,9 @@ function jsonRecords(data: unknown, fileName: string): unknown[] {
   throw new CorruptDocumentError(`${fileName} holds ${describe(data)}; expected an array of records or an object with one array of records`);
 }
 
-export function loadJsonRecords(text: string, fileName: string): LoadedDocument[] {
+export function loadJsonRecords(text: string, fileName: string, limits: DocumentLimits = defaultDocumentLimits): LoadedDocument[] {
+  // Checked before parsing: every later step (stringifying a field, storing it) recurses too.
+  if (jsonNestingExceeds(text, limits.maxNestingDepth)) throw new DocumentLimitError(`${fileName} nests arrays or objects more than ${limits.maxNestingDepth} deep`);
   let data: unknown;
   try {
     data = JSON.parse(text);
