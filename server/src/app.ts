@@ -27,6 +27,7 @@ import * as statusRoutes from './routes/status.routes';
 import { statusHandlers } from './routes/status.handlers';
 import * as usersRoutes from './routes/users.routes';
 import { usersHandlers } from './routes/users.handlers';
+import { createServerMetrics } from './metrics';
 
 const uploadLimitBytes = 100 * 1024 * 1024;
 
@@ -42,6 +43,8 @@ export function createApp(deps: AppDeps): App {
     },
   });
 
+  const metrics = createServerMetrics({ pool: deps.pool, scrapeToken: deps.env.ASTRA_METRICS_TOKEN, host: deps.env.ASTRA_HOST });
+  app.use('*', metrics.middleware);
   app.use('*', async (c, next) => {
     const requestId = randomUUID();
     c.set('requestId', requestId);
@@ -126,6 +129,8 @@ export function createApp(deps: AppDeps): App {
   app.openapi(runsRoutes.rerunRun, runs.rerunRun);
   app.openapi(runsRoutes.runEventsRoute, runs.runEventsRoute);
 
+  // Public to the session auth, guarded by its own scrape token (server/src/metrics.ts).
+  app.get('/metrics', metrics.handler);
   app.doc31('/api/openapi.json', { openapi: '3.1.0', info: { title: 'Astra API', version: '0.1.0' } });
   // The editor's shell and bundles (public: they hold no data; the app asks /api/auth/me who is signed in).
   const editor = editorStatic();

@@ -33,7 +33,7 @@ export interface AppHarness {
 }
 
 /** The real app over the test run's real services; requests go through `app.request`. */
-export async function createAppHarness(options: { taskQueue?: string } = {}): Promise<AppHarness> {
+export async function createAppHarness(options: { taskQueue?: string; env?: Record<string, string> } = {}): Promise<AppHarness> {
   const services = inject('services');
   const taskQueue = options.taskQueue ?? `test-${randomBytes(4).toString('hex')}`;
   const env = parseServerEnv({
@@ -43,6 +43,7 @@ export async function createAppHarness(options: { taskQueue?: string } = {}): Pr
     ASTRA_TASK_QUEUE: taskQueue,
     ASTRA_DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'astra-app-')),
     LOG_LEVEL: 'silent',
+    ...options.env,
   });
   const pool = new pg.Pool({ connectionString: services.databaseUrl, max: 5 });
   const connection = await Connection.connect({ address: services.temporalAddress });
