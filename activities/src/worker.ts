@@ -2,8 +2,9 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { z } from 'zod';
-import { workflowsPath } from '@astra/workflows';
+import { runMetricsInterceptorPath, workflowsPath } from '@astra/workflows';
 import { chromaClientFor, createActivities, createEgress, createModelProvider, egressPolicyFromEnv } from './index';
+import { createWorkerMetrics } from './metrics/worker-metrics';
 
 const env = z
   .object({
@@ -12,6 +13,10 @@ const env = z
     ASTRA_TASK_QUEUE: z.string().default('astra'),
     DATABASE_URL: z.string().min(1),
     CHROMA_URL: z.string().url(),
+    // Prometheus metrics listener: off unless a port is given (0 picks a free one and logs it).
+    ASTRA_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    ASTRA_WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
+    ASTRA_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   })
   .safeParse(process.env);
 if (!env.success) {
@@ -21,7 +26,8 @@ if (!env.success) {
 const config = env.data;
 
 const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
-const models = await createModelProvider(process.env);
+const metrics = createWorkerMetrics();
+const models = metrics.meteredModels(await createModelProvider(process.env));
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 const worker = await Worker.create({
   connection,
@@ -29,11 +35,21 @@ const worker = await Worker.create({
   taskQueue: config.ASTRA_TASK_QUEUE,
   workflowsPath,
   activities: createActivities({ pool, chroma: chromaClientFor(config.CHROMA_URL), models, egress: createEgress({ policy: egressPolicyFromEnv(process.env) }) }),
+  interceptors: { activity: [metrics.activityInterceptor], workflowModules: [runMetricsInterceptorPath] },
+  sinks: metrics.sinks,
   shutdownGraceTime: '10 seconds',
 });
+const metricsListener = config.ASTRA_WORKER_METRICS_PORT === undefined
+  ? undefined
+  : await metrics.listen({ port: config.ASTRA_WORKER_METRICS_PORT, host: config.ASTRA_WORKER_METRICS_HOST, token: config.ASTRA_METRICS_TOKEN }).catch((error: Error) => {
+    console.error(`worker: metrics listener on ${config.ASTRA_WORKER_METRICS_HOST}:${config.ASTRA_WORKER_METRICS_PORT} failed: ${error.message}`);
+    process.exit(1);
+  });
+if (metricsListener) console.log(`worker metrics on http://${config.ASTRA_WORKER_METRICS_HOST}:${metricsListener.port}/metrics`);
 // The SDK's runtime shuts the worker down gracefully on SIGINT/SIGTERM; run() then resolves.
 console.log(`worker polling task queue "${config.ASTRA_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}; models from the ${models.name} provider`);
 await worker.run();
+await metricsListener?.close();
 await models.close();
 await pool.end();
 await connection.close();

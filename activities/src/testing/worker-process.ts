@@ -7,11 +7,11 @@ import { inject } from 'vitest';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** Starts `activities/src/worker.ts` on the test run's services and this task queue; resolves once it polls. */
-export async function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
+export async function startWorkerProcess(taskQueue: string, env: Record<string, string> = {}): Promise<ChildProcess> {
   const services = inject('services');
   const child = spawn(process.execPath, ['--import', 'tsx', 'activities/src/worker.ts'], {
     cwd: repoRoot,
-    env: { ...process.env, TEMPORAL_ADDRESS: services.temporalAddress, DATABASE_URL: services.databaseUrl, CHROMA_URL: services.chromaUrl, ASTRA_TASK_QUEUE: taskQueue },
+    env: { ...process.env, TEMPORAL_ADDRESS: services.temporalAddress, DATABASE_URL: services.databaseUrl, CHROMA_URL: services.chromaUrl, ASTRA_TASK_QUEUE: taskQueue, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
