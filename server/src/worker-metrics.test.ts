@@ -18,6 +18,7 @@ import { createAppHarness, type AppHarness } from './testing/app-harness';
 let harness: AppHarness;
 let worker: ChildProcess;
 let metricsPort: number;
+const taskQueue = `test-${randomBytes(4).toString('hex')}`;
 let admin: Awaited<ReturnType<AppHarness['newUser']>>;
 
 async function call(method: string, route: string, body?: unknown) {
@@ -57,7 +58,6 @@ async function scrapeUntil(ready: (samples: Awaited<ReturnType<typeof scrape>>) 
 }
 
 beforeAll(async () => {
-  const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   metricsPort = await freePort();
   worker = await startWorkerProcess(taskQueue, { ASTRA_WORKER_METRICS_PORT: String(metricsPort) });
   harness = await createAppHarness({ taskQueue });
@@ -94,6 +94,8 @@ describe('worker metrics', () => {
     expect(sampleValue(samples, 'astra_node_execution_duration_seconds_count', { type: 'models.generate', outcome: 'succeeded' })).toBe(1);
     expect(sampleValue(samples, 'astra_node_execution_duration_seconds_count', { type: 'sources.load-url', outcome: 'failed' })).toBe(1);
     expect(sampleValue(samples, 'astra_activity_duration_seconds_count', { activity: 'nodeGenerate', outcome: 'succeeded' })).toBe(1);
+    // Every task-queue activity attempt records how long it waited: the backlog-age alert reads this.
+    expect(sampleValue(samples, 'astra_activity_schedule_to_start_seconds_count', { task_queue: taskQueue })).toBeGreaterThanOrEqual(2);
 
     const model = 'smollm2-135m-instruct';
     const tokens = sampleValue(samples, 'astra_generation_tokens_total', { model })!;

@@ -64,6 +64,11 @@ export function createWorkerMetrics(): WorkerMetrics {
     help: 'Activity executions (each attempt) on this worker, by activity and outcome, with their duration in seconds',
     labelNames: ['activity', 'outcome'] as const, buckets: durationBuckets, registers,
   });
+  const scheduleToStart = new Histogram({
+    name: 'astra_activity_schedule_to_start_seconds',
+    help: 'How long each activity attempt waited on its task queue before a worker started it (the backlog age it saw), in seconds',
+    labelNames: ['task_queue'] as const, buckets: durationBuckets, registers,
+  });
   const nodeDuration = new Histogram({
     name: 'astra_node_execution_duration_seconds',
     help: 'Flow node executions (each attempt) on this worker, by node type and outcome, with their duration in seconds',
@@ -114,6 +119,8 @@ export function createWorkerMetrics(): WorkerMetrics {
         const activity = ctx.info.activityType;
         const nodeType = nodeTypeOfActivity.get(activity);
         const began = performance.now();
+        // Local activities never wait on a task queue; their scheduled time is the workflow task's.
+        if (!ctx.info.isLocal) scheduleToStart.observe({ task_queue: ctx.info.taskQueue }, Math.max(0, Date.now() - ctx.info.currentAttemptScheduledTimestampMs) / 1000);
         const observe = (outcome: string) => {
           const seconds = (performance.now() - began) / 1000;
           activityDuration.observe({ activity, outcome }, seconds);
