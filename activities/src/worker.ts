@@ -1,5 +1,6 @@
 // The Temporal worker process: registers every workflow and activity on the Astra task queue.
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { createServer } from 'node:net';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { z } from 'zod';
 import { runMetricsInterceptorPath, workflowsPath } from '@astra/workflows';
@@ -28,6 +29,12 @@ const config = env.data;
 const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
 const metrics = createWorkerMetrics();
 const models = metrics.meteredModels(await createModelProvider(process.env));
+// With metrics on, the SDK's own runtime metrics (task slots, poll and schedule-to-start latencies,
+// workflow completions) are exported by its core on a loopback port and served within /metrics.
+const sdkMetricsPort = config.ASTRA_WORKER_METRICS_PORT === undefined ? undefined : await loopbackFreePort();
+if (sdkMetricsPort !== undefined) {
+  Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}`, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } } } });
+}
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 const worker = await Worker.create({
   connection,
@@ -41,7 +48,7 @@ const worker = await Worker.create({
 });
 const metricsListener = config.ASTRA_WORKER_METRICS_PORT === undefined
   ? undefined
-  : await metrics.listen({ port: config.ASTRA_WORKER_METRICS_PORT, host: config.ASTRA_WORKER_METRICS_HOST, token: config.ASTRA_METRICS_TOKEN }).catch((error: Error) => {
+  : await metrics.listen({ port: config.ASTRA_WORKER_METRICS_PORT, host: config.ASTRA_WORKER_METRICS_HOST, token: config.ASTRA_METRICS_TOKEN, alsoServe: `http://127.0.0.1:${sdkMetricsPort}/metrics` }).catch((error: Error) => {
     console.error(`worker: metrics listener on ${config.ASTRA_WORKER_METRICS_HOST}:${config.ASTRA_WORKER_METRICS_PORT} failed: ${error.message}`);
     process.exit(1);
   });
@@ -53,3 +60,14 @@ await metricsListener?.close();
 await models.close();
 await pool.end();
 await connection.close();
+
+function loopbackFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}

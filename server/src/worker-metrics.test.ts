@@ -97,6 +97,10 @@ describe('worker metrics', () => {
     // Every task-queue activity attempt records how long it waited: the backlog-age alert reads this.
     expect(sampleValue(samples, 'astra_activity_schedule_to_start_seconds_count', { task_queue: taskQueue })).toBeGreaterThanOrEqual(2);
 
+    // The Temporal SDK's own runtime metrics are served within the same scrape.
+    expect(sampleValue(samples, 'temporal_workflow_completed_total', { workflow_type: 'runFlow', task_queue: taskQueue })).toBe(1);
+    expect(sampleValue(samples, 'temporal_workflow_failed_total', { workflow_type: 'runFlow', task_queue: taskQueue })).toBe(1);
+    expect(samples.some((sample) => sample.name === 'temporal_worker_task_slots_available')).toBe(true);
     const model = 'smollm2-135m-instruct';
     const tokens = sampleValue(samples, 'astra_generation_tokens_total', { model })!;
     expect(tokens).toBeGreaterThan(0);

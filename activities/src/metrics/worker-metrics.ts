@@ -33,8 +33,9 @@ export interface WorkerMetrics {
   /**
    * Serves GET /metrics on host:port (0 picks a free port); resolves to the bound port. With a token,
    * scrapes must send `Authorization: Bearer <token>`; without one, only a loopback bind is allowed.
+   * `alsoServe` is another exposition (the Temporal SDK core's) appended to every scrape.
    */
-  listen(options: { port: number; host: string; token?: string | undefined }): Promise<{ port: number; close(): Promise<void> }>;
+  listen(options: { port: number; host: string; token?: string | undefined; alsoServe?: string }): Promise<{ port: number; close(): Promise<void> }>;
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
@@ -181,7 +182,17 @@ export function createWorkerMetrics(): WorkerMetrics {
     close: () => models.close(),
   });
 
-  const listen = async ({ port, host, token }: { port: number; host: string; token?: string | undefined }) => {
+  const exposition = async (alsoServe: string | undefined) => {
+    const own = await registry.metrics();
+    if (!alsoServe) return own;
+    const other = await fetch(alsoServe).then(
+      async (response) => (response.ok ? response.text() : `# ${alsoServe} answered ${response.status}\n`),
+      (error: Error) => `# ${alsoServe} unavailable: ${error.message}\n`,
+    );
+    return `${own}\n${other}`;
+  };
+
+  const listen = async ({ port, host, token, alsoServe }: { port: number; host: string; token?: string | undefined; alsoServe?: string }) => {
     if (!token && !isLoopback(host)) {
       throw new Error(`worker metrics on ${host} need a scrape token: set ASTRA_METRICS_TOKEN, or bind ASTRA_WORKER_METRICS_HOST to 127.0.0.1`);
     }
@@ -196,7 +207,7 @@ export function createWorkerMetrics(): WorkerMetrics {
         response.writeHead(401, { 'content-type': 'text/plain' }).end('metrics need the scrape token: send Authorization: Bearer $ASTRA_METRICS_TOKEN\n');
         return;
       }
-      registry.metrics().then(
+      exposition(alsoServe).then(
         (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
         (error: Error) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics collection failed: ${error.message}\n`),
       );
