@@ -1,4 +1,5 @@
 // The Temporal worker process: registers every workflow and activity on the Astra task queue.
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import pg from 'pg';
@@ -18,6 +19,9 @@ const env = z
     ASTRA_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
     ASTRA_WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
     ASTRA_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    // A workflow bundle built ahead (`tsx workflows/scripts/check-bundle.ts OUT`, as the image does), so
+    // a start does not bundle; it must include the run-metrics interceptor module, as that script does.
+    ASTRA_WORKFLOW_BUNDLE: z.string().min(1).optional(),
   })
   .safeParse(process.env);
 if (!env.success) {
@@ -25,6 +29,10 @@ if (!env.success) {
   process.exit(1);
 }
 const config = env.data;
+if (config.ASTRA_WORKFLOW_BUNDLE && !existsSync(config.ASTRA_WORKFLOW_BUNDLE)) {
+  console.error(`worker: ASTRA_WORKFLOW_BUNDLE names ${config.ASTRA_WORKFLOW_BUNDLE}, which does not exist; build it with \`npx tsx workflows/scripts/check-bundle.ts ${config.ASTRA_WORKFLOW_BUNDLE}\` or unset the variable`);
+  process.exit(1);
+}
 
 const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
 const metrics = createWorkerMetrics();
@@ -40,7 +48,7 @@ const worker = await Worker.create({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.ASTRA_TASK_QUEUE,
-  workflowsPath,
+  ...(config.ASTRA_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.ASTRA_WORKFLOW_BUNDLE } } : { workflowsPath }),
   activities: createActivities({ pool, chroma: chromaClientFor(config.CHROMA_URL), models, egress: createEgress({ policy: egressPolicyFromEnv(process.env) }) }),
   interceptors: { activity: [metrics.activityInterceptor], workflowModules: [runMetricsInterceptorPath] },
   sinks: metrics.sinks,
@@ -54,7 +62,7 @@ const metricsListener = config.ASTRA_WORKER_METRICS_PORT === undefined
   });
 if (metricsListener) console.log(`worker metrics on http://${config.ASTRA_WORKER_METRICS_HOST}:${metricsListener.port}/metrics`);
 // The SDK's runtime shuts the worker down gracefully on SIGINT/SIGTERM; run() then resolves.
-console.log(`worker polling task queue "${config.ASTRA_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}; models from the ${models.name} provider`);
+console.log(`worker polling task queue "${config.ASTRA_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}; models from the ${models.name} provider; workflows ${config.ASTRA_WORKFLOW_BUNDLE ? `from the bundle ${config.ASTRA_WORKFLOW_BUNDLE}` : 'bundled at start'}`);
 await worker.run();
 await metricsListener?.close();
 await models.close();

@@ -20,9 +20,16 @@ RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --no-audit --no-fund \
  && rm -rf node_modules/@node-llama-cpp/*-cuda* node_modules/@node-llama-cpp/*-vulkan* node_modules/chromadb-js-bindings-*
 
+# --- bundle: the workflow code bundled once here, not at every worker start ------------------------
+FROM deps AS bundle
+COPY tsconfig.json ./
+COPY workflows workflows
+RUN node --import tsx workflows/scripts/check-bundle.ts /app/dist/workflow-bundle.js
+
 # --- final: production modules and the sources the worker runs (tsx, as npm start runs them) -------
 FROM node:20.20-bookworm-slim AS worker
 ENV NODE_ENV=production \
+    ASTRA_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js \
     ASTRA_MODELS_DIR=/models \
     ASTRA_WORKER_METRICS_PORT=9464 \
     ASTRA_WORKER_METRICS_HOST=0.0.0.0
@@ -32,6 +39,7 @@ COPY --from=deps --chown=root:root /app /app
 COPY --chown=root:root tsconfig.json ./
 COPY --chown=root:root workflows workflows
 COPY --chown=root:root activities activities
+COPY --from=bundle --chown=root:root /app/dist/workflow-bundle.js dist/workflow-bundle.js
 RUN groupadd --system --gid 10001 astra \
  && useradd --system --uid 10001 --gid astra --home-dir /var/lib/astra --shell /usr/sbin/nologin astra \
  && mkdir -p /var/lib/astra /models && chown astra:astra /var/lib/astra

@@ -2,7 +2,7 @@
 // type and outcome, generation tokens and time to first token, embedded chunks and ingested documents.
 // The worker is its own process on its own task queue, so every count below is exactly this file's work.
 /* eslint-disable @typescript-eslint/no-explicit-any -- the test reads the API's JSON answers as a client would, loosely */
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,8 +58,13 @@ async function scrapeUntil(ready: (samples: Awaited<ReturnType<typeof scrape>>) 
 }
 
 beforeAll(async () => {
+  // The worker loads a bundle built ahead, as the image's does; the run-outcome metrics below prove the
+  // interceptor module is inside it.
+  const bundle = path.join(await mkdtemp(path.join(os.tmpdir(), 'astra-bundle-')), 'workflow-bundle.js');
+  const built = spawnSync(process.execPath, ['--import', 'tsx', 'workflows/scripts/check-bundle.ts', bundle], { cwd: path.resolve(import.meta.dirname, '../..'), encoding: 'utf8' });
+  expect(built.status, built.stderr).toBe(0);
   metricsPort = await freePort();
-  worker = await startWorkerProcess(taskQueue, { ASTRA_WORKER_METRICS_PORT: String(metricsPort) });
+  worker = await startWorkerProcess(taskQueue, { ASTRA_WORKER_METRICS_PORT: String(metricsPort), ASTRA_WORKFLOW_BUNDLE: bundle });
   harness = await createAppHarness({ taskQueue });
   admin = await harness.newUser('admin');
 });
@@ -129,6 +134,12 @@ describe('worker metrics', () => {
     expect(sampleValue(samples, 'astra_ingest_documents_total', { outcome: 'failed' })).toBe(0);
     expect(sampleValue(samples, 'astra_embedding_chunks_total', { model: 'all-minilm-l6-v2' })).toBeGreaterThanOrEqual(2);
     expect(sampleValue(samples, 'astra_workflow_run_duration_seconds_count', { workflow: 'ingestCorpus', outcome: 'completed' })).toBe(1);
+  });
+});
+
+describe('a prebuilt workflow bundle', () => {
+  it('that does not exist stops the worker with a message naming the variable', async () => {
+    await expect(startWorkerProcess(`test-${randomBytes(4).toString('hex')}`, { ASTRA_WORKFLOW_BUNDLE: '/nonexistent/workflow-bundle.js' })).rejects.toThrow(/ASTRA_WORKFLOW_BUNDLE names \/nonexistent\/workflow-bundle\.js, which does not exist/);
   });
 });
 
