@@ -4,9 +4,11 @@ import { createServer } from 'node:net';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { z } from 'zod';
+import { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import { runMetricsInterceptorPath, workflowsPath } from '@astra/workflows';
 import { chromaClientFor, createActivities, createEgress, createModelProvider, egressPolicyFromEnv } from './index';
 import { createWorkerMetrics } from './metrics/worker-metrics';
+import { otelWorkflowInterceptorPath, startTracing } from './tracing';
 
 const env = z
   .object({
@@ -34,6 +36,7 @@ if (config.ASTRA_WORKFLOW_BUNDLE && !existsSync(config.ASTRA_WORKFLOW_BUNDLE)) {
   process.exit(1);
 }
 
+const tracing = startTracing('astra-worker', process.env);
 const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
 const metrics = createWorkerMetrics();
 const models = metrics.meteredModels(await createModelProvider(process.env));
@@ -50,8 +53,12 @@ const worker = await Worker.create({
   taskQueue: config.ASTRA_TASK_QUEUE,
   ...(config.ASTRA_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.ASTRA_WORKFLOW_BUNDLE } } : { workflowsPath }),
   activities: createActivities({ pool, chroma: chromaClientFor(config.CHROMA_URL), models, egress: createEgress({ policy: egressPolicyFromEnv(process.env) }) }),
-  interceptors: { activity: [metrics.activityInterceptor], workflowModules: [runMetricsInterceptorPath] },
-  sinks: metrics.sinks,
+  // Traces: a span per workflow run and activity, continuing the trace of the request that started the run.
+  interceptors: {
+    activity: [metrics.activityInterceptor, (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+    workflowModules: [runMetricsInterceptorPath, otelWorkflowInterceptorPath],
+  },
+  sinks: { ...metrics.sinks, exporter: makeWorkflowExporter(tracing.processor, tracing.resource) },
   shutdownGraceTime: '10 seconds',
 });
 const metricsListener = config.ASTRA_WORKER_METRICS_PORT === undefined
@@ -65,6 +72,7 @@ if (metricsListener) console.log(`worker metrics on http://${config.ASTRA_WORKER
 console.log(`worker polling task queue "${config.ASTRA_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}; models from the ${models.name} provider; workflows ${config.ASTRA_WORKFLOW_BUNDLE ? `from the bundle ${config.ASTRA_WORKFLOW_BUNDLE}` : 'bundled at start'}`);
 await worker.run();
 await metricsListener?.close();
+await tracing.shutdown();
 await models.close();
 await pool.end();
 await connection.close();

@@ -28,6 +28,7 @@ import { statusHandlers } from './routes/status.handlers';
 import * as usersRoutes from './routes/users.routes';
 import { usersHandlers } from './routes/users.handlers';
 import { createServerMetrics } from './metrics';
+import { httpTracing } from './http-tracing';
 
 const uploadLimitBytes = 100 * 1024 * 1024;
 
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): App {
   });
 
   const metrics = createServerMetrics({ pool: deps.pool, scrapeToken: deps.env.ASTRA_METRICS_TOKEN, host: deps.env.ASTRA_HOST });
+  app.use('*', httpTracing());
   app.use('*', metrics.middleware);
   app.use('*', async (c, next) => {
     const requestId = randomUUID();

@@ -4,9 +4,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { otelWorkflowInterceptorPath } from '../../activities/src/tracing';
 import { runMetricsInterceptorPath, workflowsPath } from '../src/index';
 
-const bundle = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: [runMetricsInterceptorPath] });
+const bundle = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: [runMetricsInterceptorPath, otelWorkflowInterceptorPath] });
 const out = process.argv[2];
 if (out) {
   await mkdir(path.dirname(path.resolve(out)), { recursive: true });

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CancelledFailure, type Context as ActivityContext } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { z } from 'zod';
 import { nodeCatalogue } from '@astra/workflows/flow';
@@ -166,21 +167,36 @@ export function createWorkerMetrics(): WorkerMetrics {
     return result;
   };
 
-  const meteredModels = (models: ModelProvider): ModelProvider => ({
+  // Each model call is also a span in the activity's trace (a no-op unless tracing is on).
+  const tracer = trace.getTracer('astra-models');
+  const traced = <T>(name: string, provider: string, model: string, call: () => Promise<T>) => tracer.startActiveSpan(name, { attributes: { 'gen_ai.request.model': model, 'astra.model.provider': provider } }, async (span) => {
+    try {
+      return await call();
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+  const meteredModels = (models: ModelProvider): ModelProvider => {
+    return {
     name: models.name,
     listModels: () => models.listModels(),
-    generate: (request: GenerateRequest, options?: StreamOptions) => measureGeneration(request.model, options, (measured) => models.generate(request, measured)),
-    chat: (request: ChatRequest, options?: StreamOptions) => measureGeneration(request.model, options, (measured) => models.chat(request, measured)),
-    async embed(request: EmbedRequest) {
+    generate: (request: GenerateRequest, options?: StreamOptions) => traced('model.generate', models.name, request.model, () => measureGeneration(request.model, options, (measured) => models.generate(request, measured))),
+    chat: (request: ChatRequest, options?: StreamOptions) => traced('model.chat', models.name, request.model, () => measureGeneration(request.model, options, (measured) => models.chat(request, measured))),
+    embed: (request: EmbedRequest) => traced('model.embed', models.name, request.model, async () => {
       const began = performance.now();
       const result = await models.embed(request);
       embeddedChunks.inc({ model: request.model }, request.texts.length);
       embedDuration.observe({ model: request.model }, (performance.now() - began) / 1000);
       return result;
-    },
+    }),
     ...(models.tokenCounter ? { tokenCounter: (model: string) => models.tokenCounter!(model) } : {}),
     close: () => models.close(),
-  });
+    };
+  };
 
   const exposition = async (alsoServe: string | undefined) => {
     const own = await registry.metrics();

@@ -3,6 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { createApp } from '../app';
@@ -47,7 +48,7 @@ export async function createAppHarness(options: { taskQueue?: string; env?: Reco
   });
   const pool = new pg.Pool({ connectionString: services.databaseUrl, max: 5 });
   const connection = await Connection.connect({ address: services.temporalAddress });
-  const temporal = new Client({ connection, namespace: services.namespace });
+  const temporal = new Client({ connection, namespace: services.namespace, interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } });
   const users = createUsersRepo(pool);
   const credentials = createCredentialsRepo(pool);
   const readiness = createReadiness({ pool, connection, namespace: services.namespace, taskQueue, chromaUrl: services.chromaUrl });
