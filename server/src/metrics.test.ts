@@ -81,6 +81,20 @@ describe('server metrics', () => {
   });
 });
 
+describe('a database that does not answer', () => {
+  it('leaves the run series out and counts it, and the rest of the scrape is still served', async () => {
+    const { createServerMetrics } = await import('./metrics');
+    const failing = { query: async () => { throw new Error('connection refused'); } } as unknown as AppHarness['pool'];
+    const metrics = createServerMetrics({ pool: failing, host: '127.0.0.1' });
+    await metrics.registry.metrics();
+    // Series are gathered concurrently, so the failure counted in one scrape shows from the next.
+    const samples = parseMetrics(await metrics.registry.metrics());
+    expect(sampleValue(samples, 'astra_flow_runs', { status: 'succeeded' })).toBeUndefined();
+    expect(sampleValue(samples, 'astra_metrics_collect_failures_total', { metric: 'astra_flow_runs' })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(samples, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+  });
+});
+
 describe('the scrape token', () => {
   let guarded: AppHarness;
   let exposed: AppHarness;

@@ -4,7 +4,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type pg from 'pg';
-import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppEnv } from './app-types';
 
 /** Latency buckets in seconds: API calls are milliseconds, SSE streams and uploads can be minutes. */
@@ -50,12 +50,30 @@ export function createServerMetrics(options: { pool: pg.Pool; scrapeToken?: stri
     registers: [registry],
     async collect() {
       // Read at scrape time: every server replica reports the same numbers, so dashboards take max(), not sum().
-      const rows = (await options.pool.query<{ status: string; count: string }>('select status, count(*)::text as count from runs group by status')).rows;
+      // A database that does not answer leaves the series out (and counts it) rather than failing the whole
+      // scrape, which would read as this server being down.
+      const rows = await options.pool.query<{ status: string; count: string }>('select status, count(*)::text as count from runs group by status').then(
+        (result) => result.rows,
+        () => undefined,
+      );
       this.reset();
+      if (!rows) {
+        collectFailures.inc({ metric: 'astra_flow_runs' });
+        return;
+      }
       for (const status of ['running', 'succeeded', 'failed', 'cancelled']) this.set({ status }, 0);
       for (const row of rows) this.set({ status: row.status }, Number(row.count));
     },
   });
+
+  const collectFailures = new Counter({
+    name: 'astra_metrics_collect_failures_total',
+    help: 'Scrapes that could not read a metric from its source (the database), by metric',
+    labelNames: ['metric'] as const,
+    registers: [registry],
+  });
+  // Series are gathered concurrently, so a failure shows from the next scrape on; starts at 0 so rate() sees the first.
+  collectFailures.inc({ metric: 'astra_flow_runs' }, 0);
 
   const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
     const began = performance.now();
