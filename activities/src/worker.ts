@@ -1,7 +1,7 @@
 // The Temporal worker process: registers every workflow and activity on the Astra task queue.
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import pg from 'pg';
 import { z } from 'zod';
 import { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
@@ -24,6 +24,7 @@ const env = z
     // A workflow bundle built ahead (`tsx workflows/scripts/check-bundle.ts OUT`, as the image does), so
     // a start does not bundle; it must include the run-metrics interceptor module, as that script does.
     ASTRA_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+    ASTRA_WORKER_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   })
   .safeParse(process.env);
 if (!env.success) {
@@ -43,9 +44,16 @@ const models = metrics.meteredModels(await createModelProvider(process.env));
 // With metrics on, the SDK's own runtime metrics (task slots, poll and schedule-to-start latencies,
 // workflow completions) are exported by its core on a loopback port and served within /metrics.
 const sdkMetricsPort = config.ASTRA_WORKER_METRICS_PORT === undefined ? undefined : await loopbackFreePort();
-if (sdkMetricsPort !== undefined) {
-  Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}`, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } } } });
-}
+// JSON lines, like the server's; inside an activity they carry its trace_id and span_id (the OpenTelemetry
+// outbound interceptor adds them), and workflow and activity ids.
+const logger = new DefaultLogger(config.ASTRA_WORKER_LOG_LEVEL as LogLevel, (entry) => {
+  const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
+  process.stdout.write(`${JSON.stringify({ time, level: entry.level.toLowerCase(), service: 'astra-worker', msg: entry.message, ...entry.meta })}\n`);
+});
+Runtime.install({
+  logger,
+  ...(sdkMetricsPort === undefined ? {} : { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}`, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } } } }),
+});
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 const worker = await Worker.create({
   connection,
@@ -55,7 +63,8 @@ const worker = await Worker.create({
   activities: createActivities({ pool, chroma: chromaClientFor(config.CHROMA_URL), models, egress: createEgress({ policy: egressPolicyFromEnv(process.env) }) }),
   // Traces: a span per workflow run and activity, continuing the trace of the request that started the run.
   interceptors: {
-    activity: [metrics.activityInterceptor, (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+    // Tracing first, so the metrics interceptor (and its log line) runs inside the activity's span.
+    activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }), metrics.activityInterceptor],
     workflowModules: [runMetricsInterceptorPath, otelWorkflowInterceptorPath],
   },
   sinks: { ...metrics.sinks, exporter: makeWorkflowExporter(tracing.processor, tracing.resource) },
@@ -67,9 +76,9 @@ const metricsListener = config.ASTRA_WORKER_METRICS_PORT === undefined
     console.error(`worker: metrics listener on ${config.ASTRA_WORKER_METRICS_HOST}:${config.ASTRA_WORKER_METRICS_PORT} failed: ${error.message}`);
     process.exit(1);
   });
-if (metricsListener) console.log(`worker metrics on http://${config.ASTRA_WORKER_METRICS_HOST}:${metricsListener.port}/metrics`);
+if (metricsListener) logger.info(`worker metrics on http://${config.ASTRA_WORKER_METRICS_HOST}:${metricsListener.port}/metrics`);
 // The SDK's runtime shuts the worker down gracefully on SIGINT/SIGTERM; run() then resolves.
-console.log(`worker polling task queue "${config.ASTRA_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}; models from the ${models.name} provider; workflows ${config.ASTRA_WORKFLOW_BUNDLE ? `from the bundle ${config.ASTRA_WORKFLOW_BUNDLE}` : 'bundled at start'}`);
+logger.info(`worker polling task queue "${config.ASTRA_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}; models from the ${models.name} provider; workflows ${config.ASTRA_WORKFLOW_BUNDLE ? `from the bundle ${config.ASTRA_WORKFLOW_BUNDLE}` : 'bundled at start'}`);
 await worker.run();
 await metricsListener?.close();
 await tracing.shutdown();

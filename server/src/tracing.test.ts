@@ -19,6 +19,7 @@ const received: ReceivedSpan[] = [];
 let tracing: Tracing;
 let harness: AppHarness;
 let worker: ChildProcess;
+let workerLog = '';
 const taskQueue = `test-${randomBytes(4).toString('hex')}`;
 
 function keep(body: any) {
@@ -46,7 +47,8 @@ beforeAll(async () => {
   const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   process.env.OTEL_EXPORTER_OTLP_ENDPOINT = endpoint;
   tracing = startTracing('astra-server', process.env);
-  worker = await startWorkerProcess(taskQueue, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SERVICE_NAME: 'astra-worker', OTEL_BSP_SCHEDULE_DELAY: '200' });
+  worker = await startWorkerProcess(taskQueue, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SERVICE_NAME: 'astra-worker', OTEL_BSP_SCHEDULE_DELAY: '200', ASTRA_WORKER_LOG_LEVEL: 'DEBUG' });
+  worker.stdout!.on('data', (chunk: Buffer) => (workerLog += chunk.toString()));
   harness = await createAppHarness({ taskQueue });
 });
 
@@ -103,5 +105,10 @@ describe('traces', () => {
     expect(model.parentSpanId).toBe(activity.spanId);
     expect(model.attributes['gen_ai.request.model']).toBe('smollm2-135m-instruct');
     expect(request!.attributes['http.route']).toBe('/api/runs');
+    // The worker logs JSON lines, and those written inside the activity carry its trace.
+    const lines = workerLog.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const traced = lines.filter((line) => line.trace_id === request!.traceId);
+    expect(traced.length, workerLog.slice(-3000)).toBeGreaterThan(0);
+    expect(traced.some((line) => line.msg === 'activity finished' && line.activityType === 'nodeGenerate' && line.nodeType === 'models.generate' && line.span_id === activity.spanId)).toBe(true);
   });
 });

@@ -127,6 +127,8 @@ export function createWorkerMetrics(): WorkerMetrics {
           const seconds = (performance.now() - began) / 1000;
           activityDuration.observe({ activity, outcome }, seconds);
           if (nodeType) nodeDuration.observe({ type: nodeType, outcome }, seconds);
+          // Through the activity's logger, inside its span: the line carries the trace when tracing is on.
+          ctx.log.debug('activity finished', { outcome, seconds, ...(nodeType ? { nodeType } : {}) });
         };
         try {
           const result = await next(input);
