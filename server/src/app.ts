@@ -29,6 +29,8 @@ import * as statusRoutes from './routes/status.routes';
 import { statusHandlers } from './routes/status.handlers';
 import * as usersRoutes from './routes/users.routes';
 import { usersHandlers } from './routes/users.handlers';
+import { createServerMetrics } from './metrics';
+import { httpTracing } from './http-tracing';
 
 const uploadLimitBytes = 100 * 1024 * 1024;
 /** Every body but an upload is JSON: a flow of thousands of nodes fits, a 200 MB login does not. */
@@ -50,6 +52,9 @@ export function createApp(deps: AppDeps): App {
     },
   });
 
+  const metrics = createServerMetrics({ pool: deps.pool, scrapeToken: deps.env.ASTRA_METRICS_TOKEN, host: deps.env.ASTRA_HOST });
+  app.use('*', httpTracing());
+  app.use('*', metrics.middleware);
   app.use('*', async (c, next) => {
     const requestId = randomUUID();
     c.set('requestId', requestId);
@@ -147,6 +152,8 @@ export function createApp(deps: AppDeps): App {
   app.openapi(runsRoutes.rerunRun, runs.rerunRun);
   app.openapi(runsRoutes.runEventsRoute, runs.runEventsRoute);
 
+  // Public to the session auth, guarded by its own scrape token (server/src/metrics.ts).
+  app.get('/metrics', metrics.handler);
   app.doc31('/api/openapi.json', { openapi: '3.1.0', info: { title: 'Astra API', version: '0.1.0' } });
   // The editor's shell and bundles (public: they hold no data; the app asks /api/auth/me who is signed in).
   const editor = editorStatic();

@@ -23,6 +23,8 @@ export const serverEnvSchema = z.object({
   ASTRA_EMBEDDING_MODEL: z.string().default('all-minilm-l6-v2'),
   ASTRA_GENERATION_MODEL: z.string().default('smollm2-135m-instruct'),
   CHROMA_URL: z.string().url(),
+  // Prometheus scrape token for GET /metrics; without it /metrics answers only on a loopback bind.
+  ASTRA_METRICS_TOKEN: z.string().min(16, 'ASTRA_METRICS_TOKEN must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

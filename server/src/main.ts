@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
+import { startTracing } from '@astra/activities/tracing';
 import { chooseProvider, chromaClientFor, createCollectionsRepo, createDatabasePool, createModelProvider, createModelsRepo, createRetriever, readModelManifest, resolveModelsDir } from '@astra/activities';
 import { createFlowsRepo } from './flows/flows-repo';
 import { createRunsRepo } from './flows/runs-repo';
@@ -25,6 +27,7 @@ try {
   console.error(`server: ${(error as Error).message}`);
   process.exit(1);
 }
+const tracing = startTracing('astra-server', process.env);
 const logger = createLogger(env.LOG_LEVEL);
 // A database restart drops idle connections: the pool replaces them; requests meanwhile answer 503.
 const pool = createDatabasePool(env.DATABASE_URL, { max: 20, onConnectionLost: (error) => logger.warn({ event: 'db.connection-lost', err: error.message }) });
@@ -32,7 +35,8 @@ const migrated = await migrate(pool);
 logger.info({ event: 'migrations', applied: migrated.applied, current: migrated.current });
 
 const connection = Connection.lazy({ address: env.TEMPORAL_ADDRESS });
-const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+// Workflow starts carry the request's trace into Temporal, so one trace covers request → run → nodes.
+const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } });
 const users = createUsersRepo(pool);
 const credentials = createCredentialsRepo(pool);
 const readiness = createReadiness({ pool, connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.ASTRA_TASK_QUEUE, chromaUrl: env.CHROMA_URL });
@@ -75,7 +79,7 @@ const server = serve({ fetch: app.fetch, hostname: env.ASTRA_HOST, port: env.AST
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     server.close(() => {
-      void Promise.all([reconciler.stop(), runEvents.close(), modelProvider.close(), pool.end(), connection.close()]).finally(() => process.exit(0));
+      void Promise.all([reconciler.stop(), runEvents.close(), modelProvider.close(), pool.end(), connection.close(), tracing.shutdown()]).finally(() => process.exit(0));
     });
     // Open keep-alive or SSE connections must not hold shutdown hostage.
     setTimeout(() => process.exit(0), 5_000).unref();

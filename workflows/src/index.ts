@@ -9,3 +9,7 @@ export type * as workflows from './workflows';
 
 /** Absolute path of the workflow bundle's entry, for `Worker.create({ workflowsPath })` and `bundleWorkflowCode`. */
 export const workflowsPath = new URL('./workflows.ts', import.meta.url).pathname;
+export type { RunMetricsSinks, RunOutcome } from './run-metrics.interceptor';
+
+/** Absolute path of the workflow interceptor module that reports run outcomes (`interceptors.workflowModules`). */
+export const runMetricsInterceptorPath = new URL('./run-metrics.interceptor.ts', import.meta.url).pathname;

@@ -8,6 +8,9 @@ const publicRoutes: Array<{ method: string; path: string | RegExp }> = [
   { method: 'POST', path: '/api/auth/login' },
   { method: 'POST', path: '/api/auth/register' },
   { method: 'GET', path: /^\/auth\/link\/astra_l_[A-Za-z0-9_-]{43}$/ },
+  // Prometheus scrapes carry no session: /metrics checks ASTRA_METRICS_TOKEN itself, and without
+  // one answers only when the server is bound to loopback (server/src/metrics.ts).
+  { method: 'GET', path: '/metrics' },
   // The editor's HTML shell and its hashed bundles: no data in them (routes/editor-static.ts).
   { method: 'GET', path: '/' },
   { method: 'GET', path: /^\/assets\/[A-Za-z0-9_-][A-Za-z0-9._-]{0,200}$/ },

@@ -3,6 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type pg from 'pg';
 import { inject } from 'vitest';
 import { createApp } from '../app';
@@ -35,9 +36,9 @@ export interface AppHarness {
 
 /**
  * The real app over the test run's real services; requests go through `app.request`. A fault test
- * passes a database or Chroma of its own (one it can stop) instead of the shared ones.
+ * passes a database or Chroma of its own (one it can stop) instead of the shared ones, and env to set.
  */
-export async function createAppHarness(options: { taskQueue?: string; databaseUrl?: string; chromaUrl?: string } = {}): Promise<AppHarness> {
+export async function createAppHarness(options: { taskQueue?: string; databaseUrl?: string; chromaUrl?: string; env?: Record<string, string> } = {}): Promise<AppHarness> {
   const services = { ...inject('services'), ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}), ...(options.chromaUrl ? { chromaUrl: options.chromaUrl } : {}) };
   const taskQueue = options.taskQueue ?? `test-${randomBytes(4).toString('hex')}`;
   const env = parseServerEnv({
@@ -47,11 +48,12 @@ export async function createAppHarness(options: { taskQueue?: string; databaseUr
     ASTRA_TASK_QUEUE: taskQueue,
     ASTRA_DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'astra-app-')),
     LOG_LEVEL: 'silent',
+    ...options.env,
   });
   const logger = createLogger('silent');
   const pool = createDatabasePool(services.databaseUrl, { max: 5, onConnectionLost: () => undefined });
   const connection = await Connection.connect({ address: services.temporalAddress });
-  const temporal = new Client({ connection, namespace: services.namespace });
+  const temporal = new Client({ connection, namespace: services.namespace, interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } });
   const users = createUsersRepo(pool);
   const credentials = createCredentialsRepo(pool);
   const readiness = createReadiness({ pool, connection, namespace: services.namespace, taskQueue, chromaUrl: services.chromaUrl });

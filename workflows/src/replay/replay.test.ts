@@ -1,4 +1,4 @@
-// The replay gate: recorded histories of real runs (workflows/src/replay/histories/, written by
+// The replay gate: recorded histories of real runs, replayed with the workers' own workflow interceptors (workflows/src/replay/histories/, written by
 // `npm run record:histories`) replay against the current workflow code. A change that would make an
 // in-flight run take another path (a node spec's `required`, the interpreter's scheduling) fails here
 // before it can fail a run in production; README "Changing workflow code" says what to do instead.
@@ -6,7 +6,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker, type ReplayResult } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { workflowsPath } from '../index';
+import { otelWorkflowInterceptorPath } from '../../../activities/src/tracing';
+import { runMetricsInterceptorPath, workflowsPath } from '../index';
 
 const historiesDir = new URL('./histories/', import.meta.url).pathname;
 
@@ -16,7 +17,7 @@ async function replay(entry: string, only?: (file: string) => boolean): Promise<
     for (const file of files) yield { workflowId: file, history: JSON.parse(await readFile(historiesDir + file, 'utf8')) as unknown };
   }
   const results: ReplayResult[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowsPath: entry, replayName: 'replay-gate' }, histories())) results.push(result);
+  for await (const result of Worker.runReplayHistories({ workflowsPath: entry, replayName: 'replay-gate', interceptors: { workflowModules: [runMetricsInterceptorPath, otelWorkflowInterceptorPath] } }, histories())) results.push(result);
   return results;
 }
 
