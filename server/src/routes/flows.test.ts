@@ -13,15 +13,7 @@ type User = Awaited<ReturnType<AppHarness['newUser']>>;
 let alice: User;
 let bob: User;
 
-const call = async (token: string, method: string, route: string, body?: unknown) => {
-  const response = await harness.app.request(`http://astra.test${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as Record<string, any> };
-};
+const call: AppHarness['call'] = (...args) => harness.call(...args);
 
 const greeting = (template: string) => graphOf(
   [{ id: 'name', type: 'io.input', params: { name: 'name' } }, { id: 'greet', type: 'text.template', params: { template } }, { id: 'out', type: 'io.output', params: { name: 'greeting' } }],

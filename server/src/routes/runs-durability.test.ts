@@ -26,15 +26,7 @@ async function startWorker(): Promise<ChildProcess> {
   return child;
 }
 
-const call = async (token: string, method: string, route: string, body?: unknown) => {
-  const response = await harness.app.request(`http://astra.test${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as Record<string, any> };
-};
+const call: AppHarness['call'] = (...args) => harness.call(...args);
 
 async function runOf(token: string, name: string, graph: FlowGraph, inputs: Record<string, string> = {}): Promise<string> {
   const created = await call(token, 'POST', '/api/flows', { name, graph });

@@ -18,15 +18,7 @@ let admin: Awaited<ReturnType<AppHarness['newUser']>>;
 let flaky: http.Server;
 let flakyHits = 0;
 
-const call = async (token: string, method: string, route: string, body?: unknown) => {
-  const response = await harness.app.request(`http://astra.test${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as Record<string, any> };
-};
+const call: AppHarness['call'] = (...args) => harness.call(...args);
 
 async function createFlow(token: string, name: string, graph: FlowGraph): Promise<string> {
   const created = await call(token, 'POST', '/api/flows', { name, graph });

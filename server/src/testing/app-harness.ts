@@ -29,6 +29,9 @@ export interface AppHarness {
   runEvents: RunEvents;
   /** The server's data folder, which is never ingested. */
   dataDir: string;
+  /** A request as a client sends it with this API token; a JSON answer comes back parsed, anything else as text. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read the API's JSON answers loosely, as a client would
+  call(token: string, method: string, route: string, body?: unknown): Promise<{ status: number; body: Record<string, any> }>;
   /** A new user with that role, its password and an API token. */
   newUser(role: Role): Promise<{ username: string; password: string; token: string; id: string }>;
   close(): Promise<void>;
@@ -80,6 +83,15 @@ export async function createAppHarness(options: { taskQueue?: string; databaseUr
     temporal,
     runEvents,
     dataDir: env.dataDir,
+    async call(token, method, route, body) {
+      const response = await app.request(`http://astra.test${route}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
+    },
     async newUser(role) {
       const username = `${role}-${randomBytes(5).toString('hex')}`;
       const password = `pw-${randomBytes(9).toString('base64url')}`;
