@@ -196,18 +196,14 @@ export async function runFlow(input: RunFlowInput): Promise<RunFlowResult> {
 
     /** Starts what is ready; nodes settled on the spot (cached, skipped) can ready others, so it goes round until none are. */
     const schedule = () => {
-      let settledHere = true;
-      while (settledHere && !failure) {
-        settledHere = false;
-        const before = Object.keys(done).length;
-        scheduleReady();
-        settledHere = Object.keys(done).length > before;
-      }
+      while (scheduleReady() && !failure);
     };
 
-    const scheduleReady = () => {
+    /** One pass over the ready nodes; true when it settled some on the spot. */
+    const scheduleReady = (): boolean => {
+      let settledHere = false;
       for (const nodeId of [...ready].sort((a, b) => order.get(a)! - order.get(b)!)) {
-        if (failure) return;
+        if (failure) return settledHere;
         const node = graph.nodes[order.get(nodeId)!]!;
         const spec = specs.get(nodeId)!;
         const edges = incoming.get(nodeId) ?? [];
@@ -217,6 +213,7 @@ export async function runFlow(input: RunFlowInput): Promise<RunFlowResult> {
           ready.delete(nodeId);
           outputs[nodeId] = reused;
           settle(nodeId, 'cached', { outputs: reused });
+          settledHere = true;
           continue;
         }
         // Skipped when nothing reached it (its sources were skipped or sent nothing, like a condition's other
@@ -226,13 +223,14 @@ export async function runFlow(input: RunFlowInput): Promise<RunFlowResult> {
         if (nothingArrived || (missingRequired && !spec.runsWithSkippedInputs)) {
           ready.delete(nodeId);
           settle(nodeId, 'skipped');
+          settledHere = true;
           continue;
         }
         const problem = paramsProblem(spec, node);
         if (problem) {
           ready.delete(nodeId);
           fail(nodeId, problem);
-          return;
+          return settledHere;
         }
         if (running.size >= maxRunning) continue;
         if (spec.concurrency !== undefined && runningOfType(node.type) >= spec.concurrency) continue;
@@ -245,6 +243,7 @@ export async function runFlow(input: RunFlowInput): Promise<RunFlowResult> {
         if (spec.run.kind === 'inline') record(nodeId, 'running');
         start(node, spec, values);
       }
+      return settledHere;
     };
 
     /** On a failure, nodes still running are cancelled and the rest are not started (the documented policy). */

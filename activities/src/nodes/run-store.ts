@@ -152,12 +152,14 @@ export function createRunStore(database: pg.Pool) {
       }
     },
 
-    async finishRun(runId: string, status: Exclude<RunStatus, 'running'>, outputs: Record<string, PortValue>, error: string | null): Promise<void> {
-      await pool.query(
+    /** Ends a run record still running; false when it had ended already (the workflow or the reconciler got there first). */
+    async finishRun(runId: string, status: Exclude<RunStatus, 'running'>, outputs: Record<string, PortValue>, error: string | null): Promise<boolean> {
+      const ended = await pool.query(
         "update runs set status = $2, outputs = $3::jsonb, error = $4, finished_at = now() where id = $1 and status = 'running'",
         [runId, status, storableJson(outputs), error === null ? null : storableText(error)],
       );
       await publish({ stream: runId, type: 'run', status, at: new Date().toISOString(), ...(error ? { error: cut(error, 1000) } : {}) });
+      return (ended.rowCount ?? 0) > 0;
     },
 
     async saveRunState(runId: string, state: RunFlowState): Promise<string> {

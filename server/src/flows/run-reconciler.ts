@@ -3,7 +3,7 @@
 // The reconciler asks Temporal about runs the database still calls running and writes what it finds.
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type pg from 'pg';
-import { createRunStore, storableJson, storableText, type RunStore } from '@astra/activities';
+import { createRunStore, type RunStore } from '@astra/activities';
 import type { workflows } from '@astra/workflows';
 import type { RunFlowResult } from '@astra/workflows/flow';
 import type { Logger } from '../logger';
@@ -38,19 +38,12 @@ export function createRunReconciler(deps: { pool: pg.Pool; temporal: Client; log
   let sweeping: Promise<number> | undefined;
 
   const end = async (runId: string, status: 'succeeded' | 'failed' | 'cancelled', outputs: RunFlowResult['outputs'], error: string | null) => {
-    // Only a record still running is ended here: the workflow may have written its own end meanwhile.
-    const updated = await deps.pool.query(
-      "update runs set status = $2, outputs = $3::jsonb, error = $4, finished_at = now() where id = $1 and status = 'running'",
-      [runId, status, storableJson(outputs), error === null ? null : storableText(error)],
-    );
-    if (updated.rowCount === 0) return;
-    // Nodes the workflow never got to record as ended end with the run.
+    // Nodes the workflow never got to record as ended end with the run; a record the workflow ended meanwhile is left as it is.
     await deps.pool.query(
-      "update run_nodes set state = 'cancelled', finished_at = now(), error = coalesce(error, $2) where run_id = $1 and state in ('pending', 'running')",
+      "update run_nodes set state = 'cancelled', finished_at = now(), error = coalesce(error, $2) where run_id = $1 and state in ('pending', 'running') and exists (select 1 from runs where id = $1 and status = 'running')",
       [runId, error ?? 'the run ended'],
     );
-    await store.publish({ stream: runId, type: 'run', status, at: new Date().toISOString(), ...(error ? { error: error.slice(0, 1000) } : {}) });
-    deps.logger.warn({ event: 'run.reconciled', id: runId, status, error });
+    if (await store.finishRun(runId, status, outputs, error)) deps.logger.warn({ event: 'run.reconciled', id: runId, status, error });
   };
 
   const check = async (runId: string, workflowId: string): Promise<boolean> => {
