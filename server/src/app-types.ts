@@ -3,11 +3,14 @@ import type { OpenAPIHono, RouteConfig, RouteHandler } from '@hono/zod-openapi';
 import type pg from 'pg';
 import type { Client } from '@temporalio/client';
 import type { ChromaClient } from 'chromadb';
-import type { CollectionsRepo, Retriever } from '@astra/activities';
+import type { CollectionsRepo, ModelProvider, Retriever } from '@astra/activities';
 import type { RunEvents } from './run-events';
 import type { FlowsRepo } from './flows/flows-repo';
 import type { RunsRepo } from './flows/runs-repo';
-import type { CredentialsRepo, Principal } from './auth/credentials-repo';
+import type { CredentialsRepo } from './auth/credentials-repo';
+import type { AppsRepo, Caller } from './chat/apps-repo';
+import type { KeysRepo } from './chat/keys-repo';
+import type { ConversationsRepo } from './chat/conversations-repo';
 import type { UsersRepo } from './auth/users-repo';
 import type { ServerEnv } from './env';
 import type { Logger } from './logger';
@@ -29,12 +32,18 @@ export interface AppDeps {
   runEvents: RunEvents;
   flows: FlowsRepo;
   runs: RunsRepo;
+  apps: AppsRepo;
+  keys: KeysRepo;
+  conversations: ConversationsRepo;
+  /** The server's own model provider: query and `/v1/embeddings` embeddings, token counts. */
+  inference: ModelProvider;
   /** Login and registration limits; one per app unless a test passes its own. */
   loginThrottle?: LoginThrottle;
 }
 
 export interface AppEnv {
-  Variables: { user: Principal; requestId: string };
+  /** The signed-in user; `key` is set when the request came with an API key (held to its scope). */
+  Variables: { user: Caller; requestId: string };
 }
 
 export type AppRouteHandler<R extends RouteConfig> = RouteHandler<R, AppEnv>;

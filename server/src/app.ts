@@ -29,6 +29,15 @@ import * as statusRoutes from './routes/status.routes';
 import { statusHandlers } from './routes/status.handlers';
 import * as usersRoutes from './routes/users.routes';
 import { usersHandlers } from './routes/users.handlers';
+import * as appsRoutes from './routes/apps.routes';
+import { appsHandlers } from './routes/apps.handlers';
+import * as keysRoutes from './routes/keys.routes';
+import { keysHandlers } from './routes/keys.handlers';
+import { openAiErrorShape, registerOpenAiRoutes } from './routes/openai';
+import { registerOllamaRoutes } from './routes/ollama';
+import { createRunService } from './flows/run-service';
+import { createChatService } from './chat/chat-service';
+import { createCompletions } from './chat/completions';
 import { createServerMetrics } from './metrics';
 import { httpTracing } from './http-tracing';
 
@@ -72,8 +81,10 @@ export function createApp(deps: AppDeps): App {
   // so the public login and register routes are bounded too.
   const uploadLimit = bodyLimit({ maxSize: uploadLimitBytes, onError: (c) => c.json({ error: `uploads are limited to ${mib(uploadLimitBytes)}` }, 413) });
   const jsonLimit = bodyLimit({ maxSize: jsonLimitBytes, onError: (c) => c.json({ error: `request bodies are limited to ${mib(jsonLimitBytes)} (uploads to ${mib(uploadLimitBytes)}, at ${uploadRoute})` }, 413) });
+  // OpenAI clients read errors in OpenAI's shape, including the ones the shared middleware below answers.
+  app.use('/v1/*', openAiErrorShape);
   app.use('*', (c, next) => (c.req.path === uploadRoute ? uploadLimit(c, next) : jsonLimit(c, next)));
-  app.use('*', authenticate(deps.credentials, new URL(deps.env.publicUrl).origin));
+  app.use('*', authenticate(deps.credentials, deps.keys, new URL(deps.env.publicUrl).origin));
   app.use('*', inputGuard);
   app.use('/api/users', requireRole('admin'));
   app.use('/api/users/*', requireRole('admin'));
@@ -143,7 +154,9 @@ export function createApp(deps: AppDeps): App {
   app.openapi(flowsRoutes.exportFlow, flows.exportFlow);
   app.openapi(flowsRoutes.shareFlow, flows.shareFlow);
 
-  const runs = runsHandlers(deps);
+  const runService = createRunService(deps);
+  const chat = createChatService(deps, runService);
+  const runs = runsHandlers(deps, runService);
   app.openapi(runsRoutes.startRun, runs.startRun);
   app.openapi(runsRoutes.listRuns, runs.listRuns);
   app.openapi(runsRoutes.getRun, runs.getRun);
@@ -151,6 +164,30 @@ export function createApp(deps: AppDeps): App {
   app.openapi(runsRoutes.cancelRun, runs.cancelRun);
   app.openapi(runsRoutes.rerunRun, runs.rerunRun);
   app.openapi(runsRoutes.runEventsRoute, runs.runEventsRoute);
+
+  const apps = appsHandlers(deps, chat);
+  app.openapi(appsRoutes.listApps, apps.listApps);
+  app.openapi(appsRoutes.publishApp, apps.publishApp);
+  app.openapi(appsRoutes.getApp, apps.getApp);
+  app.openapi(appsRoutes.updateApp, apps.updateApp);
+  app.openapi(appsRoutes.unpublishApp, apps.unpublishApp);
+  app.openapi(appsRoutes.listConversations, apps.listConversations);
+  app.openapi(appsRoutes.createConversation, apps.createConversation);
+  app.openapi(appsRoutes.getConversation, apps.getConversation);
+  app.openapi(appsRoutes.renameConversation, apps.renameConversation);
+  app.openapi(appsRoutes.deleteConversation, apps.deleteConversation);
+  app.openapi(appsRoutes.sendMessage, apps.sendMessage);
+  app.openapi(appsRoutes.regenerateMessage, apps.regenerateMessage);
+  app.openapi(appsRoutes.stopConversation, apps.stopConversation);
+
+  const keys = keysHandlers(deps);
+  app.openapi(keysRoutes.listKeys, keys.listKeys);
+  app.openapi(keysRoutes.createKey, keys.createKey);
+  app.openapi(keysRoutes.revokeKey, keys.revokeKey);
+
+  const completions = createCompletions(deps, chat);
+  registerOpenAiRoutes(app, deps, completions);
+  registerOllamaRoutes(app, deps, completions);
 
   // Public to the session auth, guarded by its own scrape token (server/src/metrics.ts).
   app.get('/metrics', metrics.handler);

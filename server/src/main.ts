@@ -7,6 +7,9 @@ import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors
 import { startTracing } from '@astra/activities/tracing';
 import { chooseProvider, chromaClientFor, createCollectionsRepo, createDatabasePool, createModelProvider, createModelsRepo, createRetriever, readModelManifest, resolveModelsDir } from '@astra/activities';
 import { createFlowsRepo } from './flows/flows-repo';
+import { createAppsRepo } from './chat/apps-repo';
+import { createKeysRepo } from './chat/keys-repo';
+import { createConversationsRepo } from './chat/conversations-repo';
 import { createRunsRepo } from './flows/runs-repo';
 import { createRunReconciler } from './flows/run-reconciler';
 import { createRunEvents } from './run-events';
@@ -68,6 +71,10 @@ const app = createApp({
   runEvents,
   flows: createFlowsRepo(pool),
   runs: createRunsRepo(pool),
+  apps: createAppsRepo(pool),
+  keys: createKeysRepo(pool),
+  conversations: createConversationsRepo(pool),
+  inference: modelProvider,
 });
 // Runs whose workflow ended where it could not write its own end (terminated, timed out) are ended from Temporal's word.
 const reconciler = createRunReconciler({ pool, temporal, logger });

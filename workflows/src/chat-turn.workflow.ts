@@ -12,6 +12,9 @@ export interface ChatTurnInput {
   messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>;
   maxTokens?: number;
   temperature?: number;
+  stop?: string[];
+  /** When set, the answer's tokens are published live under this stream name (the workflow id, by convention). */
+  publishAs?: string;
 }
 
 export interface ChatTurnResult {
@@ -23,6 +26,9 @@ export interface ChatTurnResult {
 
 /** One chat turn as a durable workflow: the conversation so far in, the model's answer out. */
 export async function chatTurn(input: ChatTurnInput): Promise<ChatTurnResult> {
-  const result = await generateText({ model: input.model, messages: input.messages, maxTokens: input.maxTokens, temperature: input.temperature });
+  const result = await generateText({
+    model: input.model, messages: input.messages, maxTokens: input.maxTokens, temperature: input.temperature,
+    ...(input.stop?.length ? { stop: input.stop } : {}), ...(input.publishAs ? { publishAs: input.publishAs } : {}),
+  });
   return { answer: result.text, finishReason: result.finishReason, promptTokens: result.promptTokens, completionTokens: result.completionTokens };
 }

@@ -167,8 +167,11 @@ export async function runFlow(input: RunFlowInput): Promise<RunFlowResult> {
           }
           return { value: { value: given ?? '' } };
         }
-        case 'io.chat-input':
-          return { message: { value: input.inputs.message ?? '' } };
+        case 'io.chat-input': {
+          const message = input.inputs.message ?? '';
+          const history = input.chat?.history ?? [];
+          return { message: { value: message }, history: { value: history }, messages: { value: [...history, { role: 'user', content: message }] } };
+        }
         case 'io.output':
         case 'io.chat-output': {
           const [value] = Object.values(values);

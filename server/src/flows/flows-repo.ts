@@ -87,6 +87,14 @@ export function createFlowsRepo(pool: pg.Pool) {
       return row && toFlow(row, user);
     },
 
+    /** A flow whoever owns it, for callers authorised another way (a published app pins one of its versions). */
+    async byId(id: string): Promise<FlowRecord | undefined> {
+      if (!isUuid(id)) return undefined;
+      const row = (await pool.query<FlowRow>(`select ${flowColumns} from flows f join users u on u.id = f.owner_id where f.id = $1`, [id])).rows[0];
+      // Read on behalf of no one: nobody may edit through it.
+      return row && { ...toFlow(row, { id: '', username: '', role: 'user' }), canEdit: false };
+    },
+
     async create(user: Principal, input: { name: string; description: string; graph: FlowGraph; message: string }): Promise<string> {
       return inTransaction(pool, async (client) => {
         const row = await client.query<{ id: string }>('insert into flows (owner_id, name, description) values ($1, $2, $3) returning id', [user.id, input.name, input.description]);

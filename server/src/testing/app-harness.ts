@@ -17,6 +17,9 @@ import { createModelCatalog } from '../model-catalog';
 import { chromaClientFor, createCollectionsRepo, createDatabasePool, createLocalProvider, createModelsRepo, createRetriever, readModelManifest, resolveModelsDir, type ModelProvider } from '@astra/activities';
 import { createFlowsRepo } from '../flows/flows-repo';
 import { createRunsRepo } from '../flows/runs-repo';
+import { createAppsRepo } from '../chat/apps-repo';
+import { createKeysRepo } from '../chat/keys-repo';
+import { createConversationsRepo } from '../chat/conversations-repo';
 import { createRunEvents, type RunEvents } from '../run-events';
 
 export interface AppHarness {
@@ -73,6 +76,10 @@ export async function createAppHarness(options: { taskQueue?: string; databaseUr
     runEvents,
     flows: createFlowsRepo(pool),
     runs: createRunsRepo(pool),
+    apps: createAppsRepo(pool),
+    keys: createKeysRepo(pool),
+    conversations: createConversationsRepo(pool),
+    inference: modelProvider,
   });
   return {
     app,

@@ -1,6 +1,7 @@
 // What runFlow and the node activities exchange, and the events a run publishes. Values stay small:
 // anything bigger than `inlineValueBytes` is stored by the activity and travels as a reference.
 import type { FlowSnapshot } from './graph';
+import type { FlowMessage } from './ports';
 
 /** A port value as it travels through workflow history: inline when small, else a reference to a stored artifact. */
 export type PortValue = { value: unknown } | { ref: string; bytes: number; preview: string };
@@ -39,6 +40,8 @@ export interface RunFlowInput {
   ownerId: string;
   snapshot: FlowSnapshot;
   inputs: Record<string, string>;
+  /** A chat turn's conversation before this message (Chat Input hands it on as `history` and, with the message, `messages`). */
+  chat?: { history: FlowMessage[] };
   /** Outputs recorded by an earlier run, reused instead of running those nodes again (re-run from a node). */
   reuse?: Record<string, Record<string, PortValue>>;
   /** Carried across continue-as-new: a reference to the stored RunFlowState, so the payload stays small whatever the graph. */
