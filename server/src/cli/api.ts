@@ -1,3 +1,5 @@
+import { createParser } from 'eventsource-parser';
+import type { z } from 'zod';
 import type { CliConfig } from './config';
 import { ApiError, CliError } from './errors';
 
@@ -24,22 +26,11 @@ export async function* openStream(config: CliConfig, route: string, body?: unkno
     }
     throw new CliError(`${method} ${route} failed (${response.status}): ${message}`);
   }
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const piece of response.body) {
-    buffer += decoder.decode(piece, { stream: true });
-    let boundary: number;
-    while ((boundary = buffer.indexOf('\n\n')) !== -1) {
-      const block = buffer.slice(0, boundary);
-      buffer = buffer.slice(boundary + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-      }
-      if (data.length) yield { event, data: data.join('\n') };
-    }
+  const events: Array<{ event: string; data: string }> = [];
+  const parser = createParser({ onEvent: (message) => events.push({ event: message.event ?? 'message', data: message.data }) });
+  for await (const piece of response.body.pipeThrough(new TextDecoderStream())) {
+    parser.feed(piece);
+    yield* events.splice(0);
   }
 }
 
@@ -71,4 +62,15 @@ export async function callApi<T>(config: CliConfig, method: string, route: strin
     throw new ApiError(`${method} ${route} failed (${response.status}): ${message}`, response.status, payload);
   }
   return payload as T;
+}
+
+/** Calls the API and parses its answer; an answer of another shape is reported, not trusted. */
+export async function api<S extends z.ZodType>(config: CliConfig, schema: S, method: string, route: string, body?: unknown): Promise<z.infer<S>> {
+  const payload = await callApi<unknown>(config, method, route, body);
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CliError(`${method} ${route} answered in a shape this CLI does not know (${issue ? `${issue.path.join('.') || '(body)'}: ${issue.message}` : 'invalid'}); is the server the same version?`);
+  }
+  return parsed.data;
 }

@@ -1,6 +1,5 @@
 // The flows and runs CLI, run as people run it (`node server/bin/astra.mjs …`), against the real app served
 // on a port with a real worker, Temporal, Postgres, Chroma and the local models.
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -10,10 +9,10 @@ import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestWorker, type TestWorker } from '../../../activities/src/testing/test-worker';
 import { createAppHarness, type AppHarness } from '../testing/app-harness';
+import { runAstra, type CliResult } from '../testing/cli';
 import { watchRun } from './flows';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const astraBin = path.join(repoRoot, 'server/bin/astra.mjs');
 const examplesDir = path.join(repoRoot, 'examples/flows');
 
 let worker: TestWorker;
@@ -24,24 +23,8 @@ let admin: { token: string; username: string };
 let scratch: string;
 let corpus: string;
 
-interface CliResult { code: number; stdout: string; stderr: string }
-
 /** One `astra` command in a child process; it must end within the limit. */
-function astra(args: string[], token = admin.token): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [astraBin, ...args], { cwd: scratch, env: { ...process.env, ASTRA_URL: url, ASTRA_TOKEN: token, FORCE_COLOR: '0' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const limit = setTimeout(() => child.kill('SIGKILL'), 200_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(limit);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
-}
+const astra = (args: string[], token = admin.token): Promise<CliResult> => runAstra(args, { url, token, cwd: scratch });
 
 const questionNodes: Array<[string, string]> = [['question', 'io.input'], ['retrieve', 'rag.retrieve'], ['answer', 'rag.answer'], ['result', 'io.output']];
 const ingestNodes: Array<[string, string]> = [['folder', 'io.input'], ['load', 'sources.load-files'], ['chunk', 'rag.chunk'], ['embed', 'rag.embed'], ['store', 'rag.store'], ['collection', 'io.output']];

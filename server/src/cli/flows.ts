@@ -3,8 +3,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { z } from 'zod';
-import { callApi, openStream } from './api';
+import { api, openStream } from './api';
 import { resolveCliConfig, type CliConfig } from './config';
 import { ApiError, CliError } from './errors';
 import {
@@ -15,17 +14,6 @@ import { RunView, formatDuration, stateSymbol, table, type RunViewOptions } from
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const enc = encodeURIComponent;
-
-/** Calls the API and parses its answer; an answer of another shape is reported, not trusted. */
-async function api<S extends z.ZodType>(config: CliConfig, schema: S, method: string, route: string, body?: unknown): Promise<z.infer<S>> {
-  const payload = await callApi<unknown>(config, method, route, body);
-  const parsed = schema.safeParse(payload);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new CliError(`${method} ${route} answered in a shape this CLI does not know (${issue ? `${issue.path.join('.') || '(body)'}: ${issue.message}` : 'invalid'}); is the server the same version?`);
-  }
-  return parsed.data;
-}
 
 /** `node <id> <path>: <message>`, or the edge or the flow when the problem is not on a node. */
 export const problemLine = (problem: FlowProblem) =>

@@ -5,6 +5,7 @@ import { resolveCliConfig } from './config';
 import { CliError } from './errors';
 import { flowsCommand, runCommand, runsCommand } from './flows';
 import { schedulesCommand } from './schedules';
+import { appsCommand, chatCommand, keysCommand, publishCommand } from './chat';
 import { askCommand, collectionsCommand, ingestCancelCommand, ingestCommand, queryCommand } from './rag';
 
 const usage = `astra — command line for Astra
@@ -44,6 +45,15 @@ const usage = `astra — command line for Astra
   astra runs cancel <run id>          cancel a running run
   astra runs rerun <run id> --from <node> [--version V] [--watch] [--json]
                                       run again from a node, reusing the recorded outputs upstream of it
+  astra publish <flow> [--slug S] [--version V] [--title T] [--visibility private|shared|keys] [--users a,b] [--roles user]
+                                      publish a flow with Chat Input and Chat Output as a chat app; on an
+                                      app already published, --version pins another version
+  astra apps list|show <slug>|unpublish <slug> [--json]
+  astra apps share <slug> --visibility private|shared|keys [--users a,b] [--roles user]
+  astra chat <app> [-m "message"]     chat in the terminal, streamed (/new, /history, /exit); -m sends one message
+  astra keys create [--name N] [--apps a,b] [--expires 30d] [--rate 120]
+                                      an API key for OpenAI and Ollama clients (printed once)
+  astra keys list|revoke <id|name>
   astra models list [--json]          the models the configured provider offers
   astra models show <name> [--json]   one model: kind, context, dimension, file, sha256, source package
 
@@ -196,6 +206,14 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(rest);
     case 'runs':
       return runsCommand(rest);
+    case 'publish':
+      return publishCommand(rest);
+    case 'apps':
+      return appsCommand(rest);
+    case 'chat':
+      return chatCommand(rest);
+    case 'keys':
+      return keysCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -14,6 +14,7 @@ import { copyOfSampleCorpus } from '../../../activities/src/rag/testing/corpus';
 import { createAppHarness, type AppHarness } from '../testing/app-harness';
 import { graphOf } from '../flows/testing/graphs';
 import { readSse } from '../testing/sse';
+import { runAstra } from '../testing/cli';
 
 let worker: TestWorker;
 let harness: AppHarness;
@@ -315,5 +316,43 @@ describe('conversations', () => {
     expect((await call(owner.token, 'PATCH', `/api/conversations/${id}`, { title: 'Cats' })).body.conversation.title).toBe('Cats');
     expect((await call(owner.token, 'POST', `/api/conversations/${id}/messages`, { content: 'hi', temperature: 2 })).status).toBe(400);
     expect((await call(owner.token, 'DELETE', `/api/conversations/${id}`)).status).toBe(204);
+  });
+});
+
+describe('the CLI', () => {
+  it('publishes, lists, chats, and makes, lists and revokes keys', async () => {
+    const astra = (args: string[], stdin?: string) => runAstra(args, { url: base, token: owner.token, cwd: process.cwd(), stdin });
+    await createFlow(owner.token, 'CLI chat', plainChat(24));
+    const published = await astra(['publish', 'CLI chat', '--slug', 'cli-chat', '--visibility', 'keys']);
+    expect(published.code, published.stderr).toBe(0);
+    expect(published.stdout).toMatch(/published cli-chat +CLI chat {2}\(flow "CLI chat" v1, keys/);
+    const again = await astra(['publish', 'CLI chat']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already published as "cli-chat" at version 1.*--version 1/);
+    expect((await astra(['apps', 'list'])).stdout).toMatch(/^cli-chat /m);
+
+    const once = await astra(['chat', 'cli-chat', '-m', 'What is the capital of France?']);
+    expect(once.code, once.stderr).toBe(0);
+    expect(once.stdout).toMatch(/Paris/);
+    // Piped lines are a conversation: the second turn sees the first, and /history prints both.
+    const piped = await astra(['chat', 'cli-chat'], 'What is the capital of France?\n/history\n');
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stdout).toMatch(/you › What is the capital of France\?\ncli-chat › .*Paris/s);
+
+    const key = await astra(['keys', 'create', '--name', 'cli key', '--apps', 'cli-chat', '--expires', '30d']);
+    expect(key.code, key.stderr).toBe(0);
+    const secret = key.stdout.trim();
+    expect(secret).toMatch(/^astra_k_/);
+    const keyed = new OpenAI({ baseURL: `${base}/v1`, apiKey: secret });
+    expect((await keyed.models.list()).data.map((model) => model.id)).toEqual(['cli-chat']);
+    const listed = await astra(['keys', 'list']);
+    expect(listed.stdout).toMatch(/cli key +live +apps: cli-chat {2}120\/min {2}expires 20/);
+    expect((await astra(['keys', 'revoke', 'cli key'])).code).toBe(0);
+    expect(await keyed.models.list().then(() => undefined, (error: unknown) => error)).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect((await astra(['keys', 'list'])).stdout).toMatch(/cli key +revoked/);
+    expect((await astra(['apps', 'unpublish', 'cli-chat'])).code).toBe(0);
+    const gone = await astra(['chat', 'cli-chat', '-m', 'hi']);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/no app "cli-chat"/);
   });
 });
