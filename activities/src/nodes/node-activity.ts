@@ -102,6 +102,8 @@ export function nodeActivity<S extends AnyNodeSpec>(spec: S, store: RunStore, im
       },
       token(text) {
         pendingTokens += text;
+        // The first piece goes out at once (time to first token is what a chat user feels); the rest in 50 ms bundles.
+        if (seq === 0) void flushTokens();
         beat();
       },
       flushTokens: () => flushTokens().then(() => undefined),
