@@ -5,16 +5,11 @@ import { hostname } from 'node:os';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { z } from 'zod';
 import type { ActivityOf, AnyNodeSpec, NodeRequest, NodeResult, PortInput } from '@astra/workflows/flow';
+import { NodeParamError } from '@astra/workflows/nodes/pure';
 import { ContextOverflowError, UnknownModelError } from '../models/provider';
 import type { RunStore } from './run-store';
 
-/** A param that is well-formed but wrong for this run (a model that does not exist, a collection of another model). */
-export class NodeParamError extends Error {
-  override name = 'NodeParamError';
-  constructor(readonly field: string, message: string) {
-    super(message);
-  }
-}
+export { NodeParamError };
 
 export interface NodeContext {
   runId: string;
@@ -44,7 +39,7 @@ export type NodeActivityFunction = (request: NodeRequest) => Promise<NodeResult>
 
 /** The activity of one node type, keyed by the name its spec gives, so the name is written once. */
 export function nodeActivity<S extends AnyNodeSpec>(spec: S, store: RunStore, implementation: NodeImplementation<S>): Record<ActivityOf<S>, NodeActivityFunction> {
-  const activity = spec.run.kind === 'activity' ? spec.run.activity : spec.type;
+  const activity = 'activity' in spec.run ? spec.run.activity : spec.type;
   const where = (nodeId: string) => `${spec.title} "${nodeId}"`;
 
   const run: NodeActivityFunction = async (request) => {

@@ -147,8 +147,9 @@ export function createRunStore(database: pg.Pool) {
           preview: record.outputs ? portsPreview(record.outputs) : null,
         })))],
       );
+      // Every node's own event, with its output's preview as an activity's success has (pure nodes arrive here in waves).
       for (const record of records) {
-        await publish({ stream: runId, type: 'node', nodeId: record.nodeId, state: record.state, at, ...(record.error ? { error: cut(record.error, 1000) } : {}) });
+        await publish({ stream: runId, type: 'node', nodeId: record.nodeId, state: record.state, at, ...(record.error ? { error: cut(record.error, 1000) } : {}), ...(record.outputs ? { preview: cut(portsPreview(record.outputs), previewChars) } : {}) });
       }
     },
 
