@@ -1,7 +1,8 @@
 // PostgreSQL stopped in the middle of a run: while it is down the API answers 503 naming the database
 // (no hang, no stack trace); when it is back the server and the worker recover by themselves, the live
 // run-event listener listens again, the run finishes with its uninterrupted result, and no row of the
-// run is lost or written twice. The test runs its own PostgreSQL (the shared one serves other files).
+// run is lost or written twice; a node's own bookkeeping waits out an outage longer than its retries.
+// The test runs its own PostgreSQL (the shared one serves other files).
 /* eslint-disable @typescript-eslint/no-explicit-any -- the test reads the API's JSON answers as a client would, loosely */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -165,4 +166,31 @@ describe('PostgreSQL stopped mid-run', () => {
     expect(new Set(attempts).size, attempts.join(', ')).toBe(attempts.length);
     expect(ledger.some((row) => row.node_id === 'first' && row.attempt === 1 && row.outcome === 'succeeded')).toBe(true);
   }, 420_000);
+
+  it('a node whose bookkeeping meets an outage longer than its retries waits it out instead of failing', async () => {
+    // Generate has 3 attempts a second or two apart: before, its bookkeeping failing on the missing
+    // database used them all within seconds and the node failed. Now it waits inside its attempt.
+    const created = await call('POST', '/api/flows', { name: 'outage generate', graph: graphOf(
+      [{ id: 'in', type: 'io.input', params: { name: 'text' } }, { id: 'talk', type: 'models.generate', params: { maxTokens: 120 } }, { id: 'out', type: 'io.output', params: { name: 'text' } }],
+      ['in.value>talk.prompt', 'talk.text>out.value'],
+    ) });
+    expect(created.status, created.text).toBe(201);
+    const started = await call('POST', '/api/runs', { flowId: created.json!.flow.id, inputs: { text: 'Tell me about a lighthouse.' } });
+    expect(started.status, started.text).toBe(201);
+    const runId = started.json!.run.id as string;
+    await until('the generate node started', 60_000, async () =>
+      (await pool.query("select 1 from node_executions where run_id = $1 and node_id = 'talk'", [runId])).rowCount ? true : undefined);
+    await database.stop();
+    await new Promise((resolve) => setTimeout(resolve, 20_000));
+    await database.start();
+
+    const run = await until('the run finished', 180_000, async () => {
+      const answer = await call('GET', `/api/runs/${runId}`);
+      return answer.json?.run.status !== 'running' ? answer.json!.run : undefined;
+    });
+    expect(run.status, run.error ?? '').toBe('succeeded');
+    expect(run.outputs.text).toBeTruthy();
+    const ledger = (await pool.query<{ attempt: number; outcome: string | null }>("select attempt, outcome from node_executions where run_id = $1 and node_id = 'talk' order by id", [runId])).rows;
+    expect(ledger).toEqual([{ attempt: 1, outcome: 'succeeded' }]);
+  }, 300_000);
 });
