@@ -20,9 +20,13 @@ const burst = Number(process.env.BENCH_BURST ?? 50);
 const bursts = Number(process.env.BENCH_BURSTS ?? 3);
 const sizes = (process.env.BENCH_NODES ?? '1,10').split(',').map(Number);
 const target = 1.5;
-/** Nodes in the long chain of the per-node figures (the short one has 1). */
-const perNodeChain = Number(process.env.BENCH_CHAIN ?? 21);
+/** Nodes in the long chains of the per-node figures (the short one has 1): long enough that the nodes, not the noise, make the difference. */
+const pureChain = Number(process.env.BENCH_PURE_CHAIN ?? 201);
+const activityChain = Number(process.env.BENCH_ACTIVITY_CHAIN ?? 11);
+const modelChain = Number(process.env.BENCH_MODEL_CHAIN ?? 4);
 const perNodeRounds = Number(process.env.BENCH_PER_NODE_ROUNDS ?? 20);
+/** Model rounds take seconds each on two cores: fewer of them. */
+const modelRounds = Number(process.env.BENCH_MODEL_ROUNDS ?? 8);
 const pureTarget = 10;
 
 /** A chain of pass-through nodes n1 → n2 → … → nN, as the editor would save it. */
@@ -100,7 +104,11 @@ function typedChain(length: number, type: string, version: number, params: Recor
   };
 }
 
-/** Cost per node of each way a node runs: p50 of the long chain minus p50 of the 1-node chain, over the nodes between. */
+/**
+ * Cost per node of each way a node runs: the long chain's time minus the 1-node chain's, run back to
+ * back in each round, over the nodes between; the median of the rounds (pairs cancel the drift of a
+ * busy machine).
+ */
 async function benchPerNode(stack: BenchStack, ownerId: string): Promise<void> {
   const execute = async (graph: FlowGraph, text: string) => {
     const runId = randomUUID();
@@ -108,25 +116,25 @@ async function benchPerNode(stack: BenchStack, ownerId: string): Promise<void> {
     await stack.client.workflow.execute<typeof workflows.runFlow>('runFlow', { taskQueue: stack.taskQueue, workflowId: `bench-node-${runId}`, args: [input] });
   };
   const big = 'a line of text that will not travel inline. '.repeat(100);
-  const modelChain = Math.min(perNodeChain, 4);
   const cases = [
-    { label: 'activity node (pass-through v1, today)', type: 'util.pass-through', version: 1, params: {}, text: 'x', length: perNodeChain, ports: ['value', 'value'] },
-    { label: 'pure node (pass-through v2)', type: 'util.pass-through', version: 2, params: {}, text: 'x', length: perNodeChain, ports: ['value', 'value'] },
-    { label: 'pure node (text template v2)', type: 'text.template', version: 2, params: { template: '{{input}}!' }, text: 'x', length: perNodeChain, ports: ['input', 'text'] },
-    { label: 'cheap node (v2, value by reference: local activity)', type: 'util.pass-through', version: 2, params: {}, text: big, length: perNodeChain, ports: ['value', 'value'] },
-    { label: 'model node (Generate, 4 tokens)', type: 'models.generate', version: 1, params: { maxTokens: 4, temperature: 0 }, text: 'Say hi.', length: modelChain, ports: ['prompt', 'text'] },
+    { label: 'activity node (pass-through v1, today)', type: 'util.pass-through', version: 1, params: {}, text: 'x', length: activityChain, ports: ['value', 'value'] },
+    { label: 'pure node (pass-through v2)', type: 'util.pass-through', version: 2, params: {}, text: 'x', length: pureChain, ports: ['value', 'value'] },
+    { label: 'pure node (text template v2)', type: 'text.template', version: 2, params: { template: '{{input}}!' }, text: 'x', length: pureChain, ports: ['input', 'text'] },
+    { label: 'cheap node (v2, value by reference: local activity)', type: 'util.pass-through', version: 2, params: {}, text: big, length: activityChain, ports: ['value', 'value'] },
+    { label: 'model node (Generate, 4 tokens)', type: 'models.generate', version: 1, params: { maxTokens: 4, temperature: 0 }, text: 'Say hi.', length: modelChain, ports: ['prompt', 'text'], rounds: modelRounds },
   ] as const;
-  console.log(`\ncost per node: chains of 1 and ${perNodeChain} nodes (${modelChain} for models) between an input and an output, ${perNodeRounds} runs each after ${warmup} warm-up runs, alternating`);
+  console.log(`\ncost per node: a chain of 1 node and one of N between an input and an output, back to back, ${perNodeRounds} rounds (${modelRounds} for models) after ${warmup} warm-up rounds`);
   for (const entry of cases) {
+    const rounds = 'rounds' in entry ? entry.rounds : perNodeRounds;
     const short = typedChain(1, entry.type, entry.version, entry.params, entry.ports[0], entry.ports[1]);
     const long = typedChain(entry.length, entry.type, entry.version, entry.params, entry.ports[0], entry.ports[1]);
-    for (let i = 0; i < warmup; i += 1) {
+    for (let i = 0; i < ('rounds' in entry ? Math.min(warmup, 2) : warmup); i += 1) {
       await execute(short, entry.text);
       await execute(long, entry.text);
     }
     const shortTimes: number[] = [];
     const longTimes: number[] = [];
-    for (let i = 0; i < perNodeRounds; i += 1) {
+    for (let i = 0; i < rounds; i += 1) {
       if (i % 2 === 0) {
         shortTimes.push(await timed(() => execute(short, entry.text)));
         longTimes.push(await timed(() => execute(long, entry.text)));
@@ -135,13 +143,13 @@ async function benchPerNode(stack: BenchStack, ownerId: string): Promise<void> {
         shortTimes.push(await timed(() => execute(short, entry.text)));
       }
     }
-    const perNode = (percentile(longTimes, 50) - percentile(shortTimes, 50)) / (entry.length - 1);
+    const perNode = median(longTimes.map((took, i) => (took - shortTimes[i]!) / (entry.length - 1)));
     const check = entry.label.startsWith('pure') ? `   target ≤ ${pureTarget} ms  ${perNode <= pureTarget ? 'ok' : 'ABOVE TARGET'}` : '';
-    console.log(`  ${entry.label.padEnd(52)} per node ${ms(perNode)}   (1 node p50 ${ms(percentile(shortTimes, 50))}, ${entry.length} nodes p50 ${ms(percentile(longTimes, 50))})${check}`);
+    console.log(`  ${entry.label.padEnd(52)} per node ${ms(perNode)}   (N = ${String(entry.length).padStart(3)}: 1 node p50 ${ms(percentile(shortTimes, 50))}, N nodes p50 ${ms(percentile(longTimes, 50))})${check}`);
   }
   // What a model node costs beyond its model call: the same call made directly, in the same run.
   const direct: number[] = [];
-  for (let i = 0; i < warmup + perNodeRounds; i += 1) {
+  for (let i = 0; i < warmup + modelRounds; i += 1) {
     const took = await timed(async () => {
       await stack.models.chat({ model: 'smollm2-135m-instruct', messages: [{ role: 'user', content: 'Say hi.' }], maxTokens: 4, temperature: 0 });
     });

@@ -3,13 +3,12 @@
 // activity scheduled, every node's state and output in the run record and in its live events, their
 // states recorded in waves; a value by reference runs the node as a local activity; a bad param fails
 // the run naming node and field; a long pure chain continues as new and carries its outputs.
-import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEventsChannel } from '../../activities/src/models/model.activities';
-import { startTestWorker, type TestWorker } from '../../activities/src/testing/test-worker';
-import type { RunFlowInput, workflows } from '@astra/workflows';
+import { runFlowInput, startRunFlow, startTestWorker, type TestWorker } from '../../activities/src/testing/test-worker';
+import type { RunFlowInput } from '@astra/workflows';
 import type { FlowGraph } from './flow/graph';
 import { z } from 'zod';
 import { runEventSchema } from './flow/api';
@@ -29,16 +28,8 @@ const EventType = temporal.api.enums.v1.EventType;
 /** A run event as the run-event channel carries it (the stream names the run). */
 const channelEvent = z.object({ stream: z.string() }).and(runEventSchema);
 
-const inputFor = (graph: FlowGraph, extra: Partial<RunFlowInput> = {}): RunFlowInput => ({
-  runId: randomUUID(),
-  ownerId: randomUUID(),
-  snapshot: { flowId: randomUUID(), flowVersion: 1, graph },
-  inputs: {},
-  ...extra,
-});
-
-const start = (input: RunFlowInput) =>
-  worker.client.workflow.start<typeof workflows.runFlow>('runFlow', { taskQueue: worker.taskQueue, workflowId: `run-${input.runId}`, args: [input] });
+const inputFor = runFlowInput;
+const start = (input: RunFlowInput) => startRunFlow(worker, input);
 
 /** What the run's history holds: activities scheduled on the task queue, and markers (local activities). */
 async function historyOf(workflowId: string) {
