@@ -4,7 +4,7 @@
 // RE2 matcher, and HTML nested to the depth limit against a tenth of it.
 import { sentenceSeparators } from '../activities/src/rag/chunker';
 import { htmlToDocument } from '../activities/src/rag/loaders/html';
-import { userPatternMatches } from '../activities/src/nodes/user-regex';
+import { userPatternMatches } from '../workflows/src/nodes/user-regex';
 import { median } from './support/stats';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);

@@ -1,11 +1,13 @@
 // PostgreSQL stopped in the middle of a run: while it is down the API answers 503 naming the database
 // (no hang, no stack trace); when it is back the server and the worker recover by themselves, the live
 // run-event listener listens again, the run finishes with its uninterrupted result, and no row of the
-// run is lost or written twice. The test runs its own PostgreSQL (the shared one serves other files).
+// run is lost or written twice; a node's own bookkeeping waits out an outage longer than its retries.
+// The test runs its own PostgreSQL (the shared one serves other files).
 /* eslint-disable @typescript-eslint/no-explicit-any -- the test reads the API's JSON answers as a client would, loosely */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
+import type { FlowGraph } from '@astra/workflows/flow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabasePool, runEventsChannel } from '@astra/activities';
 import { startWorkerProcess } from '../../activities/src/testing/worker-process';
@@ -51,6 +53,21 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
   }
 }
 
+/** Saves `graph` as a flow and starts a run of it. */
+async function startRun(name: string, graph: FlowGraph, inputs: Record<string, string>): Promise<{ flowId: string; runId: string }> {
+  const created = await call('POST', '/api/flows', { name, graph });
+  expect(created.status, created.text).toBe(201);
+  const started = await call('POST', '/api/runs', { flowId: created.json!.flow.id, inputs });
+  expect(started.status, started.text).toBe(201);
+  return { flowId: created.json!.flow.id as string, runId: started.json!.run.id as string };
+}
+
+/** The run once it has ended. */
+const finishedRun = (runId: string) => until('the run finished', 180_000, async () => {
+  const answer = await call('GET', `/api/runs/${runId}`);
+  return answer.json?.run.status !== 'running' ? answer.json!.run : undefined;
+});
+
 // Template nodes with waits between them, so the run is mid-way when the database goes and has
 // database work left (ledger rows, node states, the run's end) once it is back.
 const chain = ['first', 'second', 'third', 'fourth'];
@@ -90,11 +107,7 @@ afterAll(async () => {
 
 describe('PostgreSQL stopped mid-run', () => {
   it('answers 503 while it is down, recovers by itself, and the run finishes with every row exactly once', async () => {
-    const created = await call('POST', '/api/flows', { name: 'outage chain', graph: flow });
-    expect(created.status, created.text).toBe(201);
-    const started = await call('POST', '/api/runs', { flowId: created.json!.flow.id, inputs: { text: 'a lighthouse' } });
-    expect(started.status, started.text).toBe(201);
-    const runId = started.json!.run.id as string;
+    const { flowId, runId } = await startRun('outage chain', flow, { text: 'a lighthouse' });
 
     await until('the first template node succeeded', 60_000, async () =>
       (await pool.query("select 1 from node_executions where run_id = $1 and node_id = 'first' and outcome = 'succeeded'", [runId])).rowCount ? true : undefined);
@@ -102,7 +115,7 @@ describe('PostgreSQL stopped mid-run', () => {
 
     // Down: every route that needs the database says so, in seconds, with no stack or address.
     for (const [method, route] of [['GET', `/api/runs/${runId}`], ['GET', '/api/flows'], ['POST', '/api/runs']] as const) {
-      const answer = await call(method, route, method === 'POST' ? { flowId: created.json!.flow.id, inputs: { text: 'during the outage' } } : undefined);
+      const answer = await call(method, route, method === 'POST' ? { flowId, inputs: { text: 'during the outage' } } : undefined);
       expect(answer.status, `${method} ${route}: ${answer.text}`).toBe(503);
       expect(answer.json?.error).toMatch(/^the database is unavailable: /);
       expect(answer.text).not.toMatch(/\bat .+:\d+:\d+|127\.0\.0\.1|postgres:\/\//);
@@ -144,10 +157,7 @@ describe('PostgreSQL stopped mid-run', () => {
       unsubscribe();
     }
 
-    const run = await until('the run finished', 180_000, async () => {
-      const answer = await call('GET', `/api/runs/${runId}`);
-      return answer.json?.run.status !== 'running' ? answer.json!.run : undefined;
-    });
+    const run = await finishedRun(runId);
     expect(run.status, run.error ?? '').toBe('succeeded');
     expect(run.outputs).toEqual({ text: expected });
 
@@ -165,4 +175,24 @@ describe('PostgreSQL stopped mid-run', () => {
     expect(new Set(attempts).size, attempts.join(', ')).toBe(attempts.length);
     expect(ledger.some((row) => row.node_id === 'first' && row.attempt === 1 && row.outcome === 'succeeded')).toBe(true);
   }, 420_000);
+
+  it('a node whose bookkeeping meets an outage longer than its retries waits it out instead of failing', async () => {
+    // Generate has 3 attempts a second or two apart: before, its bookkeeping failing on the missing
+    // database used them all within seconds and the node failed. Now it waits inside its attempt.
+    const { runId } = await startRun('outage generate', graphOf(
+      [{ id: 'in', type: 'io.input', params: { name: 'text' } }, { id: 'talk', type: 'models.generate', params: { maxTokens: 120 } }, { id: 'out', type: 'io.output', params: { name: 'text' } }],
+      ['in.value>talk.prompt', 'talk.text>out.value'],
+    ), { text: 'Tell me about a lighthouse.' });
+    await until('the generate node started', 60_000, async () =>
+      (await pool.query("select 1 from node_executions where run_id = $1 and node_id = 'talk'", [runId])).rowCount ? true : undefined);
+    await database.stop();
+    await new Promise((resolve) => setTimeout(resolve, 20_000));
+    await database.start();
+
+    const run = await finishedRun(runId);
+    expect(run.status, run.error ?? '').toBe('succeeded');
+    expect(run.outputs.text).toBeTruthy();
+    const ledger = (await pool.query<{ attempt: number; outcome: string | null }>("select attempt, outcome from node_executions where run_id = $1 and node_id = 'talk' order by id", [runId])).rows;
+    expect(ledger).toEqual([{ attempt: 1, outcome: 'succeeded' }]);
+  }, 300_000);
 });

@@ -1,6 +1,7 @@
 // Records the Temporal histories the replay gate replays (`npm run record:histories`): every example
 // flow, the ingest, answer and rebuild workflows, and the hard cases (branches, continue-as-new with outputs and
-// with a late failure, a failure that cancels siblings, a cancelled run, a worker killed mid-node).
+// with a late failure, pure nodes evaluated inside the workflow, a failure that cancels siblings, a cancelled
+// run, a worker killed mid-node).
 // Run it against the workflow code of a release; the files in workflows/src/replay/histories/ are then
 // replayed by `npm test` against every later change, so a change that would break in-flight runs fails.
 import { execFileSync, type ChildProcess } from 'node:child_process';
@@ -113,6 +114,22 @@ const besideChain = (last?: { id: string; type: string; params: Record<string, u
 };
 await save('continue-as-new-outputs', await runFlow('can-outputs', runInput(besideChain(), { text: 'kept' }, { continueAsNewAfterEvents: 40 })));
 await save('continue-as-new-late-failure', await runFlow('can-failure', runInput(besideChain({ id: 'late', type: 'control.condition', params: { operator: 'longer-than', value: 'many' } }), { text: 'x' }, { continueAsNewAfterEvents: 40 })));
+
+// Pure nodes (version 2) evaluated inside the workflow: the branching flow; a chain long enough for two
+// waves of recorded states and a continue-as-new after the pure-node budget, ending in a bad param;
+// and a value too big to travel inline, which runs the nodes as local activities.
+const pureBranching = { ...branching, nodes: branching.nodes.map((node) => (node.type.startsWith('io.') ? node : { ...node, version: 2 })) };
+await save('pure-branching', await runFlow('pure-branching', runInput(pureBranching, { text: 'the lamp is on' })));
+const pureChain = passThroughGrid(1, 450, 2);
+const pureEnds = graphOf(
+  [{ id: 'in', type: 'io.input', params: { name: 'text' } }, { id: 'late', type: 'control.condition', version: 2, params: { operator: 'longer-than', value: 'many' } }, { id: 'out', type: 'io.output', params: { name: 'text' } }],
+  ['in.value>n0_0.value', 'n0_449.value>late.value', 'late.true>out.value'],
+);
+await save('pure-continue-as-new-late-failure', await runFlow('pure-can', runInput({ nodes: [...pureEnds.nodes, ...pureChain.nodes], edges: [...pureEnds.edges, ...pureChain.edges] }, { text: 'x' }, { continueAsNewAfterPureNodes: 300 })));
+await save('pure-by-reference', await runFlow('pure-ref', runInput(graphOf(
+  [{ id: 'in', type: 'io.input', params: { name: 'text' } }, { id: 'wrap', type: 'text.template', version: 2, params: { template: '<<{{input}}>>' } }, { id: 'same', type: 'util.pass-through', version: 2 }, { id: 'out', type: 'io.output', params: { name: 'text' } }],
+  ['in.value>wrap.input', 'wrap.text>same.value', 'same.value>out.value'],
+), { text: 'a long line of text. '.repeat(200) })));
 
 // A failure cancels a timer and an activity still running beside it; a Wait as a durable timer.
 await save('failure-cancels-siblings', await runFlow('siblings', runInput(graphOf(

@@ -1,14 +1,13 @@
 // runFlow keeps its promises on the real Temporal dev server: continue-as-new carries outputs and
 // failures, bad params fail the run (not the workflow task), Wait is a durable timer, a run's nodes
 // are capped, a failure cancels its siblings, and text that would split a surrogate pair is stored.
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WorkflowFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestWorker, type TestWorker } from '../../activities/src/testing/test-worker';
-import type { RunFlowInput, workflows } from '@astra/workflows';
+import { runFlowInput, startRunFlow, startTestWorker, type TestWorker } from '../../activities/src/testing/test-worker';
+import type { RunFlowInput } from '@astra/workflows';
 import type { FlowGraph } from './flow/graph';
 import { graphOf, passThroughGrid } from '../../server/src/flows/testing/graphs';
 
@@ -30,16 +29,8 @@ afterAll(async () => {
   broken?.close();
 });
 
-const inputFor = (graph: FlowGraph, extra: Partial<RunFlowInput> = {}): RunFlowInput => ({
-  runId: randomUUID(),
-  ownerId: randomUUID(),
-  snapshot: { flowId: randomUUID(), flowVersion: 1, graph },
-  inputs: {},
-  ...extra,
-});
-
-const start = (input: RunFlowInput) =>
-  worker.client.workflow.start<typeof workflows.runFlow>('runFlow', { taskQueue: worker.taskQueue, workflowId: `run-${input.runId}`, args: [input] });
+const inputFor = runFlowInput;
+const start = (input: RunFlowInput) => startRunFlow(worker, input);
 
 /** The run's failure message, or a test failure if it did not fail. */
 async function failureOf(result: Promise<unknown>): Promise<string> {

@@ -1,8 +1,9 @@
 // runFlow: the interpreter every flow runs on. It executes a frozen snapshot of a flow version: nodes
-// in dependency order, independent branches in parallel up to a cap, each node as the activity its
-// spec names with the spec's timeouts and retries (Wait is a workflow timer). Values travel by
-// reference (see PortValue), so history stays small, and a long flow continues as new carrying a
-// reference to its state. Every way the workflow can end is written to the run record first.
+// in dependency order, independent branches in parallel up to a cap, each node as its spec says: an
+// activity with the spec's timeouts and retries, a pure node evaluated here (its states recorded in
+// one local activity per wave), or the workflow's own (inputs, outputs, Wait as a timer). Values
+// travel by reference (see PortValue), so history stays small, and a long flow continues as new
+// carrying a reference to its state. Every way the workflow can end is written to the run record first.
 import {
   ApplicationFailure,
   CancellationScope,
@@ -17,20 +18,23 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '@astra/activities';
-import type { AnyNodeSpec } from './flow/define-node';
+import type { ActivityRun, AnyNodeSpec } from './flow/define-node';
 import { incomingEdges } from './flow/plan';
 import type { FlowEdge, FlowNode } from './flow/graph';
 import {
+  defaultContinueAsNewAfterPureNodes,
   defaultRunConcurrency,
   type NodeRequest,
   type NodeResult,
   type NodeState,
   type NodeStateRecord,
+  inlineValueBytes,
   type PortValue,
   type RunFlowInput,
   type RunFlowResult,
   type RunFlowState,
 } from './flow/run-types';
+import { NodeParamError, pureEvaluatorFor } from './nodes/pure';
 import { findNodeSpec } from './nodes/registry';
 
 // Bookkeeping retries for as long as the database is away (an outage is not the run's fault); errors
@@ -43,19 +47,20 @@ const bookkeeping = proxyLocalActivities<Activities>({
 type NodeActivity = (request: NodeRequest) => Promise<NodeResult>;
 const proxies = new Map<string, Record<string, NodeActivity>>();
 
-function activityFor(spec: AnyNodeSpec & { run: { kind: 'activity' } }): NodeActivity {
+/** The node's activity: on the task queue for activity nodes, a local activity for a pure node's values by reference. */
+function activityFor(spec: AnyNodeSpec, run: ActivityRun | (Omit<ActivityRun, 'kind'> & { kind: 'pure' })): NodeActivity {
   const key = `${spec.type}@${spec.version}`;
   let proxy = proxies.get(key);
   if (!proxy) {
     const options: ActivityOptions = {
-      startToCloseTimeout: spec.run.startToCloseTimeout,
-      retry: { ...spec.run.retry, nonRetryableErrorTypes: ['InvalidNodeParams'] },
-      ...(spec.run.heartbeatTimeout ? { heartbeatTimeout: spec.run.heartbeatTimeout } : {}),
+      startToCloseTimeout: run.startToCloseTimeout,
+      retry: { ...run.retry, nonRetryableErrorTypes: ['InvalidNodeParams'] },
+      ...(run.heartbeatTimeout && run.kind === 'activity' ? { heartbeatTimeout: run.heartbeatTimeout } : {}),
     };
-    proxy = proxyActivities<Record<string, NodeActivity>>(options);
+    proxy = run.kind === 'pure' ? proxyLocalActivities<Record<string, NodeActivity>>(options) : proxyActivities<Record<string, NodeActivity>>(options);
     proxies.set(key, proxy);
   }
-  return proxy[spec.run.activity]!;
+  return proxy[run.activity]!;
 }
 
 /** The message of a failure's root cause, which is what a person can act on. */
@@ -75,6 +80,39 @@ function paramsProblem(spec: AnyNodeSpec, node: FlowNode): string | undefined {
 
 const finalStates: ReadonlySet<NodeState> = new Set(['succeeded', 'failed', 'skipped', 'cached', 'cancelled']);
 const defaultContinueAsNewAfter = 20_000;
+/** Pure nodes evaluated between two records of their states (one local activity; its payload stays well under the limits). */
+const pureWave = 200;
+
+type PureOutcome = { outputs: Record<string, PortValue> } | { problem: string };
+
+/**
+ * A pure node evaluated here, or undefined when it must run as its activity: an input arrived by
+ * reference (only an activity can read it) or an output is too big to travel inline.
+ */
+function evaluatePure(spec: AnyNodeSpec, node: FlowNode, values: Record<string, PortValue>): PureOutcome | undefined {
+  const evaluate = pureEvaluatorFor(node.type);
+  if (!evaluate) return { problem: `${spec.title} "${node.id}": ${node.type} has no pure implementation on this worker` };
+  const inputs: Record<string, unknown> = {};
+  for (const [port, value] of Object.entries(values)) {
+    if (!('value' in value)) return undefined;
+    inputs[port] = value.value;
+  }
+  let produced: Record<string, unknown>;
+  try {
+    produced = evaluate(spec.params.parse(node.params), inputs);
+  } catch (error) {
+    const field = error instanceof NodeParamError ? `params.${error.field}: ` : '';
+    return { problem: `${spec.title} "${node.id}": ${field}${messageOf(error)}` };
+  }
+  const outputs: Record<string, PortValue> = {};
+  for (const [port, value] of Object.entries(produced)) {
+    if (value === undefined) continue;
+    const json = JSON.stringify(value) ?? 'null';
+    if (json.length > inlineValueBytes) return undefined;
+    outputs[port] = { value: JSON.parse(json) as unknown };
+  }
+  return { outputs };
+}
 
 type Settled = { nodeId: string; outputs?: Record<string, PortValue>; error?: unknown };
 
@@ -101,6 +139,9 @@ export async function runFlow(input: RunFlowInput): Promise<RunFlowResult> {
     for (const edge of graph.edges) outgoing.get(edge.source)?.push(edge);
     const maxRunning = Math.max(1, input.maxConcurrentNodes ?? defaultRunConcurrency);
     const continueAfter = input.continueAsNewAfterEvents ?? defaultContinueAsNewAfter;
+    const continueAfterPure = Math.max(1, input.continueAsNewAfterPureNodes ?? defaultContinueAsNewAfterPureNodes);
+    let pureEvaluated = 0;
+    let pureThisWave = 0;
 
     const running = new Map<string, { type: string; scope: CancellationScope; settled: Promise<Settled> }>();
     // Nodes whose sources are all final, in graph order so scheduling is the same on every replay.
@@ -188,17 +229,19 @@ export async function runFlow(input: RunFlowInput): Promise<RunFlowResult> {
 
     const start = (node: FlowNode, spec: AnyNodeSpec, values: Record<string, PortValue>) => {
       const scope = new CancellationScope();
-      const work: Promise<Record<string, PortValue>> = spec.run.kind === 'inline'
+      const { run } = spec;
+      const work: Promise<Record<string, PortValue>> = run.kind === 'inline'
         ? scope.run(() => runInline(node, spec, values))
-        : scope.run(() => activityFor(spec as AnyNodeSpec & { run: { kind: 'activity' } })({ runId: input.runId, ownerId: input.ownerId, nodeId: node.id, type: node.type, version: node.version, params: node.params, inputs: values }).then((result) => result.outputs));
+        : scope.run(() => activityFor(spec, run)({ runId: input.runId, ownerId: input.ownerId, nodeId: node.id, type: node.type, version: node.version, params: node.params, inputs: values }).then((result) => result.outputs));
       const settled = work.then((produced): Settled => ({ nodeId: node.id, outputs: produced }), (error: unknown): Settled => ({ nodeId: node.id, error }));
       running.set(node.id, { type: node.type, scope, settled });
     };
 
     const runningOfType = (type: string) => [...running.values()].filter((entry) => entry.type === type).length;
 
-    /** Starts what is ready; nodes settled on the spot (cached, skipped) can ready others, so it goes round until none are. */
+    /** Starts what is ready; nodes settled on the spot (cached, skipped, pure) can ready others, so it goes round until none are. */
     const schedule = () => {
+      pureThisWave = 0;
       while (scheduleReady() && !failure);
     };
 
@@ -235,6 +278,25 @@ export async function runFlow(input: RunFlowInput): Promise<RunFlowResult> {
           fail(nodeId, problem);
           return settledHere;
         }
+        if (spec.run.kind === 'pure') {
+          // Left ready for the next wave (after this one's states are recorded) or the next execution.
+          if (pureThisWave >= pureWave || pureEvaluated >= continueAfterPure) continue;
+          const outcome = evaluatePure(spec, node, values);
+          if (outcome) {
+            ready.delete(nodeId);
+            pureEvaluated += 1;
+            pureThisWave += 1;
+            if ('problem' in outcome) {
+              fail(nodeId, outcome.problem);
+              return settledHere;
+            }
+            outputs[nodeId] = outcome.outputs;
+            settle(nodeId, 'succeeded', { outputs: outcome.outputs });
+            settledHere = true;
+            continue;
+          }
+          // A value by reference: the node runs as its activity, locally (it counts toward the caps like any other).
+        }
         if (running.size >= maxRunning) continue;
         if (spec.concurrency !== undefined && runningOfType(node.type) >= spec.concurrency) continue;
         ready.delete(nodeId);
@@ -261,10 +323,12 @@ export async function runFlow(input: RunFlowInput): Promise<RunFlowResult> {
     };
 
     for (;;) {
-      const historyFull = workflowInfo().historyLength > continueAfter || workflowInfo().continueAsNewSuggested;
+      const historyFull = workflowInfo().historyLength > continueAfter || workflowInfo().continueAsNewSuggested || pureEvaluated >= continueAfterPure;
       if (!historyFull) schedule();
       await flush();
       if (running.size === 0) {
+        // A wave of pure nodes was cut short: its states are recorded now, the next wave goes on.
+        if (!historyFull && !failure && ready.size > 0) continue;
         if (historyFull && !failure && graph.nodes.some((node) => !done[node.id])) {
           // Only what unfinished nodes still read is carried; the rest is in the run record already.
           const needed: RunFlowState['outputs'] = {};

@@ -18,7 +18,7 @@ const firstTokenBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
 const tokenRateBuckets = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 
 /** Node type of each node activity (nodeGenerate → models.generate), from the one registry. */
-const nodeTypeOfActivity = new Map(nodeCatalogue.flatMap((spec) => (spec.run.kind === 'activity' ? [[spec.run.activity, spec.type] as const] : [])));
+const nodeTypeOfActivity = new Map(nodeCatalogue.flatMap((spec) => ('activity' in spec.run ? [[spec.run.activity, spec.type] as const] : [])));
 
 const finishRunInput = z.object({ status: z.enum(['succeeded', 'failed', 'cancelled']) });
 const ingestSummary = z.object({ new: z.number(), updated: z.number(), skipped: z.number(), failed: z.number(), deleted: z.number() });

@@ -5,16 +5,12 @@ import { hostname } from 'node:os';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { z } from 'zod';
 import type { ActivityOf, AnyNodeSpec, NodeRequest, NodeResult, PortInput } from '@astra/workflows/flow';
+import { NodeParamError } from '@astra/workflows/nodes/pure';
+import { databaseUnavailableReason } from '../db';
 import { ContextOverflowError, UnknownModelError } from '../models/provider';
 import type { RunStore } from './run-store';
 
-/** A param that is well-formed but wrong for this run (a model that does not exist, a collection of another model). */
-export class NodeParamError extends Error {
-  override name = 'NodeParamError';
-  constructor(readonly field: string, message: string) {
-    super(message);
-  }
-}
+export { NodeParamError };
 
 export interface NodeContext {
   runId: string;
@@ -40,17 +36,46 @@ export type NodeImplementation<S extends AnyNodeSpec> = (call: {
 
 const worker = `${hostname()}:${process.pid}`;
 
+/** How long before its attempt's deadline a node stops waiting for the database and fails the attempt. */
+const outageMargin = 2000;
+
+/**
+ * The node's own bookkeeping (ledger, state, values by reference) waits out a database outage inside
+ * the attempt, beating as it waits, instead of failing the attempt at once: an outage costs the node
+ * a retry only once it outlasts the attempt's start-to-close timeout, not every second or two.
+ */
+export async function waitingOutOutage<T>(context: Context, beat: () => void, call: () => Promise<T>): Promise<T> {
+  const deadline = context.info.currentAttemptScheduledTimestampMs + context.info.startToCloseTimeoutMs - outageMargin;
+  for (let pause = 200; ; pause = Math.min(pause * 2, 2000)) {
+    try {
+      return await call();
+    } catch (error) {
+      if (databaseUnavailableReason(error) === undefined || Date.now() + pause > deadline) throw error;
+      beat();
+      await context.sleep(pause);
+    }
+  }
+}
+
 export type NodeActivityFunction = (request: NodeRequest) => Promise<NodeResult>;
 
 /** The activity of one node type, keyed by the name its spec gives, so the name is written once. */
 export function nodeActivity<S extends AnyNodeSpec>(spec: S, store: RunStore, implementation: NodeImplementation<S>): Record<ActivityOf<S>, NodeActivityFunction> {
-  const activity = spec.run.kind === 'activity' ? spec.run.activity : spec.type;
+  const activity = 'activity' in spec.run ? spec.run.activity : spec.type;
   const where = (nodeId: string) => `${spec.title} "${nodeId}"`;
 
   const run: NodeActivityFunction = async (request) => {
     const context = Context.current();
     const attempt = context.info.attempt;
-    const ledgerId = await store.nodeStarted({ runId: request.runId, nodeId: request.nodeId, type: spec.type, activity, attempt, worker, inputs: request.inputs });
+    // Every node heartbeats, so every node hears of its cancellation (a failed sibling, a cancelled run);
+    // the last resume details go with each beat so a plain beat never erases them.
+    let resumeDetails: unknown = context.info.heartbeatDetails;
+    const beat = (details?: unknown) => {
+      if (details !== undefined) resumeDetails = details;
+      context.heartbeat(resumeDetails);
+    };
+    const bookkeeping = <T>(call: () => Promise<T>) => waitingOutOutage(context, beat, call);
+    const ledgerId = await bookkeeping(() => store.nodeStarted({ runId: request.runId, nodeId: request.nodeId, type: spec.type, activity, attempt, worker, inputs: request.inputs }));
     const fail = async (error: unknown): Promise<never> => {
       const bad = error instanceof NodeParamError
         ? ApplicationFailure.nonRetryable(`${where(request.nodeId)}: params.${error.field}: ${error.message}`, 'InvalidNodeParams')
@@ -79,13 +104,6 @@ export function nodeActivity<S extends AnyNodeSpec>(spec: S, store: RunStore, im
       return flushing;
     };
     const tokenTimer = setInterval(() => void flushTokens(), 50);
-    // Every node heartbeats, so every node hears of its cancellation (a failed sibling, a cancelled run);
-    // the last resume details go with each beat so a plain beat never erases them.
-    let resumeDetails: unknown = context.info.heartbeatDetails;
-    const beat = (details?: unknown) => {
-      if (details !== undefined) resumeDetails = details;
-      context.heartbeat(resumeDetails);
-    };
     const beatTimer = setInterval(() => beat(), 1000);
     const node: NodeContext = {
       runId: request.runId,
@@ -93,7 +111,7 @@ export function nodeActivity<S extends AnyNodeSpec>(spec: S, store: RunStore, im
       ownerId: request.ownerId,
       signal: context.cancellationSignal,
       resumeFrom: context.info.heartbeatDetails,
-      log: (message, level = 'info') => store.log(request.runId, request.nodeId, level, message),
+      log: (message, level = 'info') => bookkeeping(() => store.log(request.runId, request.nodeId, level, message)),
       progress(done, total, unit, resume) {
         beat(resume ?? { done, total });
         if (Date.now() - lastProgress < 250 && done < total) return;
@@ -110,14 +128,14 @@ export function nodeActivity<S extends AnyNodeSpec>(spec: S, store: RunStore, im
     };
     try {
       const inputs: Record<string, unknown> = {};
-      for (const [port, value] of Object.entries(request.inputs)) inputs[port] = await store.resolve(value);
+      for (const [port, value] of Object.entries(request.inputs)) inputs[port] = await bookkeeping(() => store.resolve(value));
       const produced = await Promise.race([implementation({ params: parsed.data as z.infer<S['params']>, inputs: inputs as Parameters<NodeImplementation<S>>[0]['inputs'], node }), context.cancelled]);
       await flushTokens();
       const outputs: NodeResult['outputs'] = {};
       for (const [port, value] of Object.entries(produced)) {
-        if (value !== undefined) outputs[port] = await store.storeValue(request.runId, request.nodeId, port, value);
+        if (value !== undefined) outputs[port] = await bookkeeping(() => store.storeValue(request.runId, request.nodeId, port, value));
       }
-      await store.nodeSucceeded({ runId: request.runId, nodeId: request.nodeId, ledgerId, outputs });
+      await bookkeeping(() => store.nodeSucceeded({ runId: request.runId, nodeId: request.nodeId, ledgerId, outputs }));
       return { outputs };
     } catch (error) {
       return await fail(error);

@@ -15,10 +15,10 @@ import { EgressRefusedError } from '../rag/egress';
 import { chromaCollectionFor, chunkId, filesUnder, type IngestDeps } from '../rag/ingest.activities';
 import { loadDocument } from '../rag/loaders';
 import { createRetriever } from '../rag/retrieval';
-import { asList, asMessages, asText, fillTemplate } from './coerce';
+import { asList, asMessages, asText, fillTemplate } from '@astra/workflows/nodes/coerce';
+import { pureEvaluators } from '@astra/workflows/nodes/pure';
 import { NodeParamError, nodeActivity, type NodeActivityFunction, type NodeContext } from './node-activity';
 import { createRunStore } from './run-store';
-import { UserPatternError, userPatternMatches } from './user-regex';
 
 const embedBatch = 32;
 /** Embedded vectors are saved every this many, so a retried Embed resumes instead of starting over. */
@@ -219,12 +219,7 @@ export function createNodeActivities(deps: IngestDeps) {
       return { answer: { answer: result.text, citations: citationsFor(result.text, passages) }, text: result.text };
     }),
 
-    ...nodeActivity(nodeSpecs.promptTemplateNode, store, async ({ params, inputs }) => ({
-      messages: [
-        ...(params.system ? [{ role: 'system' as const, content: params.system }] : []),
-        { role: 'user' as const, content: fillTemplate(params.template, { input: inputs.input, context: inputs.context }) },
-      ],
-    })),
+    ...nodeActivity(nodeSpecs.promptTemplateNode, store, async ({ params, inputs }) => pureEvaluators['models.prompt-template'](params, inputs)),
 
     ...nodeActivity(nodeSpecs.generateNode, store, async ({ params, inputs, node }) => {
       await modelInfo(params.model, 'model', 'generation');
@@ -233,37 +228,9 @@ export function createNodeActivities(deps: IngestDeps) {
       return { text: result.text };
     }),
 
-    ...nodeActivity(nodeSpecs.textTemplateNode, store, async ({ params, inputs }) => ({
-      text: fillTemplate(params.template, { input: inputs.input, context: inputs.context }),
-    })),
+    ...nodeActivity(nodeSpecs.textTemplateNode, store, async ({ params, inputs }) => pureEvaluators['text.template'](params, inputs)),
 
-    ...nodeActivity(nodeSpecs.conditionNode, store, async ({ params, inputs }) => {
-      const fold = (text: string) => (params.caseSensitive ? text : text.toLowerCase());
-      const text = fold(asText(inputs.value));
-      let holds: boolean;
-      switch (params.operator) {
-        case 'contains': holds = text.includes(fold(params.value)); break;
-        case 'equals': holds = text.trim() === fold(params.value).trim(); break;
-        case 'not-empty': holds = text.trim().length > 0; break;
-        case 'longer-than': {
-          const length = Number(params.value);
-          if (!Number.isFinite(length)) throw new NodeParamError('value', `"${params.value}" is not a number of characters`);
-          holds = text.length > length;
-          break;
-        }
-        case 'matches': {
-          // RE2, not RegExp: a user's pattern must not be able to backtrack for minutes on the worker.
-          try {
-            holds = userPatternMatches(params.value, asText(inputs.value), params.caseSensitive);
-          } catch (error) {
-            if (error instanceof UserPatternError) throw new NodeParamError('value', error.message);
-            throw error;
-          }
-          break;
-        }
-      }
-      return holds ? { true: inputs.value } : { false: inputs.value };
-    }),
+    ...nodeActivity(nodeSpecs.conditionNode, store, async ({ params, inputs }) => pureEvaluators['control.condition'](params, inputs)),
 
     ...nodeActivity(nodeSpecs.mapNode, store, async ({ params, inputs, node }) => {
       const items = asList(inputs.list);
@@ -289,12 +256,10 @@ export function createNodeActivities(deps: IngestDeps) {
       return { list: results };
     }),
 
-    ...nodeActivity(nodeSpecs.mergeNode, store, async ({ params, inputs }) => {
-      const arrived = (['a', 'b'] as const).filter((port) => port in inputs).map((port) => inputs[port]);
-      return { value: params.mode === 'list' ? arrived : arrived[0] };
-    }),
+    // The pure nodes' activities: version 1 of each, and version 2 when a value arrives by reference or is too big to travel inline.
+    ...nodeActivity(nodeSpecs.mergeNode, store, async ({ params, inputs }) => pureEvaluators['control.merge'](params, inputs)),
 
-    ...nodeActivity(nodeSpecs.noopNode, store, async ({ inputs }) => ({ value: inputs.value ?? null })),
+    ...nodeActivity(nodeSpecs.noopNode, store, async ({ params, inputs }) => pureEvaluators['util.pass-through'](params, inputs)),
   } satisfies Record<NodeSpecActivity, NodeActivityFunction>;
 
   return {

@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { workflowsPath } from '@astra/workflows';
+import { workflowsPath, type RunFlowInput, type workflows } from '@astra/workflows';
+import type { FlowGraph } from '@astra/workflows/flow';
 import { chromaClientFor } from '../chroma';
 import { createActivities, createEgress, workerHeartbeats } from '../index';
 import { createLocalProvider } from '../models/local-provider';
@@ -58,3 +59,16 @@ export async function startTestWorker(options: { egressAllow?: string[]; dataDir
     },
   };
 }
+
+/** A runFlow input for `graph` as the server would start it (fresh ids), with `extra` on top. */
+export const runFlowInput = (graph: FlowGraph, extra: Partial<RunFlowInput> = {}): RunFlowInput => ({
+  runId: randomUUID(),
+  ownerId: randomUUID(),
+  snapshot: { flowId: randomUUID(), flowVersion: 1, graph },
+  inputs: {},
+  ...extra,
+});
+
+/** Starts runFlow on the test worker's queue, under the workflow id the server gives runs. */
+export const startRunFlow = (worker: TestWorker, input: RunFlowInput) =>
+  worker.client.workflow.start<typeof workflows.runFlow>('runFlow', { taskQueue: worker.taskQueue, workflowId: `run-${input.runId}`, args: [input] });

@@ -1,5 +1,5 @@
-// Runs keep their promises through the API, on real worker processes: a 3000-node flow continues as
-// new and returns its outputs (or its late failure), a workflow terminated in Temporal shows failed
+// Runs keep their promises through the API, on real worker processes: a 3000-node flow of pure nodes
+// (evaluated inside the workflow) continues as new several times and returns its outputs (or its late failure), a workflow terminated in Temporal shows failed
 // with the reason, a client streaming tokens when the worker dies gets the completed answer after the
 // retry, and a Map killed mid-way goes on from the items it had finished.
 /* eslint-disable @typescript-eslint/no-explicit-any -- the test reads the API's JSON answers as a client would, loosely */
@@ -56,9 +56,9 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-/** A chain of `length` pass-through nodes from an input to an output, optionally ending in `last`. */
-function longChain(length: number, last?: { id: string; type: string; params: Record<string, unknown> }): FlowGraph {
-  const chain = passThroughGrid(1, length);
+/** A chain of `length` pass-through nodes (version 2: pure) from an input to an output, optionally ending in `last`. */
+function longChain(length: number, last?: { id: string; type: string; version: number; params: Record<string, unknown> }): FlowGraph {
+  const chain = passThroughGrid(1, length, 2);
   const ends = graphOf(
     [{ id: 'in', type: 'io.input', params: { name: 'text' } }, { id: 'out', type: 'io.output', params: { name: 'text' } }, ...(last ? [last] : [])],
     ['in.value>n0_0.value', `n0_${length - 1}.value>${last ? last.id : 'out'}.value`, ...(last ? [`${last.id}.true>out.value`] : [])],
@@ -83,7 +83,7 @@ afterAll(async () => {
 describe('long flows through the API', () => {
   it('a 3000-node chain continues as new and returns its outputs; ending in a failing node it fails with that node\'s error', async () => {
     const okRun = await runOf(user.token, 'chain of 3000', longChain(3000), { text: 'all the way through' });
-    const failingRun = await runOf(user.token, 'chain of 3000 ending badly', longChain(3000, { id: 'late', type: 'control.condition', params: { operator: 'longer-than', value: 'many' } }), { text: 'x' });
+    const failingRun = await runOf(user.token, 'chain of 3000 ending badly', longChain(3000, { id: 'late', type: 'control.condition', version: 2, params: { operator: 'longer-than', value: 'many' } }), { text: 'x' });
     const ok = await finished(user.token, okRun, 900_000);
     expect(ok.status, ok.error).toBe('succeeded');
     expect(ok.outputs).toEqual({ text: 'all the way through' });
@@ -91,9 +91,14 @@ describe('long flows through the API', () => {
     expect(failed.status).toBe('failed');
     expect(failed.error).toContain('node "late"');
     expect(failed.error).toContain('params.value');
+    // Every node is in the run record, recorded by the workflow: none ran as an activity.
+    const states = await harness.pool.query<{ state: string; count: number }>('select state, count(*)::int as count from run_nodes where run_id = $1 group by state', [okRun]);
+    expect(states.rows).toEqual([{ state: 'succeeded', count: 3002 }]);
+    expect((await harness.pool.query('select 1 from node_executions where run_id = any($1)', [[okRun, failingRun]])).rowCount).toBe(0);
+    // 1000 pure nodes per execution: several generations, each carrying the run on.
     for (const runId of [okRun, failingRun]) {
       const executions = await harness.temporal.workflow.count(`WorkflowId = 'run-${runId}'`);
-      expect(executions.count, `run ${runId} should have continued as new`).toBeGreaterThan(1);
+      expect(executions.count, `run ${runId} should have continued as new`).toBeGreaterThanOrEqual(3);
     }
   }, 1_000_000);
 });

@@ -33,10 +33,18 @@ export interface NodeRetry {
   maximumInterval?: Duration;
 }
 
-/** How a node runs: as the named activity on the worker, or inside the workflow (flow inputs and outputs, and Wait as a durable timer). */
-export type NodeRun =
-  | { kind: 'activity'; activity: string; startToCloseTimeout: Duration; heartbeatTimeout?: Duration; retry: NodeRetry }
-  | { kind: 'inline' };
+/** A node run as the named activity on the worker, with these timeouts and retries. */
+export interface ActivityRun { kind: 'activity'; activity: string; startToCloseTimeout: Duration; heartbeatTimeout?: Duration; retry: NodeRetry }
+
+/**
+ * How a node runs:
+ * - `activity`: the named activity on the worker (models, files, Chroma: retries and heartbeats);
+ * - `pure`: evaluated inside the workflow by its function in nodes/pure.ts (deterministic, costs no
+ *   round trip), or as the named activity run as a local activity when an input arrives by reference
+ *   or an output is too big to travel inline;
+ * - `inline`: the workflow's own (flow inputs and outputs, and Wait as a durable timer).
+ */
+export type NodeRun = ActivityRun | (Omit<ActivityRun, 'kind'> & { kind: 'pure' }) | { kind: 'inline' };
 
 export interface NodeSpec<P extends z.ZodObject = z.ZodObject, I extends Record<string, PortSpec> = Record<string, PortSpec>, O extends Record<string, PortSpec> = Record<string, PortSpec>, R extends NodeRun = NodeRun> {
   type: string;
@@ -62,7 +70,16 @@ export function defineNode<P extends z.ZodObject, I extends Record<string, PortS
 }
 
 /** The name of the activity a spec runs, as a literal type (never for nodes the workflow runs itself). */
-export type ActivityOf<S> = S extends { run: { kind: 'activity'; activity: infer A extends string } } ? A : never;
+export type ActivityOf<S> = S extends { run: { kind: 'activity' | 'pure'; activity: infer A extends string } } ? A : never;
+
+/**
+ * The next version of an activity node, run as a pure node (see NodeRun). A new version, not a changed
+ * one: flows saved with the old version, and runs in flight, keep running it as they did (replay).
+ */
+export function pureVersion<P extends z.ZodObject, I extends Record<string, PortSpec>, O extends Record<string, PortSpec>, const R extends ActivityRun>(spec: NodeSpec<P, I, O, R>, version: number): NodeSpec<P, I, O, Omit<R, 'kind'> & { kind: 'pure' }> {
+  if (version <= spec.version) throw new Error(`${spec.type}: a pure version must come after version ${spec.version}`);
+  return { ...spec, version, run: { ...spec.run, kind: 'pure' } };
+}
 
 /** The retry policy most activity nodes use: five tries, doubling from one second. */
 export const standardRetry: NodeRetry = { maximumAttempts: 5, initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' };

@@ -48,9 +48,14 @@ export interface RunFlowInput {
   carried?: { ref: string };
   /** History events after which the run continues as new (Temporal suggests it on its own too). */
   continueAsNewAfterEvents?: number;
+  /** Pure nodes after which the run continues as new (defaultContinueAsNewAfterPureNodes when absent). */
+  continueAsNewAfterPureNodes?: number;
   /** How many nodes of this run may run at once (defaultRunConcurrency when absent). */
   maxConcurrentNodes?: number;
 }
+
+/** Pure nodes one execution evaluates before it continues as new, so its memory and a replay of it stay bounded. */
+export const defaultContinueAsNewAfterPureNodes = 1000;
 
 /** Nodes of one run running at once unless the run asks otherwise: enough for parallel branches, not a flood on two cores. */
 export const defaultRunConcurrency = 4;

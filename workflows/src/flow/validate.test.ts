@@ -53,7 +53,7 @@ describe('validateFlow', () => {
 describe('node catalogue', () => {
   it('has a worker activity for every node that runs as one, and unique type@version keys', () => {
     const activities = createActivities({} as Parameters<typeof createActivities>[0]);
-    const missing = nodeCatalogue.filter((spec) => spec.run.kind === 'activity' && !(spec.run.activity in activities)).map((spec) => spec.type);
+    const missing = nodeCatalogue.filter((spec) => 'activity' in spec.run && !(spec.run.activity in activities)).map((spec) => spec.type);
     expect(missing).toEqual([]);
     expect(new Set(nodeCatalogue.map((spec) => `${spec.type}@${spec.version}`)).size).toBe(nodeCatalogue.length);
     for (const spec of nodeCatalogue) expect(spec.params.safeParse({}).success || spec.type === 'rag.store' || spec.type === 'io.input', spec.type).toBe(true);

@@ -6,20 +6,20 @@ import { answerNode } from './rag/answer.node.ts';
 import { chatInputNode } from './io/chat-input.node.ts';
 import { chatOutputNode } from './io/chat-output.node.ts';
 import { chunkNode } from './rag/chunk.node.ts';
-import { conditionNode } from './control/condition.node.ts';
+import { conditionNode, conditionNodeV2 } from './control/condition.node.ts';
 import { embedNode } from './rag/embed.node.ts';
 import { generateNode } from './models/generate.node.ts';
 import { inputNode } from './io/input.node.ts';
 import { loadFilesNode } from './sources/load-files.node.ts';
 import { loadUrlNode } from './sources/load-url.node.ts';
 import { mapNode } from './control/map.node.ts';
-import { mergeNode } from './control/merge.node.ts';
-import { noopNode } from './util/noop.node.ts';
+import { mergeNode, mergeNodeV2 } from './control/merge.node.ts';
+import { noopNode, noopNodeV2 } from './util/noop.node.ts';
 import { outputNode } from './io/output.node.ts';
-import { promptTemplateNode } from './models/prompt-template.node.ts';
+import { promptTemplateNode, promptTemplateNodeV2 } from './models/prompt-template.node.ts';
 import { retrieveNode } from './rag/retrieve.node.ts';
 import { storeNode } from './rag/store.node.ts';
-import { textTemplateNode } from './text/template.node.ts';
+import { textTemplateNode, textTemplateNodeV2 } from './text/template.node.ts';
 import { waitNode } from './util/wait.node.ts';
 
 export const nodeSpecs = {
@@ -30,6 +30,8 @@ export const nodeSpecs = {
   textTemplateNode,
   conditionNode, mapNode, mergeNode,
   noopNode, waitNode,
+  // Pure versions, evaluated inside the workflow; the editor offers the latest version of each type.
+  promptTemplateNodeV2, textTemplateNodeV2, conditionNodeV2, mergeNodeV2, noopNodeV2,
 } satisfies Record<string, AnyNodeSpec>;
 
 export const nodeCatalogue: readonly AnyNodeSpec[] = Object.values(nodeSpecs);

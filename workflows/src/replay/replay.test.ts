@@ -26,7 +26,7 @@ describe('the replay gate', () => {
     const results = await replay(workflowsPath);
     const names = results.map((result) => result.workflowId);
     // Every example flow, the ingest and answer workflows, and the hard cases are there.
-    for (const expected of ['example-rag-ingest', 'example-rag-question-answering', 'example-rag-ingest-and-answer', 'example-document-summary', 'ingest-corpus', 'answer-question', 'rebuild-collection.1', 'rebuild-collection.2', 'branching', 'rerun-from-node', 'continue-as-new-outputs.1', 'continue-as-new-outputs.2', 'continue-as-new-late-failure.2', 'failure-cancels-siblings', 'wait-timer', 'cancelled', 'worker-killed-mid-node']) {
+    for (const expected of ['example-rag-ingest', 'example-rag-question-answering', 'example-rag-ingest-and-answer', 'example-document-summary', 'ingest-corpus', 'answer-question', 'rebuild-collection.1', 'rebuild-collection.2', 'branching', 'rerun-from-node', 'continue-as-new-outputs.1', 'continue-as-new-outputs.2', 'continue-as-new-late-failure.2', 'failure-cancels-siblings', 'wait-timer', 'cancelled', 'worker-killed-mid-node', 'example-document-summary-v1', 'pure-branching', 'pure-continue-as-new-late-failure.1', 'pure-continue-as-new-late-failure.2', 'pure-by-reference']) {
       expect(names).toContain(`${expected}.json`);
     }
     expect(results.filter((result) => result.error).map((result) => `${result.workflowId}: ${String(result.error)}`)).toEqual([]);

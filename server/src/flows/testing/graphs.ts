@@ -1,9 +1,9 @@
 // Small flows the tests build: a graph from nodes listed in order and edges written "a.port>b.port".
 import type { FlowGraph } from '@astra/workflows/flow';
 
-export function graphOf(nodes: Array<{ id: string; type: string; params?: Record<string, unknown> }>, edges: string[]): FlowGraph {
+export function graphOf(nodes: Array<{ id: string; type: string; version?: number; params?: Record<string, unknown> }>, edges: string[]): FlowGraph {
   return {
-    nodes: nodes.map((node, i) => ({ id: node.id, type: node.type, version: 1, params: node.params ?? {}, position: { x: i * 280, y: 0 } })),
+    nodes: nodes.map((node, i) => ({ id: node.id, type: node.type, version: node.version ?? 1, params: node.params ?? {}, position: { x: i * 280, y: 0 } })),
     edges: edges.map((edge) => {
       const [from, to] = edge.split('>') as [string, string];
       const [source, sourcePort] = from.split('.') as [string, string];
@@ -35,13 +35,13 @@ export function ragFlow(collection: string, answerModel = 'smollm2-135m-instruct
   );
 }
 
-/** `chains` independent chains of `length` pass-through nodes. */
-export function passThroughGrid(chains: number, length: number): FlowGraph {
+/** `chains` independent chains of `length` pass-through nodes (version 1 runs each as an activity, version 2 inside the workflow). */
+export function passThroughGrid(chains: number, length: number, version = 1): FlowGraph {
   const nodes = [];
   const edges = [];
   for (let c = 0; c < chains; c += 1) {
     for (let i = 0; i < length; i += 1) {
-      nodes.push({ id: `n${c}_${i}`, type: 'util.pass-through' });
+      nodes.push({ id: `n${c}_${i}`, type: 'util.pass-through', version });
       if (i > 0) edges.push(`n${c}_${i - 1}.value>n${c}_${i}.value`);
     }
   }

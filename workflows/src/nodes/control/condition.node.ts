@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineNode, standardRetry } from '../../flow/define-node';
+import { defineNode, pureVersion, standardRetry } from '../../flow/define-node';
 
 export const conditionNode = defineNode({
   type: 'control.condition',
@@ -19,3 +19,6 @@ export const conditionNode = defineNode({
   }),
   run: { kind: 'activity', activity: 'nodeCondition', startToCloseTimeout: '30 seconds', retry: standardRetry },
 });
+
+/** Version 2 is evaluated inside the workflow (see NodeRun); version 1 stays an activity for the flows that use it. */
+export const conditionNodeV2 = pureVersion(conditionNode, 2);

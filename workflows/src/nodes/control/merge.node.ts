@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineNode, standardRetry } from '../../flow/define-node';
+import { defineNode, pureVersion, standardRetry } from '../../flow/define-node';
 
 export const mergeNode = defineNode({
   type: 'control.merge',
@@ -18,3 +18,6 @@ export const mergeNode = defineNode({
   runsWithSkippedInputs: true,
   run: { kind: 'activity', activity: 'nodeMerge', startToCloseTimeout: '30 seconds', retry: standardRetry },
 });
+
+/** Version 2 is evaluated inside the workflow (see NodeRun); version 1 stays an activity for the flows that use it. */
+export const mergeNodeV2 = pureVersion(mergeNode, 2);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineNode, standardRetry } from '../../flow/define-node';
+import { defineNode, pureVersion, standardRetry } from '../../flow/define-node';
 
 export const promptTemplateNode = defineNode({
   type: 'models.prompt-template',
@@ -18,3 +18,6 @@ export const promptTemplateNode = defineNode({
   }),
   run: { kind: 'activity', activity: 'nodePromptTemplate', startToCloseTimeout: '30 seconds', retry: standardRetry },
 });
+
+/** Version 2 is evaluated inside the workflow (see NodeRun); version 1 stays an activity for the flows that use it. */
+export const promptTemplateNodeV2 = pureVersion(promptTemplateNode, 2);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineNode, standardRetry } from '../../flow/define-node';
+import { defineNode, pureVersion, standardRetry } from '../../flow/define-node';
 
 export const textTemplateNode = defineNode({
   type: 'text.template',
@@ -17,3 +17,6 @@ export const textTemplateNode = defineNode({
   }),
   run: { kind: 'activity', activity: 'nodeTextTemplate', startToCloseTimeout: '30 seconds', retry: standardRetry },
 });
+
+/** Version 2 is evaluated inside the workflow (see NodeRun); version 1 stays an activity for the flows that use it. */
+export const textTemplateNodeV2 = pureVersion(textTemplateNode, 2);

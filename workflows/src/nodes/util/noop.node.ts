@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineNode, standardRetry } from '../../flow/define-node';
+import { defineNode, pureVersion, standardRetry } from '../../flow/define-node';
 
 export const noopNode = defineNode({
   type: 'util.pass-through',
@@ -12,3 +12,6 @@ export const noopNode = defineNode({
   params: z.object({}),
   run: { kind: 'activity', activity: 'nodePassThrough', startToCloseTimeout: '30 seconds', retry: standardRetry },
 });
+
+/** Version 2 is evaluated inside the workflow (see NodeRun); version 1 stays an activity for the flows that use it. */
+export const noopNodeV2 = pureVersion(noopNode, 2);

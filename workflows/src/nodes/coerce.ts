@@ -1,6 +1,6 @@
 // How an input port takes a value of another type it accepts (see `connectionProblem`): documents,
 // chunks and passages become their joined text, an answer its text, anything else JSON.
-import type { FlowMessage } from '@astra/workflows/flow';
+import type { FlowMessage } from '../flow/ports';
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
