@@ -409,7 +409,7 @@ async function main(): Promise<void> {
     check('the chat-page turn is saved in Open WebUI with the text an Astra run recorded', page.reply.length > 0 && texts.some((run) => run.status === 'succeeded' && run.text === page.reply),
       `chat ${page.chatId} in ${page.ms.toFixed(0)} ms: ${JSON.stringify(page.reply.slice(0, 120))}`);
     // Open WebUI's task prompts (its DEFAULT_*_GENERATION_PROMPT_TEMPLATEs) say the task on the line after "### Task:".
-    const kindOf = (message: string) => {
+    const kindOf = (message: string): string => {
       if (message === question) return 'turn';
       const task = /### Task:\s*\n(.*)/.exec(message)?.[1] ?? '';
       return /\btitle\b/i.test(task) ? 'title' : /\btags\b/i.test(task) ? 'tags' : /send next/i.test(task) ? 'follow-ups' : 'other';
