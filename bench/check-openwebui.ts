@@ -13,12 +13,16 @@ import path from 'node:path';
 import { createParser } from 'eventsource-parser';
 import { z } from 'zod';
 import { freePort, repoRoot } from '@astra/infra';
+import { copyOfSampleCorpus } from '../activities/src/rag/testing/corpus';
 
 const OPENWEBUI_VERSION = '0.12.4';
 const TORCH_VERSION = '2.13.0';
 const venvDir = path.resolve(repoRoot, process.env.OPENWEBUI_VENV ?? '.venv-openwebui');
 const venvBin = (name: string) => path.join(venvDir, 'bin', name);
 const slug = process.env.OPENWEBUI_APP_SLUG ?? 'openwebui-check';
+const ragSlug = `${slug}-rag`;
+const ragCollection = `${slug}-sqlite`;
+const ragQuestion = 'What does the ALTER TABLE command do?';
 const question = 'Say hello to Open WebUI in one short sentence.';
 
 const checks: Array<{ what: string; ok: boolean; detail: string }> = [];
@@ -189,23 +193,70 @@ function expectStatus(what: string, answer: { status: number; json: unknown }, s
   if (answer.status !== status) throw new Error(`${what}: HTTP ${answer.status} ${JSON.stringify(answer.json).slice(0, 500)}`);
 }
 
-/** Chat Input → Generate → Chat Output, created, published for key holders, and a key scoped to it. */
-async function publishChatApp(base: string, token: string): Promise<{ key: string }> {
-  const node = (id: string, type: string, params: Record<string, unknown>, x: number) => ({ id, type, version: 1, params, position: { x, y: 0 } });
-  const edge = (source: string, sourcePort: string, target: string, targetPort: string) => ({ id: `${source}-${sourcePort}-${target}-${targetPort}`, source, sourcePort, target, targetPort });
-  const graph = {
-    nodes: [node('chat', 'io.chat-input', {}, 0), node('generate', 'models.generate', { maxTokens: 48 }, 280), node('reply', 'io.chat-output', {}, 560)],
-    edges: [edge('chat', 'messages', 'generate', 'prompt'), edge('generate', 'text', 'reply', 'message')],
+/** A flow graph from nodes in order and edges written "a.port>b.port". */
+function graphOf(nodes: Array<[id: string, type: string, params?: Record<string, unknown>]>, edges: string[]) {
+  return {
+    nodes: nodes.map(([id, type, params], index) => ({ id, type, version: 1, params: params ?? {}, position: { x: index * 280, y: 0 } })),
+    edges: edges.map((written) => {
+      const [[source, sourcePort], [target, targetPort]] = written.split('>').map((end) => end.split('.')) as [[string, string], [string, string]];
+      return { id: `${source}-${sourcePort}-${target}-${targetPort}`, source, sourcePort, target, targetPort };
+    }),
   };
-  const created = await api(base, token, 'POST', '/api/flows', { name: `Open WebUI check ${new Date().toISOString()}`, graph });
-  expectStatus('create the chat flow', created, 201);
-  const flowId = z.object({ flow: z.object({ id: z.string() }) }).parse(created.json).flow.id;
-  const existing = await api(base, token, 'GET', `/api/apps/${slug}`);
-  if (existing.status === 200) expectStatus(`unpublish the earlier ${slug}`, await api(base, token, 'DELETE', `/api/apps/${slug}`), 204);
-  expectStatus('publish the flow', await api(base, token, 'POST', '/api/apps', { flowId, slug, visibility: 'keys' }), 201);
-  const key = await api(base, token, 'POST', '/api/keys', { name: 'open-webui check', apps: [slug], expires: '1d' });
-  expectStatus('create a key scoped to the app', key, 201);
-  return { key: z.object({ key: z.string() }).parse(key.json).key };
+}
+
+async function createFlow(base: string, token: string, name: string, graph: ReturnType<typeof graphOf>): Promise<string> {
+  const created = await api(base, token, 'POST', '/api/flows', { name: `${name} ${new Date().toISOString()}`, graph });
+  expectStatus(`create the flow "${name}"`, created, 201);
+  return z.object({ flow: z.object({ id: z.string() }) }).parse(created.json).flow.id;
+}
+
+async function publish(base: string, token: string, flowId: string, appSlug: string): Promise<void> {
+  const existing = await api(base, token, 'GET', `/api/apps/${appSlug}`);
+  if (existing.status === 200) expectStatus(`unpublish the earlier ${appSlug}`, await api(base, token, 'DELETE', `/api/apps/${appSlug}`), 204);
+  expectStatus(`publish ${appSlug}`, await api(base, token, 'POST', '/api/apps', { flowId, slug: appSlug, visibility: 'keys' }), 201);
+}
+
+/** A run of a flow, followed to its end. */
+async function runToEnd(base: string, token: string, flowId: string, inputs: Record<string, string>): Promise<string> {
+  const started = await api(base, token, 'POST', '/api/runs', { flowId, inputs });
+  expectStatus('start the ingest run', started, 201);
+  const runId = z.object({ run: z.looseObject({ id: z.string() }) }).parse(started.json).run.id;
+  let status = 'running';
+  await waitFor(`run ${runId}`, 600_000, async () => {
+    status = z.object({ run: runView }).parse((await api(base, token, 'GET', `/api/runs/${runId}`)).json).run.status;
+    return status !== 'running';
+  }, () => undefined);
+  return status;
+}
+
+/**
+ * Chat Input → Generate → Chat Output, and the RAG chat (retrieve from the shipped SQLite pages, answer
+ * with citations) over a collection the ingest flow fills first; both published for key holders, and a
+ * key scoped to the two.
+ */
+async function publishChatApps(base: string, token: string): Promise<{ key: string; corpusPages: number }> {
+  await publish(base, token, await createFlow(base, token, 'Open WebUI check', graphOf(
+    [['chat', 'io.chat-input'], ['generate', 'models.generate', { maxTokens: 48 }], ['reply', 'io.chat-output']],
+    ['chat.messages>generate.prompt', 'generate.text>reply.message'],
+  )), slug);
+  const corpus = await copyOfSampleCorpus(Number(process.env.OPENWEBUI_CORPUS_PAGES ?? 8));
+  try {
+    const ingest = await createFlow(base, token, 'Open WebUI check: ingest', graphOf(
+      [['folder', 'io.input', { name: 'folder' }], ['load', 'sources.load-files'], ['chunk', 'rag.chunk'], ['embed', 'rag.embed'], ['store', 'rag.store', { collection: ragCollection }]],
+      ['folder.value>load.path', 'load.documents>chunk.documents', 'chunk.chunks>embed.chunks', 'chunk.chunks>store.chunks', 'embed.embeddings>store.embeddings'],
+    ));
+    const status = await timed(`ingest ${corpus.files.length} pages of the SQLite docs`, () => runToEnd(base, token, ingest, { folder: corpus.dir }));
+    if (status !== 'succeeded') throw new Error(`the ingest run of ${corpus.dir} ended ${status}`);
+  } finally {
+    await rm(corpus.dir, { recursive: true, force: true });
+  }
+  await publish(base, token, await createFlow(base, token, 'Open WebUI check: RAG chat', graphOf(
+    [['chat', 'io.chat-input'], ['retrieve', 'rag.retrieve', { collection: ragCollection, k: 3, mode: 'hybrid' }], ['answer', 'rag.answer', { maxTokens: 60 }], ['reply', 'io.chat-output']],
+    ['chat.message>retrieve.query', 'chat.message>answer.question', 'retrieve.passages>answer.passages', 'answer.answer>reply.message'],
+  )), ragSlug);
+  const key = await api(base, token, 'POST', '/api/keys', { name: 'open-webui check', apps: [slug, ragSlug], expires: '1d' });
+  expectStatus('create a key scoped to the two apps', key, 201);
+  return { key: z.object({ key: z.string() }).parse(key.json).key, corpusPages: corpus.files.length };
 }
 
 /** Open WebUI offline, its only connection Astra's /v1 with the scoped key. */
@@ -248,11 +299,11 @@ const chunk = z.looseObject({
 });
 
 /** A streamed chat completion through Open WebUI's own API, read chunk by chunk. */
-async function streamedCompletion(endpoint: string, token: string, model: string): Promise<{ text: string; runId: string | null; chunks: number; firstTokenMs: number; totalMs: number }> {
+async function streamedCompletion(endpoint: string, token: string, model: string, content = question): Promise<{ text: string; runId: string | null; chunks: number; firstTokenMs: number; totalMs: number }> {
   const began = performance.now();
   const response = await fetch(endpoint, {
     method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: question }] }),
+    body: JSON.stringify({ model, stream: true, messages: [{ role: 'user', content }] }),
   });
   if (!response.ok || !response.body) throw new Error(`POST ${endpoint} (stream): HTTP ${response.status} ${await response.text()}`);
   const contentType = response.headers.get('content-type') ?? '';
@@ -365,7 +416,7 @@ async function main(): Promise<void> {
   let passed = false;
   try {
     const target = await astra(workDir);
-    const { key } = await timed('publish the app and create its key', () => publishChatApp(target.url, target.token));
+    const { key } = await timed('publish the two apps (ingest included) and a key', () => publishChatApps(target.url, target.token));
     const flowRuns = async () => {
       const apps = await api(target.url, target.token, 'GET', `/api/apps/${slug}`);
       expectStatus(`GET /api/apps/${slug}`, apps, 200);
@@ -388,7 +439,7 @@ async function main(): Promise<void> {
     const models = await timed('Open WebUI GET /api/models', () => api(url, token, 'GET', '/api/models'));
     expectStatus('GET /api/models', models, 200);
     const ids = modelList.parse(models.json).data.map((model) => model.id);
-    check(`Open WebUI's model list shows the published app "${slug}"`, ids.includes(slug), `GET /api/models: ${ids.join(', ')}`);
+    check(`Open WebUI's model list shows the published apps "${slug}" and "${ragSlug}"`, ids.includes(slug) && ids.includes(ragSlug), `GET /api/models: ${ids.join(', ')}`);
 
     const before = new Set(await flowRuns());
     const streamed = await timed('streamed completion through Open WebUI', () => streamedCompletion(`${url}/api/chat/completions`, token, slug));
@@ -401,6 +452,11 @@ async function main(): Promise<void> {
     const recorded = await generatedText(target.url, target.token, afterStream[0]!);
     check('the streamed reply is the text the Astra run recorded', recorded.status === 'succeeded' && recorded.text === streamed.text,
       `run ${afterStream[0]} ${recorded.status}, ${recorded.text.length} characters recorded, ${streamed.text.length} streamed`);
+
+    const rag = await timed('streamed RAG completion through Open WebUI', () => streamedCompletion(`${url}/api/chat/completions`, token, ragSlug, ragQuestion));
+    const ragRun = rag.runId ? z.object({ run: runView }).parse((await api(target.url, target.token, 'GET', `/api/runs/${rag.runId}`)).json).run : undefined;
+    check('a streamed RAG reply through Open WebUI cites the shipped SQLite pages ([n] and its Sources lines)', ragRun?.status === 'succeeded' && /\[\d\]/.test(rag.text) && /\n\nSources:\n\[\d\] .*\.html/.test(rag.text),
+      `run ${rag.runId} ${ragRun?.status}, first piece after ${rag.firstTokenMs.toFixed(0)} ms, all in ${rag.totalMs.toFixed(0)} ms: ${JSON.stringify(rag.text.slice(-200))}`);
 
     const seen = new Set(await flowRuns());
     const page = await timed('chat-page turn with title, tags and follow-ups', () => uiChat(url, token, slug));
@@ -430,7 +486,7 @@ async function main(): Promise<void> {
       const failed = requests.filter((request) => request.status < 200 || request.status >= 300);
       check('every request Open WebUI sent to Astra\'s /v1 was answered 2xx (Astra\'s server log)', requests.length > 0 && failed.length === 0, described || 'no /v1 requests logged');
       const posts = requests.filter((request) => request.method === 'POST' && request.path === '/v1/chat/completions').length;
-      check('Astra logged every chat completion (streamed, the chat page\'s turn, title, tags, follow-ups)', posts >= 5, `${posts} POST /v1/chat/completions`);
+      check('Astra logged every chat completion (streamed, RAG, the chat page\'s turn, title, tags, follow-ups)', posts >= 6, `${posts} POST /v1/chat/completions`);
     } else {
       console.log('skip Astra server log: not known for ASTRA_URL without ASTRA_DATA_DIR');
     }
