@@ -13,7 +13,9 @@ import path from 'node:path';
 import { createParser } from 'eventsource-parser';
 import { z } from 'zod';
 import { freePort, repoRoot } from '@astra/infra';
+import type { FlowGraph } from '@astra/workflows/flow';
 import { copyOfSampleCorpus } from '../activities/src/rag/testing/corpus';
+import { graphOf } from '../server/src/flows/testing/graphs';
 
 const OPENWEBUI_VERSION = '0.12.4';
 const TORCH_VERSION = '2.13.0';
@@ -193,18 +195,7 @@ function expectStatus(what: string, answer: { status: number; json: unknown }, s
   if (answer.status !== status) throw new Error(`${what}: HTTP ${answer.status} ${JSON.stringify(answer.json).slice(0, 500)}`);
 }
 
-/** A flow graph from nodes in order and edges written "a.port>b.port". */
-function graphOf(nodes: Array<[id: string, type: string, params?: Record<string, unknown>]>, edges: string[]) {
-  return {
-    nodes: nodes.map(([id, type, params], index) => ({ id, type, version: 1, params: params ?? {}, position: { x: index * 280, y: 0 } })),
-    edges: edges.map((written) => {
-      const [[source, sourcePort], [target, targetPort]] = written.split('>').map((end) => end.split('.')) as [[string, string], [string, string]];
-      return { id: `${source}-${sourcePort}-${target}-${targetPort}`, source, sourcePort, target, targetPort };
-    }),
-  };
-}
-
-async function createFlow(base: string, token: string, name: string, graph: ReturnType<typeof graphOf>): Promise<string> {
+async function createFlow(base: string, token: string, name: string, graph: FlowGraph): Promise<string> {
   const created = await api(base, token, 'POST', '/api/flows', { name: `${name} ${new Date().toISOString()}`, graph });
   expectStatus(`create the flow "${name}"`, created, 201);
   return z.object({ flow: z.object({ id: z.string() }) }).parse(created.json).flow.id;
@@ -236,13 +227,16 @@ async function runToEnd(base: string, token: string, flowId: string, inputs: Rec
  */
 async function publishChatApps(base: string, token: string): Promise<{ key: string; corpusPages: number }> {
   await publish(base, token, await createFlow(base, token, 'Open WebUI check', graphOf(
-    [['chat', 'io.chat-input'], ['generate', 'models.generate', { maxTokens: 48 }], ['reply', 'io.chat-output']],
+    [{ id: 'chat', type: 'io.chat-input' }, { id: 'generate', type: 'models.generate', params: { maxTokens: 48 } }, { id: 'reply', type: 'io.chat-output' }],
     ['chat.messages>generate.prompt', 'generate.text>reply.message'],
   )), slug);
   const corpus = await copyOfSampleCorpus(Number(process.env.OPENWEBUI_CORPUS_PAGES ?? 8));
   try {
     const ingest = await createFlow(base, token, 'Open WebUI check: ingest', graphOf(
-      [['folder', 'io.input', { name: 'folder' }], ['load', 'sources.load-files'], ['chunk', 'rag.chunk'], ['embed', 'rag.embed'], ['store', 'rag.store', { collection: ragCollection }]],
+      [
+        { id: 'folder', type: 'io.input', params: { name: 'folder' } }, { id: 'load', type: 'sources.load-files' }, { id: 'chunk', type: 'rag.chunk' },
+        { id: 'embed', type: 'rag.embed' }, { id: 'store', type: 'rag.store', params: { collection: ragCollection } },
+      ],
       ['folder.value>load.path', 'load.documents>chunk.documents', 'chunk.chunks>embed.chunks', 'chunk.chunks>store.chunks', 'embed.embeddings>store.embeddings'],
     ));
     const status = await timed(`ingest ${corpus.files.length} pages of the SQLite docs`, () => runToEnd(base, token, ingest, { folder: corpus.dir }));
@@ -251,7 +245,10 @@ async function publishChatApps(base: string, token: string): Promise<{ key: stri
     await rm(corpus.dir, { recursive: true, force: true });
   }
   await publish(base, token, await createFlow(base, token, 'Open WebUI check: RAG chat', graphOf(
-    [['chat', 'io.chat-input'], ['retrieve', 'rag.retrieve', { collection: ragCollection, k: 3, mode: 'hybrid' }], ['answer', 'rag.answer', { maxTokens: 60 }], ['reply', 'io.chat-output']],
+    [
+      { id: 'chat', type: 'io.chat-input' }, { id: 'retrieve', type: 'rag.retrieve', params: { collection: ragCollection, k: 3, mode: 'hybrid' } },
+      { id: 'answer', type: 'rag.answer', params: { maxTokens: 60 } }, { id: 'reply', type: 'io.chat-output' },
+    ],
     ['chat.message>retrieve.query', 'chat.message>answer.question', 'retrieve.passages>answer.passages', 'answer.answer>reply.message'],
   )), ragSlug);
   const key = await api(base, token, 'POST', '/api/keys', { name: 'open-webui check', apps: [slug, ragSlug], expires: '1d' });
