@@ -2,7 +2,7 @@
 // and moved nodes and edges coloured) and restore one as a new version.
 import { Background, Controls, Handle, Position, ReactFlow, ReactFlowProvider, type Edge, type Node, type NodeProps, type NodeTypes } from '@xyflow/react';
 import { memo, useCallback, useEffect, useMemo, useState } from 'react';
-import { api } from '../api/client';
+import { useApi } from '../api/client';
 import type { FlowDiff, FlowGraph, FlowWithVersion, VersionInfo } from '../api/schemas';
 import { useEditor } from '../store/context';
 
@@ -59,6 +59,7 @@ function diffCanvas(before: FlowGraph, after: FlowGraph, diff: FlowDiff, titleOf
 }
 
 function DiffView({ flowId, from, to, onClose }: { flowId: string; from: number; to: number; onClose: () => void }) {
+  const api = useApi();
   const catalogue = useEditor((state) => state.catalogue);
   const [data, setData] = useState<{ diff: FlowDiff; before: FlowGraph; after: FlowGraph } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -129,6 +130,7 @@ function DiffView({ flowId, from, to, onClose }: { flowId: string; from: number;
 }
 
 export function VersionsPanel({ flowId, onRestored, canEdit }: { flowId: string; onRestored: (answer: FlowWithVersion) => void; canEdit: boolean }) {
+  const api = useApi();
   const savedVersion = useEditor((state) => state.savedVersion);
   const [versions, setVersions] = useState<VersionInfo[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
