@@ -22,12 +22,12 @@ export function App() {
       ({ user }) => setSession({ state: 'signed-in', user }),
       (error: unknown) => setSession({ state: 'signed-out', ...(error instanceof ApiError && error.status !== 401 ? { problem: error.message } : {}) }),
     );
-  }, []);
+  }, [api]);
 
   const logout = useCallback(async () => {
     await api.logout().catch(() => undefined);
     setSession({ state: 'signed-out' });
-  }, []);
+  }, [api]);
 
   const themeButton = (
     <button type="button" className="theme-toggle" onClick={toggleTheme} aria-label={theme === 'dark' ? 'Switch to light mode' : 'Switch to dark mode'} title="Light or dark">

@@ -151,7 +151,7 @@ function EditorScreen({ flowId, colorMode }: { flowId: string; colorMode: ColorM
       window.clearTimeout(dirtyTimer);
       window.clearTimeout(validateTimer);
     };
-  }, [store]);
+  }, [api, store]);
 
   useEffect(() => {
     if (!dirty) return;
@@ -191,7 +191,7 @@ function EditorScreen({ flowId, colorMode }: { flowId: string; colorMode: ColorM
     } finally {
       setSaving(false);
     }
-  }, [store, name, message]);
+  }, [api, store, name, message]);
 
   const exportFlow = useCallback(() => {
     const state = store.getState();
@@ -345,7 +345,7 @@ export function FlowEditorPage({ flowId, colorMode }: { flowId: string; colorMod
     return () => {
       live = false;
     };
-  }, [flowId]);
+  }, [api, flowId]);
 
   if (!loaded) return <p className="muted page-message" aria-busy="true">Loading the flow…</p>;
   if ('problem' in loaded) return <p className="field-error page-message" role="alert">{loaded.problem} <a href={listHref}>Back to the flows</a></p>;

@@ -28,7 +28,7 @@ export function FlowListPage() {
       live = false;
       window.clearTimeout(timer);
     };
-  }, [query, refresh]);
+  }, [api, query, refresh]);
 
   useEffect(() => {
     let live = true;
@@ -39,7 +39,7 @@ export function FlowListPage() {
     return () => {
       live = false;
     };
-  }, []);
+  }, [api]);
 
   const act = async (action: () => Promise<{ flow: { id: string } }>) => {
     setBusy(true);

@@ -72,7 +72,7 @@ function NodeOutputs({ run, nodeId, view }: { run: Run; nodeId: string; view: No
     return () => {
       live = false;
     };
-  }, [run.id, nodeId, done]);
+  }, [api, run.id, nodeId, done]);
 
   if (!view) return <p className="muted">Node <code>{nodeId}</code> was not part of this run.</p>;
   return (
@@ -135,7 +135,7 @@ export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved:
       store.getState().notify('error', `Run history: ${(error as Error).message}`);
       return [];
     }
-  }, [flowId, store]);
+  }, [api, flowId, store]);
 
   const watch = useCallback(
     async (runId: string) => {
@@ -159,7 +159,7 @@ export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved:
         lost: () => store.getState().notify('error', 'Lost the live connection to the run; reload to see where it is.'),
       });
     },
-    [store, refreshHistory],
+    [api, store, refreshHistory],
   );
 
   useEffect(() => {

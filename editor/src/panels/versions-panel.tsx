@@ -72,7 +72,7 @@ function DiffView({ flowId, from, to, onClose }: { flowId: string; from: number;
     return () => {
       live = false;
     };
-  }, [flowId, from, to]);
+  }, [api, flowId, from, to]);
   const titleOf = useCallback((type: string) => catalogue.latest.get(type)?.title ?? type, [catalogue]);
   const canvas = useMemo(() => (data ? diffCanvas(data.before, data.after, data.diff, titleOf) : null), [data, titleOf]);
   const summary = data
@@ -146,7 +146,7 @@ export function VersionsPanel({ flowId, onRestored, canEdit }: { flowId: string;
     return () => {
       live = false;
     };
-  }, [flowId, savedVersion]);
+  }, [api, flowId, savedVersion]);
 
   const latest = versions[0]?.number ?? savedVersion;
   const restore = async (n: number) => {

@@ -1,0 +1,124 @@
+// JupyterLab with Astra's extension against a real Astra (worker, Temporal, Postgres, Chroma, models):
+// the server extension's auth, Astra refusing Jupyter's token, the example notebooks run headless on
+// tslab.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { startTestWorker, type TestWorker } from '../../activities/src/testing/test-worker';
+import { createAppHarness, type AppHarness } from '../../server/src/testing/app-harness';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const venv = path.resolve(root, process.env.ASTRA_VENV ?? '.venv');
+const jupyterPort = 9431 + Math.floor(Math.random() * 8);
+const jupyterToken = randomBytes(16).toString('hex');
+const jupyterUrl = `http://127.0.0.1:${jupyterPort}`;
+
+let stack: { baseUrl: string; harness: AppHarness; worker: TestWorker; server: ServerType };
+let jupyter: ChildProcess;
+let astraToken = '';
+
+async function waitFor(what: string, probe: () => Promise<boolean>, ms: number) {
+  for (const deadline = Date.now() + ms; Date.now() < deadline;) {
+    if (await probe().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${what} not ready after ${ms / 1000} s`);
+}
+
+beforeAll(async () => {
+  const worker = await startTestWorker();
+  const harness = await createAppHarness({ taskQueue: worker.taskQueue });
+  const server: ServerType = await new Promise((resolve) => {
+    const started = serve({ fetch: harness.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started));
+  });
+  stack = { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, harness, worker, server };
+  const user = await stack.harness.newUser('admin');
+  astraToken = user.token;
+  for (const file of ['rag-question-answering.json']) {
+    const response = await fetch(`${stack.baseUrl}/api/flows/import`, { method: 'POST', headers: { authorization: `Bearer ${astraToken}`, 'content-type': 'application/json' }, body: readFileSync(path.join(root, 'examples', 'flows', file), 'utf8') });
+    expect(response.status).toBe(201);
+  }
+  jupyter = spawn(path.join(venv, 'bin', 'jupyter'), ['lab', '--no-browser', '--allow-root', `--port=${jupyterPort}`, '--ServerApp.ip=127.0.0.1', `--IdentityProvider.token=${jupyterToken}`, `--ServerApp.root_dir=${root}`], {
+    env: { ...process.env, ASTRA_URL: stack.baseUrl, ASTRA_TOKEN: astraToken, PATH: `${path.join(venv, 'bin')}:${process.env.PATH}` },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  await waitFor('JupyterLab', async () => (await fetch(`${jupyterUrl}/api/status`, { headers: { authorization: `token ${jupyterToken}` } })).ok, 60_000);
+}, 240_000);
+
+afterAll(async () => {
+  if (jupyter?.pid) {
+    jupyter.kill('SIGTERM');
+    await new Promise((resolve) => jupyter.once('exit', resolve));
+  }
+  if (stack) {
+    // The renderers' event streams may still be open; closeAllConnections lets close() finish.
+    (stack.server as { closeAllConnections?: () => void }).closeAllConnections?.();
+    await new Promise<void>((resolve) => stack.server.close(() => resolve()));
+    await stack.harness.close();
+    await stack.worker.stop();
+  }
+});
+
+const status = z.object({ astraUrl: z.string(), hasKey: z.boolean() });
+
+describe('the server extension', () => {
+  it('answers 403 without Jupyter auth, forwards with it, and never shows the Astra key', async () => {
+    expect((await fetch(`${jupyterUrl}/astra/status`)).status).toBe(403);
+    expect((await fetch(`${jupyterUrl}/astra/api/flows`)).status).toBe(403);
+    const ok = await fetch(`${jupyterUrl}/astra/status`, { headers: { authorization: `token ${jupyterToken}` } });
+    expect(ok.status).toBe(200);
+    const text = await ok.text();
+    expect(status.parse(JSON.parse(text))).toEqual({ astraUrl: stack.baseUrl, hasKey: true });
+    expect(text).not.toContain(astraToken);
+    const flows = await fetch(`${jupyterUrl}/astra/api/flows`, { headers: { authorization: `token ${jupyterToken}` } });
+    expect(flows.status).toBe(200);
+    expect(z.object({ flows: z.array(z.object({ name: z.string() })) }).parse(await flows.json()).flows.map((flow) => flow.name)).toContain('RAG: answer a question');
+    // Only Astra's API is reachable through it.
+    expect((await fetch(`${jupyterUrl}/astra/api/../auth/link/x`, { headers: { authorization: `token ${jupyterToken}` } })).status).not.toBe(200);
+  });
+
+  it("Astra refuses Jupyter's token", async () => {
+    for (const authorization of [`Bearer ${jupyterToken}`, `token ${jupyterToken}`]) {
+      expect((await fetch(`${stack.baseUrl}/api/flows`, { headers: { authorization } })).status).toBe(401);
+    }
+  });
+});
+
+const output = z.object({ output_type: z.string(), name: z.string().optional(), text: z.string().optional(), ename: z.string().optional(), evalue: z.string().optional(), data: z.record(z.string(), z.unknown()).optional() });
+const executed = z.object({ notebook: z.string(), cells: z.array(z.array(output)) });
+
+describe('example notebooks on tslab', () => {
+  it('every example notebook executes headless and its assertions pass', () => {
+    const order = ['rag-quickstart', 'retrieval-evaluation', 'build-a-flow-in-code', 'scheduled-ingestion'].map((name) => path.join(root, 'examples', 'notebooks', `${name}.ipynb`));
+    const result = spawnSync(path.join(venv, 'bin', 'python'), [path.join(root, 'examples', 'notebooks', 'run_notebooks.py'), ...order], {
+      env: { ...process.env, ASTRA_URL: stack.baseUrl, ASTRA_TOKEN: astraToken, PATH: `${path.join(venv, 'bin')}:${process.env.PATH}` },
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    expect(result.status, result.stderr.slice(-2000)).toBe(0);
+    const notebooks = result.stdout.trim().split('\n').map((line) => executed.parse(JSON.parse(line)));
+    expect(notebooks.map((nb) => nb.notebook)).toEqual(order.map((file) => path.basename(file)));
+    const texts = Object.fromEntries(notebooks.map((nb) => [nb.notebook, nb.cells.flat()]));
+    for (const [name, outputs] of Object.entries(texts)) {
+      // tslab reports a failed cell (a thrown assertion, a type error) on stderr or as an error output.
+      const failures = outputs.filter((out) => out.output_type === 'error' || out.name === 'stderr');
+      expect(failures, `${name}: ${JSON.stringify(failures)}`).toEqual([]);
+    }
+    const stdout = (name: string) => texts[`${name}.ipynb`]!.filter((out) => out.name === 'stdout').map((out) => out.text).join('');
+    expect(stdout('rag-quickstart')).toMatch(/ingested 3 documents, \d+ chunks/);
+    expect(stdout('rag-quickstart')).toMatch(/top source: wal\.html/);
+    expect(stdout('rag-quickstart')).toMatch(/run succeeded with 4 nodes/);
+    expect(texts['rag-quickstart.ipynb']!.some((out) => out.data?.['application/vnd.astra.run+json'] !== undefined && typeof out.data['text/html'] === 'string')).toBe(true);
+    expect(stdout('retrieval-evaluation')).toMatch(/hit@3 over \d+ questions/);
+    expect(texts['retrieval-evaluation.ipynb']!.some((out) => typeof out.data?.['image/svg+xml'] === 'string')).toBe(true);
+    expect(stdout('build-a-flow-in-code')).toContain('output: You asked: what is WAL?');
+    expect(texts['build-a-flow-in-code.ipynb']!.some((out) => out.data?.['application/vnd.astra.flow+json'] !== undefined)).toBe(true);
+    expect(stdout('scheduled-ingestion')).toContain('then deleted nb-sqlite-hourly');
+  }, 300_000);
+});
