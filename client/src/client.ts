@@ -32,6 +32,7 @@ export interface RunHandlers {
 
 const enc = encodeURIComponent;
 const noContent = s.user.optional();
+const idempotent = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 
 export function createAstraClient(options: AstraClientOptions = {}) {
   const baseUrl = (options.baseUrl ?? '').replace(/\/+$/, '');
@@ -41,15 +42,22 @@ export function createAstraClient(options: AstraClientOptions = {}) {
     const headers: Record<string, string> = { accept };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    return doFetch(`${baseUrl}${path}`, {
+    const attempt = () => doFetch(`${baseUrl}${path}`, {
       method,
       headers,
       ...(options.credentials ? { credentials: options.credentials } : {}),
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       ...(signal ? { signal } : {}),
+    });
+    // A kept-alive connection the server closed while idle fails at once ("other side closed"); a request
+    // that changes nothing twice (GET, PUT, DELETE) is sent again on a fresh one.
+    return attempt().catch((error: unknown) => {
+      if (signal?.aborted || !idempotent.has(method)) throw error;
+      return attempt();
     }).catch((error: unknown) => {
       if (signal?.aborted) throw error;
-      throw new ApiError(0, `the Astra server at ${baseUrl || 'this origin'} cannot be reached; check that it is running`);
+      const cause = error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error);
+      throw new ApiError(0, `the Astra server at ${baseUrl || 'this origin'} cannot be reached (${cause}); check that it is running`);
     });
   }
 

@@ -12,6 +12,17 @@ export type ParamsOf<T extends NodeType> = z.input<SpecOf<T>['params']>;
 export type OutputPortOf<T extends NodeType> = keyof SpecOf<T>['outputs'] & string;
 export type InputPortOf<T extends NodeType> = keyof SpecOf<T>['inputs'] & string;
 
+type RequiredKeys<P> = { [K in keyof P]-?: undefined extends P[K] ? never : K }[keyof P];
+/** Where a param is wrong the expected type becomes this, so the type checker's message names the param. */
+export interface ParamProblem<K, T extends string, Expected> {
+  problem: `param "${K & string}" of ${T} has the wrong type`;
+  expected: Expected;
+}
+/** Each param given, checked against the spec; unknown names and missing required params are errors too. */
+export type CheckedParams<T extends NodeType, A> = {
+  [K in keyof A]: K extends keyof ParamsOf<T> ? (A[K] extends ParamsOf<T>[K] ? A[K] : ParamProblem<K, T, ParamsOf<T>[K]>) : { problem: `"${K & string}" is not a param of ${T}` };
+} & { [K in Exclude<RequiredKeys<ParamsOf<T>>, keyof A>]: ParamsOf<T>[K] };
+
 /** A node added to a builder, carrying its type so edges can be checked. */
 export interface NodeRef<T extends NodeType> {
   readonly id: string;
@@ -23,7 +34,7 @@ export class FlowBuilder {
   private readonly edges: FlowGraph['edges'] = [];
 
   /** Adds a node at the latest version of its type; params are typed by the spec. */
-  node<T extends NodeType>(id: string, type: T, params: ParamsOf<T>, options: { label?: string } = {}): NodeRef<T> {
+  node<T extends NodeType, const A extends Record<string, unknown>>(id: string, type: T, params: A & CheckedParams<T, A>, options: { label?: string } = {}): NodeRef<T> {
     const spec = Object.values(nodeSpecs).find((candidate) => candidate.type === type);
     if (!spec) throw new Error(`unknown node type "${type}"`);
     if (this.nodes.some((node) => node.id === id)) throw new Error(`node id "${id}" is used twice`);

@@ -30284,6 +30284,9 @@ var ingestRequest = startIngest.request.body.content["application/json"].schema;
 var ingestStatusAnswer = answerOf(ingestStatus, 200);
 var collectionsAnswer = answerOf(listCollections, 200);
 var schedulesAnswer = answerOf(listSchedules, 200);
+var scheduleCreated = answerOf(createSchedule, 201);
+var scheduleRequest = createSchedule.request.body.content["application/json"].schema;
+var scheduleDeleted = answerOf(deleteSchedule, 200);
 var modelsAnswer = answerOf(listModels, 200);
 var askAnswerEvent = external_exports.object({
   answer: external_exports.string(),
@@ -30869,7 +30872,8 @@ var modelList = external_exports.object({ models: external_exports.array(externa
 
 // ../client/src/sse.ts
 async function* readEvents(body, signal) {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
   const abort = () => void reader.cancel().catch(() => void 0);
   signal?.addEventListener("abort", abort, { once: true });
   let buffer = "";
@@ -30880,7 +30884,7 @@ async function* readEvents(body, signal) {
     for (; ; ) {
       const { value: value2, done } = await reader.read();
       if (done) return;
-      buffer += value2;
+      buffer += decoder.decode(value2, { stream: true });
       let newline;
       while ((newline = buffer.search(/\r\n|\n|\r/)) >= 0) {
         const line = buffer.slice(0, newline);
@@ -31084,7 +31088,9 @@ function createAstraClient(options = {}) {
     ingest,
     ingestStatus: (workflowId) => request(ingestStatusAnswer, "GET", `/api/ingest/${enc(workflowId)}`),
     collections: () => request(collectionsAnswer, "GET", "/api/collections"),
-    schedules: () => request(schedulesAnswer, "GET", "/api/schedules")
+    schedules: () => request(schedulesAnswer, "GET", "/api/schedules"),
+    createSchedule: (body) => request(scheduleCreated, "POST", "/api/schedules", body),
+    deleteSchedule: (name) => request(scheduleDeleted, "DELETE", `/api/schedules/${enc(name)}`)
   };
 }
 
@@ -38146,7 +38152,7 @@ function NodeOutputs({ run: run2, nodeId, view }) {
     return () => {
       live = false;
     };
-  }, [run2.id, nodeId, done]);
+  }, [api, run2.id, nodeId, done]);
   if (!view) return /* @__PURE__ */ jsxs8("p", { className: "muted", children: [
     "Node ",
     /* @__PURE__ */ jsx10("code", { children: nodeId }),
@@ -38204,7 +38210,7 @@ function RunPanel({ flowId, ensureSaved }) {
       store.getState().notify("error", `Run history: ${error62.message}`);
       return [];
     }
-  }, [flowId, store]);
+  }, [api, flowId, store]);
   const watch = useCallback4(
     async (runId) => {
       stopFollowing.current?.();
@@ -38226,7 +38232,7 @@ function RunPanel({ flowId, ensureSaved }) {
         lost: () => store.getState().notify("error", "Lost the live connection to the run; reload to see where it is.")
       });
     },
-    [store, refreshHistory]
+    [api, store, refreshHistory]
   );
   useEffect5(() => {
     let live = true;
@@ -38405,7 +38411,7 @@ function DiffView({ flowId, from, to, onClose }) {
     return () => {
       live = false;
     };
-  }, [flowId, from, to]);
+  }, [api, flowId, from, to]);
   const titleOf = useCallback5((type) => catalogue.latest.get(type)?.title ?? type, [catalogue]);
   const canvas = useMemo5(() => data ? diffCanvas(data.before, data.after, data.diff, titleOf) : null, [data, titleOf]);
   const summary = data ? [
@@ -38479,7 +38485,7 @@ function VersionsPanel({ flowId, onRestored, canEdit }) {
     return () => {
       live = false;
     };
-  }, [flowId, savedVersion]);
+  }, [api, flowId, savedVersion]);
   const latest = versions[0]?.number ?? savedVersion;
   const restore = async (n) => {
     setBusy(true);
@@ -38649,7 +38655,7 @@ function EditorScreen({ flowId, colorMode }) {
       window.clearTimeout(dirtyTimer);
       window.clearTimeout(validateTimer);
     };
-  }, [store]);
+  }, [api, store]);
   useEffect7(() => {
     if (!dirty) return;
     const warn = (event) => event.preventDefault();
@@ -38686,7 +38692,7 @@ function EditorScreen({ flowId, colorMode }) {
     } finally {
       setSaving(false);
     }
-  }, [store, name, message]);
+  }, [api, store, name, message]);
   const exportFlow = useCallback6(() => {
     const state = store.getState();
     const file2 = { format: "astra.flow", formatVersion: 1, name: name.trim() || state.flow?.name || "flow", description: state.flow?.description ?? "", graph: state.currentGraph() };
@@ -38836,7 +38842,7 @@ function FlowEditorPage({ flowId, colorMode }) {
     return () => {
       live = false;
     };
-  }, [flowId]);
+  }, [api, flowId]);
   if (!loaded) return /* @__PURE__ */ jsx12("p", { className: "muted page-message", "aria-busy": "true", children: "Loading the flow\u2026" });
   if ("problem" in loaded) return /* @__PURE__ */ jsxs10("p", { className: "field-error page-message", role: "alert", children: [
     loaded.problem,

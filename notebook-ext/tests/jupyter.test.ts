@@ -99,7 +99,7 @@ describe('example notebooks on tslab', () => {
     const result = spawnSync(path.join(venv, 'bin', 'python'), [path.join(root, 'examples', 'notebooks', 'run_notebooks.py'), ...order], {
       env: { ...process.env, ASTRA_URL: stack.baseUrl, ASTRA_TOKEN: astraToken, PATH: `${path.join(venv, 'bin')}:${process.env.PATH}` },
       encoding: 'utf8',
-      timeout: 240_000,
+      timeout: 280_000,
     });
     expect(result.status, result.stderr.slice(-2000)).toBe(0);
     const notebooks = result.stdout.trim().split('\n').map((line) => executed.parse(JSON.parse(line)));
@@ -111,8 +111,8 @@ describe('example notebooks on tslab', () => {
       expect(failures, `${name}: ${JSON.stringify(failures)}`).toEqual([]);
     }
     const stdout = (name: string) => texts[`${name}.ipynb`]!.filter((out) => out.name === 'stdout').map((out) => out.text).join('');
-    expect(stdout('rag-quickstart')).toMatch(/ingested 3 documents, \d+ chunks/);
-    expect(stdout('rag-quickstart')).toMatch(/top source: wal\.html/);
+    expect(stdout('rag-quickstart')).toMatch(/ingested 4 documents, \d+ chunks/);
+    expect(stdout('rag-quickstart')).toMatch(/top source: inmemorydb\.html/);
     expect(stdout('rag-quickstart')).toMatch(/run succeeded with 4 nodes/);
     expect(texts['rag-quickstart.ipynb']!.some((out) => out.data?.['application/vnd.astra.run+json'] !== undefined && typeof out.data['text/html'] === 'string')).toBe(true);
     expect(stdout('retrieval-evaluation')).toMatch(/hit@3 over \d+ questions/);
@@ -120,5 +120,5 @@ describe('example notebooks on tslab', () => {
     expect(stdout('build-a-flow-in-code')).toContain('output: You asked: what is WAL?');
     expect(texts['build-a-flow-in-code.ipynb']!.some((out) => out.data?.['application/vnd.astra.flow+json'] !== undefined)).toBe(true);
     expect(stdout('scheduled-ingestion')).toContain('then deleted nb-sqlite-hourly');
-  }, 300_000);
+  }, 320_000);
 });
