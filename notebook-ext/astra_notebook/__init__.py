@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 
 
 def _jupyter_labextension_paths():
-    return [{"src": "labextension", "dest": "astra"}]
+    return [{"src": "labextension", "dest": "@astra/notebook-ext"}]
 
 
 def _jupyter_server_extension_points():

@@ -1,188 +1,8 @@
-var __create = Object.create;
 var __defProp = Object.defineProperty;
-var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
-var __getOwnPropNames = Object.getOwnPropertyNames;
-var __getProtoOf = Object.getPrototypeOf;
-var __hasOwnProp = Object.prototype.hasOwnProperty;
-var __require = /* @__PURE__ */ ((x2) => typeof require !== "undefined" ? require : typeof Proxy !== "undefined" ? new Proxy(x2, {
-  get: (a, b) => (typeof require !== "undefined" ? require : a)[b]
-}) : x2)(function(x2) {
-  if (typeof require !== "undefined") return require.apply(this, arguments);
-  throw Error('Dynamic require of "' + x2 + '" is not supported');
-});
-var __commonJS = (cb, mod) => function __require2() {
-  try {
-    return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
-  } catch (e) {
-    throw mod = 0, e;
-  }
-};
 var __export = (target, all) => {
   for (var name in all)
     __defProp(target, name, { get: all[name], enumerable: true });
 };
-var __copyProps = (to, from, except, desc) => {
-  if (from && typeof from === "object" || typeof from === "function") {
-    for (let key of __getOwnPropNames(from))
-      if (!__hasOwnProp.call(to, key) && key !== except)
-        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
-  }
-  return to;
-};
-var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
-  // If the importer is in node compatibility mode or this is not an ESM
-  // file that has been converted to a CommonJS file using a Babel-
-  // compatible transform (i.e. "__esModule" has not been set), then set
-  // "default" to the CommonJS "module.exports" for node compatibility.
-  isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
-  mod
-));
-
-// ../node_modules/use-sync-external-store/cjs/use-sync-external-store-shim.production.js
-var require_use_sync_external_store_shim_production = __commonJS({
-  "../node_modules/use-sync-external-store/cjs/use-sync-external-store-shim.production.js"(exports) {
-    "use strict";
-    var React3 = __require("react");
-    function is(x2, y2) {
-      return x2 === y2 && (0 !== x2 || 1 / x2 === 1 / y2) || x2 !== x2 && y2 !== y2;
-    }
-    var objectIs = "function" === typeof Object.is ? Object.is : is;
-    var useState10 = React3.useState;
-    var useEffect10 = React3.useEffect;
-    var useLayoutEffect3 = React3.useLayoutEffect;
-    var useDebugValue2 = React3.useDebugValue;
-    function useSyncExternalStore$2(subscribe, getSnapshot) {
-      var value2 = getSnapshot(), _useState = useState10({ inst: { value: value2, getSnapshot } }), inst = _useState[0].inst, forceUpdate = _useState[1];
-      useLayoutEffect3(
-        function() {
-          inst.value = value2;
-          inst.getSnapshot = getSnapshot;
-          checkIfSnapshotChanged(inst) && forceUpdate({ inst });
-        },
-        [subscribe, value2, getSnapshot]
-      );
-      useEffect10(
-        function() {
-          checkIfSnapshotChanged(inst) && forceUpdate({ inst });
-          return subscribe(function() {
-            checkIfSnapshotChanged(inst) && forceUpdate({ inst });
-          });
-        },
-        [subscribe]
-      );
-      useDebugValue2(value2);
-      return value2;
-    }
-    function checkIfSnapshotChanged(inst) {
-      var latestGetSnapshot = inst.getSnapshot;
-      inst = inst.value;
-      try {
-        var nextValue = latestGetSnapshot();
-        return !objectIs(inst, nextValue);
-      } catch (error62) {
-        return true;
-      }
-    }
-    function useSyncExternalStore$1(subscribe, getSnapshot) {
-      return getSnapshot();
-    }
-    var shim = "undefined" === typeof window || "undefined" === typeof window.document || "undefined" === typeof window.document.createElement ? useSyncExternalStore$1 : useSyncExternalStore$2;
-    exports.useSyncExternalStore = void 0 !== React3.useSyncExternalStore ? React3.useSyncExternalStore : shim;
-  }
-});
-
-// ../node_modules/use-sync-external-store/shim/index.js
-var require_shim = __commonJS({
-  "../node_modules/use-sync-external-store/shim/index.js"(exports, module) {
-    "use strict";
-    if (true) {
-      module.exports = require_use_sync_external_store_shim_production();
-    } else {
-      module.exports = null;
-    }
-  }
-});
-
-// ../node_modules/use-sync-external-store/cjs/use-sync-external-store-shim/with-selector.production.js
-var require_with_selector_production = __commonJS({
-  "../node_modules/use-sync-external-store/cjs/use-sync-external-store-shim/with-selector.production.js"(exports) {
-    "use strict";
-    var React3 = __require("react");
-    var shim = require_shim();
-    function is(x2, y2) {
-      return x2 === y2 && (0 !== x2 || 1 / x2 === 1 / y2) || x2 !== x2 && y2 !== y2;
-    }
-    var objectIs = "function" === typeof Object.is ? Object.is : is;
-    var useSyncExternalStore2 = shim.useSyncExternalStore;
-    var useRef6 = React3.useRef;
-    var useEffect10 = React3.useEffect;
-    var useMemo6 = React3.useMemo;
-    var useDebugValue2 = React3.useDebugValue;
-    exports.useSyncExternalStoreWithSelector = function(subscribe, getSnapshot, getServerSnapshot, selector2, isEqual) {
-      var instRef = useRef6(null);
-      if (null === instRef.current) {
-        var inst = { hasValue: false, value: null };
-        instRef.current = inst;
-      } else inst = instRef.current;
-      instRef = useMemo6(
-        function() {
-          function memoizedSelector(nextSnapshot) {
-            if (!hasMemo) {
-              hasMemo = true;
-              memoizedSnapshot = nextSnapshot;
-              nextSnapshot = selector2(nextSnapshot);
-              if (void 0 !== isEqual && inst.hasValue) {
-                var currentSelection = inst.value;
-                if (isEqual(currentSelection, nextSnapshot))
-                  return memoizedSelection = currentSelection;
-              }
-              return memoizedSelection = nextSnapshot;
-            }
-            currentSelection = memoizedSelection;
-            if (objectIs(memoizedSnapshot, nextSnapshot)) return currentSelection;
-            var nextSelection = selector2(nextSnapshot);
-            if (void 0 !== isEqual && isEqual(currentSelection, nextSelection))
-              return memoizedSnapshot = nextSnapshot, currentSelection;
-            memoizedSnapshot = nextSnapshot;
-            return memoizedSelection = nextSelection;
-          }
-          var hasMemo = false, memoizedSnapshot, memoizedSelection, maybeGetServerSnapshot = void 0 === getServerSnapshot ? null : getServerSnapshot;
-          return [
-            function() {
-              return memoizedSelector(getSnapshot());
-            },
-            null === maybeGetServerSnapshot ? void 0 : function() {
-              return memoizedSelector(maybeGetServerSnapshot());
-            }
-          ];
-        },
-        [getSnapshot, getServerSnapshot, selector2, isEqual]
-      );
-      var value2 = useSyncExternalStore2(subscribe, instRef[0], instRef[1]);
-      useEffect10(
-        function() {
-          inst.hasValue = true;
-          inst.value = value2;
-        },
-        [value2]
-      );
-      useDebugValue2(value2);
-      return value2;
-    };
-  }
-});
-
-// ../node_modules/use-sync-external-store/shim/with-selector.js
-var require_with_selector = __commonJS({
-  "../node_modules/use-sync-external-store/shim/with-selector.js"(exports, module) {
-    "use strict";
-    if (true) {
-      module.exports = require_with_selector_production();
-    } else {
-      module.exports = null;
-    }
-  }
-});
 
 // src/index.tsx
 import { MainAreaWidget, ReactWidget } from "@jupyterlab/apputils";
@@ -191,9209 +11,7 @@ import { ServerConnection } from "@jupyterlab/services";
 import { URLExt } from "@jupyterlab/coreutils";
 import { Widget } from "@lumino/widgets";
 import { createRoot } from "react-dom/client";
-
-// ../node_modules/@xyflow/react/dist/esm/index.js
-import { jsxs, Fragment, jsx } from "react/jsx-runtime";
-import { createContext, useContext, useMemo, forwardRef, useEffect, useRef, useState, useLayoutEffect, useCallback, memo } from "react";
-
-// ../node_modules/classcat/index.js
-function cc(names) {
-  if (typeof names === "string" || typeof names === "number") return "" + names;
-  let out = "";
-  if (Array.isArray(names)) {
-    for (let i = 0, tmp; i < names.length; i++) {
-      if ((tmp = cc(names[i])) !== "") {
-        out += (out && " ") + tmp;
-      }
-    }
-  } else {
-    for (let k in names) {
-      if (names[k]) out += (out && " ") + k;
-    }
-  }
-  return out;
-}
-
-// ../node_modules/d3-dispatch/dist/d3-dispatch.mjs
-var noop = { value: () => {
-} };
-function dispatch() {
-  for (var i = 0, n = arguments.length, _2 = {}, t; i < n; ++i) {
-    if (!(t = arguments[i] + "") || t in _2 || /[\s.]/.test(t)) throw new Error("illegal type: " + t);
-    _2[t] = [];
-  }
-  return new Dispatch(_2);
-}
-function Dispatch(_2) {
-  this._ = _2;
-}
-function parseTypenames(typenames, types) {
-  return typenames.trim().split(/^|\s+/).map(function(t) {
-    var name = "", i = t.indexOf(".");
-    if (i >= 0) name = t.slice(i + 1), t = t.slice(0, i);
-    if (t && !types.hasOwnProperty(t)) throw new Error("unknown type: " + t);
-    return { type: t, name };
-  });
-}
-Dispatch.prototype = dispatch.prototype = {
-  constructor: Dispatch,
-  on: function(typename, callback) {
-    var _2 = this._, T2 = parseTypenames(typename + "", _2), t, i = -1, n = T2.length;
-    if (arguments.length < 2) {
-      while (++i < n) if ((t = (typename = T2[i]).type) && (t = get(_2[t], typename.name))) return t;
-      return;
-    }
-    if (callback != null && typeof callback !== "function") throw new Error("invalid callback: " + callback);
-    while (++i < n) {
-      if (t = (typename = T2[i]).type) _2[t] = set(_2[t], typename.name, callback);
-      else if (callback == null) for (t in _2) _2[t] = set(_2[t], typename.name, null);
-    }
-    return this;
-  },
-  copy: function() {
-    var copy = {}, _2 = this._;
-    for (var t in _2) copy[t] = _2[t].slice();
-    return new Dispatch(copy);
-  },
-  call: function(type, that) {
-    if ((n = arguments.length - 2) > 0) for (var args = new Array(n), i = 0, n, t; i < n; ++i) args[i] = arguments[i + 2];
-    if (!this._.hasOwnProperty(type)) throw new Error("unknown type: " + type);
-    for (t = this._[type], i = 0, n = t.length; i < n; ++i) t[i].value.apply(that, args);
-  },
-  apply: function(type, that, args) {
-    if (!this._.hasOwnProperty(type)) throw new Error("unknown type: " + type);
-    for (var t = this._[type], i = 0, n = t.length; i < n; ++i) t[i].value.apply(that, args);
-  }
-};
-function get(type, name) {
-  for (var i = 0, n = type.length, c; i < n; ++i) {
-    if ((c = type[i]).name === name) {
-      return c.value;
-    }
-  }
-}
-function set(type, name, callback) {
-  for (var i = 0, n = type.length; i < n; ++i) {
-    if (type[i].name === name) {
-      type[i] = noop, type = type.slice(0, i).concat(type.slice(i + 1));
-      break;
-    }
-  }
-  if (callback != null) type.push({ name, value: callback });
-  return type;
-}
-
-// ../node_modules/d3-selection/dist/d3-selection.mjs
-var xhtml = "http://www.w3.org/1999/xhtml";
-var namespaces = {
-  svg: "http://www.w3.org/2000/svg",
-  xhtml,
-  xlink: "http://www.w3.org/1999/xlink",
-  xml: "http://www.w3.org/XML/1998/namespace",
-  xmlns: "http://www.w3.org/2000/xmlns/"
-};
-function namespace(name) {
-  var prefix = name += "", i = prefix.indexOf(":");
-  if (i >= 0 && (prefix = name.slice(0, i)) !== "xmlns") name = name.slice(i + 1);
-  return namespaces.hasOwnProperty(prefix) ? { space: namespaces[prefix], local: name } : name;
-}
-function creatorInherit(name) {
-  return function() {
-    var document2 = this.ownerDocument, uri = this.namespaceURI;
-    return uri === xhtml && document2.documentElement.namespaceURI === xhtml ? document2.createElement(name) : document2.createElementNS(uri, name);
-  };
-}
-function creatorFixed(fullname) {
-  return function() {
-    return this.ownerDocument.createElementNS(fullname.space, fullname.local);
-  };
-}
-function creator(name) {
-  var fullname = namespace(name);
-  return (fullname.local ? creatorFixed : creatorInherit)(fullname);
-}
-function none() {
-}
-function selector(selector2) {
-  return selector2 == null ? none : function() {
-    return this.querySelector(selector2);
-  };
-}
-function selection_select(select2) {
-  if (typeof select2 !== "function") select2 = selector(select2);
-  for (var groups = this._groups, m = groups.length, subgroups = new Array(m), j = 0; j < m; ++j) {
-    for (var group = groups[j], n = group.length, subgroup = subgroups[j] = new Array(n), node2, subnode, i = 0; i < n; ++i) {
-      if ((node2 = group[i]) && (subnode = select2.call(node2, node2.__data__, i, group))) {
-        if ("__data__" in node2) subnode.__data__ = node2.__data__;
-        subgroup[i] = subnode;
-      }
-    }
-  }
-  return new Selection(subgroups, this._parents);
-}
-function array(x2) {
-  return x2 == null ? [] : Array.isArray(x2) ? x2 : Array.from(x2);
-}
-function empty() {
-  return [];
-}
-function selectorAll(selector2) {
-  return selector2 == null ? empty : function() {
-    return this.querySelectorAll(selector2);
-  };
-}
-function arrayAll(select2) {
-  return function() {
-    return array(select2.apply(this, arguments));
-  };
-}
-function selection_selectAll(select2) {
-  if (typeof select2 === "function") select2 = arrayAll(select2);
-  else select2 = selectorAll(select2);
-  for (var groups = this._groups, m = groups.length, subgroups = [], parents = [], j = 0; j < m; ++j) {
-    for (var group = groups[j], n = group.length, node2, i = 0; i < n; ++i) {
-      if (node2 = group[i]) {
-        subgroups.push(select2.call(node2, node2.__data__, i, group));
-        parents.push(node2);
-      }
-    }
-  }
-  return new Selection(subgroups, parents);
-}
-function matcher(selector2) {
-  return function() {
-    return this.matches(selector2);
-  };
-}
-function childMatcher(selector2) {
-  return function(node2) {
-    return node2.matches(selector2);
-  };
-}
-var find = Array.prototype.find;
-function childFind(match2) {
-  return function() {
-    return find.call(this.children, match2);
-  };
-}
-function childFirst() {
-  return this.firstElementChild;
-}
-function selection_selectChild(match2) {
-  return this.select(match2 == null ? childFirst : childFind(typeof match2 === "function" ? match2 : childMatcher(match2)));
-}
-var filter = Array.prototype.filter;
-function children() {
-  return Array.from(this.children);
-}
-function childrenFilter(match2) {
-  return function() {
-    return filter.call(this.children, match2);
-  };
-}
-function selection_selectChildren(match2) {
-  return this.selectAll(match2 == null ? children : childrenFilter(typeof match2 === "function" ? match2 : childMatcher(match2)));
-}
-function selection_filter(match2) {
-  if (typeof match2 !== "function") match2 = matcher(match2);
-  for (var groups = this._groups, m = groups.length, subgroups = new Array(m), j = 0; j < m; ++j) {
-    for (var group = groups[j], n = group.length, subgroup = subgroups[j] = [], node2, i = 0; i < n; ++i) {
-      if ((node2 = group[i]) && match2.call(node2, node2.__data__, i, group)) {
-        subgroup.push(node2);
-      }
-    }
-  }
-  return new Selection(subgroups, this._parents);
-}
-function sparse(update) {
-  return new Array(update.length);
-}
-function selection_enter() {
-  return new Selection(this._enter || this._groups.map(sparse), this._parents);
-}
-function EnterNode(parent, datum2) {
-  this.ownerDocument = parent.ownerDocument;
-  this.namespaceURI = parent.namespaceURI;
-  this._next = null;
-  this._parent = parent;
-  this.__data__ = datum2;
-}
-EnterNode.prototype = {
-  constructor: EnterNode,
-  appendChild: function(child) {
-    return this._parent.insertBefore(child, this._next);
-  },
-  insertBefore: function(child, next) {
-    return this._parent.insertBefore(child, next);
-  },
-  querySelector: function(selector2) {
-    return this._parent.querySelector(selector2);
-  },
-  querySelectorAll: function(selector2) {
-    return this._parent.querySelectorAll(selector2);
-  }
-};
-function constant(x2) {
-  return function() {
-    return x2;
-  };
-}
-function bindIndex(parent, group, enter, update, exit, data) {
-  var i = 0, node2, groupLength = group.length, dataLength = data.length;
-  for (; i < dataLength; ++i) {
-    if (node2 = group[i]) {
-      node2.__data__ = data[i];
-      update[i] = node2;
-    } else {
-      enter[i] = new EnterNode(parent, data[i]);
-    }
-  }
-  for (; i < groupLength; ++i) {
-    if (node2 = group[i]) {
-      exit[i] = node2;
-    }
-  }
-}
-function bindKey(parent, group, enter, update, exit, data, key) {
-  var i, node2, nodeByKeyValue = /* @__PURE__ */ new Map(), groupLength = group.length, dataLength = data.length, keyValues = new Array(groupLength), keyValue;
-  for (i = 0; i < groupLength; ++i) {
-    if (node2 = group[i]) {
-      keyValues[i] = keyValue = key.call(node2, node2.__data__, i, group) + "";
-      if (nodeByKeyValue.has(keyValue)) {
-        exit[i] = node2;
-      } else {
-        nodeByKeyValue.set(keyValue, node2);
-      }
-    }
-  }
-  for (i = 0; i < dataLength; ++i) {
-    keyValue = key.call(parent, data[i], i, data) + "";
-    if (node2 = nodeByKeyValue.get(keyValue)) {
-      update[i] = node2;
-      node2.__data__ = data[i];
-      nodeByKeyValue.delete(keyValue);
-    } else {
-      enter[i] = new EnterNode(parent, data[i]);
-    }
-  }
-  for (i = 0; i < groupLength; ++i) {
-    if ((node2 = group[i]) && nodeByKeyValue.get(keyValues[i]) === node2) {
-      exit[i] = node2;
-    }
-  }
-}
-function datum(node2) {
-  return node2.__data__;
-}
-function selection_data(value2, key) {
-  if (!arguments.length) return Array.from(this, datum);
-  var bind = key ? bindKey : bindIndex, parents = this._parents, groups = this._groups;
-  if (typeof value2 !== "function") value2 = constant(value2);
-  for (var m = groups.length, update = new Array(m), enter = new Array(m), exit = new Array(m), j = 0; j < m; ++j) {
-    var parent = parents[j], group = groups[j], groupLength = group.length, data = arraylike(value2.call(parent, parent && parent.__data__, j, parents)), dataLength = data.length, enterGroup = enter[j] = new Array(dataLength), updateGroup = update[j] = new Array(dataLength), exitGroup = exit[j] = new Array(groupLength);
-    bind(parent, group, enterGroup, updateGroup, exitGroup, data, key);
-    for (var i0 = 0, i1 = 0, previous, next; i0 < dataLength; ++i0) {
-      if (previous = enterGroup[i0]) {
-        if (i0 >= i1) i1 = i0 + 1;
-        while (!(next = updateGroup[i1]) && ++i1 < dataLength) ;
-        previous._next = next || null;
-      }
-    }
-  }
-  update = new Selection(update, parents);
-  update._enter = enter;
-  update._exit = exit;
-  return update;
-}
-function arraylike(data) {
-  return typeof data === "object" && "length" in data ? data : Array.from(data);
-}
-function selection_exit() {
-  return new Selection(this._exit || this._groups.map(sparse), this._parents);
-}
-function selection_join(onenter, onupdate, onexit) {
-  var enter = this.enter(), update = this, exit = this.exit();
-  if (typeof onenter === "function") {
-    enter = onenter(enter);
-    if (enter) enter = enter.selection();
-  } else {
-    enter = enter.append(onenter + "");
-  }
-  if (onupdate != null) {
-    update = onupdate(update);
-    if (update) update = update.selection();
-  }
-  if (onexit == null) exit.remove();
-  else onexit(exit);
-  return enter && update ? enter.merge(update).order() : update;
-}
-function selection_merge(context) {
-  var selection2 = context.selection ? context.selection() : context;
-  for (var groups0 = this._groups, groups1 = selection2._groups, m0 = groups0.length, m1 = groups1.length, m = Math.min(m0, m1), merges = new Array(m0), j = 0; j < m; ++j) {
-    for (var group0 = groups0[j], group1 = groups1[j], n = group0.length, merge2 = merges[j] = new Array(n), node2, i = 0; i < n; ++i) {
-      if (node2 = group0[i] || group1[i]) {
-        merge2[i] = node2;
-      }
-    }
-  }
-  for (; j < m0; ++j) {
-    merges[j] = groups0[j];
-  }
-  return new Selection(merges, this._parents);
-}
-function selection_order() {
-  for (var groups = this._groups, j = -1, m = groups.length; ++j < m; ) {
-    for (var group = groups[j], i = group.length - 1, next = group[i], node2; --i >= 0; ) {
-      if (node2 = group[i]) {
-        if (next && node2.compareDocumentPosition(next) ^ 4) next.parentNode.insertBefore(node2, next);
-        next = node2;
-      }
-    }
-  }
-  return this;
-}
-function selection_sort(compare) {
-  if (!compare) compare = ascending;
-  function compareNode(a, b) {
-    return a && b ? compare(a.__data__, b.__data__) : !a - !b;
-  }
-  for (var groups = this._groups, m = groups.length, sortgroups = new Array(m), j = 0; j < m; ++j) {
-    for (var group = groups[j], n = group.length, sortgroup = sortgroups[j] = new Array(n), node2, i = 0; i < n; ++i) {
-      if (node2 = group[i]) {
-        sortgroup[i] = node2;
-      }
-    }
-    sortgroup.sort(compareNode);
-  }
-  return new Selection(sortgroups, this._parents).order();
-}
-function ascending(a, b) {
-  return a < b ? -1 : a > b ? 1 : a >= b ? 0 : NaN;
-}
-function selection_call() {
-  var callback = arguments[0];
-  arguments[0] = this;
-  callback.apply(null, arguments);
-  return this;
-}
-function selection_nodes() {
-  return Array.from(this);
-}
-function selection_node() {
-  for (var groups = this._groups, j = 0, m = groups.length; j < m; ++j) {
-    for (var group = groups[j], i = 0, n = group.length; i < n; ++i) {
-      var node2 = group[i];
-      if (node2) return node2;
-    }
-  }
-  return null;
-}
-function selection_size() {
-  let size = 0;
-  for (const node2 of this) ++size;
-  return size;
-}
-function selection_empty() {
-  return !this.node();
-}
-function selection_each(callback) {
-  for (var groups = this._groups, j = 0, m = groups.length; j < m; ++j) {
-    for (var group = groups[j], i = 0, n = group.length, node2; i < n; ++i) {
-      if (node2 = group[i]) callback.call(node2, node2.__data__, i, group);
-    }
-  }
-  return this;
-}
-function attrRemove(name) {
-  return function() {
-    this.removeAttribute(name);
-  };
-}
-function attrRemoveNS(fullname) {
-  return function() {
-    this.removeAttributeNS(fullname.space, fullname.local);
-  };
-}
-function attrConstant(name, value2) {
-  return function() {
-    this.setAttribute(name, value2);
-  };
-}
-function attrConstantNS(fullname, value2) {
-  return function() {
-    this.setAttributeNS(fullname.space, fullname.local, value2);
-  };
-}
-function attrFunction(name, value2) {
-  return function() {
-    var v2 = value2.apply(this, arguments);
-    if (v2 == null) this.removeAttribute(name);
-    else this.setAttribute(name, v2);
-  };
-}
-function attrFunctionNS(fullname, value2) {
-  return function() {
-    var v2 = value2.apply(this, arguments);
-    if (v2 == null) this.removeAttributeNS(fullname.space, fullname.local);
-    else this.setAttributeNS(fullname.space, fullname.local, v2);
-  };
-}
-function selection_attr(name, value2) {
-  var fullname = namespace(name);
-  if (arguments.length < 2) {
-    var node2 = this.node();
-    return fullname.local ? node2.getAttributeNS(fullname.space, fullname.local) : node2.getAttribute(fullname);
-  }
-  return this.each((value2 == null ? fullname.local ? attrRemoveNS : attrRemove : typeof value2 === "function" ? fullname.local ? attrFunctionNS : attrFunction : fullname.local ? attrConstantNS : attrConstant)(fullname, value2));
-}
-function defaultView(node2) {
-  return node2.ownerDocument && node2.ownerDocument.defaultView || node2.document && node2 || node2.defaultView;
-}
-function styleRemove(name) {
-  return function() {
-    this.style.removeProperty(name);
-  };
-}
-function styleConstant(name, value2, priority) {
-  return function() {
-    this.style.setProperty(name, value2, priority);
-  };
-}
-function styleFunction(name, value2, priority) {
-  return function() {
-    var v2 = value2.apply(this, arguments);
-    if (v2 == null) this.style.removeProperty(name);
-    else this.style.setProperty(name, v2, priority);
-  };
-}
-function selection_style(name, value2, priority) {
-  return arguments.length > 1 ? this.each((value2 == null ? styleRemove : typeof value2 === "function" ? styleFunction : styleConstant)(name, value2, priority == null ? "" : priority)) : styleValue(this.node(), name);
-}
-function styleValue(node2, name) {
-  return node2.style.getPropertyValue(name) || defaultView(node2).getComputedStyle(node2, null).getPropertyValue(name);
-}
-function propertyRemove(name) {
-  return function() {
-    delete this[name];
-  };
-}
-function propertyConstant(name, value2) {
-  return function() {
-    this[name] = value2;
-  };
-}
-function propertyFunction(name, value2) {
-  return function() {
-    var v2 = value2.apply(this, arguments);
-    if (v2 == null) delete this[name];
-    else this[name] = v2;
-  };
-}
-function selection_property(name, value2) {
-  return arguments.length > 1 ? this.each((value2 == null ? propertyRemove : typeof value2 === "function" ? propertyFunction : propertyConstant)(name, value2)) : this.node()[name];
-}
-function classArray(string5) {
-  return string5.trim().split(/^|\s+/);
-}
-function classList(node2) {
-  return node2.classList || new ClassList(node2);
-}
-function ClassList(node2) {
-  this._node = node2;
-  this._names = classArray(node2.getAttribute("class") || "");
-}
-ClassList.prototype = {
-  add: function(name) {
-    var i = this._names.indexOf(name);
-    if (i < 0) {
-      this._names.push(name);
-      this._node.setAttribute("class", this._names.join(" "));
-    }
-  },
-  remove: function(name) {
-    var i = this._names.indexOf(name);
-    if (i >= 0) {
-      this._names.splice(i, 1);
-      this._node.setAttribute("class", this._names.join(" "));
-    }
-  },
-  contains: function(name) {
-    return this._names.indexOf(name) >= 0;
-  }
-};
-function classedAdd(node2, names) {
-  var list = classList(node2), i = -1, n = names.length;
-  while (++i < n) list.add(names[i]);
-}
-function classedRemove(node2, names) {
-  var list = classList(node2), i = -1, n = names.length;
-  while (++i < n) list.remove(names[i]);
-}
-function classedTrue(names) {
-  return function() {
-    classedAdd(this, names);
-  };
-}
-function classedFalse(names) {
-  return function() {
-    classedRemove(this, names);
-  };
-}
-function classedFunction(names, value2) {
-  return function() {
-    (value2.apply(this, arguments) ? classedAdd : classedRemove)(this, names);
-  };
-}
-function selection_classed(name, value2) {
-  var names = classArray(name + "");
-  if (arguments.length < 2) {
-    var list = classList(this.node()), i = -1, n = names.length;
-    while (++i < n) if (!list.contains(names[i])) return false;
-    return true;
-  }
-  return this.each((typeof value2 === "function" ? classedFunction : value2 ? classedTrue : classedFalse)(names, value2));
-}
-function textRemove() {
-  this.textContent = "";
-}
-function textConstant(value2) {
-  return function() {
-    this.textContent = value2;
-  };
-}
-function textFunction(value2) {
-  return function() {
-    var v2 = value2.apply(this, arguments);
-    this.textContent = v2 == null ? "" : v2;
-  };
-}
-function selection_text(value2) {
-  return arguments.length ? this.each(value2 == null ? textRemove : (typeof value2 === "function" ? textFunction : textConstant)(value2)) : this.node().textContent;
-}
-function htmlRemove() {
-  this.innerHTML = "";
-}
-function htmlConstant(value2) {
-  return function() {
-    this.innerHTML = value2;
-  };
-}
-function htmlFunction(value2) {
-  return function() {
-    var v2 = value2.apply(this, arguments);
-    this.innerHTML = v2 == null ? "" : v2;
-  };
-}
-function selection_html(value2) {
-  return arguments.length ? this.each(value2 == null ? htmlRemove : (typeof value2 === "function" ? htmlFunction : htmlConstant)(value2)) : this.node().innerHTML;
-}
-function raise() {
-  if (this.nextSibling) this.parentNode.appendChild(this);
-}
-function selection_raise() {
-  return this.each(raise);
-}
-function lower() {
-  if (this.previousSibling) this.parentNode.insertBefore(this, this.parentNode.firstChild);
-}
-function selection_lower() {
-  return this.each(lower);
-}
-function selection_append(name) {
-  var create3 = typeof name === "function" ? name : creator(name);
-  return this.select(function() {
-    return this.appendChild(create3.apply(this, arguments));
-  });
-}
-function constantNull() {
-  return null;
-}
-function selection_insert(name, before) {
-  var create3 = typeof name === "function" ? name : creator(name), select2 = before == null ? constantNull : typeof before === "function" ? before : selector(before);
-  return this.select(function() {
-    return this.insertBefore(create3.apply(this, arguments), select2.apply(this, arguments) || null);
-  });
-}
-function remove() {
-  var parent = this.parentNode;
-  if (parent) parent.removeChild(this);
-}
-function selection_remove() {
-  return this.each(remove);
-}
-function selection_cloneShallow() {
-  var clone3 = this.cloneNode(false), parent = this.parentNode;
-  return parent ? parent.insertBefore(clone3, this.nextSibling) : clone3;
-}
-function selection_cloneDeep() {
-  var clone3 = this.cloneNode(true), parent = this.parentNode;
-  return parent ? parent.insertBefore(clone3, this.nextSibling) : clone3;
-}
-function selection_clone(deep) {
-  return this.select(deep ? selection_cloneDeep : selection_cloneShallow);
-}
-function selection_datum(value2) {
-  return arguments.length ? this.property("__data__", value2) : this.node().__data__;
-}
-function contextListener(listener) {
-  return function(event) {
-    listener.call(this, event, this.__data__);
-  };
-}
-function parseTypenames2(typenames) {
-  return typenames.trim().split(/^|\s+/).map(function(t) {
-    var name = "", i = t.indexOf(".");
-    if (i >= 0) name = t.slice(i + 1), t = t.slice(0, i);
-    return { type: t, name };
-  });
-}
-function onRemove(typename) {
-  return function() {
-    var on2 = this.__on;
-    if (!on2) return;
-    for (var j = 0, i = -1, m = on2.length, o; j < m; ++j) {
-      if (o = on2[j], (!typename.type || o.type === typename.type) && o.name === typename.name) {
-        this.removeEventListener(o.type, o.listener, o.options);
-      } else {
-        on2[++i] = o;
-      }
-    }
-    if (++i) on2.length = i;
-    else delete this.__on;
-  };
-}
-function onAdd(typename, value2, options) {
-  return function() {
-    var on2 = this.__on, o, listener = contextListener(value2);
-    if (on2) for (var j = 0, m = on2.length; j < m; ++j) {
-      if ((o = on2[j]).type === typename.type && o.name === typename.name) {
-        this.removeEventListener(o.type, o.listener, o.options);
-        this.addEventListener(o.type, o.listener = listener, o.options = options);
-        o.value = value2;
-        return;
-      }
-    }
-    this.addEventListener(typename.type, listener, options);
-    o = { type: typename.type, name: typename.name, value: value2, listener, options };
-    if (!on2) this.__on = [o];
-    else on2.push(o);
-  };
-}
-function selection_on(typename, value2, options) {
-  var typenames = parseTypenames2(typename + ""), i, n = typenames.length, t;
-  if (arguments.length < 2) {
-    var on2 = this.node().__on;
-    if (on2) for (var j = 0, m = on2.length, o; j < m; ++j) {
-      for (i = 0, o = on2[j]; i < n; ++i) {
-        if ((t = typenames[i]).type === o.type && t.name === o.name) {
-          return o.value;
-        }
-      }
-    }
-    return;
-  }
-  on2 = value2 ? onAdd : onRemove;
-  for (i = 0; i < n; ++i) this.each(on2(typenames[i], value2, options));
-  return this;
-}
-function dispatchEvent(node2, type, params) {
-  var window2 = defaultView(node2), event = window2.CustomEvent;
-  if (typeof event === "function") {
-    event = new event(type, params);
-  } else {
-    event = window2.document.createEvent("Event");
-    if (params) event.initEvent(type, params.bubbles, params.cancelable), event.detail = params.detail;
-    else event.initEvent(type, false, false);
-  }
-  node2.dispatchEvent(event);
-}
-function dispatchConstant(type, params) {
-  return function() {
-    return dispatchEvent(this, type, params);
-  };
-}
-function dispatchFunction(type, params) {
-  return function() {
-    return dispatchEvent(this, type, params.apply(this, arguments));
-  };
-}
-function selection_dispatch(type, params) {
-  return this.each((typeof params === "function" ? dispatchFunction : dispatchConstant)(type, params));
-}
-function* selection_iterator() {
-  for (var groups = this._groups, j = 0, m = groups.length; j < m; ++j) {
-    for (var group = groups[j], i = 0, n = group.length, node2; i < n; ++i) {
-      if (node2 = group[i]) yield node2;
-    }
-  }
-}
-var root = [null];
-function Selection(groups, parents) {
-  this._groups = groups;
-  this._parents = parents;
-}
-function selection() {
-  return new Selection([[document.documentElement]], root);
-}
-function selection_selection() {
-  return this;
-}
-Selection.prototype = selection.prototype = {
-  constructor: Selection,
-  select: selection_select,
-  selectAll: selection_selectAll,
-  selectChild: selection_selectChild,
-  selectChildren: selection_selectChildren,
-  filter: selection_filter,
-  data: selection_data,
-  enter: selection_enter,
-  exit: selection_exit,
-  join: selection_join,
-  merge: selection_merge,
-  selection: selection_selection,
-  order: selection_order,
-  sort: selection_sort,
-  call: selection_call,
-  nodes: selection_nodes,
-  node: selection_node,
-  size: selection_size,
-  empty: selection_empty,
-  each: selection_each,
-  attr: selection_attr,
-  style: selection_style,
-  property: selection_property,
-  classed: selection_classed,
-  text: selection_text,
-  html: selection_html,
-  raise: selection_raise,
-  lower: selection_lower,
-  append: selection_append,
-  insert: selection_insert,
-  remove: selection_remove,
-  clone: selection_clone,
-  datum: selection_datum,
-  on: selection_on,
-  dispatch: selection_dispatch,
-  [Symbol.iterator]: selection_iterator
-};
-function select(selector2) {
-  return typeof selector2 === "string" ? new Selection([[document.querySelector(selector2)]], [document.documentElement]) : new Selection([[selector2]], root);
-}
-var nextId = 0;
-function local() {
-  return new Local();
-}
-function Local() {
-  this._ = "@" + (++nextId).toString(36);
-}
-Local.prototype = local.prototype = {
-  constructor: Local,
-  get: function(node2) {
-    var id2 = this._;
-    while (!(id2 in node2)) if (!(node2 = node2.parentNode)) return;
-    return node2[id2];
-  },
-  set: function(node2, value2) {
-    return node2[this._] = value2;
-  },
-  remove: function(node2) {
-    return this._ in node2 && delete node2[this._];
-  },
-  toString: function() {
-    return this._;
-  }
-};
-function sourceEvent(event) {
-  let sourceEvent2;
-  while (sourceEvent2 = event.sourceEvent) event = sourceEvent2;
-  return event;
-}
-function pointer(event, node2) {
-  event = sourceEvent(event);
-  if (node2 === void 0) node2 = event.currentTarget;
-  if (node2) {
-    var svg2 = node2.ownerSVGElement || node2;
-    if (svg2.createSVGPoint) {
-      var point = svg2.createSVGPoint();
-      point.x = event.clientX, point.y = event.clientY;
-      point = point.matrixTransform(node2.getScreenCTM().inverse());
-      return [point.x, point.y];
-    }
-    if (node2.getBoundingClientRect) {
-      var rect = node2.getBoundingClientRect();
-      return [event.clientX - rect.left - node2.clientLeft, event.clientY - rect.top - node2.clientTop];
-    }
-  }
-  return [event.pageX, event.pageY];
-}
-
-// ../node_modules/d3-drag/dist/d3-drag.mjs
-var nonpassive = { passive: false };
-var nonpassivecapture = { capture: true, passive: false };
-function nopropagation(event) {
-  event.stopImmediatePropagation();
-}
-function noevent(event) {
-  event.preventDefault();
-  event.stopImmediatePropagation();
-}
-function nodrag(view) {
-  var root2 = view.document.documentElement, selection2 = select(view).on("dragstart.drag", noevent, nonpassivecapture);
-  if ("onselectstart" in root2) {
-    selection2.on("selectstart.drag", noevent, nonpassivecapture);
-  } else {
-    root2.__noselect = root2.style.MozUserSelect;
-    root2.style.MozUserSelect = "none";
-  }
-}
-function yesdrag(view, noclick) {
-  var root2 = view.document.documentElement, selection2 = select(view).on("dragstart.drag", null);
-  if (noclick) {
-    selection2.on("click.drag", noevent, nonpassivecapture);
-    setTimeout(function() {
-      selection2.on("click.drag", null);
-    }, 0);
-  }
-  if ("onselectstart" in root2) {
-    selection2.on("selectstart.drag", null);
-  } else {
-    root2.style.MozUserSelect = root2.__noselect;
-    delete root2.__noselect;
-  }
-}
-var constant2 = (x2) => () => x2;
-function DragEvent(type, {
-  sourceEvent: sourceEvent2,
-  subject,
-  target,
-  identifier,
-  active,
-  x: x2,
-  y: y2,
-  dx,
-  dy,
-  dispatch: dispatch2
-}) {
-  Object.defineProperties(this, {
-    type: { value: type, enumerable: true, configurable: true },
-    sourceEvent: { value: sourceEvent2, enumerable: true, configurable: true },
-    subject: { value: subject, enumerable: true, configurable: true },
-    target: { value: target, enumerable: true, configurable: true },
-    identifier: { value: identifier, enumerable: true, configurable: true },
-    active: { value: active, enumerable: true, configurable: true },
-    x: { value: x2, enumerable: true, configurable: true },
-    y: { value: y2, enumerable: true, configurable: true },
-    dx: { value: dx, enumerable: true, configurable: true },
-    dy: { value: dy, enumerable: true, configurable: true },
-    _: { value: dispatch2 }
-  });
-}
-DragEvent.prototype.on = function() {
-  var value2 = this._.on.apply(this._, arguments);
-  return value2 === this._ ? this : value2;
-};
-function defaultFilter(event) {
-  return !event.ctrlKey && !event.button;
-}
-function defaultContainer() {
-  return this.parentNode;
-}
-function defaultSubject(event, d) {
-  return d == null ? { x: event.x, y: event.y } : d;
-}
-function defaultTouchable() {
-  return navigator.maxTouchPoints || "ontouchstart" in this;
-}
-function drag() {
-  var filter2 = defaultFilter, container = defaultContainer, subject = defaultSubject, touchable = defaultTouchable, gestures = {}, listeners = dispatch("start", "drag", "end"), active = 0, mousedownx, mousedowny, mousemoving, touchending, clickDistance2 = 0;
-  function drag2(selection2) {
-    selection2.on("mousedown.drag", mousedowned).filter(touchable).on("touchstart.drag", touchstarted).on("touchmove.drag", touchmoved, nonpassive).on("touchend.drag touchcancel.drag", touchended).style("touch-action", "none").style("-webkit-tap-highlight-color", "rgba(0,0,0,0)");
-  }
-  function mousedowned(event, d) {
-    if (touchending || !filter2.call(this, event, d)) return;
-    var gesture = beforestart(this, container.call(this, event, d), event, d, "mouse");
-    if (!gesture) return;
-    select(event.view).on("mousemove.drag", mousemoved, nonpassivecapture).on("mouseup.drag", mouseupped, nonpassivecapture);
-    nodrag(event.view);
-    nopropagation(event);
-    mousemoving = false;
-    mousedownx = event.clientX;
-    mousedowny = event.clientY;
-    gesture("start", event);
-  }
-  function mousemoved(event) {
-    noevent(event);
-    if (!mousemoving) {
-      var dx = event.clientX - mousedownx, dy = event.clientY - mousedowny;
-      mousemoving = dx * dx + dy * dy > clickDistance2;
-    }
-    gestures.mouse("drag", event);
-  }
-  function mouseupped(event) {
-    select(event.view).on("mousemove.drag mouseup.drag", null);
-    yesdrag(event.view, mousemoving);
-    noevent(event);
-    gestures.mouse("end", event);
-  }
-  function touchstarted(event, d) {
-    if (!filter2.call(this, event, d)) return;
-    var touches = event.changedTouches, c = container.call(this, event, d), n = touches.length, i, gesture;
-    for (i = 0; i < n; ++i) {
-      if (gesture = beforestart(this, c, event, d, touches[i].identifier, touches[i])) {
-        nopropagation(event);
-        gesture("start", event, touches[i]);
-      }
-    }
-  }
-  function touchmoved(event) {
-    var touches = event.changedTouches, n = touches.length, i, gesture;
-    for (i = 0; i < n; ++i) {
-      if (gesture = gestures[touches[i].identifier]) {
-        noevent(event);
-        gesture("drag", event, touches[i]);
-      }
-    }
-  }
-  function touchended(event) {
-    var touches = event.changedTouches, n = touches.length, i, gesture;
-    if (touchending) clearTimeout(touchending);
-    touchending = setTimeout(function() {
-      touchending = null;
-    }, 500);
-    for (i = 0; i < n; ++i) {
-      if (gesture = gestures[touches[i].identifier]) {
-        nopropagation(event);
-        gesture("end", event, touches[i]);
-      }
-    }
-  }
-  function beforestart(that, container2, event, d, identifier, touch) {
-    var dispatch2 = listeners.copy(), p = pointer(touch || event, container2), dx, dy, s;
-    if ((s = subject.call(that, new DragEvent("beforestart", {
-      sourceEvent: event,
-      target: drag2,
-      identifier,
-      active,
-      x: p[0],
-      y: p[1],
-      dx: 0,
-      dy: 0,
-      dispatch: dispatch2
-    }), d)) == null) return;
-    dx = s.x - p[0] || 0;
-    dy = s.y - p[1] || 0;
-    return function gesture(type, event2, touch2) {
-      var p0 = p, n;
-      switch (type) {
-        case "start":
-          gestures[identifier] = gesture, n = active++;
-          break;
-        case "end":
-          delete gestures[identifier], --active;
-        // falls through
-        case "drag":
-          p = pointer(touch2 || event2, container2), n = active;
-          break;
-      }
-      dispatch2.call(
-        type,
-        that,
-        new DragEvent(type, {
-          sourceEvent: event2,
-          subject: s,
-          target: drag2,
-          identifier,
-          active: n,
-          x: p[0] + dx,
-          y: p[1] + dy,
-          dx: p[0] - p0[0],
-          dy: p[1] - p0[1],
-          dispatch: dispatch2
-        }),
-        d
-      );
-    };
-  }
-  drag2.filter = function(_2) {
-    return arguments.length ? (filter2 = typeof _2 === "function" ? _2 : constant2(!!_2), drag2) : filter2;
-  };
-  drag2.container = function(_2) {
-    return arguments.length ? (container = typeof _2 === "function" ? _2 : constant2(_2), drag2) : container;
-  };
-  drag2.subject = function(_2) {
-    return arguments.length ? (subject = typeof _2 === "function" ? _2 : constant2(_2), drag2) : subject;
-  };
-  drag2.touchable = function(_2) {
-    return arguments.length ? (touchable = typeof _2 === "function" ? _2 : constant2(!!_2), drag2) : touchable;
-  };
-  drag2.on = function() {
-    var value2 = listeners.on.apply(listeners, arguments);
-    return value2 === listeners ? drag2 : value2;
-  };
-  drag2.clickDistance = function(_2) {
-    return arguments.length ? (clickDistance2 = (_2 = +_2) * _2, drag2) : Math.sqrt(clickDistance2);
-  };
-  return drag2;
-}
-
-// ../node_modules/d3-color/dist/d3-color.mjs
-function define(constructor, factory, prototype) {
-  constructor.prototype = factory.prototype = prototype;
-  prototype.constructor = constructor;
-}
-function extend(parent, definition) {
-  var prototype = Object.create(parent.prototype);
-  for (var key in definition) prototype[key] = definition[key];
-  return prototype;
-}
-function Color() {
-}
-var darker = 0.7;
-var brighter = 1 / darker;
-var reI = "\\s*([+-]?\\d+)\\s*";
-var reN = "\\s*([+-]?(?:\\d*\\.)?\\d+(?:[eE][+-]?\\d+)?)\\s*";
-var reP = "\\s*([+-]?(?:\\d*\\.)?\\d+(?:[eE][+-]?\\d+)?)%\\s*";
-var reHex = /^#([0-9a-f]{3,8})$/;
-var reRgbInteger = new RegExp(`^rgb\\(${reI},${reI},${reI}\\)$`);
-var reRgbPercent = new RegExp(`^rgb\\(${reP},${reP},${reP}\\)$`);
-var reRgbaInteger = new RegExp(`^rgba\\(${reI},${reI},${reI},${reN}\\)$`);
-var reRgbaPercent = new RegExp(`^rgba\\(${reP},${reP},${reP},${reN}\\)$`);
-var reHslPercent = new RegExp(`^hsl\\(${reN},${reP},${reP}\\)$`);
-var reHslaPercent = new RegExp(`^hsla\\(${reN},${reP},${reP},${reN}\\)$`);
-var named = {
-  aliceblue: 15792383,
-  antiquewhite: 16444375,
-  aqua: 65535,
-  aquamarine: 8388564,
-  azure: 15794175,
-  beige: 16119260,
-  bisque: 16770244,
-  black: 0,
-  blanchedalmond: 16772045,
-  blue: 255,
-  blueviolet: 9055202,
-  brown: 10824234,
-  burlywood: 14596231,
-  cadetblue: 6266528,
-  chartreuse: 8388352,
-  chocolate: 13789470,
-  coral: 16744272,
-  cornflowerblue: 6591981,
-  cornsilk: 16775388,
-  crimson: 14423100,
-  cyan: 65535,
-  darkblue: 139,
-  darkcyan: 35723,
-  darkgoldenrod: 12092939,
-  darkgray: 11119017,
-  darkgreen: 25600,
-  darkgrey: 11119017,
-  darkkhaki: 12433259,
-  darkmagenta: 9109643,
-  darkolivegreen: 5597999,
-  darkorange: 16747520,
-  darkorchid: 10040012,
-  darkred: 9109504,
-  darksalmon: 15308410,
-  darkseagreen: 9419919,
-  darkslateblue: 4734347,
-  darkslategray: 3100495,
-  darkslategrey: 3100495,
-  darkturquoise: 52945,
-  darkviolet: 9699539,
-  deeppink: 16716947,
-  deepskyblue: 49151,
-  dimgray: 6908265,
-  dimgrey: 6908265,
-  dodgerblue: 2003199,
-  firebrick: 11674146,
-  floralwhite: 16775920,
-  forestgreen: 2263842,
-  fuchsia: 16711935,
-  gainsboro: 14474460,
-  ghostwhite: 16316671,
-  gold: 16766720,
-  goldenrod: 14329120,
-  gray: 8421504,
-  green: 32768,
-  greenyellow: 11403055,
-  grey: 8421504,
-  honeydew: 15794160,
-  hotpink: 16738740,
-  indianred: 13458524,
-  indigo: 4915330,
-  ivory: 16777200,
-  khaki: 15787660,
-  lavender: 15132410,
-  lavenderblush: 16773365,
-  lawngreen: 8190976,
-  lemonchiffon: 16775885,
-  lightblue: 11393254,
-  lightcoral: 15761536,
-  lightcyan: 14745599,
-  lightgoldenrodyellow: 16448210,
-  lightgray: 13882323,
-  lightgreen: 9498256,
-  lightgrey: 13882323,
-  lightpink: 16758465,
-  lightsalmon: 16752762,
-  lightseagreen: 2142890,
-  lightskyblue: 8900346,
-  lightslategray: 7833753,
-  lightslategrey: 7833753,
-  lightsteelblue: 11584734,
-  lightyellow: 16777184,
-  lime: 65280,
-  limegreen: 3329330,
-  linen: 16445670,
-  magenta: 16711935,
-  maroon: 8388608,
-  mediumaquamarine: 6737322,
-  mediumblue: 205,
-  mediumorchid: 12211667,
-  mediumpurple: 9662683,
-  mediumseagreen: 3978097,
-  mediumslateblue: 8087790,
-  mediumspringgreen: 64154,
-  mediumturquoise: 4772300,
-  mediumvioletred: 13047173,
-  midnightblue: 1644912,
-  mintcream: 16121850,
-  mistyrose: 16770273,
-  moccasin: 16770229,
-  navajowhite: 16768685,
-  navy: 128,
-  oldlace: 16643558,
-  olive: 8421376,
-  olivedrab: 7048739,
-  orange: 16753920,
-  orangered: 16729344,
-  orchid: 14315734,
-  palegoldenrod: 15657130,
-  palegreen: 10025880,
-  paleturquoise: 11529966,
-  palevioletred: 14381203,
-  papayawhip: 16773077,
-  peachpuff: 16767673,
-  peru: 13468991,
-  pink: 16761035,
-  plum: 14524637,
-  powderblue: 11591910,
-  purple: 8388736,
-  rebeccapurple: 6697881,
-  red: 16711680,
-  rosybrown: 12357519,
-  royalblue: 4286945,
-  saddlebrown: 9127187,
-  salmon: 16416882,
-  sandybrown: 16032864,
-  seagreen: 3050327,
-  seashell: 16774638,
-  sienna: 10506797,
-  silver: 12632256,
-  skyblue: 8900331,
-  slateblue: 6970061,
-  slategray: 7372944,
-  slategrey: 7372944,
-  snow: 16775930,
-  springgreen: 65407,
-  steelblue: 4620980,
-  tan: 13808780,
-  teal: 32896,
-  thistle: 14204888,
-  tomato: 16737095,
-  turquoise: 4251856,
-  violet: 15631086,
-  wheat: 16113331,
-  white: 16777215,
-  whitesmoke: 16119285,
-  yellow: 16776960,
-  yellowgreen: 10145074
-};
-define(Color, color, {
-  copy(channels) {
-    return Object.assign(new this.constructor(), this, channels);
-  },
-  displayable() {
-    return this.rgb().displayable();
-  },
-  hex: color_formatHex,
-  // Deprecated! Use color.formatHex.
-  formatHex: color_formatHex,
-  formatHex8: color_formatHex8,
-  formatHsl: color_formatHsl,
-  formatRgb: color_formatRgb,
-  toString: color_formatRgb
-});
-function color_formatHex() {
-  return this.rgb().formatHex();
-}
-function color_formatHex8() {
-  return this.rgb().formatHex8();
-}
-function color_formatHsl() {
-  return hslConvert(this).formatHsl();
-}
-function color_formatRgb() {
-  return this.rgb().formatRgb();
-}
-function color(format) {
-  var m, l3;
-  format = (format + "").trim().toLowerCase();
-  return (m = reHex.exec(format)) ? (l3 = m[1].length, m = parseInt(m[1], 16), l3 === 6 ? rgbn(m) : l3 === 3 ? new Rgb(m >> 8 & 15 | m >> 4 & 240, m >> 4 & 15 | m & 240, (m & 15) << 4 | m & 15, 1) : l3 === 8 ? rgba(m >> 24 & 255, m >> 16 & 255, m >> 8 & 255, (m & 255) / 255) : l3 === 4 ? rgba(m >> 12 & 15 | m >> 8 & 240, m >> 8 & 15 | m >> 4 & 240, m >> 4 & 15 | m & 240, ((m & 15) << 4 | m & 15) / 255) : null) : (m = reRgbInteger.exec(format)) ? new Rgb(m[1], m[2], m[3], 1) : (m = reRgbPercent.exec(format)) ? new Rgb(m[1] * 255 / 100, m[2] * 255 / 100, m[3] * 255 / 100, 1) : (m = reRgbaInteger.exec(format)) ? rgba(m[1], m[2], m[3], m[4]) : (m = reRgbaPercent.exec(format)) ? rgba(m[1] * 255 / 100, m[2] * 255 / 100, m[3] * 255 / 100, m[4]) : (m = reHslPercent.exec(format)) ? hsla(m[1], m[2] / 100, m[3] / 100, 1) : (m = reHslaPercent.exec(format)) ? hsla(m[1], m[2] / 100, m[3] / 100, m[4]) : named.hasOwnProperty(format) ? rgbn(named[format]) : format === "transparent" ? new Rgb(NaN, NaN, NaN, 0) : null;
-}
-function rgbn(n) {
-  return new Rgb(n >> 16 & 255, n >> 8 & 255, n & 255, 1);
-}
-function rgba(r, g2, b, a) {
-  if (a <= 0) r = g2 = b = NaN;
-  return new Rgb(r, g2, b, a);
-}
-function rgbConvert(o) {
-  if (!(o instanceof Color)) o = color(o);
-  if (!o) return new Rgb();
-  o = o.rgb();
-  return new Rgb(o.r, o.g, o.b, o.opacity);
-}
-function rgb(r, g2, b, opacity) {
-  return arguments.length === 1 ? rgbConvert(r) : new Rgb(r, g2, b, opacity == null ? 1 : opacity);
-}
-function Rgb(r, g2, b, opacity) {
-  this.r = +r;
-  this.g = +g2;
-  this.b = +b;
-  this.opacity = +opacity;
-}
-define(Rgb, rgb, extend(Color, {
-  brighter(k) {
-    k = k == null ? brighter : Math.pow(brighter, k);
-    return new Rgb(this.r * k, this.g * k, this.b * k, this.opacity);
-  },
-  darker(k) {
-    k = k == null ? darker : Math.pow(darker, k);
-    return new Rgb(this.r * k, this.g * k, this.b * k, this.opacity);
-  },
-  rgb() {
-    return this;
-  },
-  clamp() {
-    return new Rgb(clampi(this.r), clampi(this.g), clampi(this.b), clampa(this.opacity));
-  },
-  displayable() {
-    return -0.5 <= this.r && this.r < 255.5 && (-0.5 <= this.g && this.g < 255.5) && (-0.5 <= this.b && this.b < 255.5) && (0 <= this.opacity && this.opacity <= 1);
-  },
-  hex: rgb_formatHex,
-  // Deprecated! Use color.formatHex.
-  formatHex: rgb_formatHex,
-  formatHex8: rgb_formatHex8,
-  formatRgb: rgb_formatRgb,
-  toString: rgb_formatRgb
-}));
-function rgb_formatHex() {
-  return `#${hex(this.r)}${hex(this.g)}${hex(this.b)}`;
-}
-function rgb_formatHex8() {
-  return `#${hex(this.r)}${hex(this.g)}${hex(this.b)}${hex((isNaN(this.opacity) ? 1 : this.opacity) * 255)}`;
-}
-function rgb_formatRgb() {
-  const a = clampa(this.opacity);
-  return `${a === 1 ? "rgb(" : "rgba("}${clampi(this.r)}, ${clampi(this.g)}, ${clampi(this.b)}${a === 1 ? ")" : `, ${a})`}`;
-}
-function clampa(opacity) {
-  return isNaN(opacity) ? 1 : Math.max(0, Math.min(1, opacity));
-}
-function clampi(value2) {
-  return Math.max(0, Math.min(255, Math.round(value2) || 0));
-}
-function hex(value2) {
-  value2 = clampi(value2);
-  return (value2 < 16 ? "0" : "") + value2.toString(16);
-}
-function hsla(h, s, l3, a) {
-  if (a <= 0) h = s = l3 = NaN;
-  else if (l3 <= 0 || l3 >= 1) h = s = NaN;
-  else if (s <= 0) h = NaN;
-  return new Hsl(h, s, l3, a);
-}
-function hslConvert(o) {
-  if (o instanceof Hsl) return new Hsl(o.h, o.s, o.l, o.opacity);
-  if (!(o instanceof Color)) o = color(o);
-  if (!o) return new Hsl();
-  if (o instanceof Hsl) return o;
-  o = o.rgb();
-  var r = o.r / 255, g2 = o.g / 255, b = o.b / 255, min = Math.min(r, g2, b), max = Math.max(r, g2, b), h = NaN, s = max - min, l3 = (max + min) / 2;
-  if (s) {
-    if (r === max) h = (g2 - b) / s + (g2 < b) * 6;
-    else if (g2 === max) h = (b - r) / s + 2;
-    else h = (r - g2) / s + 4;
-    s /= l3 < 0.5 ? max + min : 2 - max - min;
-    h *= 60;
-  } else {
-    s = l3 > 0 && l3 < 1 ? 0 : h;
-  }
-  return new Hsl(h, s, l3, o.opacity);
-}
-function hsl(h, s, l3, opacity) {
-  return arguments.length === 1 ? hslConvert(h) : new Hsl(h, s, l3, opacity == null ? 1 : opacity);
-}
-function Hsl(h, s, l3, opacity) {
-  this.h = +h;
-  this.s = +s;
-  this.l = +l3;
-  this.opacity = +opacity;
-}
-define(Hsl, hsl, extend(Color, {
-  brighter(k) {
-    k = k == null ? brighter : Math.pow(brighter, k);
-    return new Hsl(this.h, this.s, this.l * k, this.opacity);
-  },
-  darker(k) {
-    k = k == null ? darker : Math.pow(darker, k);
-    return new Hsl(this.h, this.s, this.l * k, this.opacity);
-  },
-  rgb() {
-    var h = this.h % 360 + (this.h < 0) * 360, s = isNaN(h) || isNaN(this.s) ? 0 : this.s, l3 = this.l, m2 = l3 + (l3 < 0.5 ? l3 : 1 - l3) * s, m1 = 2 * l3 - m2;
-    return new Rgb(
-      hsl2rgb(h >= 240 ? h - 240 : h + 120, m1, m2),
-      hsl2rgb(h, m1, m2),
-      hsl2rgb(h < 120 ? h + 240 : h - 120, m1, m2),
-      this.opacity
-    );
-  },
-  clamp() {
-    return new Hsl(clamph(this.h), clampt(this.s), clampt(this.l), clampa(this.opacity));
-  },
-  displayable() {
-    return (0 <= this.s && this.s <= 1 || isNaN(this.s)) && (0 <= this.l && this.l <= 1) && (0 <= this.opacity && this.opacity <= 1);
-  },
-  formatHsl() {
-    const a = clampa(this.opacity);
-    return `${a === 1 ? "hsl(" : "hsla("}${clamph(this.h)}, ${clampt(this.s) * 100}%, ${clampt(this.l) * 100}%${a === 1 ? ")" : `, ${a})`}`;
-  }
-}));
-function clamph(value2) {
-  value2 = (value2 || 0) % 360;
-  return value2 < 0 ? value2 + 360 : value2;
-}
-function clampt(value2) {
-  return Math.max(0, Math.min(1, value2 || 0));
-}
-function hsl2rgb(h, m1, m2) {
-  return (h < 60 ? m1 + (m2 - m1) * h / 60 : h < 180 ? m2 : h < 240 ? m1 + (m2 - m1) * (240 - h) / 60 : m1) * 255;
-}
-var radians = Math.PI / 180;
-var degrees = 180 / Math.PI;
-var K = 18;
-var Xn = 0.96422;
-var Yn = 1;
-var Zn = 0.82521;
-var t0 = 4 / 29;
-var t1 = 6 / 29;
-var t2 = 3 * t1 * t1;
-var t3 = t1 * t1 * t1;
-function labConvert(o) {
-  if (o instanceof Lab) return new Lab(o.l, o.a, o.b, o.opacity);
-  if (o instanceof Hcl) return hcl2lab(o);
-  if (!(o instanceof Rgb)) o = rgbConvert(o);
-  var r = rgb2lrgb(o.r), g2 = rgb2lrgb(o.g), b = rgb2lrgb(o.b), y2 = xyz2lab((0.2225045 * r + 0.7168786 * g2 + 0.0606169 * b) / Yn), x2, z4;
-  if (r === g2 && g2 === b) x2 = z4 = y2;
-  else {
-    x2 = xyz2lab((0.4360747 * r + 0.3850649 * g2 + 0.1430804 * b) / Xn);
-    z4 = xyz2lab((0.0139322 * r + 0.0971045 * g2 + 0.7141733 * b) / Zn);
-  }
-  return new Lab(116 * y2 - 16, 500 * (x2 - y2), 200 * (y2 - z4), o.opacity);
-}
-function lab(l3, a, b, opacity) {
-  return arguments.length === 1 ? labConvert(l3) : new Lab(l3, a, b, opacity == null ? 1 : opacity);
-}
-function Lab(l3, a, b, opacity) {
-  this.l = +l3;
-  this.a = +a;
-  this.b = +b;
-  this.opacity = +opacity;
-}
-define(Lab, lab, extend(Color, {
-  brighter(k) {
-    return new Lab(this.l + K * (k == null ? 1 : k), this.a, this.b, this.opacity);
-  },
-  darker(k) {
-    return new Lab(this.l - K * (k == null ? 1 : k), this.a, this.b, this.opacity);
-  },
-  rgb() {
-    var y2 = (this.l + 16) / 116, x2 = isNaN(this.a) ? y2 : y2 + this.a / 500, z4 = isNaN(this.b) ? y2 : y2 - this.b / 200;
-    x2 = Xn * lab2xyz(x2);
-    y2 = Yn * lab2xyz(y2);
-    z4 = Zn * lab2xyz(z4);
-    return new Rgb(
-      lrgb2rgb(3.1338561 * x2 - 1.6168667 * y2 - 0.4906146 * z4),
-      lrgb2rgb(-0.9787684 * x2 + 1.9161415 * y2 + 0.033454 * z4),
-      lrgb2rgb(0.0719453 * x2 - 0.2289914 * y2 + 1.4052427 * z4),
-      this.opacity
-    );
-  }
-}));
-function xyz2lab(t) {
-  return t > t3 ? Math.pow(t, 1 / 3) : t / t2 + t0;
-}
-function lab2xyz(t) {
-  return t > t1 ? t * t * t : t2 * (t - t0);
-}
-function lrgb2rgb(x2) {
-  return 255 * (x2 <= 31308e-7 ? 12.92 * x2 : 1.055 * Math.pow(x2, 1 / 2.4) - 0.055);
-}
-function rgb2lrgb(x2) {
-  return (x2 /= 255) <= 0.04045 ? x2 / 12.92 : Math.pow((x2 + 0.055) / 1.055, 2.4);
-}
-function hclConvert(o) {
-  if (o instanceof Hcl) return new Hcl(o.h, o.c, o.l, o.opacity);
-  if (!(o instanceof Lab)) o = labConvert(o);
-  if (o.a === 0 && o.b === 0) return new Hcl(NaN, 0 < o.l && o.l < 100 ? 0 : NaN, o.l, o.opacity);
-  var h = Math.atan2(o.b, o.a) * degrees;
-  return new Hcl(h < 0 ? h + 360 : h, Math.sqrt(o.a * o.a + o.b * o.b), o.l, o.opacity);
-}
-function hcl(h, c, l3, opacity) {
-  return arguments.length === 1 ? hclConvert(h) : new Hcl(h, c, l3, opacity == null ? 1 : opacity);
-}
-function Hcl(h, c, l3, opacity) {
-  this.h = +h;
-  this.c = +c;
-  this.l = +l3;
-  this.opacity = +opacity;
-}
-function hcl2lab(o) {
-  if (isNaN(o.h)) return new Lab(o.l, 0, 0, o.opacity);
-  var h = o.h * radians;
-  return new Lab(o.l, Math.cos(h) * o.c, Math.sin(h) * o.c, o.opacity);
-}
-define(Hcl, hcl, extend(Color, {
-  brighter(k) {
-    return new Hcl(this.h, this.c, this.l + K * (k == null ? 1 : k), this.opacity);
-  },
-  darker(k) {
-    return new Hcl(this.h, this.c, this.l - K * (k == null ? 1 : k), this.opacity);
-  },
-  rgb() {
-    return hcl2lab(this).rgb();
-  }
-}));
-var A = -0.14861;
-var B = 1.78277;
-var C = -0.29227;
-var D = -0.90649;
-var E = 1.97294;
-var ED = E * D;
-var EB = E * B;
-var BC_DA = B * C - D * A;
-function cubehelixConvert(o) {
-  if (o instanceof Cubehelix) return new Cubehelix(o.h, o.s, o.l, o.opacity);
-  if (!(o instanceof Rgb)) o = rgbConvert(o);
-  var r = o.r / 255, g2 = o.g / 255, b = o.b / 255, l3 = (BC_DA * b + ED * r - EB * g2) / (BC_DA + ED - EB), bl = b - l3, k = (E * (g2 - l3) - C * bl) / D, s = Math.sqrt(k * k + bl * bl) / (E * l3 * (1 - l3)), h = s ? Math.atan2(k, bl) * degrees - 120 : NaN;
-  return new Cubehelix(h < 0 ? h + 360 : h, s, l3, o.opacity);
-}
-function cubehelix(h, s, l3, opacity) {
-  return arguments.length === 1 ? cubehelixConvert(h) : new Cubehelix(h, s, l3, opacity == null ? 1 : opacity);
-}
-function Cubehelix(h, s, l3, opacity) {
-  this.h = +h;
-  this.s = +s;
-  this.l = +l3;
-  this.opacity = +opacity;
-}
-define(Cubehelix, cubehelix, extend(Color, {
-  brighter(k) {
-    k = k == null ? brighter : Math.pow(brighter, k);
-    return new Cubehelix(this.h, this.s, this.l * k, this.opacity);
-  },
-  darker(k) {
-    k = k == null ? darker : Math.pow(darker, k);
-    return new Cubehelix(this.h, this.s, this.l * k, this.opacity);
-  },
-  rgb() {
-    var h = isNaN(this.h) ? 0 : (this.h + 120) * radians, l3 = +this.l, a = isNaN(this.s) ? 0 : this.s * l3 * (1 - l3), cosh2 = Math.cos(h), sinh2 = Math.sin(h);
-    return new Rgb(
-      255 * (l3 + a * (A * cosh2 + B * sinh2)),
-      255 * (l3 + a * (C * cosh2 + D * sinh2)),
-      255 * (l3 + a * (E * cosh2)),
-      this.opacity
-    );
-  }
-}));
-
-// ../node_modules/d3-interpolate/dist/d3-interpolate.mjs
-function basis(t12, v0, v1, v2, v3) {
-  var t22 = t12 * t12, t32 = t22 * t12;
-  return ((1 - 3 * t12 + 3 * t22 - t32) * v0 + (4 - 6 * t22 + 3 * t32) * v1 + (1 + 3 * t12 + 3 * t22 - 3 * t32) * v2 + t32 * v3) / 6;
-}
-function basis$1(values) {
-  var n = values.length - 1;
-  return function(t) {
-    var i = t <= 0 ? t = 0 : t >= 1 ? (t = 1, n - 1) : Math.floor(t * n), v1 = values[i], v2 = values[i + 1], v0 = i > 0 ? values[i - 1] : 2 * v1 - v2, v3 = i < n - 1 ? values[i + 2] : 2 * v2 - v1;
-    return basis((t - i / n) * n, v0, v1, v2, v3);
-  };
-}
-function basisClosed(values) {
-  var n = values.length;
-  return function(t) {
-    var i = Math.floor(((t %= 1) < 0 ? ++t : t) * n), v0 = values[(i + n - 1) % n], v1 = values[i % n], v2 = values[(i + 1) % n], v3 = values[(i + 2) % n];
-    return basis((t - i / n) * n, v0, v1, v2, v3);
-  };
-}
-var constant3 = (x2) => () => x2;
-function linear(a, d) {
-  return function(t) {
-    return a + t * d;
-  };
-}
-function exponential(a, b, y2) {
-  return a = Math.pow(a, y2), b = Math.pow(b, y2) - a, y2 = 1 / y2, function(t) {
-    return Math.pow(a + t * b, y2);
-  };
-}
-function hue$1(a, b) {
-  var d = b - a;
-  return d ? linear(a, d > 180 || d < -180 ? d - 360 * Math.round(d / 360) : d) : constant3(isNaN(a) ? b : a);
-}
-function gamma(y2) {
-  return (y2 = +y2) === 1 ? nogamma : function(a, b) {
-    return b - a ? exponential(a, b, y2) : constant3(isNaN(a) ? b : a);
-  };
-}
-function nogamma(a, b) {
-  var d = b - a;
-  return d ? linear(a, d) : constant3(isNaN(a) ? b : a);
-}
-var rgb2 = (function rgbGamma(y2) {
-  var color2 = gamma(y2);
-  function rgb3(start2, end) {
-    var r = color2((start2 = rgb(start2)).r, (end = rgb(end)).r), g2 = color2(start2.g, end.g), b = color2(start2.b, end.b), opacity = nogamma(start2.opacity, end.opacity);
-    return function(t) {
-      start2.r = r(t);
-      start2.g = g2(t);
-      start2.b = b(t);
-      start2.opacity = opacity(t);
-      return start2 + "";
-    };
-  }
-  rgb3.gamma = rgbGamma;
-  return rgb3;
-})(1);
-function rgbSpline(spline) {
-  return function(colors) {
-    var n = colors.length, r = new Array(n), g2 = new Array(n), b = new Array(n), i, color2;
-    for (i = 0; i < n; ++i) {
-      color2 = rgb(colors[i]);
-      r[i] = color2.r || 0;
-      g2[i] = color2.g || 0;
-      b[i] = color2.b || 0;
-    }
-    r = spline(r);
-    g2 = spline(g2);
-    b = spline(b);
-    color2.opacity = 1;
-    return function(t) {
-      color2.r = r(t);
-      color2.g = g2(t);
-      color2.b = b(t);
-      return color2 + "";
-    };
-  };
-}
-var rgbBasis = rgbSpline(basis$1);
-var rgbBasisClosed = rgbSpline(basisClosed);
-function numberArray(a, b) {
-  if (!b) b = [];
-  var n = a ? Math.min(b.length, a.length) : 0, c = b.slice(), i;
-  return function(t) {
-    for (i = 0; i < n; ++i) c[i] = a[i] * (1 - t) + b[i] * t;
-    return c;
-  };
-}
-function isNumberArray(x2) {
-  return ArrayBuffer.isView(x2) && !(x2 instanceof DataView);
-}
-function genericArray(a, b) {
-  var nb = b ? b.length : 0, na = a ? Math.min(nb, a.length) : 0, x2 = new Array(na), c = new Array(nb), i;
-  for (i = 0; i < na; ++i) x2[i] = value(a[i], b[i]);
-  for (; i < nb; ++i) c[i] = b[i];
-  return function(t) {
-    for (i = 0; i < na; ++i) c[i] = x2[i](t);
-    return c;
-  };
-}
-function date(a, b) {
-  var d = /* @__PURE__ */ new Date();
-  return a = +a, b = +b, function(t) {
-    return d.setTime(a * (1 - t) + b * t), d;
-  };
-}
-function number(a, b) {
-  return a = +a, b = +b, function(t) {
-    return a * (1 - t) + b * t;
-  };
-}
-function object(a, b) {
-  var i = {}, c = {}, k;
-  if (a === null || typeof a !== "object") a = {};
-  if (b === null || typeof b !== "object") b = {};
-  for (k in b) {
-    if (k in a) {
-      i[k] = value(a[k], b[k]);
-    } else {
-      c[k] = b[k];
-    }
-  }
-  return function(t) {
-    for (k in i) c[k] = i[k](t);
-    return c;
-  };
-}
-var reA = /[-+]?(?:\d+\.?\d*|\.?\d+)(?:[eE][-+]?\d+)?/g;
-var reB = new RegExp(reA.source, "g");
-function zero(b) {
-  return function() {
-    return b;
-  };
-}
-function one(b) {
-  return function(t) {
-    return b(t) + "";
-  };
-}
-function string(a, b) {
-  var bi = reA.lastIndex = reB.lastIndex = 0, am, bm, bs, i = -1, s = [], q3 = [];
-  a = a + "", b = b + "";
-  while ((am = reA.exec(a)) && (bm = reB.exec(b))) {
-    if ((bs = bm.index) > bi) {
-      bs = b.slice(bi, bs);
-      if (s[i]) s[i] += bs;
-      else s[++i] = bs;
-    }
-    if ((am = am[0]) === (bm = bm[0])) {
-      if (s[i]) s[i] += bm;
-      else s[++i] = bm;
-    } else {
-      s[++i] = null;
-      q3.push({ i, x: number(am, bm) });
-    }
-    bi = reB.lastIndex;
-  }
-  if (bi < b.length) {
-    bs = b.slice(bi);
-    if (s[i]) s[i] += bs;
-    else s[++i] = bs;
-  }
-  return s.length < 2 ? q3[0] ? one(q3[0].x) : zero(b) : (b = q3.length, function(t) {
-    for (var i2 = 0, o; i2 < b; ++i2) s[(o = q3[i2]).i] = o.x(t);
-    return s.join("");
-  });
-}
-function value(a, b) {
-  var t = typeof b, c;
-  return b == null || t === "boolean" ? constant3(b) : (t === "number" ? number : t === "string" ? (c = color(b)) ? (b = c, rgb2) : string : b instanceof color ? rgb2 : b instanceof Date ? date : isNumberArray(b) ? numberArray : Array.isArray(b) ? genericArray : typeof b.valueOf !== "function" && typeof b.toString !== "function" || isNaN(b) ? object : number)(a, b);
-}
-var degrees2 = 180 / Math.PI;
-var identity = {
-  translateX: 0,
-  translateY: 0,
-  rotate: 0,
-  skewX: 0,
-  scaleX: 1,
-  scaleY: 1
-};
-function decompose(a, b, c, d, e, f) {
-  var scaleX, scaleY, skewX;
-  if (scaleX = Math.sqrt(a * a + b * b)) a /= scaleX, b /= scaleX;
-  if (skewX = a * c + b * d) c -= a * skewX, d -= b * skewX;
-  if (scaleY = Math.sqrt(c * c + d * d)) c /= scaleY, d /= scaleY, skewX /= scaleY;
-  if (a * d < b * c) a = -a, b = -b, skewX = -skewX, scaleX = -scaleX;
-  return {
-    translateX: e,
-    translateY: f,
-    rotate: Math.atan2(b, a) * degrees2,
-    skewX: Math.atan(skewX) * degrees2,
-    scaleX,
-    scaleY
-  };
-}
-var svgNode;
-function parseCss(value2) {
-  const m = new (typeof DOMMatrix === "function" ? DOMMatrix : WebKitCSSMatrix)(value2 + "");
-  return m.isIdentity ? identity : decompose(m.a, m.b, m.c, m.d, m.e, m.f);
-}
-function parseSvg(value2) {
-  if (value2 == null) return identity;
-  if (!svgNode) svgNode = document.createElementNS("http://www.w3.org/2000/svg", "g");
-  svgNode.setAttribute("transform", value2);
-  if (!(value2 = svgNode.transform.baseVal.consolidate())) return identity;
-  value2 = value2.matrix;
-  return decompose(value2.a, value2.b, value2.c, value2.d, value2.e, value2.f);
-}
-function interpolateTransform(parse4, pxComma, pxParen, degParen) {
-  function pop(s) {
-    return s.length ? s.pop() + " " : "";
-  }
-  function translate(xa, ya, xb, yb, s, q3) {
-    if (xa !== xb || ya !== yb) {
-      var i = s.push("translate(", null, pxComma, null, pxParen);
-      q3.push({ i: i - 4, x: number(xa, xb) }, { i: i - 2, x: number(ya, yb) });
-    } else if (xb || yb) {
-      s.push("translate(" + xb + pxComma + yb + pxParen);
-    }
-  }
-  function rotate(a, b, s, q3) {
-    if (a !== b) {
-      if (a - b > 180) b += 360;
-      else if (b - a > 180) a += 360;
-      q3.push({ i: s.push(pop(s) + "rotate(", null, degParen) - 2, x: number(a, b) });
-    } else if (b) {
-      s.push(pop(s) + "rotate(" + b + degParen);
-    }
-  }
-  function skewX(a, b, s, q3) {
-    if (a !== b) {
-      q3.push({ i: s.push(pop(s) + "skewX(", null, degParen) - 2, x: number(a, b) });
-    } else if (b) {
-      s.push(pop(s) + "skewX(" + b + degParen);
-    }
-  }
-  function scale(xa, ya, xb, yb, s, q3) {
-    if (xa !== xb || ya !== yb) {
-      var i = s.push(pop(s) + "scale(", null, ",", null, ")");
-      q3.push({ i: i - 4, x: number(xa, xb) }, { i: i - 2, x: number(ya, yb) });
-    } else if (xb !== 1 || yb !== 1) {
-      s.push(pop(s) + "scale(" + xb + "," + yb + ")");
-    }
-  }
-  return function(a, b) {
-    var s = [], q3 = [];
-    a = parse4(a), b = parse4(b);
-    translate(a.translateX, a.translateY, b.translateX, b.translateY, s, q3);
-    rotate(a.rotate, b.rotate, s, q3);
-    skewX(a.skewX, b.skewX, s, q3);
-    scale(a.scaleX, a.scaleY, b.scaleX, b.scaleY, s, q3);
-    a = b = null;
-    return function(t) {
-      var i = -1, n = q3.length, o;
-      while (++i < n) s[(o = q3[i]).i] = o.x(t);
-      return s.join("");
-    };
-  };
-}
-var interpolateTransformCss = interpolateTransform(parseCss, "px, ", "px)", "deg)");
-var interpolateTransformSvg = interpolateTransform(parseSvg, ", ", ")", ")");
-var epsilon2 = 1e-12;
-function cosh(x2) {
-  return ((x2 = Math.exp(x2)) + 1 / x2) / 2;
-}
-function sinh(x2) {
-  return ((x2 = Math.exp(x2)) - 1 / x2) / 2;
-}
-function tanh(x2) {
-  return ((x2 = Math.exp(2 * x2)) - 1) / (x2 + 1);
-}
-var zoom = (function zoomRho(rho, rho2, rho4) {
-  function zoom3(p0, p1) {
-    var ux0 = p0[0], uy0 = p0[1], w0 = p0[2], ux1 = p1[0], uy1 = p1[1], w1 = p1[2], dx = ux1 - ux0, dy = uy1 - uy0, d2 = dx * dx + dy * dy, i, S3;
-    if (d2 < epsilon2) {
-      S3 = Math.log(w1 / w0) / rho;
-      i = function(t) {
-        return [
-          ux0 + t * dx,
-          uy0 + t * dy,
-          w0 * Math.exp(rho * t * S3)
-        ];
-      };
-    } else {
-      var d1 = Math.sqrt(d2), b02 = (w1 * w1 - w0 * w0 + rho4 * d2) / (2 * w0 * rho2 * d1), b12 = (w1 * w1 - w0 * w0 - rho4 * d2) / (2 * w1 * rho2 * d1), r0 = Math.log(Math.sqrt(b02 * b02 + 1) - b02), r1 = Math.log(Math.sqrt(b12 * b12 + 1) - b12);
-      S3 = (r1 - r0) / rho;
-      i = function(t) {
-        var s = t * S3, coshr0 = cosh(r0), u = w0 / (rho2 * d1) * (coshr0 * tanh(rho * s + r0) - sinh(r0));
-        return [
-          ux0 + u * dx,
-          uy0 + u * dy,
-          w0 * coshr0 / cosh(rho * s + r0)
-        ];
-      };
-    }
-    i.duration = Math.abs(S3) * 1e3 * rho / Math.SQRT2;
-    return i;
-  }
-  zoom3.rho = function(_2) {
-    var _1 = Math.max(1e-3, +_2), _22 = _1 * _1, _4 = _22 * _22;
-    return zoomRho(_1, _22, _4);
-  };
-  return zoom3;
-})(Math.SQRT2, 2, 4);
-function hsl2(hue) {
-  return function(start2, end) {
-    var h = hue((start2 = hsl(start2)).h, (end = hsl(end)).h), s = nogamma(start2.s, end.s), l3 = nogamma(start2.l, end.l), opacity = nogamma(start2.opacity, end.opacity);
-    return function(t) {
-      start2.h = h(t);
-      start2.s = s(t);
-      start2.l = l3(t);
-      start2.opacity = opacity(t);
-      return start2 + "";
-    };
-  };
-}
-var hsl_default = hsl2(hue$1);
-var hslLong = hsl2(nogamma);
-function hcl2(hue) {
-  return function(start2, end) {
-    var h = hue((start2 = hcl(start2)).h, (end = hcl(end)).h), c = nogamma(start2.c, end.c), l3 = nogamma(start2.l, end.l), opacity = nogamma(start2.opacity, end.opacity);
-    return function(t) {
-      start2.h = h(t);
-      start2.c = c(t);
-      start2.l = l3(t);
-      start2.opacity = opacity(t);
-      return start2 + "";
-    };
-  };
-}
-var hcl_default = hcl2(hue$1);
-var hclLong = hcl2(nogamma);
-function cubehelix2(hue) {
-  return (function cubehelixGamma(y2) {
-    y2 = +y2;
-    function cubehelix3(start2, end) {
-      var h = hue((start2 = cubehelix(start2)).h, (end = cubehelix(end)).h), s = nogamma(start2.s, end.s), l3 = nogamma(start2.l, end.l), opacity = nogamma(start2.opacity, end.opacity);
-      return function(t) {
-        start2.h = h(t);
-        start2.s = s(t);
-        start2.l = l3(Math.pow(t, y2));
-        start2.opacity = opacity(t);
-        return start2 + "";
-      };
-    }
-    cubehelix3.gamma = cubehelixGamma;
-    return cubehelix3;
-  })(1);
-}
-var cubehelix_default = cubehelix2(hue$1);
-var cubehelixLong = cubehelix2(nogamma);
-
-// ../node_modules/d3-timer/dist/d3-timer.mjs
-var frame = 0;
-var timeout$1 = 0;
-var interval$1 = 0;
-var pokeDelay = 1e3;
-var taskHead;
-var taskTail;
-var clockLast = 0;
-var clockNow = 0;
-var clockSkew = 0;
-var clock = typeof performance === "object" && performance.now ? performance : Date;
-var setFrame = typeof window === "object" && window.requestAnimationFrame ? window.requestAnimationFrame.bind(window) : function(f) {
-  setTimeout(f, 17);
-};
-function now() {
-  return clockNow || (setFrame(clearNow), clockNow = clock.now() + clockSkew);
-}
-function clearNow() {
-  clockNow = 0;
-}
-function Timer() {
-  this._call = this._time = this._next = null;
-}
-Timer.prototype = timer.prototype = {
-  constructor: Timer,
-  restart: function(callback, delay, time4) {
-    if (typeof callback !== "function") throw new TypeError("callback is not a function");
-    time4 = (time4 == null ? now() : +time4) + (delay == null ? 0 : +delay);
-    if (!this._next && taskTail !== this) {
-      if (taskTail) taskTail._next = this;
-      else taskHead = this;
-      taskTail = this;
-    }
-    this._call = callback;
-    this._time = time4;
-    sleep();
-  },
-  stop: function() {
-    if (this._call) {
-      this._call = null;
-      this._time = Infinity;
-      sleep();
-    }
-  }
-};
-function timer(callback, delay, time4) {
-  var t = new Timer();
-  t.restart(callback, delay, time4);
-  return t;
-}
-function timerFlush() {
-  now();
-  ++frame;
-  var t = taskHead, e;
-  while (t) {
-    if ((e = clockNow - t._time) >= 0) t._call.call(void 0, e);
-    t = t._next;
-  }
-  --frame;
-}
-function wake() {
-  clockNow = (clockLast = clock.now()) + clockSkew;
-  frame = timeout$1 = 0;
-  try {
-    timerFlush();
-  } finally {
-    frame = 0;
-    nap();
-    clockNow = 0;
-  }
-}
-function poke() {
-  var now2 = clock.now(), delay = now2 - clockLast;
-  if (delay > pokeDelay) clockSkew -= delay, clockLast = now2;
-}
-function nap() {
-  var t02, t12 = taskHead, t22, time4 = Infinity;
-  while (t12) {
-    if (t12._call) {
-      if (time4 > t12._time) time4 = t12._time;
-      t02 = t12, t12 = t12._next;
-    } else {
-      t22 = t12._next, t12._next = null;
-      t12 = t02 ? t02._next = t22 : taskHead = t22;
-    }
-  }
-  taskTail = t02;
-  sleep(time4);
-}
-function sleep(time4) {
-  if (frame) return;
-  if (timeout$1) timeout$1 = clearTimeout(timeout$1);
-  var delay = time4 - clockNow;
-  if (delay > 24) {
-    if (time4 < Infinity) timeout$1 = setTimeout(wake, Math.ceil(time4 - clock.now() - clockSkew) + 1);
-    if (interval$1) interval$1 = clearInterval(interval$1);
-  } else {
-    if (!interval$1) clockLast = clock.now(), interval$1 = setInterval(poke, pokeDelay);
-    frame = 1, setFrame(wake);
-  }
-}
-function timeout(callback, delay, time4) {
-  var t = new Timer();
-  delay = delay == null ? 0 : +delay;
-  t.restart((elapsed) => {
-    t.stop();
-    callback(elapsed + delay);
-  }, delay, time4);
-  return t;
-}
-
-// ../node_modules/d3-ease/dist/d3-ease.mjs
-function cubicInOut(t) {
-  return ((t *= 2) <= 1 ? t * t * t : (t -= 2) * t * t + 2) / 2;
-}
-var exponent = 3;
-var polyIn = (function custom(e) {
-  e = +e;
-  function polyIn2(t) {
-    return Math.pow(t, e);
-  }
-  polyIn2.exponent = custom;
-  return polyIn2;
-})(exponent);
-var polyOut = (function custom2(e) {
-  e = +e;
-  function polyOut2(t) {
-    return 1 - Math.pow(1 - t, e);
-  }
-  polyOut2.exponent = custom2;
-  return polyOut2;
-})(exponent);
-var polyInOut = (function custom3(e) {
-  e = +e;
-  function polyInOut2(t) {
-    return ((t *= 2) <= 1 ? Math.pow(t, e) : 2 - Math.pow(2 - t, e)) / 2;
-  }
-  polyInOut2.exponent = custom3;
-  return polyInOut2;
-})(exponent);
-var pi = Math.PI;
-var halfPi = pi / 2;
-function tpmt(x2) {
-  return (Math.pow(2, -10 * x2) - 9765625e-10) * 1.0009775171065494;
-}
-var b1 = 4 / 11;
-var b2 = 6 / 11;
-var b3 = 8 / 11;
-var b4 = 3 / 4;
-var b5 = 9 / 11;
-var b6 = 10 / 11;
-var b7 = 15 / 16;
-var b8 = 21 / 22;
-var b9 = 63 / 64;
-var b0 = 1 / b1 / b1;
-var overshoot = 1.70158;
-var backIn = (function custom4(s) {
-  s = +s;
-  function backIn2(t) {
-    return (t = +t) * t * (s * (t - 1) + t);
-  }
-  backIn2.overshoot = custom4;
-  return backIn2;
-})(overshoot);
-var backOut = (function custom5(s) {
-  s = +s;
-  function backOut2(t) {
-    return --t * t * ((t + 1) * s + t) + 1;
-  }
-  backOut2.overshoot = custom5;
-  return backOut2;
-})(overshoot);
-var backInOut = (function custom6(s) {
-  s = +s;
-  function backInOut2(t) {
-    return ((t *= 2) < 1 ? t * t * ((s + 1) * t - s) : (t -= 2) * t * ((s + 1) * t + s) + 2) / 2;
-  }
-  backInOut2.overshoot = custom6;
-  return backInOut2;
-})(overshoot);
-var tau = 2 * Math.PI;
-var amplitude = 1;
-var period = 0.3;
-var elasticIn = (function custom7(a, p) {
-  var s = Math.asin(1 / (a = Math.max(1, a))) * (p /= tau);
-  function elasticIn2(t) {
-    return a * tpmt(- --t) * Math.sin((s - t) / p);
-  }
-  elasticIn2.amplitude = function(a2) {
-    return custom7(a2, p * tau);
-  };
-  elasticIn2.period = function(p2) {
-    return custom7(a, p2);
-  };
-  return elasticIn2;
-})(amplitude, period);
-var elasticOut = (function custom8(a, p) {
-  var s = Math.asin(1 / (a = Math.max(1, a))) * (p /= tau);
-  function elasticOut2(t) {
-    return 1 - a * tpmt(t = +t) * Math.sin((t + s) / p);
-  }
-  elasticOut2.amplitude = function(a2) {
-    return custom8(a2, p * tau);
-  };
-  elasticOut2.period = function(p2) {
-    return custom8(a, p2);
-  };
-  return elasticOut2;
-})(amplitude, period);
-var elasticInOut = (function custom9(a, p) {
-  var s = Math.asin(1 / (a = Math.max(1, a))) * (p /= tau);
-  function elasticInOut2(t) {
-    return ((t = t * 2 - 1) < 0 ? a * tpmt(-t) * Math.sin((s - t) / p) : 2 - a * tpmt(t) * Math.sin((s + t) / p)) / 2;
-  }
-  elasticInOut2.amplitude = function(a2) {
-    return custom9(a2, p * tau);
-  };
-  elasticInOut2.period = function(p2) {
-    return custom9(a, p2);
-  };
-  return elasticInOut2;
-})(amplitude, period);
-
-// ../node_modules/d3-transition/dist/d3-transition.mjs
-var emptyOn = dispatch("start", "end", "cancel", "interrupt");
-var emptyTween = [];
-var CREATED = 0;
-var SCHEDULED = 1;
-var STARTING = 2;
-var STARTED = 3;
-var RUNNING = 4;
-var ENDING = 5;
-var ENDED = 6;
-function schedule(node2, name, id2, index2, group, timing) {
-  var schedules = node2.__transition;
-  if (!schedules) node2.__transition = {};
-  else if (id2 in schedules) return;
-  create(node2, id2, {
-    name,
-    index: index2,
-    // For context during callback.
-    group,
-    // For context during callback.
-    on: emptyOn,
-    tween: emptyTween,
-    time: timing.time,
-    delay: timing.delay,
-    duration: timing.duration,
-    ease: timing.ease,
-    timer: null,
-    state: CREATED
-  });
-}
-function init(node2, id2) {
-  var schedule2 = get2(node2, id2);
-  if (schedule2.state > CREATED) throw new Error("too late; already scheduled");
-  return schedule2;
-}
-function set2(node2, id2) {
-  var schedule2 = get2(node2, id2);
-  if (schedule2.state > STARTED) throw new Error("too late; already running");
-  return schedule2;
-}
-function get2(node2, id2) {
-  var schedule2 = node2.__transition;
-  if (!schedule2 || !(schedule2 = schedule2[id2])) throw new Error("transition not found");
-  return schedule2;
-}
-function create(node2, id2, self) {
-  var schedules = node2.__transition, tween;
-  schedules[id2] = self;
-  self.timer = timer(schedule2, 0, self.time);
-  function schedule2(elapsed) {
-    self.state = SCHEDULED;
-    self.timer.restart(start2, self.delay, self.time);
-    if (self.delay <= elapsed) start2(elapsed - self.delay);
-  }
-  function start2(elapsed) {
-    var i, j, n, o;
-    if (self.state !== SCHEDULED) return stop();
-    for (i in schedules) {
-      o = schedules[i];
-      if (o.name !== self.name) continue;
-      if (o.state === STARTED) return timeout(start2);
-      if (o.state === RUNNING) {
-        o.state = ENDED;
-        o.timer.stop();
-        o.on.call("interrupt", node2, node2.__data__, o.index, o.group);
-        delete schedules[i];
-      } else if (+i < id2) {
-        o.state = ENDED;
-        o.timer.stop();
-        o.on.call("cancel", node2, node2.__data__, o.index, o.group);
-        delete schedules[i];
-      }
-    }
-    timeout(function() {
-      if (self.state === STARTED) {
-        self.state = RUNNING;
-        self.timer.restart(tick, self.delay, self.time);
-        tick(elapsed);
-      }
-    });
-    self.state = STARTING;
-    self.on.call("start", node2, node2.__data__, self.index, self.group);
-    if (self.state !== STARTING) return;
-    self.state = STARTED;
-    tween = new Array(n = self.tween.length);
-    for (i = 0, j = -1; i < n; ++i) {
-      if (o = self.tween[i].value.call(node2, node2.__data__, self.index, self.group)) {
-        tween[++j] = o;
-      }
-    }
-    tween.length = j + 1;
-  }
-  function tick(elapsed) {
-    var t = elapsed < self.duration ? self.ease.call(null, elapsed / self.duration) : (self.timer.restart(stop), self.state = ENDING, 1), i = -1, n = tween.length;
-    while (++i < n) {
-      tween[i].call(node2, t);
-    }
-    if (self.state === ENDING) {
-      self.on.call("end", node2, node2.__data__, self.index, self.group);
-      stop();
-    }
-  }
-  function stop() {
-    self.state = ENDED;
-    self.timer.stop();
-    delete schedules[id2];
-    for (var i in schedules) return;
-    delete node2.__transition;
-  }
-}
-function interrupt(node2, name) {
-  var schedules = node2.__transition, schedule2, active, empty2 = true, i;
-  if (!schedules) return;
-  name = name == null ? null : name + "";
-  for (i in schedules) {
-    if ((schedule2 = schedules[i]).name !== name) {
-      empty2 = false;
-      continue;
-    }
-    active = schedule2.state > STARTING && schedule2.state < ENDING;
-    schedule2.state = ENDED;
-    schedule2.timer.stop();
-    schedule2.on.call(active ? "interrupt" : "cancel", node2, node2.__data__, schedule2.index, schedule2.group);
-    delete schedules[i];
-  }
-  if (empty2) delete node2.__transition;
-}
-function selection_interrupt(name) {
-  return this.each(function() {
-    interrupt(this, name);
-  });
-}
-function tweenRemove(id2, name) {
-  var tween0, tween1;
-  return function() {
-    var schedule2 = set2(this, id2), tween = schedule2.tween;
-    if (tween !== tween0) {
-      tween1 = tween0 = tween;
-      for (var i = 0, n = tween1.length; i < n; ++i) {
-        if (tween1[i].name === name) {
-          tween1 = tween1.slice();
-          tween1.splice(i, 1);
-          break;
-        }
-      }
-    }
-    schedule2.tween = tween1;
-  };
-}
-function tweenFunction(id2, name, value2) {
-  var tween0, tween1;
-  if (typeof value2 !== "function") throw new Error();
-  return function() {
-    var schedule2 = set2(this, id2), tween = schedule2.tween;
-    if (tween !== tween0) {
-      tween1 = (tween0 = tween).slice();
-      for (var t = { name, value: value2 }, i = 0, n = tween1.length; i < n; ++i) {
-        if (tween1[i].name === name) {
-          tween1[i] = t;
-          break;
-        }
-      }
-      if (i === n) tween1.push(t);
-    }
-    schedule2.tween = tween1;
-  };
-}
-function transition_tween(name, value2) {
-  var id2 = this._id;
-  name += "";
-  if (arguments.length < 2) {
-    var tween = get2(this.node(), id2).tween;
-    for (var i = 0, n = tween.length, t; i < n; ++i) {
-      if ((t = tween[i]).name === name) {
-        return t.value;
-      }
-    }
-    return null;
-  }
-  return this.each((value2 == null ? tweenRemove : tweenFunction)(id2, name, value2));
-}
-function tweenValue(transition2, name, value2) {
-  var id2 = transition2._id;
-  transition2.each(function() {
-    var schedule2 = set2(this, id2);
-    (schedule2.value || (schedule2.value = {}))[name] = value2.apply(this, arguments);
-  });
-  return function(node2) {
-    return get2(node2, id2).value[name];
-  };
-}
-function interpolate(a, b) {
-  var c;
-  return (typeof b === "number" ? number : b instanceof color ? rgb2 : (c = color(b)) ? (b = c, rgb2) : string)(a, b);
-}
-function attrRemove2(name) {
-  return function() {
-    this.removeAttribute(name);
-  };
-}
-function attrRemoveNS2(fullname) {
-  return function() {
-    this.removeAttributeNS(fullname.space, fullname.local);
-  };
-}
-function attrConstant2(name, interpolate2, value1) {
-  var string00, string1 = value1 + "", interpolate0;
-  return function() {
-    var string0 = this.getAttribute(name);
-    return string0 === string1 ? null : string0 === string00 ? interpolate0 : interpolate0 = interpolate2(string00 = string0, value1);
-  };
-}
-function attrConstantNS2(fullname, interpolate2, value1) {
-  var string00, string1 = value1 + "", interpolate0;
-  return function() {
-    var string0 = this.getAttributeNS(fullname.space, fullname.local);
-    return string0 === string1 ? null : string0 === string00 ? interpolate0 : interpolate0 = interpolate2(string00 = string0, value1);
-  };
-}
-function attrFunction2(name, interpolate2, value2) {
-  var string00, string10, interpolate0;
-  return function() {
-    var string0, value1 = value2(this), string1;
-    if (value1 == null) return void this.removeAttribute(name);
-    string0 = this.getAttribute(name);
-    string1 = value1 + "";
-    return string0 === string1 ? null : string0 === string00 && string1 === string10 ? interpolate0 : (string10 = string1, interpolate0 = interpolate2(string00 = string0, value1));
-  };
-}
-function attrFunctionNS2(fullname, interpolate2, value2) {
-  var string00, string10, interpolate0;
-  return function() {
-    var string0, value1 = value2(this), string1;
-    if (value1 == null) return void this.removeAttributeNS(fullname.space, fullname.local);
-    string0 = this.getAttributeNS(fullname.space, fullname.local);
-    string1 = value1 + "";
-    return string0 === string1 ? null : string0 === string00 && string1 === string10 ? interpolate0 : (string10 = string1, interpolate0 = interpolate2(string00 = string0, value1));
-  };
-}
-function transition_attr(name, value2) {
-  var fullname = namespace(name), i = fullname === "transform" ? interpolateTransformSvg : interpolate;
-  return this.attrTween(name, typeof value2 === "function" ? (fullname.local ? attrFunctionNS2 : attrFunction2)(fullname, i, tweenValue(this, "attr." + name, value2)) : value2 == null ? (fullname.local ? attrRemoveNS2 : attrRemove2)(fullname) : (fullname.local ? attrConstantNS2 : attrConstant2)(fullname, i, value2));
-}
-function attrInterpolate(name, i) {
-  return function(t) {
-    this.setAttribute(name, i.call(this, t));
-  };
-}
-function attrInterpolateNS(fullname, i) {
-  return function(t) {
-    this.setAttributeNS(fullname.space, fullname.local, i.call(this, t));
-  };
-}
-function attrTweenNS(fullname, value2) {
-  var t02, i0;
-  function tween() {
-    var i = value2.apply(this, arguments);
-    if (i !== i0) t02 = (i0 = i) && attrInterpolateNS(fullname, i);
-    return t02;
-  }
-  tween._value = value2;
-  return tween;
-}
-function attrTween(name, value2) {
-  var t02, i0;
-  function tween() {
-    var i = value2.apply(this, arguments);
-    if (i !== i0) t02 = (i0 = i) && attrInterpolate(name, i);
-    return t02;
-  }
-  tween._value = value2;
-  return tween;
-}
-function transition_attrTween(name, value2) {
-  var key = "attr." + name;
-  if (arguments.length < 2) return (key = this.tween(key)) && key._value;
-  if (value2 == null) return this.tween(key, null);
-  if (typeof value2 !== "function") throw new Error();
-  var fullname = namespace(name);
-  return this.tween(key, (fullname.local ? attrTweenNS : attrTween)(fullname, value2));
-}
-function delayFunction(id2, value2) {
-  return function() {
-    init(this, id2).delay = +value2.apply(this, arguments);
-  };
-}
-function delayConstant(id2, value2) {
-  return value2 = +value2, function() {
-    init(this, id2).delay = value2;
-  };
-}
-function transition_delay(value2) {
-  var id2 = this._id;
-  return arguments.length ? this.each((typeof value2 === "function" ? delayFunction : delayConstant)(id2, value2)) : get2(this.node(), id2).delay;
-}
-function durationFunction(id2, value2) {
-  return function() {
-    set2(this, id2).duration = +value2.apply(this, arguments);
-  };
-}
-function durationConstant(id2, value2) {
-  return value2 = +value2, function() {
-    set2(this, id2).duration = value2;
-  };
-}
-function transition_duration(value2) {
-  var id2 = this._id;
-  return arguments.length ? this.each((typeof value2 === "function" ? durationFunction : durationConstant)(id2, value2)) : get2(this.node(), id2).duration;
-}
-function easeConstant(id2, value2) {
-  if (typeof value2 !== "function") throw new Error();
-  return function() {
-    set2(this, id2).ease = value2;
-  };
-}
-function transition_ease(value2) {
-  var id2 = this._id;
-  return arguments.length ? this.each(easeConstant(id2, value2)) : get2(this.node(), id2).ease;
-}
-function easeVarying(id2, value2) {
-  return function() {
-    var v2 = value2.apply(this, arguments);
-    if (typeof v2 !== "function") throw new Error();
-    set2(this, id2).ease = v2;
-  };
-}
-function transition_easeVarying(value2) {
-  if (typeof value2 !== "function") throw new Error();
-  return this.each(easeVarying(this._id, value2));
-}
-function transition_filter(match2) {
-  if (typeof match2 !== "function") match2 = matcher(match2);
-  for (var groups = this._groups, m = groups.length, subgroups = new Array(m), j = 0; j < m; ++j) {
-    for (var group = groups[j], n = group.length, subgroup = subgroups[j] = [], node2, i = 0; i < n; ++i) {
-      if ((node2 = group[i]) && match2.call(node2, node2.__data__, i, group)) {
-        subgroup.push(node2);
-      }
-    }
-  }
-  return new Transition(subgroups, this._parents, this._name, this._id);
-}
-function transition_merge(transition2) {
-  if (transition2._id !== this._id) throw new Error();
-  for (var groups0 = this._groups, groups1 = transition2._groups, m0 = groups0.length, m1 = groups1.length, m = Math.min(m0, m1), merges = new Array(m0), j = 0; j < m; ++j) {
-    for (var group0 = groups0[j], group1 = groups1[j], n = group0.length, merge2 = merges[j] = new Array(n), node2, i = 0; i < n; ++i) {
-      if (node2 = group0[i] || group1[i]) {
-        merge2[i] = node2;
-      }
-    }
-  }
-  for (; j < m0; ++j) {
-    merges[j] = groups0[j];
-  }
-  return new Transition(merges, this._parents, this._name, this._id);
-}
-function start(name) {
-  return (name + "").trim().split(/^|\s+/).every(function(t) {
-    var i = t.indexOf(".");
-    if (i >= 0) t = t.slice(0, i);
-    return !t || t === "start";
-  });
-}
-function onFunction(id2, name, listener) {
-  var on0, on1, sit = start(name) ? init : set2;
-  return function() {
-    var schedule2 = sit(this, id2), on2 = schedule2.on;
-    if (on2 !== on0) (on1 = (on0 = on2).copy()).on(name, listener);
-    schedule2.on = on1;
-  };
-}
-function transition_on(name, listener) {
-  var id2 = this._id;
-  return arguments.length < 2 ? get2(this.node(), id2).on.on(name) : this.each(onFunction(id2, name, listener));
-}
-function removeFunction(id2) {
-  return function() {
-    var parent = this.parentNode;
-    for (var i in this.__transition) if (+i !== id2) return;
-    if (parent) parent.removeChild(this);
-  };
-}
-function transition_remove() {
-  return this.on("end.remove", removeFunction(this._id));
-}
-function transition_select(select2) {
-  var name = this._name, id2 = this._id;
-  if (typeof select2 !== "function") select2 = selector(select2);
-  for (var groups = this._groups, m = groups.length, subgroups = new Array(m), j = 0; j < m; ++j) {
-    for (var group = groups[j], n = group.length, subgroup = subgroups[j] = new Array(n), node2, subnode, i = 0; i < n; ++i) {
-      if ((node2 = group[i]) && (subnode = select2.call(node2, node2.__data__, i, group))) {
-        if ("__data__" in node2) subnode.__data__ = node2.__data__;
-        subgroup[i] = subnode;
-        schedule(subgroup[i], name, id2, i, subgroup, get2(node2, id2));
-      }
-    }
-  }
-  return new Transition(subgroups, this._parents, name, id2);
-}
-function transition_selectAll(select2) {
-  var name = this._name, id2 = this._id;
-  if (typeof select2 !== "function") select2 = selectorAll(select2);
-  for (var groups = this._groups, m = groups.length, subgroups = [], parents = [], j = 0; j < m; ++j) {
-    for (var group = groups[j], n = group.length, node2, i = 0; i < n; ++i) {
-      if (node2 = group[i]) {
-        for (var children2 = select2.call(node2, node2.__data__, i, group), child, inherit2 = get2(node2, id2), k = 0, l3 = children2.length; k < l3; ++k) {
-          if (child = children2[k]) {
-            schedule(child, name, id2, k, children2, inherit2);
-          }
-        }
-        subgroups.push(children2);
-        parents.push(node2);
-      }
-    }
-  }
-  return new Transition(subgroups, parents, name, id2);
-}
-var Selection2 = selection.prototype.constructor;
-function transition_selection() {
-  return new Selection2(this._groups, this._parents);
-}
-function styleNull(name, interpolate2) {
-  var string00, string10, interpolate0;
-  return function() {
-    var string0 = styleValue(this, name), string1 = (this.style.removeProperty(name), styleValue(this, name));
-    return string0 === string1 ? null : string0 === string00 && string1 === string10 ? interpolate0 : interpolate0 = interpolate2(string00 = string0, string10 = string1);
-  };
-}
-function styleRemove2(name) {
-  return function() {
-    this.style.removeProperty(name);
-  };
-}
-function styleConstant2(name, interpolate2, value1) {
-  var string00, string1 = value1 + "", interpolate0;
-  return function() {
-    var string0 = styleValue(this, name);
-    return string0 === string1 ? null : string0 === string00 ? interpolate0 : interpolate0 = interpolate2(string00 = string0, value1);
-  };
-}
-function styleFunction2(name, interpolate2, value2) {
-  var string00, string10, interpolate0;
-  return function() {
-    var string0 = styleValue(this, name), value1 = value2(this), string1 = value1 + "";
-    if (value1 == null) string1 = value1 = (this.style.removeProperty(name), styleValue(this, name));
-    return string0 === string1 ? null : string0 === string00 && string1 === string10 ? interpolate0 : (string10 = string1, interpolate0 = interpolate2(string00 = string0, value1));
-  };
-}
-function styleMaybeRemove(id2, name) {
-  var on0, on1, listener0, key = "style." + name, event = "end." + key, remove2;
-  return function() {
-    var schedule2 = set2(this, id2), on2 = schedule2.on, listener = schedule2.value[key] == null ? remove2 || (remove2 = styleRemove2(name)) : void 0;
-    if (on2 !== on0 || listener0 !== listener) (on1 = (on0 = on2).copy()).on(event, listener0 = listener);
-    schedule2.on = on1;
-  };
-}
-function transition_style(name, value2, priority) {
-  var i = (name += "") === "transform" ? interpolateTransformCss : interpolate;
-  return value2 == null ? this.styleTween(name, styleNull(name, i)).on("end.style." + name, styleRemove2(name)) : typeof value2 === "function" ? this.styleTween(name, styleFunction2(name, i, tweenValue(this, "style." + name, value2))).each(styleMaybeRemove(this._id, name)) : this.styleTween(name, styleConstant2(name, i, value2), priority).on("end.style." + name, null);
-}
-function styleInterpolate(name, i, priority) {
-  return function(t) {
-    this.style.setProperty(name, i.call(this, t), priority);
-  };
-}
-function styleTween(name, value2, priority) {
-  var t, i0;
-  function tween() {
-    var i = value2.apply(this, arguments);
-    if (i !== i0) t = (i0 = i) && styleInterpolate(name, i, priority);
-    return t;
-  }
-  tween._value = value2;
-  return tween;
-}
-function transition_styleTween(name, value2, priority) {
-  var key = "style." + (name += "");
-  if (arguments.length < 2) return (key = this.tween(key)) && key._value;
-  if (value2 == null) return this.tween(key, null);
-  if (typeof value2 !== "function") throw new Error();
-  return this.tween(key, styleTween(name, value2, priority == null ? "" : priority));
-}
-function textConstant2(value2) {
-  return function() {
-    this.textContent = value2;
-  };
-}
-function textFunction2(value2) {
-  return function() {
-    var value1 = value2(this);
-    this.textContent = value1 == null ? "" : value1;
-  };
-}
-function transition_text(value2) {
-  return this.tween("text", typeof value2 === "function" ? textFunction2(tweenValue(this, "text", value2)) : textConstant2(value2 == null ? "" : value2 + ""));
-}
-function textInterpolate(i) {
-  return function(t) {
-    this.textContent = i.call(this, t);
-  };
-}
-function textTween(value2) {
-  var t02, i0;
-  function tween() {
-    var i = value2.apply(this, arguments);
-    if (i !== i0) t02 = (i0 = i) && textInterpolate(i);
-    return t02;
-  }
-  tween._value = value2;
-  return tween;
-}
-function transition_textTween(value2) {
-  var key = "text";
-  if (arguments.length < 1) return (key = this.tween(key)) && key._value;
-  if (value2 == null) return this.tween(key, null);
-  if (typeof value2 !== "function") throw new Error();
-  return this.tween(key, textTween(value2));
-}
-function transition_transition() {
-  var name = this._name, id0 = this._id, id1 = newId();
-  for (var groups = this._groups, m = groups.length, j = 0; j < m; ++j) {
-    for (var group = groups[j], n = group.length, node2, i = 0; i < n; ++i) {
-      if (node2 = group[i]) {
-        var inherit2 = get2(node2, id0);
-        schedule(node2, name, id1, i, group, {
-          time: inherit2.time + inherit2.delay + inherit2.duration,
-          delay: 0,
-          duration: inherit2.duration,
-          ease: inherit2.ease
-        });
-      }
-    }
-  }
-  return new Transition(groups, this._parents, name, id1);
-}
-function transition_end() {
-  var on0, on1, that = this, id2 = that._id, size = that.size();
-  return new Promise(function(resolve, reject) {
-    var cancel = { value: reject }, end = { value: function() {
-      if (--size === 0) resolve();
-    } };
-    that.each(function() {
-      var schedule2 = set2(this, id2), on2 = schedule2.on;
-      if (on2 !== on0) {
-        on1 = (on0 = on2).copy();
-        on1._.cancel.push(cancel);
-        on1._.interrupt.push(cancel);
-        on1._.end.push(end);
-      }
-      schedule2.on = on1;
-    });
-    if (size === 0) resolve();
-  });
-}
-var id = 0;
-function Transition(groups, parents, name, id2) {
-  this._groups = groups;
-  this._parents = parents;
-  this._name = name;
-  this._id = id2;
-}
-function transition(name) {
-  return selection().transition(name);
-}
-function newId() {
-  return ++id;
-}
-var selection_prototype = selection.prototype;
-Transition.prototype = transition.prototype = {
-  constructor: Transition,
-  select: transition_select,
-  selectAll: transition_selectAll,
-  selectChild: selection_prototype.selectChild,
-  selectChildren: selection_prototype.selectChildren,
-  filter: transition_filter,
-  merge: transition_merge,
-  selection: transition_selection,
-  transition: transition_transition,
-  call: selection_prototype.call,
-  nodes: selection_prototype.nodes,
-  node: selection_prototype.node,
-  size: selection_prototype.size,
-  empty: selection_prototype.empty,
-  each: selection_prototype.each,
-  on: transition_on,
-  attr: transition_attr,
-  attrTween: transition_attrTween,
-  style: transition_style,
-  styleTween: transition_styleTween,
-  text: transition_text,
-  textTween: transition_textTween,
-  remove: transition_remove,
-  tween: transition_tween,
-  delay: transition_delay,
-  duration: transition_duration,
-  ease: transition_ease,
-  easeVarying: transition_easeVarying,
-  end: transition_end,
-  [Symbol.iterator]: selection_prototype[Symbol.iterator]
-};
-var defaultTiming = {
-  time: null,
-  // Set on use.
-  delay: 0,
-  duration: 250,
-  ease: cubicInOut
-};
-function inherit(node2, id2) {
-  var timing;
-  while (!(timing = node2.__transition) || !(timing = timing[id2])) {
-    if (!(node2 = node2.parentNode)) {
-      throw new Error(`transition ${id2} not found`);
-    }
-  }
-  return timing;
-}
-function selection_transition(name) {
-  var id2, timing;
-  if (name instanceof Transition) {
-    id2 = name._id, name = name._name;
-  } else {
-    id2 = newId(), (timing = defaultTiming).time = now(), name = name == null ? null : name + "";
-  }
-  for (var groups = this._groups, m = groups.length, j = 0; j < m; ++j) {
-    for (var group = groups[j], n = group.length, node2, i = 0; i < n; ++i) {
-      if (node2 = group[i]) {
-        schedule(node2, name, id2, i, group, timing || inherit(node2, id2));
-      }
-    }
-  }
-  return new Transition(groups, this._parents, name, id2);
-}
-selection.prototype.interrupt = selection_interrupt;
-selection.prototype.transition = selection_transition;
-
-// ../node_modules/d3-zoom/dist/d3-zoom.mjs
-var constant4 = (x2) => () => x2;
-function ZoomEvent(type, {
-  sourceEvent: sourceEvent2,
-  target,
-  transform: transform3,
-  dispatch: dispatch2
-}) {
-  Object.defineProperties(this, {
-    type: { value: type, enumerable: true, configurable: true },
-    sourceEvent: { value: sourceEvent2, enumerable: true, configurable: true },
-    target: { value: target, enumerable: true, configurable: true },
-    transform: { value: transform3, enumerable: true, configurable: true },
-    _: { value: dispatch2 }
-  });
-}
-function Transform(k, x2, y2) {
-  this.k = k;
-  this.x = x2;
-  this.y = y2;
-}
-Transform.prototype = {
-  constructor: Transform,
-  scale: function(k) {
-    return k === 1 ? this : new Transform(this.k * k, this.x, this.y);
-  },
-  translate: function(x2, y2) {
-    return x2 === 0 & y2 === 0 ? this : new Transform(this.k, this.x + this.k * x2, this.y + this.k * y2);
-  },
-  apply: function(point) {
-    return [point[0] * this.k + this.x, point[1] * this.k + this.y];
-  },
-  applyX: function(x2) {
-    return x2 * this.k + this.x;
-  },
-  applyY: function(y2) {
-    return y2 * this.k + this.y;
-  },
-  invert: function(location) {
-    return [(location[0] - this.x) / this.k, (location[1] - this.y) / this.k];
-  },
-  invertX: function(x2) {
-    return (x2 - this.x) / this.k;
-  },
-  invertY: function(y2) {
-    return (y2 - this.y) / this.k;
-  },
-  rescaleX: function(x2) {
-    return x2.copy().domain(x2.range().map(this.invertX, this).map(x2.invert, x2));
-  },
-  rescaleY: function(y2) {
-    return y2.copy().domain(y2.range().map(this.invertY, this).map(y2.invert, y2));
-  },
-  toString: function() {
-    return "translate(" + this.x + "," + this.y + ") scale(" + this.k + ")";
-  }
-};
-var identity2 = new Transform(1, 0, 0);
-transform.prototype = Transform.prototype;
-function transform(node2) {
-  while (!node2.__zoom) if (!(node2 = node2.parentNode)) return identity2;
-  return node2.__zoom;
-}
-function nopropagation2(event) {
-  event.stopImmediatePropagation();
-}
-function noevent2(event) {
-  event.preventDefault();
-  event.stopImmediatePropagation();
-}
-function defaultFilter2(event) {
-  return (!event.ctrlKey || event.type === "wheel") && !event.button;
-}
-function defaultExtent() {
-  var e = this;
-  if (e instanceof SVGElement) {
-    e = e.ownerSVGElement || e;
-    if (e.hasAttribute("viewBox")) {
-      e = e.viewBox.baseVal;
-      return [[e.x, e.y], [e.x + e.width, e.y + e.height]];
-    }
-    return [[0, 0], [e.width.baseVal.value, e.height.baseVal.value]];
-  }
-  return [[0, 0], [e.clientWidth, e.clientHeight]];
-}
-function defaultTransform() {
-  return this.__zoom || identity2;
-}
-function defaultWheelDelta(event) {
-  return -event.deltaY * (event.deltaMode === 1 ? 0.05 : event.deltaMode ? 1 : 2e-3) * (event.ctrlKey ? 10 : 1);
-}
-function defaultTouchable2() {
-  return navigator.maxTouchPoints || "ontouchstart" in this;
-}
-function defaultConstrain(transform3, extent, translateExtent) {
-  var dx0 = transform3.invertX(extent[0][0]) - translateExtent[0][0], dx1 = transform3.invertX(extent[1][0]) - translateExtent[1][0], dy0 = transform3.invertY(extent[0][1]) - translateExtent[0][1], dy1 = transform3.invertY(extent[1][1]) - translateExtent[1][1];
-  return transform3.translate(
-    dx1 > dx0 ? (dx0 + dx1) / 2 : Math.min(0, dx0) || Math.max(0, dx1),
-    dy1 > dy0 ? (dy0 + dy1) / 2 : Math.min(0, dy0) || Math.max(0, dy1)
-  );
-}
-function zoom2() {
-  var filter2 = defaultFilter2, extent = defaultExtent, constrain = defaultConstrain, wheelDelta2 = defaultWheelDelta, touchable = defaultTouchable2, scaleExtent = [0, Infinity], translateExtent = [[-Infinity, -Infinity], [Infinity, Infinity]], duration3 = 250, interpolate2 = zoom, listeners = dispatch("start", "zoom", "end"), touchstarting, touchfirst, touchending, touchDelay = 500, wheelDelay = 150, clickDistance2 = 0, tapDistance = 10;
-  function zoom3(selection2) {
-    selection2.property("__zoom", defaultTransform).on("wheel.zoom", wheeled, { passive: false }).on("mousedown.zoom", mousedowned).on("dblclick.zoom", dblclicked).filter(touchable).on("touchstart.zoom", touchstarted).on("touchmove.zoom", touchmoved).on("touchend.zoom touchcancel.zoom", touchended).style("-webkit-tap-highlight-color", "rgba(0,0,0,0)");
-  }
-  zoom3.transform = function(collection, transform3, point, event) {
-    var selection2 = collection.selection ? collection.selection() : collection;
-    selection2.property("__zoom", defaultTransform);
-    if (collection !== selection2) {
-      schedule2(collection, transform3, point, event);
-    } else {
-      selection2.interrupt().each(function() {
-        gesture(this, arguments).event(event).start().zoom(null, typeof transform3 === "function" ? transform3.apply(this, arguments) : transform3).end();
-      });
-    }
-  };
-  zoom3.scaleBy = function(selection2, k, p, event) {
-    zoom3.scaleTo(selection2, function() {
-      var k0 = this.__zoom.k, k1 = typeof k === "function" ? k.apply(this, arguments) : k;
-      return k0 * k1;
-    }, p, event);
-  };
-  zoom3.scaleTo = function(selection2, k, p, event) {
-    zoom3.transform(selection2, function() {
-      var e = extent.apply(this, arguments), t02 = this.__zoom, p0 = p == null ? centroid(e) : typeof p === "function" ? p.apply(this, arguments) : p, p1 = t02.invert(p0), k1 = typeof k === "function" ? k.apply(this, arguments) : k;
-      return constrain(translate(scale(t02, k1), p0, p1), e, translateExtent);
-    }, p, event);
-  };
-  zoom3.translateBy = function(selection2, x2, y2, event) {
-    zoom3.transform(selection2, function() {
-      return constrain(this.__zoom.translate(
-        typeof x2 === "function" ? x2.apply(this, arguments) : x2,
-        typeof y2 === "function" ? y2.apply(this, arguments) : y2
-      ), extent.apply(this, arguments), translateExtent);
-    }, null, event);
-  };
-  zoom3.translateTo = function(selection2, x2, y2, p, event) {
-    zoom3.transform(selection2, function() {
-      var e = extent.apply(this, arguments), t = this.__zoom, p0 = p == null ? centroid(e) : typeof p === "function" ? p.apply(this, arguments) : p;
-      return constrain(identity2.translate(p0[0], p0[1]).scale(t.k).translate(
-        typeof x2 === "function" ? -x2.apply(this, arguments) : -x2,
-        typeof y2 === "function" ? -y2.apply(this, arguments) : -y2
-      ), e, translateExtent);
-    }, p, event);
-  };
-  function scale(transform3, k) {
-    k = Math.max(scaleExtent[0], Math.min(scaleExtent[1], k));
-    return k === transform3.k ? transform3 : new Transform(k, transform3.x, transform3.y);
-  }
-  function translate(transform3, p0, p1) {
-    var x2 = p0[0] - p1[0] * transform3.k, y2 = p0[1] - p1[1] * transform3.k;
-    return x2 === transform3.x && y2 === transform3.y ? transform3 : new Transform(transform3.k, x2, y2);
-  }
-  function centroid(extent2) {
-    return [(+extent2[0][0] + +extent2[1][0]) / 2, (+extent2[0][1] + +extent2[1][1]) / 2];
-  }
-  function schedule2(transition2, transform3, point, event) {
-    transition2.on("start.zoom", function() {
-      gesture(this, arguments).event(event).start();
-    }).on("interrupt.zoom end.zoom", function() {
-      gesture(this, arguments).event(event).end();
-    }).tween("zoom", function() {
-      var that = this, args = arguments, g2 = gesture(that, args).event(event), e = extent.apply(that, args), p = point == null ? centroid(e) : typeof point === "function" ? point.apply(that, args) : point, w2 = Math.max(e[1][0] - e[0][0], e[1][1] - e[0][1]), a = that.__zoom, b = typeof transform3 === "function" ? transform3.apply(that, args) : transform3, i = interpolate2(a.invert(p).concat(w2 / a.k), b.invert(p).concat(w2 / b.k));
-      return function(t) {
-        if (t === 1) t = b;
-        else {
-          var l3 = i(t), k = w2 / l3[2];
-          t = new Transform(k, p[0] - l3[0] * k, p[1] - l3[1] * k);
-        }
-        g2.zoom(null, t);
-      };
-    });
-  }
-  function gesture(that, args, clean) {
-    return !clean && that.__zooming || new Gesture(that, args);
-  }
-  function Gesture(that, args) {
-    this.that = that;
-    this.args = args;
-    this.active = 0;
-    this.sourceEvent = null;
-    this.extent = extent.apply(that, args);
-    this.taps = 0;
-  }
-  Gesture.prototype = {
-    event: function(event) {
-      if (event) this.sourceEvent = event;
-      return this;
-    },
-    start: function() {
-      if (++this.active === 1) {
-        this.that.__zooming = this;
-        this.emit("start");
-      }
-      return this;
-    },
-    zoom: function(key, transform3) {
-      if (this.mouse && key !== "mouse") this.mouse[1] = transform3.invert(this.mouse[0]);
-      if (this.touch0 && key !== "touch") this.touch0[1] = transform3.invert(this.touch0[0]);
-      if (this.touch1 && key !== "touch") this.touch1[1] = transform3.invert(this.touch1[0]);
-      this.that.__zoom = transform3;
-      this.emit("zoom");
-      return this;
-    },
-    end: function() {
-      if (--this.active === 0) {
-        delete this.that.__zooming;
-        this.emit("end");
-      }
-      return this;
-    },
-    emit: function(type) {
-      var d = select(this.that).datum();
-      listeners.call(
-        type,
-        this.that,
-        new ZoomEvent(type, {
-          sourceEvent: this.sourceEvent,
-          target: zoom3,
-          transform: this.that.__zoom,
-          dispatch: listeners
-        }),
-        d
-      );
-    }
-  };
-  function wheeled(event, ...args) {
-    if (!filter2.apply(this, arguments)) return;
-    var g2 = gesture(this, args).event(event), t = this.__zoom, k = Math.max(scaleExtent[0], Math.min(scaleExtent[1], t.k * Math.pow(2, wheelDelta2.apply(this, arguments)))), p = pointer(event);
-    if (g2.wheel) {
-      if (g2.mouse[0][0] !== p[0] || g2.mouse[0][1] !== p[1]) {
-        g2.mouse[1] = t.invert(g2.mouse[0] = p);
-      }
-      clearTimeout(g2.wheel);
-    } else if (t.k === k) return;
-    else {
-      g2.mouse = [p, t.invert(p)];
-      interrupt(this);
-      g2.start();
-    }
-    noevent2(event);
-    g2.wheel = setTimeout(wheelidled, wheelDelay);
-    g2.zoom("mouse", constrain(translate(scale(t, k), g2.mouse[0], g2.mouse[1]), g2.extent, translateExtent));
-    function wheelidled() {
-      g2.wheel = null;
-      g2.end();
-    }
-  }
-  function mousedowned(event, ...args) {
-    if (touchending || !filter2.apply(this, arguments)) return;
-    var currentTarget = event.currentTarget, g2 = gesture(this, args, true).event(event), v2 = select(event.view).on("mousemove.zoom", mousemoved, true).on("mouseup.zoom", mouseupped, true), p = pointer(event, currentTarget), x0 = event.clientX, y0 = event.clientY;
-    nodrag(event.view);
-    nopropagation2(event);
-    g2.mouse = [p, this.__zoom.invert(p)];
-    interrupt(this);
-    g2.start();
-    function mousemoved(event2) {
-      noevent2(event2);
-      if (!g2.moved) {
-        var dx = event2.clientX - x0, dy = event2.clientY - y0;
-        g2.moved = dx * dx + dy * dy > clickDistance2;
-      }
-      g2.event(event2).zoom("mouse", constrain(translate(g2.that.__zoom, g2.mouse[0] = pointer(event2, currentTarget), g2.mouse[1]), g2.extent, translateExtent));
-    }
-    function mouseupped(event2) {
-      v2.on("mousemove.zoom mouseup.zoom", null);
-      yesdrag(event2.view, g2.moved);
-      noevent2(event2);
-      g2.event(event2).end();
-    }
-  }
-  function dblclicked(event, ...args) {
-    if (!filter2.apply(this, arguments)) return;
-    var t02 = this.__zoom, p0 = pointer(event.changedTouches ? event.changedTouches[0] : event, this), p1 = t02.invert(p0), k1 = t02.k * (event.shiftKey ? 0.5 : 2), t12 = constrain(translate(scale(t02, k1), p0, p1), extent.apply(this, args), translateExtent);
-    noevent2(event);
-    if (duration3 > 0) select(this).transition().duration(duration3).call(schedule2, t12, p0, event);
-    else select(this).call(zoom3.transform, t12, p0, event);
-  }
-  function touchstarted(event, ...args) {
-    if (!filter2.apply(this, arguments)) return;
-    var touches = event.touches, n = touches.length, g2 = gesture(this, args, event.changedTouches.length === n).event(event), started, i, t, p;
-    nopropagation2(event);
-    for (i = 0; i < n; ++i) {
-      t = touches[i], p = pointer(t, this);
-      p = [p, this.__zoom.invert(p), t.identifier];
-      if (!g2.touch0) g2.touch0 = p, started = true, g2.taps = 1 + !!touchstarting;
-      else if (!g2.touch1 && g2.touch0[2] !== p[2]) g2.touch1 = p, g2.taps = 0;
-    }
-    if (touchstarting) touchstarting = clearTimeout(touchstarting);
-    if (started) {
-      if (g2.taps < 2) touchfirst = p[0], touchstarting = setTimeout(function() {
-        touchstarting = null;
-      }, touchDelay);
-      interrupt(this);
-      g2.start();
-    }
-  }
-  function touchmoved(event, ...args) {
-    if (!this.__zooming) return;
-    var g2 = gesture(this, args).event(event), touches = event.changedTouches, n = touches.length, i, t, p, l3;
-    noevent2(event);
-    for (i = 0; i < n; ++i) {
-      t = touches[i], p = pointer(t, this);
-      if (g2.touch0 && g2.touch0[2] === t.identifier) g2.touch0[0] = p;
-      else if (g2.touch1 && g2.touch1[2] === t.identifier) g2.touch1[0] = p;
-    }
-    t = g2.that.__zoom;
-    if (g2.touch1) {
-      var p0 = g2.touch0[0], l0 = g2.touch0[1], p1 = g2.touch1[0], l1 = g2.touch1[1], dp = (dp = p1[0] - p0[0]) * dp + (dp = p1[1] - p0[1]) * dp, dl = (dl = l1[0] - l0[0]) * dl + (dl = l1[1] - l0[1]) * dl;
-      t = scale(t, Math.sqrt(dp / dl));
-      p = [(p0[0] + p1[0]) / 2, (p0[1] + p1[1]) / 2];
-      l3 = [(l0[0] + l1[0]) / 2, (l0[1] + l1[1]) / 2];
-    } else if (g2.touch0) p = g2.touch0[0], l3 = g2.touch0[1];
-    else return;
-    g2.zoom("touch", constrain(translate(t, p, l3), g2.extent, translateExtent));
-  }
-  function touchended(event, ...args) {
-    if (!this.__zooming) return;
-    var g2 = gesture(this, args).event(event), touches = event.changedTouches, n = touches.length, i, t;
-    nopropagation2(event);
-    if (touchending) clearTimeout(touchending);
-    touchending = setTimeout(function() {
-      touchending = null;
-    }, touchDelay);
-    for (i = 0; i < n; ++i) {
-      t = touches[i];
-      if (g2.touch0 && g2.touch0[2] === t.identifier) delete g2.touch0;
-      else if (g2.touch1 && g2.touch1[2] === t.identifier) delete g2.touch1;
-    }
-    if (g2.touch1 && !g2.touch0) g2.touch0 = g2.touch1, delete g2.touch1;
-    if (g2.touch0) g2.touch0[1] = this.__zoom.invert(g2.touch0[0]);
-    else {
-      g2.end();
-      if (g2.taps === 2) {
-        t = pointer(t, this);
-        if (Math.hypot(touchfirst[0] - t[0], touchfirst[1] - t[1]) < tapDistance) {
-          var p = select(this).on("dblclick.zoom");
-          if (p) p.apply(this, arguments);
-        }
-      }
-    }
-  }
-  zoom3.wheelDelta = function(_2) {
-    return arguments.length ? (wheelDelta2 = typeof _2 === "function" ? _2 : constant4(+_2), zoom3) : wheelDelta2;
-  };
-  zoom3.filter = function(_2) {
-    return arguments.length ? (filter2 = typeof _2 === "function" ? _2 : constant4(!!_2), zoom3) : filter2;
-  };
-  zoom3.touchable = function(_2) {
-    return arguments.length ? (touchable = typeof _2 === "function" ? _2 : constant4(!!_2), zoom3) : touchable;
-  };
-  zoom3.extent = function(_2) {
-    return arguments.length ? (extent = typeof _2 === "function" ? _2 : constant4([[+_2[0][0], +_2[0][1]], [+_2[1][0], +_2[1][1]]]), zoom3) : extent;
-  };
-  zoom3.scaleExtent = function(_2) {
-    return arguments.length ? (scaleExtent[0] = +_2[0], scaleExtent[1] = +_2[1], zoom3) : [scaleExtent[0], scaleExtent[1]];
-  };
-  zoom3.translateExtent = function(_2) {
-    return arguments.length ? (translateExtent[0][0] = +_2[0][0], translateExtent[1][0] = +_2[1][0], translateExtent[0][1] = +_2[0][1], translateExtent[1][1] = +_2[1][1], zoom3) : [[translateExtent[0][0], translateExtent[0][1]], [translateExtent[1][0], translateExtent[1][1]]];
-  };
-  zoom3.constrain = function(_2) {
-    return arguments.length ? (constrain = _2, zoom3) : constrain;
-  };
-  zoom3.duration = function(_2) {
-    return arguments.length ? (duration3 = +_2, zoom3) : duration3;
-  };
-  zoom3.interpolate = function(_2) {
-    return arguments.length ? (interpolate2 = _2, zoom3) : interpolate2;
-  };
-  zoom3.on = function() {
-    var value2 = listeners.on.apply(listeners, arguments);
-    return value2 === listeners ? zoom3 : value2;
-  };
-  zoom3.clickDistance = function(_2) {
-    return arguments.length ? (clickDistance2 = (_2 = +_2) * _2, zoom3) : Math.sqrt(clickDistance2);
-  };
-  zoom3.tapDistance = function(_2) {
-    return arguments.length ? (tapDistance = +_2, zoom3) : tapDistance;
-  };
-  return zoom3;
-}
-
-// ../node_modules/@xyflow/system/dist/esm/index.js
-var errorMessages = {
-  error001: (lib = "react") => `Seems like you have not used ${lib === "svelte" ? "SvelteFlowProvider" : "ReactFlowProvider"} as an ancestor. Help: https://${lib}flow.dev/error#001`,
-  error002: () => "It looks like you've created a new nodeTypes or edgeTypes object. If this wasn't on purpose please define the nodeTypes/edgeTypes outside of the component or memoize them.",
-  error003: (nodeType) => `Node type "${nodeType}" not found. Using fallback type "default".`,
-  error004: () => "The parent container needs a width and a height to render the graph.",
-  error005: () => "Only child nodes can use a parent extent.",
-  error006: () => "Can't create edge. An edge needs a source and a target.",
-  error007: (id2) => `The old edge with id=${id2} does not exist.`,
-  error009: (type) => `Marker type "${type}" doesn't exist.`,
-  error008: (handleType, { id: id2, sourceHandle, targetHandle }) => `Couldn't create edge for ${handleType} handle id: "${handleType === "source" ? sourceHandle : targetHandle}", edge id: ${id2}.`,
-  error010: () => "Handle: No node id found. Make sure to only use a Handle inside a custom Node.",
-  error011: (edgeType) => `Edge type "${edgeType}" not found. Using fallback type "default".`,
-  error012: (id2) => `Node with id "${id2}" does not exist, it may have been removed. This can happen when a node is deleted before the "onNodeClick" handler is called.`,
-  error013: (lib = "react") => `It seems that you haven't loaded the styles. Please import '@xyflow/${lib}/dist/style.css' or base.css to make sure everything is working properly.`,
-  error014: () => "useNodeConnections: No node ID found. Call useNodeConnections inside a custom Node or provide a node ID.",
-  error015: () => "It seems that you are trying to drag a node that is not initialized. Please use onNodesChange as explained in the docs.",
-  error016: (id2) => `Edge with id "${id2}" does not exist, it may have been removed. This can happen when an edge is deleted before the "onEdgeClick" handler is called.`
-};
-var infiniteExtent = [
-  [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY],
-  [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY]
-];
-var elementSelectionKeys = ["Enter", " ", "Escape"];
-var defaultAriaLabelConfig = {
-  "node.a11yDescription.default": "Press enter or space to select a node. Press delete to remove it and escape to cancel.",
-  "node.a11yDescription.keyboardDisabled": "Press enter or space to select a node. You can then use the arrow keys to move the node around. Press delete to remove it and escape to cancel.",
-  "node.a11yDescription.ariaLiveMessage": ({ direction, x: x2, y: y2 }) => `Moved selected node ${direction}. New position, x: ${x2}, y: ${y2}`,
-  "edge.a11yDescription.default": "Press enter or space to select an edge. You can then press delete to remove it or escape to cancel.",
-  // Control elements
-  "controls.ariaLabel": "Control Panel",
-  "controls.zoomIn.ariaLabel": "Zoom In",
-  "controls.zoomOut.ariaLabel": "Zoom Out",
-  "controls.fitView.ariaLabel": "Fit View",
-  "controls.interactive.ariaLabel": "Toggle Interactivity",
-  // Mini map
-  "minimap.ariaLabel": "Mini Map",
-  // Handle
-  "handle.ariaLabel": "Handle"
-};
-var ConnectionMode;
-(function(ConnectionMode2) {
-  ConnectionMode2["Strict"] = "strict";
-  ConnectionMode2["Loose"] = "loose";
-})(ConnectionMode || (ConnectionMode = {}));
-var PanOnScrollMode;
-(function(PanOnScrollMode2) {
-  PanOnScrollMode2["Free"] = "free";
-  PanOnScrollMode2["Vertical"] = "vertical";
-  PanOnScrollMode2["Horizontal"] = "horizontal";
-})(PanOnScrollMode || (PanOnScrollMode = {}));
-var SelectionMode;
-(function(SelectionMode2) {
-  SelectionMode2["Partial"] = "partial";
-  SelectionMode2["Full"] = "full";
-})(SelectionMode || (SelectionMode = {}));
-var initialConnection = {
-  inProgress: false,
-  isValid: null,
-  from: null,
-  fromHandle: null,
-  fromPosition: null,
-  fromNode: null,
-  to: null,
-  toHandle: null,
-  toPosition: null,
-  toNode: null,
-  pointer: null
-};
-var ConnectionLineType;
-(function(ConnectionLineType2) {
-  ConnectionLineType2["Bezier"] = "default";
-  ConnectionLineType2["Straight"] = "straight";
-  ConnectionLineType2["Step"] = "step";
-  ConnectionLineType2["SmoothStep"] = "smoothstep";
-  ConnectionLineType2["SimpleBezier"] = "simplebezier";
-})(ConnectionLineType || (ConnectionLineType = {}));
-var MarkerType;
-(function(MarkerType2) {
-  MarkerType2["Arrow"] = "arrow";
-  MarkerType2["ArrowClosed"] = "arrowclosed";
-})(MarkerType || (MarkerType = {}));
-var Position;
-(function(Position2) {
-  Position2["Left"] = "left";
-  Position2["Top"] = "top";
-  Position2["Right"] = "right";
-  Position2["Bottom"] = "bottom";
-})(Position || (Position = {}));
-var oppositePosition = {
-  [Position.Left]: Position.Right,
-  [Position.Right]: Position.Left,
-  [Position.Top]: Position.Bottom,
-  [Position.Bottom]: Position.Top
-};
-var isEdgeBase = (element) => !!element && typeof element === "object" && "id" in element && "source" in element && "target" in element;
-var isNodeBase = (element) => !!element && typeof element === "object" && "id" in element && "position" in element && !("source" in element) && !("target" in element);
-var isInternalNodeBase = (element) => !!element && typeof element === "object" && "id" in element && "internals" in element && !("source" in element) && !("target" in element);
-var getNodePositionWithOrigin = (node2, nodeOrigin = [0, 0]) => {
-  const { width, height } = getNodeDimensions(node2);
-  const origin = node2.origin ?? nodeOrigin;
-  const offsetX = width * origin[0];
-  const offsetY = height * origin[1];
-  return {
-    x: node2.position.x - offsetX,
-    y: node2.position.y - offsetY
-  };
-};
-var getNodesBounds = (nodes, params = { nodeOrigin: [0, 0] }) => {
-  if (false) {
-    console.warn("Please use `getNodesBounds` from `useReactFlow`/`useSvelteFlow` hook to ensure correct values for sub flows. If not possible, you have to provide a nodeLookup to support sub flows.");
-  }
-  if (nodes.length === 0) {
-    return { x: 0, y: 0, width: 0, height: 0 };
-  }
-  let hasNode = false;
-  const box = nodes.reduce((currBox, nodeOrId) => {
-    const isId = typeof nodeOrId === "string";
-    let currentNode = !params.nodeLookup && !isId ? nodeOrId : void 0;
-    if (params.nodeLookup) {
-      currentNode = isId ? params.nodeLookup.get(nodeOrId) : !isInternalNodeBase(nodeOrId) ? params.nodeLookup.get(nodeOrId.id) : nodeOrId;
-    }
-    if (!currentNode) {
-      return currBox;
-    }
-    hasNode = true;
-    return getBoundsOfBoxes(currBox, nodeToBox(currentNode, params.nodeOrigin));
-  }, { x: Infinity, y: Infinity, x2: -Infinity, y2: -Infinity });
-  return hasNode ? boxToRect(box) : { x: 0, y: 0, width: 0, height: 0 };
-};
-var getInternalNodesBounds = (nodeLookup, params = {}) => {
-  let box = { x: Infinity, y: Infinity, x2: -Infinity, y2: -Infinity };
-  let hasVisibleNodes = false;
-  nodeLookup.forEach((node2) => {
-    if (params.filter === void 0 || params.filter(node2)) {
-      box = getBoundsOfBoxes(box, nodeToBox(node2));
-      hasVisibleNodes = true;
-    }
-  });
-  return hasVisibleNodes ? boxToRect(box) : { x: 0, y: 0, width: 0, height: 0 };
-};
-var getNodesInside = (nodes, rect, [tx, ty, tScale] = [0, 0, 1], partially = false, excludeNonSelectableNodes = false) => {
-  const paneX = (rect.x - tx) / tScale;
-  const paneY = (rect.y - ty) / tScale;
-  const paneWidth = rect.width / tScale;
-  const paneHeight = rect.height / tScale;
-  const visibleNodes = [];
-  for (const node2 of nodes.values()) {
-    const { measured, selectable = true, hidden = false } = node2;
-    if (excludeNonSelectableNodes && !selectable || hidden) {
-      continue;
-    }
-    const width = measured.width ?? node2.width ?? node2.initialWidth ?? 0;
-    const height = measured.height ?? node2.height ?? node2.initialHeight ?? 0;
-    const { x: x2, y: y2 } = node2.internals.positionAbsolute;
-    const overlappingArea = getRectsOverlappingArea(paneX, paneY, paneWidth, paneHeight, x2, y2, width, height);
-    const area = width * height;
-    const partiallyVisible = partially && overlappingArea > 0;
-    const forceInitialRender = !node2.internals.handleBounds;
-    const isVisible = forceInitialRender || partiallyVisible || overlappingArea >= area;
-    if (isVisible || node2.dragging) {
-      visibleNodes.push(node2);
-    }
-  }
-  return visibleNodes;
-};
-var getConnectedEdges = (nodes, edges) => {
-  const nodeIds = /* @__PURE__ */ new Set();
-  nodes.forEach((node2) => {
-    nodeIds.add(node2.id);
-  });
-  return edges.filter((edge) => nodeIds.has(edge.source) || nodeIds.has(edge.target));
-};
-function getFitViewNodes(nodeLookup, options) {
-  const fitViewNodes = /* @__PURE__ */ new Map();
-  const optionNodeIds = options?.nodes ? new Set(options.nodes.map((node2) => node2.id)) : null;
-  nodeLookup.forEach((n) => {
-    let isVisible;
-    if (options?.includeHiddenNodes) {
-      const { width, height } = getNodeDimensions(n);
-      isVisible = width > 0 && height > 0;
-    } else {
-      isVisible = Boolean(n.measured.width && n.measured.height && !n.hidden);
-    }
-    if (isVisible && (!optionNodeIds || optionNodeIds.has(n.id))) {
-      fitViewNodes.set(n.id, n);
-    }
-  });
-  return fitViewNodes;
-}
-async function fitViewport({ nodes, width, height, panZoom, minZoom: minZoom2, maxZoom }, options) {
-  if (nodes.size === 0) {
-    return true;
-  }
-  const nodesToFit = getFitViewNodes(nodes, options);
-  const bounds = getInternalNodesBounds(nodesToFit);
-  const viewport = getViewportForBounds(bounds, width, height, options?.minZoom ?? minZoom2, options?.maxZoom ?? maxZoom, options?.padding ?? 0.1);
-  await panZoom.setViewport(viewport, {
-    duration: options?.duration,
-    ease: options?.ease,
-    interpolate: options?.interpolate
-  });
-  return true;
-}
-function calculateNodePosition({ nodeId, nextPosition, nodeLookup, nodeOrigin = [0, 0], nodeExtent, onError }) {
-  const node2 = nodeLookup.get(nodeId);
-  const parentNode = node2.parentId ? nodeLookup.get(node2.parentId) : void 0;
-  const { x: parentX, y: parentY } = parentNode ? parentNode.internals.positionAbsolute : { x: 0, y: 0 };
-  const origin = node2.origin ?? nodeOrigin;
-  let extent = node2.extent || nodeExtent;
-  if (node2.extent === "parent" && !node2.expandParent) {
-    if (!parentNode) {
-      onError?.("005", errorMessages["error005"]());
-    } else {
-      const { width: parentWidth, height: parentHeight } = getNodeDimensions(parentNode);
-      if (parentWidth && parentHeight) {
-        extent = [
-          [parentX, parentY],
-          [parentX + parentWidth, parentY + parentHeight]
-        ];
-      }
-    }
-  } else if (parentNode && isCoordinateExtent(node2.extent)) {
-    extent = [
-      [node2.extent[0][0] + parentX, node2.extent[0][1] + parentY],
-      [node2.extent[1][0] + parentX, node2.extent[1][1] + parentY]
-    ];
-  }
-  const positionAbsolute = isCoordinateExtent(extent) ? clampPosition(nextPosition, extent, node2.measured) : nextPosition;
-  if (node2.measured.width === void 0 || node2.measured.height === void 0) {
-    onError?.("015", errorMessages["error015"]());
-  }
-  return {
-    position: {
-      x: positionAbsolute.x - parentX + (node2.measured.width ?? 0) * origin[0],
-      y: positionAbsolute.y - parentY + (node2.measured.height ?? 0) * origin[1]
-    },
-    positionAbsolute
-  };
-}
-async function getElementsToRemove({ nodesToRemove = [], edgesToRemove = [], nodes, edges, onBeforeDelete }) {
-  const nodeIds = new Set(nodesToRemove.map((node2) => node2.id));
-  const matchingNodes = [];
-  for (const node2 of nodes) {
-    if (node2.deletable === false) {
-      continue;
-    }
-    const isIncluded = nodeIds.has(node2.id);
-    const parentHit = !isIncluded && node2.parentId && matchingNodes.find((n) => n.id === node2.parentId);
-    if (isIncluded || parentHit) {
-      matchingNodes.push(node2);
-    }
-  }
-  const edgeIds = new Set(edgesToRemove.map((edge) => edge.id));
-  const deletableEdges = edges.filter((edge) => edge.deletable !== false);
-  const connectedEdges = getConnectedEdges(matchingNodes, deletableEdges);
-  const matchingEdges = connectedEdges;
-  for (const edge of deletableEdges) {
-    const isIncluded = edgeIds.has(edge.id);
-    if (isIncluded && !matchingEdges.find((e) => e.id === edge.id)) {
-      matchingEdges.push(edge);
-    }
-  }
-  if (!onBeforeDelete) {
-    return {
-      edges: matchingEdges,
-      nodes: matchingNodes
-    };
-  }
-  const onBeforeDeleteResult = await onBeforeDelete({
-    nodes: matchingNodes,
-    edges: matchingEdges
-  });
-  if (typeof onBeforeDeleteResult === "boolean") {
-    return onBeforeDeleteResult ? { edges: matchingEdges, nodes: matchingNodes } : { edges: [], nodes: [] };
-  }
-  return onBeforeDeleteResult;
-}
-var clamp = (val, min = 0, max = 1) => Math.min(Math.max(val, min), max);
-var clampPosition = (position = { x: 0, y: 0 }, extent, dimensions) => ({
-  x: clamp(position.x, extent[0][0], extent[1][0] - (dimensions?.width ?? 0)),
-  y: clamp(position.y, extent[0][1], extent[1][1] - (dimensions?.height ?? 0))
-});
-function clampPositionToParent(childPosition, childDimensions, parent) {
-  const { width: parentWidth, height: parentHeight } = getNodeDimensions(parent);
-  const { x: parentX, y: parentY } = parent.internals.positionAbsolute;
-  return clampPosition(childPosition, [
-    [parentX, parentY],
-    [parentX + parentWidth, parentY + parentHeight]
-  ], childDimensions);
-}
-var calcAutoPanVelocity = (value2, min, max) => {
-  if (value2 < min) {
-    return clamp(Math.abs(value2 - min), 1, min) / min;
-  } else if (value2 > max) {
-    return -clamp(Math.abs(value2 - max), 1, min) / min;
-  }
-  return 0;
-};
-var calcAutoPan = (pos, bounds, speed = 15, distance2 = 40) => {
-  const xMovement = calcAutoPanVelocity(pos.x, distance2, bounds.width - distance2) * speed;
-  const yMovement = calcAutoPanVelocity(pos.y, distance2, bounds.height - distance2) * speed;
-  return [xMovement, yMovement];
-};
-var getBoundsOfBoxes = (box1, box2) => ({
-  x: Math.min(box1.x, box2.x),
-  y: Math.min(box1.y, box2.y),
-  x2: Math.max(box1.x2, box2.x2),
-  y2: Math.max(box1.y2, box2.y2)
-});
-var rectToBox = ({ x: x2, y: y2, width, height }) => ({
-  x: x2,
-  y: y2,
-  x2: x2 + width,
-  y2: y2 + height
-});
-var boxToRect = ({ x: x2, y: y2, x2: x22, y2: y22 }) => ({
-  x: x2,
-  y: y2,
-  width: x22 - x2,
-  height: y22 - y2
-});
-var nodeToRect = (node2, nodeOrigin = [0, 0]) => {
-  const { x: x2, y: y2 } = isInternalNodeBase(node2) ? node2.internals.positionAbsolute : getNodePositionWithOrigin(node2, nodeOrigin);
-  return {
-    x: x2,
-    y: y2,
-    width: node2.measured?.width ?? node2.width ?? node2.initialWidth ?? 0,
-    height: node2.measured?.height ?? node2.height ?? node2.initialHeight ?? 0
-  };
-};
-var nodeToBox = (node2, nodeOrigin = [0, 0]) => {
-  const { x: x2, y: y2 } = isInternalNodeBase(node2) ? node2.internals.positionAbsolute : getNodePositionWithOrigin(node2, nodeOrigin);
-  return {
-    x: x2,
-    y: y2,
-    x2: x2 + (node2.measured?.width ?? node2.width ?? node2.initialWidth ?? 0),
-    y2: y2 + (node2.measured?.height ?? node2.height ?? node2.initialHeight ?? 0)
-  };
-};
-var getBoundsOfRects = (rect1, rect2) => boxToRect(getBoundsOfBoxes(rectToBox(rect1), rectToBox(rect2)));
-var getRectsOverlappingArea = (aX, aY, aWidth, aHeight, bX, bY, bWidth, bHeight) => {
-  const xOverlap = Math.max(0, Math.min(aX + aWidth, bX + bWidth) - Math.max(aX, bX));
-  const yOverlap = Math.max(0, Math.min(aY + aHeight, bY + bHeight) - Math.max(aY, bY));
-  return Math.ceil(xOverlap * yOverlap);
-};
-var getOverlappingArea = (rectA, rectB) => getRectsOverlappingArea(rectA.x, rectA.y, rectA.width, rectA.height, rectB.x, rectB.y, rectB.width, rectB.height);
-var isRectObject = (obj) => isNumeric(obj.width) && isNumeric(obj.height) && isNumeric(obj.x) && isNumeric(obj.y);
-var isNumeric = (n) => !isNaN(n) && isFinite(n);
-var createDevWarn = (lib, helpUrl) => (id2, message) => {
-  if (false) {
-    console.warn(`[${lib}]: ${message} Help: ${helpUrl}error#${id2}`);
-  }
-};
-var snapPosition = (position, snapGrid = [1, 1]) => {
-  return {
-    x: snapGrid[0] * Math.round(position.x / snapGrid[0]),
-    y: snapGrid[1] * Math.round(position.y / snapGrid[1])
-  };
-};
-var pointToRendererPoint = ({ x: x2, y: y2 }, [tx, ty, tScale], snapToGrid = false, snapGrid = [1, 1]) => {
-  const position = {
-    x: (x2 - tx) / tScale,
-    y: (y2 - ty) / tScale
-  };
-  return snapToGrid ? snapPosition(position, snapGrid) : position;
-};
-var rendererPointToPoint = ({ x: x2, y: y2 }, [tx, ty, tScale]) => {
-  return {
-    x: x2 * tScale + tx,
-    y: y2 * tScale + ty
-  };
-};
-function parsePadding(padding, viewport) {
-  if (typeof padding === "number") {
-    return Math.floor((viewport - viewport / (1 + padding)) * 0.5);
-  }
-  if (typeof padding === "string" && padding.endsWith("px")) {
-    const paddingValue = parseFloat(padding);
-    if (!Number.isNaN(paddingValue)) {
-      return Math.floor(paddingValue);
-    }
-  }
-  if (typeof padding === "string" && padding.endsWith("%")) {
-    const paddingValue = parseFloat(padding);
-    if (!Number.isNaN(paddingValue)) {
-      return Math.floor(viewport * paddingValue * 0.01);
-    }
-  }
-  console.error(`The padding value "${padding}" is invalid. Please provide a number or a string with a valid unit (px or %).`);
-  return 0;
-}
-function parsePaddings(padding, width, height) {
-  if (typeof padding === "string" || typeof padding === "number") {
-    const paddingY = parsePadding(padding, height);
-    const paddingX = parsePadding(padding, width);
-    return {
-      top: paddingY,
-      right: paddingX,
-      bottom: paddingY,
-      left: paddingX,
-      x: paddingX * 2,
-      y: paddingY * 2
-    };
-  }
-  if (typeof padding === "object") {
-    const top = parsePadding(padding.top ?? padding.y ?? 0, height);
-    const bottom = parsePadding(padding.bottom ?? padding.y ?? 0, height);
-    const left = parsePadding(padding.left ?? padding.x ?? 0, width);
-    const right = parsePadding(padding.right ?? padding.x ?? 0, width);
-    return { top, right, bottom, left, x: left + right, y: top + bottom };
-  }
-  return { top: 0, right: 0, bottom: 0, left: 0, x: 0, y: 0 };
-}
-function calculateAppliedPaddings(bounds, x2, y2, zoom3, width, height) {
-  const { x: left, y: top } = rendererPointToPoint(bounds, [x2, y2, zoom3]);
-  const { x: boundRight, y: boundBottom } = rendererPointToPoint({ x: bounds.x + bounds.width, y: bounds.y + bounds.height }, [x2, y2, zoom3]);
-  const right = width - boundRight;
-  const bottom = height - boundBottom;
-  return {
-    left: Math.floor(left),
-    top: Math.floor(top),
-    right: Math.floor(right),
-    bottom: Math.floor(bottom)
-  };
-}
-var getViewportForBounds = (bounds, width, height, minZoom2, maxZoom, padding) => {
-  const p = parsePaddings(padding, width, height);
-  const xZoom = (width - p.x) / bounds.width;
-  const yZoom = (height - p.y) / bounds.height;
-  const zoom3 = Math.min(xZoom, yZoom);
-  const clampedZoom = clamp(zoom3, minZoom2, maxZoom);
-  const boundsCenterX = bounds.x + bounds.width / 2;
-  const boundsCenterY = bounds.y + bounds.height / 2;
-  const x2 = width / 2 - boundsCenterX * clampedZoom;
-  const y2 = height / 2 - boundsCenterY * clampedZoom;
-  const newPadding = calculateAppliedPaddings(bounds, x2, y2, clampedZoom, width, height);
-  const offset = {
-    left: Math.min(newPadding.left - p.left, 0),
-    top: Math.min(newPadding.top - p.top, 0),
-    right: Math.min(newPadding.right - p.right, 0),
-    bottom: Math.min(newPadding.bottom - p.bottom, 0)
-  };
-  return {
-    x: x2 - offset.left + offset.right,
-    y: y2 - offset.top + offset.bottom,
-    zoom: clampedZoom
-  };
-};
-var isMacOs = () => typeof navigator !== "undefined" && navigator?.userAgent?.indexOf("Mac") >= 0;
-function isCoordinateExtent(extent) {
-  return extent !== void 0 && extent !== null && extent !== "parent";
-}
-function getNodeDimensions(node2) {
-  return {
-    width: node2.measured?.width ?? node2.width ?? node2.initialWidth ?? 0,
-    height: node2.measured?.height ?? node2.height ?? node2.initialHeight ?? 0
-  };
-}
-function nodeHasDimensions(node2) {
-  return (node2.measured?.width ?? node2.width ?? node2.initialWidth) !== void 0 && (node2.measured?.height ?? node2.height ?? node2.initialHeight) !== void 0;
-}
-function evaluateAbsolutePosition(position, dimensions = { width: 0, height: 0 }, parentId, nodeLookup, nodeOrigin) {
-  const positionAbsolute = { ...position };
-  const parent = nodeLookup.get(parentId);
-  if (parent) {
-    const origin = parent.origin || nodeOrigin;
-    positionAbsolute.x += parent.internals.positionAbsolute.x - (dimensions.width ?? 0) * origin[0];
-    positionAbsolute.y += parent.internals.positionAbsolute.y - (dimensions.height ?? 0) * origin[1];
-  }
-  return positionAbsolute;
-}
-function areSetsEqual(a, b) {
-  if (a.size !== b.size) {
-    return false;
-  }
-  for (const item of a) {
-    if (!b.has(item)) {
-      return false;
-    }
-  }
-  return true;
-}
-function withResolvers() {
-  let resolve;
-  let reject;
-  const promise2 = new Promise((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise: promise2, resolve, reject };
-}
-function mergeAriaLabelConfig(partial2) {
-  return { ...defaultAriaLabelConfig, ...partial2 || {} };
-}
-function isAttributionVisible(library) {
-  if (typeof document === "undefined")
-    return true;
-  const pane = document.querySelector(`.${library}-flow__pane`);
-  if (!pane || !pane.isConnected)
-    return true;
-  const paneStyle = getComputedStyle(pane);
-  if (paneStyle.display === "none")
-    return true;
-  if (paneStyle.visibility === "hidden" || paneStyle.visibility === "collapse")
-    return true;
-  if (paneStyle.opacity === "0")
-    return true;
-  if (paneStyle.width === "0" && paneStyle.height === "0")
-    return true;
-  const paneRect = pane.getBoundingClientRect();
-  if (paneRect.width === 0 && paneRect.height === 0)
-    return true;
-  const attr = document.querySelector(`.${library}-flow__attribution`);
-  if (!attr || !attr.isConnected)
-    return false;
-  const style2 = getComputedStyle(attr);
-  if (style2.display === "none")
-    return false;
-  if (style2.visibility === "hidden" || style2.visibility === "collapse")
-    return false;
-  if (style2.opacity === "0")
-    return false;
-  const rect = attr.getBoundingClientRect();
-  if (rect.width === 0 && rect.height === 0)
-    return false;
-  return true;
-}
-var warningDisplayed = false;
-function handleAttributionWarning(library) {
-  if (warningDisplayed || true) {
-    return;
-  }
-  warningDisplayed = true;
-  const framework = `${library.charAt(0).toUpperCase() + library.slice(1)} Flow`;
-  setTimeout(() => {
-    if (!isAttributionVisible(library)) {
-      console.warn(`${framework}: It seems like you are hiding the attribution. Please only do this when you are subscribed to ${framework} Pro: https://${library}flow.dev/remove-attr
-%cYou can ignore this warning if you are subscribed.`, "font-style: italic;");
-    }
-  }, 1e3);
-}
-function getConnectionStatus(isValid) {
-  return isValid === null ? null : isValid ? "valid" : "invalid";
-}
-function getPointerPosition(event, { snapGrid = [0, 0], snapToGrid = false, transform: transform3, containerBounds }) {
-  const { x: x2, y: y2 } = getEventPosition(event);
-  const pointerPos = pointToRendererPoint({ x: x2 - (containerBounds?.left ?? 0), y: y2 - (containerBounds?.top ?? 0) }, transform3);
-  const { x: xSnapped, y: ySnapped } = snapToGrid ? snapPosition(pointerPos, snapGrid) : pointerPos;
-  return {
-    xSnapped,
-    ySnapped,
-    ...pointerPos
-  };
-}
-var getDimensions = (node2) => ({
-  width: node2.offsetWidth,
-  height: node2.offsetHeight
-});
-var getHostForElement = (element) => element?.getRootNode?.() || window?.document;
-var inputTags = ["INPUT", "SELECT", "TEXTAREA"];
-function isInputDOMNode(event) {
-  const target = event.composedPath?.()?.[0] || event.target;
-  if (target?.nodeType !== 1)
-    return false;
-  const isInput = inputTags.includes(target.nodeName) || target.hasAttribute("contenteditable");
-  return isInput || !!target.closest(".nokey");
-}
-var isMouseEvent = (event) => "clientX" in event;
-var getEventPosition = (event, bounds) => {
-  const isMouse = isMouseEvent(event);
-  const evtX = isMouse ? event.clientX : event.touches?.[0].clientX;
-  const evtY = isMouse ? event.clientY : event.touches?.[0].clientY;
-  return {
-    x: evtX - (bounds?.left ?? 0),
-    y: evtY - (bounds?.top ?? 0)
-  };
-};
-var getHandleBounds = (type, nodeElement, nodeBounds, zoom3, nodeId) => {
-  const handles = nodeElement.querySelectorAll(`.${type}`);
-  if (!handles || !handles.length) {
-    return null;
-  }
-  return Array.from(handles).map((handle) => {
-    const handleBounds = handle.getBoundingClientRect();
-    return {
-      id: handle.getAttribute("data-handleid"),
-      type,
-      nodeId,
-      position: handle.getAttribute("data-handlepos"),
-      x: (handleBounds.left - nodeBounds.left) / zoom3,
-      y: (handleBounds.top - nodeBounds.top) / zoom3,
-      ...getDimensions(handle)
-    };
-  });
-};
-function getBezierEdgeCenter({ sourceX, sourceY, targetX, targetY, sourceControlX, sourceControlY, targetControlX, targetControlY }) {
-  const centerX = sourceX * 0.125 + sourceControlX * 0.375 + targetControlX * 0.375 + targetX * 0.125;
-  const centerY = sourceY * 0.125 + sourceControlY * 0.375 + targetControlY * 0.375 + targetY * 0.125;
-  const offsetX = Math.abs(centerX - sourceX);
-  const offsetY = Math.abs(centerY - sourceY);
-  return [centerX, centerY, offsetX, offsetY];
-}
-function calculateControlOffset(distance2, curvature) {
-  if (distance2 >= 0) {
-    return 0.5 * distance2;
-  }
-  return curvature * 25 * Math.sqrt(-distance2);
-}
-function getControlWithCurvature({ pos, x1, y1, x2, y2, c }) {
-  switch (pos) {
-    case Position.Left:
-      return [x1 - calculateControlOffset(x1 - x2, c), y1];
-    case Position.Right:
-      return [x1 + calculateControlOffset(x2 - x1, c), y1];
-    case Position.Top:
-      return [x1, y1 - calculateControlOffset(y1 - y2, c)];
-    case Position.Bottom:
-      return [x1, y1 + calculateControlOffset(y2 - y1, c)];
-  }
-}
-function getBezierPath({ sourceX, sourceY, sourcePosition = Position.Bottom, targetX, targetY, targetPosition = Position.Top, curvature = 0.25 }) {
-  const [sourceControlX, sourceControlY] = getControlWithCurvature({
-    pos: sourcePosition,
-    x1: sourceX,
-    y1: sourceY,
-    x2: targetX,
-    y2: targetY,
-    c: curvature
-  });
-  const [targetControlX, targetControlY] = getControlWithCurvature({
-    pos: targetPosition,
-    x1: targetX,
-    y1: targetY,
-    x2: sourceX,
-    y2: sourceY,
-    c: curvature
-  });
-  const [labelX, labelY, offsetX, offsetY] = getBezierEdgeCenter({
-    sourceX,
-    sourceY,
-    targetX,
-    targetY,
-    sourceControlX,
-    sourceControlY,
-    targetControlX,
-    targetControlY
-  });
-  return [
-    `M${sourceX},${sourceY} C${sourceControlX},${sourceControlY} ${targetControlX},${targetControlY} ${targetX},${targetY}`,
-    labelX,
-    labelY,
-    offsetX,
-    offsetY
-  ];
-}
-function getEdgeCenter({ sourceX, sourceY, targetX, targetY }) {
-  const xOffset = Math.abs(targetX - sourceX) / 2;
-  const centerX = targetX < sourceX ? targetX + xOffset : targetX - xOffset;
-  const yOffset = Math.abs(targetY - sourceY) / 2;
-  const centerY = targetY < sourceY ? targetY + yOffset : targetY - yOffset;
-  return [centerX, centerY, xOffset, yOffset];
-}
-function getElevatedEdgeZIndex({ sourceNode, targetNode, selected: selected2 = false, zIndex = 0, elevateOnSelect = false, zIndexMode = "basic" }) {
-  if (zIndexMode === "manual") {
-    return zIndex;
-  }
-  const edgeZ = elevateOnSelect && selected2 ? zIndex + 1e3 : zIndex;
-  const nodeZ = Math.max(sourceNode.parentId || elevateOnSelect && sourceNode.selected ? sourceNode.internals.z : 0, targetNode.parentId || elevateOnSelect && targetNode.selected ? targetNode.internals.z : 0);
-  return edgeZ + nodeZ;
-}
-function isEdgeVisible({ sourceNode, targetNode, width, height, transform: transform3 }) {
-  const edgeBox = getBoundsOfBoxes(nodeToBox(sourceNode), nodeToBox(targetNode));
-  if (edgeBox.x === edgeBox.x2) {
-    edgeBox.x2 += 1;
-  }
-  if (edgeBox.y === edgeBox.y2) {
-    edgeBox.y2 += 1;
-  }
-  const viewRect = {
-    x: -transform3[0] / transform3[2],
-    y: -transform3[1] / transform3[2],
-    width: width / transform3[2],
-    height: height / transform3[2]
-  };
-  return getOverlappingArea(viewRect, boxToRect(edgeBox)) > 0;
-}
-var getEdgeId = ({ source, sourceHandle, target, targetHandle }) => `xy-edge__${source}${sourceHandle || ""}-${target}${targetHandle || ""}`;
-var connectionExists = (edge, edges) => {
-  return edges.some((el) => el.source === edge.source && el.target === edge.target && (el.sourceHandle === edge.sourceHandle || !el.sourceHandle && !edge.sourceHandle) && (el.targetHandle === edge.targetHandle || !el.targetHandle && !edge.targetHandle));
-};
-var addEdge = (edgeParams, edges, options = {}) => {
-  if (!edgeParams.source || !edgeParams.target) {
-    options.onError?.("006", errorMessages["error006"]());
-    return edges;
-  }
-  const edgeIdGenerator = options.getEdgeId || getEdgeId;
-  let edge;
-  if (isEdgeBase(edgeParams)) {
-    edge = { ...edgeParams };
-  } else {
-    edge = {
-      ...edgeParams,
-      id: edgeIdGenerator(edgeParams)
-    };
-  }
-  if (connectionExists(edge, edges)) {
-    return edges;
-  }
-  if (edge.sourceHandle === null) {
-    delete edge.sourceHandle;
-  }
-  if (edge.targetHandle === null) {
-    delete edge.targetHandle;
-  }
-  return edges.concat(edge);
-};
-function getStraightPath({ sourceX, sourceY, targetX, targetY }) {
-  const [labelX, labelY, offsetX, offsetY] = getEdgeCenter({
-    sourceX,
-    sourceY,
-    targetX,
-    targetY
-  });
-  return [`M ${sourceX},${sourceY}L ${targetX},${targetY}`, labelX, labelY, offsetX, offsetY];
-}
-var handleDirections = {
-  [Position.Left]: { x: -1, y: 0 },
-  [Position.Right]: { x: 1, y: 0 },
-  [Position.Top]: { x: 0, y: -1 },
-  [Position.Bottom]: { x: 0, y: 1 }
-};
-var getDirection = ({ source, sourcePosition = Position.Bottom, target }) => {
-  if (sourcePosition === Position.Left || sourcePosition === Position.Right) {
-    return source.x < target.x ? { x: 1, y: 0 } : { x: -1, y: 0 };
-  }
-  return source.y < target.y ? { x: 0, y: 1 } : { x: 0, y: -1 };
-};
-var distance = (a, b) => Math.sqrt(Math.pow(b.x - a.x, 2) + Math.pow(b.y - a.y, 2));
-var isBetween = (a, b, c) => a.x === b.x && b.x === c.x && (b.y - a.y) * (c.y - b.y) >= 0 || a.y === b.y && b.y === c.y && (b.x - a.x) * (c.x - b.x) >= 0;
-function getPoints({ source, sourcePosition = Position.Bottom, target, targetPosition = Position.Top, center, offset, stepPosition }) {
-  const sourceDir = handleDirections[sourcePosition];
-  const targetDir = handleDirections[targetPosition];
-  const sourceGapped = { x: source.x + sourceDir.x * offset, y: source.y + sourceDir.y * offset };
-  const targetGapped = { x: target.x + targetDir.x * offset, y: target.y + targetDir.y * offset };
-  const dir = getDirection({
-    source: sourceGapped,
-    sourcePosition,
-    target: targetGapped
-  });
-  const dirAccessor = dir.x !== 0 ? "x" : "y";
-  const currDir = dir[dirAccessor];
-  let points = [];
-  let centerX, centerY;
-  const sourceGapOffset = { x: 0, y: 0 };
-  const targetGapOffset = { x: 0, y: 0 };
-  const [, , defaultOffsetX, defaultOffsetY] = getEdgeCenter({
-    sourceX: source.x,
-    sourceY: source.y,
-    targetX: target.x,
-    targetY: target.y
-  });
-  if (sourceDir[dirAccessor] * targetDir[dirAccessor] === -1) {
-    if (dirAccessor === "x") {
-      centerX = center.x ?? sourceGapped.x + (targetGapped.x - sourceGapped.x) * stepPosition;
-      centerY = center.y ?? (sourceGapped.y + targetGapped.y) / 2;
-    } else {
-      centerX = center.x ?? (sourceGapped.x + targetGapped.x) / 2;
-      centerY = center.y ?? sourceGapped.y + (targetGapped.y - sourceGapped.y) * stepPosition;
-    }
-    const verticalSplit = [
-      { x: centerX, y: sourceGapped.y },
-      { x: centerX, y: targetGapped.y }
-    ];
-    const horizontalSplit = [
-      { x: sourceGapped.x, y: centerY },
-      { x: targetGapped.x, y: centerY }
-    ];
-    if (sourceDir[dirAccessor] === currDir) {
-      points = dirAccessor === "x" ? verticalSplit : horizontalSplit;
-    } else {
-      points = dirAccessor === "x" ? horizontalSplit : verticalSplit;
-    }
-  } else {
-    const sourceTarget = [{ x: sourceGapped.x, y: targetGapped.y }];
-    const targetSource = [{ x: targetGapped.x, y: sourceGapped.y }];
-    if (dirAccessor === "x") {
-      points = sourceDir.x === currDir ? targetSource : sourceTarget;
-    } else {
-      points = sourceDir.y === currDir ? sourceTarget : targetSource;
-    }
-    if (sourcePosition === targetPosition) {
-      const diff = Math.abs(source[dirAccessor] - target[dirAccessor]);
-      if (diff <= offset) {
-        const gapOffset = Math.min(offset - 1, offset - diff);
-        if (sourceDir[dirAccessor] === currDir) {
-          sourceGapOffset[dirAccessor] = (sourceGapped[dirAccessor] > source[dirAccessor] ? -1 : 1) * gapOffset;
-        } else {
-          targetGapOffset[dirAccessor] = (targetGapped[dirAccessor] > target[dirAccessor] ? -1 : 1) * gapOffset;
-        }
-      }
-    }
-    if (sourcePosition !== targetPosition) {
-      const dirAccessorOpposite = dirAccessor === "x" ? "y" : "x";
-      const isSameDir = sourceDir[dirAccessor] === targetDir[dirAccessorOpposite];
-      const sourceGtTargetOppo = sourceGapped[dirAccessorOpposite] > targetGapped[dirAccessorOpposite];
-      const sourceLtTargetOppo = sourceGapped[dirAccessorOpposite] < targetGapped[dirAccessorOpposite];
-      const flipSourceTarget = sourceDir[dirAccessor] === 1 && (!isSameDir && sourceGtTargetOppo || isSameDir && sourceLtTargetOppo) || sourceDir[dirAccessor] !== 1 && (!isSameDir && sourceLtTargetOppo || isSameDir && sourceGtTargetOppo);
-      if (flipSourceTarget) {
-        points = dirAccessor === "x" ? sourceTarget : targetSource;
-      }
-    }
-    const sourceGapPoint = { x: sourceGapped.x + sourceGapOffset.x, y: sourceGapped.y + sourceGapOffset.y };
-    const targetGapPoint = { x: targetGapped.x + targetGapOffset.x, y: targetGapped.y + targetGapOffset.y };
-    const maxXDistance = Math.max(Math.abs(sourceGapPoint.x - points[0].x), Math.abs(targetGapPoint.x - points[0].x));
-    const maxYDistance = Math.max(Math.abs(sourceGapPoint.y - points[0].y), Math.abs(targetGapPoint.y - points[0].y));
-    if (maxXDistance >= maxYDistance) {
-      centerX = (sourceGapPoint.x + targetGapPoint.x) / 2;
-      centerY = points[0].y;
-    } else {
-      centerX = points[0].x;
-      centerY = (sourceGapPoint.y + targetGapPoint.y) / 2;
-    }
-  }
-  const gappedSource = { x: sourceGapped.x + sourceGapOffset.x, y: sourceGapped.y + sourceGapOffset.y };
-  const gappedTarget = { x: targetGapped.x + targetGapOffset.x, y: targetGapped.y + targetGapOffset.y };
-  const pathPoints = [];
-  for (const point of [source, gappedSource, ...points, gappedTarget, target]) {
-    const [a, b] = pathPoints.slice(-2);
-    if (b && isBetween(a, b, point)) {
-      pathPoints.pop();
-    }
-    pathPoints.push(point);
-  }
-  return [pathPoints, centerX, centerY, defaultOffsetX, defaultOffsetY];
-}
-function getBend(a, b, c, size) {
-  const bendSize = Math.min(distance(a, b) / 2, distance(b, c) / 2, size);
-  const { x: x2, y: y2 } = b;
-  if (a.x === x2 && x2 === c.x || a.y === y2 && y2 === c.y) {
-    return `L${x2} ${y2}`;
-  }
-  if (a.y === y2) {
-    const xDir2 = a.x < c.x ? -1 : 1;
-    const yDir2 = a.y < c.y ? 1 : -1;
-    return `L ${x2 + bendSize * xDir2},${y2}Q ${x2},${y2} ${x2},${y2 + bendSize * yDir2}`;
-  }
-  const xDir = a.x < c.x ? 1 : -1;
-  const yDir = a.y < c.y ? -1 : 1;
-  return `L ${x2},${y2 + bendSize * yDir}Q ${x2},${y2} ${x2 + bendSize * xDir},${y2}`;
-}
-function getSmoothStepPath({ sourceX, sourceY, sourcePosition = Position.Bottom, targetX, targetY, targetPosition = Position.Top, borderRadius = 5, centerX, centerY, offset = 20, stepPosition = 0.5 }) {
-  const [points, labelX, labelY, offsetX, offsetY] = getPoints({
-    source: { x: sourceX, y: sourceY },
-    sourcePosition,
-    target: { x: targetX, y: targetY },
-    targetPosition,
-    center: { x: centerX, y: centerY },
-    offset,
-    stepPosition
-  });
-  let path = `M${points[0].x} ${points[0].y}`;
-  for (let i = 1; i < points.length - 1; i++) {
-    path += getBend(points[i - 1], points[i], points[i + 1], borderRadius);
-  }
-  path += `L${points[points.length - 1].x} ${points[points.length - 1].y}`;
-  return [path, labelX, labelY, offsetX, offsetY];
-}
-function isNodeInitialized(node2) {
-  return node2 && !!(node2.internals.handleBounds || node2.handles?.length) && !!(node2.measured.width || node2.width || node2.initialWidth);
-}
-function getEdgePosition(params) {
-  const { sourceNode, targetNode } = params;
-  if (!isNodeInitialized(sourceNode) || !isNodeInitialized(targetNode)) {
-    return null;
-  }
-  const sourceHandleBounds = sourceNode.internals.handleBounds || toHandleBounds(sourceNode.handles);
-  const targetHandleBounds = targetNode.internals.handleBounds || toHandleBounds(targetNode.handles);
-  const sourceHandle = getHandle$1(sourceHandleBounds?.source ?? [], params.sourceHandle);
-  const targetHandle = getHandle$1(
-    // when connection type is loose we can define all handles as sources and connect source -> source
-    params.connectionMode === ConnectionMode.Strict ? targetHandleBounds?.target ?? [] : (targetHandleBounds?.target ?? []).concat(targetHandleBounds?.source ?? []),
-    params.targetHandle
-  );
-  if (!sourceHandle || !targetHandle) {
-    params.onError?.("008", errorMessages["error008"](!sourceHandle ? "source" : "target", {
-      id: params.id,
-      sourceHandle: params.sourceHandle,
-      targetHandle: params.targetHandle
-    }));
-    return null;
-  }
-  const sourcePosition = sourceHandle?.position || Position.Bottom;
-  const targetPosition = targetHandle?.position || Position.Top;
-  const source = getHandlePosition(sourceNode, sourceHandle, sourcePosition);
-  const target = getHandlePosition(targetNode, targetHandle, targetPosition);
-  return {
-    sourceX: source.x,
-    sourceY: source.y,
-    targetX: target.x,
-    targetY: target.y,
-    sourcePosition,
-    targetPosition
-  };
-}
-function toHandleBounds(handles) {
-  if (!handles) {
-    return null;
-  }
-  const source = [];
-  const target = [];
-  for (const handle of handles) {
-    handle.width = handle.width ?? 1;
-    handle.height = handle.height ?? 1;
-    if (handle.type === "source") {
-      source.push(handle);
-    } else if (handle.type === "target") {
-      target.push(handle);
-    }
-  }
-  return {
-    source,
-    target
-  };
-}
-function getHandlePosition(node2, handle, fallbackPosition = Position.Left, center = false) {
-  const x2 = (handle?.x ?? 0) + node2.internals.positionAbsolute.x;
-  const y2 = (handle?.y ?? 0) + node2.internals.positionAbsolute.y;
-  const { width, height } = handle ?? getNodeDimensions(node2);
-  if (center) {
-    return { x: x2 + width / 2, y: y2 + height / 2 };
-  }
-  const position = handle?.position ?? fallbackPosition;
-  switch (position) {
-    case Position.Top:
-      return { x: x2 + width / 2, y: y2 };
-    case Position.Right:
-      return { x: x2 + width, y: y2 + height / 2 };
-    case Position.Bottom:
-      return { x: x2 + width / 2, y: y2 + height };
-    case Position.Left:
-      return { x: x2, y: y2 + height / 2 };
-  }
-}
-function getHandle$1(bounds, handleId) {
-  if (!bounds) {
-    return null;
-  }
-  return (!handleId ? bounds[0] : bounds.find((d) => d.id === handleId)) || null;
-}
-function getMarkerId(marker, id2) {
-  if (!marker) {
-    return "";
-  }
-  if (typeof marker === "string") {
-    return marker;
-  }
-  const idPrefix = id2 ? `${id2}__` : "";
-  return `${idPrefix}${Object.keys(marker).sort().map((key) => `${key}=${marker[key]}`).join("&")}`;
-}
-function createMarkerIds(edges, { id: id2, defaultColor, defaultMarkerStart, defaultMarkerEnd }) {
-  const ids = /* @__PURE__ */ new Set();
-  return edges.reduce((markers, edge) => {
-    [edge.markerStart || defaultMarkerStart, edge.markerEnd || defaultMarkerEnd].forEach((marker) => {
-      if (marker && typeof marker === "object") {
-        const markerId = getMarkerId(marker, id2);
-        if (!ids.has(markerId)) {
-          markers.push({ id: markerId, color: marker.color || defaultColor, ...marker });
-          ids.add(markerId);
-        }
-      }
-    });
-    return markers;
-  }, []).sort((a, b) => a.id.localeCompare(b.id));
-}
-var SELECTED_NODE_Z = 1e3;
-var ROOT_PARENT_Z_INCREMENT = 10;
-var defaultOptions = {
-  nodeOrigin: [0, 0],
-  nodeExtent: infiniteExtent,
-  elevateNodesOnSelect: true,
-  zIndexMode: "basic",
-  defaults: {}
-};
-var adoptUserNodesDefaultOptions = {
-  ...defaultOptions,
-  checkEquality: true
-};
-function mergeObjects(base, incoming) {
-  const result = { ...base };
-  for (const key in incoming) {
-    if (incoming[key] !== void 0) {
-      result[key] = incoming[key];
-    }
-  }
-  return result;
-}
-function updateAbsolutePositions(nodeLookup, parentLookup, options) {
-  const _options = mergeObjects(defaultOptions, options);
-  for (const node2 of nodeLookup.values()) {
-    if (node2.parentId) {
-      updateChildNode(node2, nodeLookup, parentLookup, _options);
-    } else {
-      const positionWithOrigin = getNodePositionWithOrigin(node2, _options.nodeOrigin);
-      const extent = isCoordinateExtent(node2.extent) ? node2.extent : _options.nodeExtent;
-      const clampedPosition = clampPosition(positionWithOrigin, extent, getNodeDimensions(node2));
-      node2.internals.positionAbsolute = clampedPosition;
-    }
-  }
-}
-function parseHandles(userNode, internalNode) {
-  if (!userNode.handles) {
-    return !userNode.measured ? void 0 : internalNode?.internals.handleBounds;
-  }
-  const source = [];
-  const target = [];
-  for (const handle of userNode.handles) {
-    const handleBounds = {
-      id: handle.id,
-      width: handle.width ?? 1,
-      height: handle.height ?? 1,
-      nodeId: userNode.id,
-      x: handle.x,
-      y: handle.y,
-      position: handle.position,
-      type: handle.type
-    };
-    if (handle.type === "source") {
-      source.push(handleBounds);
-    } else if (handle.type === "target") {
-      target.push(handleBounds);
-    }
-  }
-  return {
-    source,
-    target
-  };
-}
-function isManualZIndexMode(zIndexMode) {
-  return zIndexMode === "manual";
-}
-function adoptUserNodes(nodes, nodeLookup, parentLookup, options = {}) {
-  const _options = mergeObjects(adoptUserNodesDefaultOptions, options);
-  const rootParentIndex = { i: 0 };
-  const tmpLookup = new Map(nodeLookup);
-  const selectedNodeZ = _options?.elevateNodesOnSelect && !isManualZIndexMode(_options.zIndexMode) ? SELECTED_NODE_Z : 0;
-  let nodesInitialized = nodes.length > 0;
-  let hasSelectedNodes = false;
-  nodeLookup.clear();
-  parentLookup.clear();
-  for (const userNode of nodes) {
-    let internalNode = tmpLookup.get(userNode.id);
-    if (_options.checkEquality && userNode === internalNode?.internals.userNode) {
-      nodeLookup.set(userNode.id, internalNode);
-    } else {
-      const positionWithOrigin = getNodePositionWithOrigin(userNode, _options.nodeOrigin);
-      const extent = isCoordinateExtent(userNode.extent) ? userNode.extent : _options.nodeExtent;
-      const clampedPosition = clampPosition(positionWithOrigin, extent, getNodeDimensions(userNode));
-      internalNode = {
-        ..._options.defaults,
-        ...userNode,
-        measured: {
-          width: userNode.measured?.width,
-          height: userNode.measured?.height
-        },
-        internals: {
-          positionAbsolute: clampedPosition,
-          // if user re-initializes the node or removes `measured` for whatever reason, we reset the handleBounds so that the node gets re-measured
-          handleBounds: parseHandles(userNode, internalNode),
-          z: calculateZ(userNode, selectedNodeZ, _options.zIndexMode),
-          userNode
-        }
-      };
-      nodeLookup.set(userNode.id, internalNode);
-    }
-    if ((internalNode.measured === void 0 || internalNode.measured.width === void 0 || internalNode.measured.height === void 0) && !internalNode.hidden) {
-      nodesInitialized = false;
-    }
-    if (userNode.parentId) {
-      updateChildNode(internalNode, nodeLookup, parentLookup, options, rootParentIndex);
-    }
-    hasSelectedNodes ||= userNode.selected ?? false;
-  }
-  return { nodesInitialized, hasSelectedNodes };
-}
-function updateParentLookup(node2, parentLookup) {
-  if (!node2.parentId) {
-    return;
-  }
-  const childNodes = parentLookup.get(node2.parentId);
-  if (childNodes) {
-    childNodes.set(node2.id, node2);
-  } else {
-    parentLookup.set(node2.parentId, /* @__PURE__ */ new Map([[node2.id, node2]]));
-  }
-}
-function updateChildNode(node2, nodeLookup, parentLookup, options, rootParentIndex) {
-  const { elevateNodesOnSelect, nodeOrigin, nodeExtent, zIndexMode } = mergeObjects(defaultOptions, options);
-  const parentId = node2.parentId;
-  const parentNode = nodeLookup.get(parentId);
-  if (!parentNode) {
-    console.warn(`Parent node ${parentId} not found. Please make sure that parent nodes are in front of their child nodes in the nodes array.`);
-    return;
-  }
-  updateParentLookup(node2, parentLookup);
-  if (rootParentIndex && !parentNode.parentId && parentNode.internals.rootParentIndex === void 0 && zIndexMode === "auto") {
-    parentNode.internals.rootParentIndex = ++rootParentIndex.i;
-    parentNode.internals.z = parentNode.internals.z + rootParentIndex.i * ROOT_PARENT_Z_INCREMENT;
-  }
-  if (rootParentIndex && parentNode.internals.rootParentIndex !== void 0) {
-    rootParentIndex.i = parentNode.internals.rootParentIndex;
-  }
-  const selectedNodeZ = elevateNodesOnSelect && !isManualZIndexMode(zIndexMode) ? SELECTED_NODE_Z : 0;
-  const { x: x2, y: y2, z: z4 } = calculateChildXYZ(node2, parentNode, nodeOrigin, nodeExtent, selectedNodeZ, zIndexMode);
-  const { positionAbsolute } = node2.internals;
-  const positionChanged = x2 !== positionAbsolute.x || y2 !== positionAbsolute.y;
-  if (positionChanged || z4 !== node2.internals.z) {
-    nodeLookup.set(node2.id, {
-      ...node2,
-      internals: {
-        ...node2.internals,
-        positionAbsolute: positionChanged ? { x: x2, y: y2 } : positionAbsolute,
-        z: z4
-      }
-    });
-  }
-}
-function calculateZ(node2, selectedNodeZ, zIndexMode) {
-  const zIndex = isNumeric(node2.zIndex) ? node2.zIndex : 0;
-  if (isManualZIndexMode(zIndexMode)) {
-    return zIndex;
-  }
-  return zIndex + (node2.selected ? selectedNodeZ : 0);
-}
-function calculateChildXYZ(childNode, parentNode, nodeOrigin, nodeExtent, selectedNodeZ, zIndexMode) {
-  const { x: parentX, y: parentY } = parentNode.internals.positionAbsolute;
-  const childDimensions = getNodeDimensions(childNode);
-  const positionWithOrigin = getNodePositionWithOrigin(childNode, nodeOrigin);
-  const clampedPosition = isCoordinateExtent(childNode.extent) ? clampPosition(positionWithOrigin, childNode.extent, childDimensions) : positionWithOrigin;
-  let absolutePosition = clampPosition({ x: parentX + clampedPosition.x, y: parentY + clampedPosition.y }, nodeExtent, childDimensions);
-  if (childNode.extent === "parent") {
-    absolutePosition = clampPositionToParent(absolutePosition, childDimensions, parentNode);
-  }
-  const childZ = calculateZ(childNode, selectedNodeZ, zIndexMode);
-  const parentZ = parentNode.internals.z ?? 0;
-  return {
-    x: absolutePosition.x,
-    y: absolutePosition.y,
-    z: parentZ >= childZ ? parentZ + 1 : childZ
-  };
-}
-function handleExpandParent(children2, nodeLookup, parentLookup, nodeOrigin = [0, 0]) {
-  const changes = [];
-  const parentExpansions = /* @__PURE__ */ new Map();
-  for (const child of children2) {
-    const parent = nodeLookup.get(child.parentId);
-    if (!parent) {
-      continue;
-    }
-    const parentRect = parentExpansions.get(child.parentId)?.expandedRect ?? nodeToRect(parent);
-    const expandedRect = getBoundsOfRects(parentRect, child.rect);
-    parentExpansions.set(child.parentId, { expandedRect, parent });
-  }
-  if (parentExpansions.size > 0) {
-    parentExpansions.forEach(({ expandedRect, parent }, parentId) => {
-      const positionAbsolute = parent.internals.positionAbsolute;
-      const dimensions = getNodeDimensions(parent);
-      const origin = parent.origin ?? nodeOrigin;
-      const xChange = expandedRect.x < positionAbsolute.x ? Math.round(Math.abs(positionAbsolute.x - expandedRect.x)) : 0;
-      const yChange = expandedRect.y < positionAbsolute.y ? Math.round(Math.abs(positionAbsolute.y - expandedRect.y)) : 0;
-      const newWidth = Math.max(dimensions.width, Math.round(expandedRect.width));
-      const newHeight = Math.max(dimensions.height, Math.round(expandedRect.height));
-      const widthChange = (newWidth - dimensions.width) * origin[0];
-      const heightChange = (newHeight - dimensions.height) * origin[1];
-      if (xChange > 0 || yChange > 0 || widthChange || heightChange) {
-        changes.push({
-          id: parentId,
-          type: "position",
-          position: {
-            x: parent.position.x - xChange + widthChange,
-            y: parent.position.y - yChange + heightChange
-          }
-        });
-        parentLookup.get(parentId)?.forEach((childNode) => {
-          if (!children2.some((child) => child.id === childNode.id)) {
-            changes.push({
-              id: childNode.id,
-              type: "position",
-              position: {
-                x: childNode.position.x + xChange,
-                y: childNode.position.y + yChange
-              }
-            });
-          }
-        });
-      }
-      if (dimensions.width < expandedRect.width || dimensions.height < expandedRect.height || xChange || yChange) {
-        changes.push({
-          id: parentId,
-          type: "dimensions",
-          setAttributes: true,
-          dimensions: {
-            width: newWidth + (xChange ? origin[0] * xChange - widthChange : 0),
-            height: newHeight + (yChange ? origin[1] * yChange - heightChange : 0)
-          }
-        });
-      }
-    });
-  }
-  return changes;
-}
-function updateNodeInternals(updates, nodeLookup, parentLookup, domNode, nodeOrigin, nodeExtent, zIndexMode) {
-  const viewportNode = domNode?.querySelector(".xyflow__viewport");
-  let updatedInternals = false;
-  if (!viewportNode) {
-    return { changes: [], updatedInternals };
-  }
-  const changes = [];
-  const style2 = window.getComputedStyle(viewportNode);
-  const { m22: zoom3 } = new window.DOMMatrixReadOnly(style2.transform);
-  const parentExpandChildren = [];
-  for (const update of updates.values()) {
-    const node2 = nodeLookup.get(update.id);
-    if (!node2) {
-      continue;
-    }
-    if (node2.hidden) {
-      nodeLookup.set(node2.id, {
-        ...node2,
-        internals: {
-          ...node2.internals,
-          handleBounds: void 0
-        }
-      });
-      updatedInternals = true;
-      continue;
-    }
-    const dimensions = getDimensions(update.nodeElement);
-    const dimensionChanged = node2.measured.width !== dimensions.width || node2.measured.height !== dimensions.height;
-    const doUpdate = !!(dimensions.width && dimensions.height && (dimensionChanged || !node2.internals.handleBounds || update.force));
-    if (doUpdate) {
-      const nodeBounds = update.nodeElement.getBoundingClientRect();
-      const extent = isCoordinateExtent(node2.extent) ? node2.extent : nodeExtent;
-      let { positionAbsolute } = node2.internals;
-      if (node2.parentId && node2.extent === "parent") {
-        const parentNode = nodeLookup.get(node2.parentId);
-        if (parentNode) {
-          positionAbsolute = clampPositionToParent(positionAbsolute, dimensions, parentNode);
-        }
-      } else if (extent) {
-        positionAbsolute = clampPosition(positionAbsolute, extent, dimensions);
-      }
-      const newNode = {
-        ...node2,
-        measured: dimensions,
-        internals: {
-          ...node2.internals,
-          positionAbsolute,
-          handleBounds: {
-            source: getHandleBounds("source", update.nodeElement, nodeBounds, zoom3, node2.id),
-            target: getHandleBounds("target", update.nodeElement, nodeBounds, zoom3, node2.id)
-          }
-        }
-      };
-      nodeLookup.set(node2.id, newNode);
-      if (node2.parentId) {
-        updateChildNode(newNode, nodeLookup, parentLookup, { nodeOrigin, zIndexMode });
-      }
-      updatedInternals = true;
-      if (dimensionChanged) {
-        changes.push({
-          id: node2.id,
-          type: "dimensions",
-          dimensions
-        });
-        if (node2.expandParent && node2.parentId) {
-          parentExpandChildren.push({
-            id: node2.id,
-            parentId: node2.parentId,
-            rect: nodeToRect(newNode, nodeOrigin)
-          });
-        }
-      }
-    }
-  }
-  if (parentExpandChildren.length > 0) {
-    const parentExpandChanges = handleExpandParent(parentExpandChildren, nodeLookup, parentLookup, nodeOrigin);
-    changes.push(...parentExpandChanges);
-  }
-  return { changes, updatedInternals };
-}
-async function panBy({ delta, panZoom, transform: transform3, translateExtent, width, height }) {
-  if (!panZoom || !delta.x && !delta.y) {
-    return false;
-  }
-  const nextViewport = await panZoom.setViewportConstrained({
-    x: transform3[0] + delta.x,
-    y: transform3[1] + delta.y,
-    zoom: transform3[2]
-  }, [
-    [0, 0],
-    [width, height]
-  ], translateExtent);
-  const transformChanged = !!nextViewport && (nextViewport.x !== transform3[0] || nextViewport.y !== transform3[1] || nextViewport.k !== transform3[2]);
-  return transformChanged;
-}
-function addConnectionToLookup(type, connection, connectionKey, connectionLookup, nodeId, handleId) {
-  let key = nodeId;
-  const nodeMap = connectionLookup.get(key) || /* @__PURE__ */ new Map();
-  connectionLookup.set(key, nodeMap.set(connectionKey, connection));
-  key = `${nodeId}-${type}`;
-  const typeMap = connectionLookup.get(key) || /* @__PURE__ */ new Map();
-  connectionLookup.set(key, typeMap.set(connectionKey, connection));
-  if (handleId) {
-    key = `${nodeId}-${type}-${handleId}`;
-    const handleMap = connectionLookup.get(key) || /* @__PURE__ */ new Map();
-    connectionLookup.set(key, handleMap.set(connectionKey, connection));
-  }
-}
-function updateConnectionLookup(connectionLookup, edgeLookup, edges) {
-  connectionLookup.clear();
-  edgeLookup.clear();
-  for (const edge of edges) {
-    const { source: sourceNode, target: targetNode, sourceHandle = null, targetHandle = null } = edge;
-    const connection = { edgeId: edge.id, source: sourceNode, target: targetNode, sourceHandle, targetHandle };
-    const sourceKey = `${sourceNode}-${sourceHandle}--${targetNode}-${targetHandle}`;
-    const targetKey = `${targetNode}-${targetHandle}--${sourceNode}-${sourceHandle}`;
-    addConnectionToLookup("source", connection, targetKey, connectionLookup, sourceNode, sourceHandle);
-    addConnectionToLookup("target", connection, sourceKey, connectionLookup, targetNode, targetHandle);
-    edgeLookup.set(edge.id, edge);
-  }
-}
-function isParentSelected(node2, nodeLookup) {
-  if (!node2.parentId) {
-    return false;
-  }
-  const parentNode = nodeLookup.get(node2.parentId);
-  if (!parentNode) {
-    return false;
-  }
-  if (parentNode.selected) {
-    return true;
-  }
-  return isParentSelected(parentNode, nodeLookup);
-}
-function hasSelector(target, selector2, domNode) {
-  let current = target;
-  do {
-    if (current?.matches?.(selector2))
-      return true;
-    if (current === domNode)
-      return false;
-    current = current?.parentElement;
-  } while (current);
-  return false;
-}
-function getDragItems(nodeLookup, nodesDraggable, mousePos, nodeId, onlyDragNode) {
-  const dragItems = /* @__PURE__ */ new Map();
-  for (const [id2, node2] of nodeLookup) {
-    const isDragged = onlyDragNode ? node2.id === nodeId : node2.selected || node2.id === nodeId;
-    if (isDragged && (onlyDragNode || !node2.parentId || !isParentSelected(node2, nodeLookup)) && (node2.draggable || nodesDraggable && typeof node2.draggable === "undefined")) {
-      const internalNode = nodeLookup.get(id2);
-      if (internalNode) {
-        dragItems.set(id2, {
-          id: id2,
-          position: internalNode.position || { x: 0, y: 0 },
-          distance: {
-            x: mousePos.x - internalNode.internals.positionAbsolute.x,
-            y: mousePos.y - internalNode.internals.positionAbsolute.y
-          },
-          extent: internalNode.extent,
-          parentId: internalNode.parentId,
-          origin: internalNode.origin,
-          expandParent: internalNode.expandParent,
-          internals: {
-            positionAbsolute: internalNode.internals.positionAbsolute || { x: 0, y: 0 }
-          },
-          measured: {
-            width: internalNode.measured.width ?? 0,
-            height: internalNode.measured.height ?? 0
-          }
-        });
-      }
-    }
-  }
-  return dragItems;
-}
-function getEventHandlerParams({ nodeId, dragItems, nodeLookup, dragging = true }) {
-  const nodesFromDragItems = [];
-  for (const [id2, dragItem] of dragItems) {
-    const node3 = nodeLookup.get(id2)?.internals.userNode;
-    if (node3) {
-      nodesFromDragItems.push({
-        ...node3,
-        position: dragItem.position,
-        dragging
-      });
-    }
-  }
-  if (!nodeId) {
-    return [nodesFromDragItems[0], nodesFromDragItems];
-  }
-  const node2 = nodeLookup.get(nodeId)?.internals.userNode;
-  return [
-    !node2 ? nodesFromDragItems[0] : {
-      ...node2,
-      position: dragItems.get(nodeId)?.position || node2.position,
-      dragging
-    },
-    nodesFromDragItems
-  ];
-}
-function calculateSnapOffset({ dragItems, snapGrid, x: x2, y: y2 }) {
-  const refDragItem = dragItems.values().next().value;
-  if (!refDragItem) {
-    return null;
-  }
-  const refPos = {
-    x: x2 - refDragItem.distance.x,
-    y: y2 - refDragItem.distance.y
-  };
-  const refPosSnapped = snapPosition(refPos, snapGrid);
-  return {
-    x: refPosSnapped.x - refPos.x,
-    y: refPosSnapped.y - refPos.y
-  };
-}
-function XYDrag({ onNodeMouseDown, getStoreItems, onDragStart, onDrag, onDragStop }) {
-  let lastPos = { x: null, y: null };
-  let autoPanId = 0;
-  let dragItems = /* @__PURE__ */ new Map();
-  let autoPanStarted = false;
-  let mousePosition = { x: 0, y: 0 };
-  let containerBounds = null;
-  let dragStarted = false;
-  let d3Selection = null;
-  let abortDrag = false;
-  let nodePositionsChanged = false;
-  let dragEvent = null;
-  function update({ noDragClassName, handleSelector, domNode, isSelectable, nodeId, nodeClickDistance = 0 }) {
-    d3Selection = select(domNode);
-    function updateNodes({ x: x2, y: y2 }) {
-      const { nodeLookup, nodeExtent, snapGrid, snapToGrid, nodeOrigin, onNodeDrag, onSelectionDrag, onError, updateNodePositions } = getStoreItems();
-      lastPos = { x: x2, y: y2 };
-      let hasChange = false;
-      const isMultiDrag = dragItems.size > 1;
-      const nodesBox = isMultiDrag && nodeExtent ? rectToBox(getInternalNodesBounds(dragItems)) : null;
-      const multiDragSnapOffset = isMultiDrag && snapToGrid ? calculateSnapOffset({
-        dragItems,
-        snapGrid,
-        x: x2,
-        y: y2
-      }) : null;
-      for (const [id2, dragItem] of dragItems) {
-        if (!nodeLookup.has(id2)) {
-          continue;
-        }
-        let nextPosition = { x: x2 - dragItem.distance.x, y: y2 - dragItem.distance.y };
-        if (snapToGrid) {
-          nextPosition = multiDragSnapOffset ? {
-            x: Math.round(nextPosition.x + multiDragSnapOffset.x),
-            y: Math.round(nextPosition.y + multiDragSnapOffset.y)
-          } : snapPosition(nextPosition, snapGrid);
-        }
-        let adjustedNodeExtent = null;
-        if (isMultiDrag && nodeExtent && !dragItem.extent && nodesBox) {
-          const { positionAbsolute: positionAbsolute2 } = dragItem.internals;
-          const x1 = positionAbsolute2.x - nodesBox.x + nodeExtent[0][0];
-          const x22 = positionAbsolute2.x + dragItem.measured.width - nodesBox.x2 + nodeExtent[1][0];
-          const y1 = positionAbsolute2.y - nodesBox.y + nodeExtent[0][1];
-          const y22 = positionAbsolute2.y + dragItem.measured.height - nodesBox.y2 + nodeExtent[1][1];
-          adjustedNodeExtent = [
-            [x1, y1],
-            [x22, y22]
-          ];
-        }
-        const { position, positionAbsolute } = calculateNodePosition({
-          nodeId: id2,
-          nextPosition,
-          nodeLookup,
-          nodeExtent: adjustedNodeExtent ? adjustedNodeExtent : nodeExtent,
-          nodeOrigin,
-          onError
-        });
-        hasChange = hasChange || dragItem.position.x !== position.x || dragItem.position.y !== position.y;
-        dragItem.position = position;
-        dragItem.internals.positionAbsolute = positionAbsolute;
-      }
-      nodePositionsChanged = nodePositionsChanged || hasChange;
-      if (!hasChange) {
-        return;
-      }
-      updateNodePositions(dragItems, true);
-      if (dragEvent && (onDrag || onNodeDrag || !nodeId && onSelectionDrag)) {
-        const [currentNode, currentNodes] = getEventHandlerParams({
-          nodeId,
-          dragItems,
-          nodeLookup
-        });
-        onDrag?.(dragEvent, dragItems, currentNode, currentNodes);
-        onNodeDrag?.(dragEvent, currentNode, currentNodes);
-        if (!nodeId) {
-          onSelectionDrag?.(dragEvent, currentNodes);
-        }
-      }
-    }
-    async function autoPan() {
-      if (!containerBounds) {
-        return;
-      }
-      const { transform: transform3, panBy: panBy2, autoPanSpeed, autoPanOnNodeDrag } = getStoreItems();
-      if (!autoPanOnNodeDrag) {
-        autoPanStarted = false;
-        cancelAnimationFrame(autoPanId);
-        return;
-      }
-      const [xMovement, yMovement] = calcAutoPan(mousePosition, containerBounds, autoPanSpeed);
-      if (xMovement !== 0 || yMovement !== 0) {
-        lastPos.x = (lastPos.x ?? 0) - xMovement / transform3[2];
-        lastPos.y = (lastPos.y ?? 0) - yMovement / transform3[2];
-        if (await panBy2({ x: xMovement, y: yMovement })) {
-          updateNodes(lastPos);
-        }
-      }
-      autoPanId = requestAnimationFrame(autoPan);
-    }
-    function startDrag(event) {
-      const { nodeLookup, multiSelectionActive, nodesDraggable, transform: transform3, snapGrid, snapToGrid, selectNodesOnDrag, onNodeDragStart, onSelectionDragStart, unselectNodesAndEdges } = getStoreItems();
-      dragStarted = true;
-      const isUnselectedNodeDrag = !!nodeId && !multiSelectionActive && !nodeLookup.get(nodeId)?.selected;
-      if ((!selectNodesOnDrag || !isSelectable) && !multiSelectionActive && nodeId) {
-        if (!nodeLookup.get(nodeId)?.selected) {
-          unselectNodesAndEdges();
-        }
-      }
-      if (isSelectable && selectNodesOnDrag && nodeId) {
-        onNodeMouseDown?.(nodeId);
-      }
-      const pointerPos = getPointerPosition(event.sourceEvent, { transform: transform3, snapGrid, snapToGrid, containerBounds });
-      lastPos = pointerPos;
-      dragItems = getDragItems(nodeLookup, nodesDraggable, pointerPos, nodeId, isUnselectedNodeDrag);
-      if (dragItems.size > 0 && (onDragStart || onNodeDragStart || !nodeId && onSelectionDragStart)) {
-        const [currentNode, currentNodes] = getEventHandlerParams({
-          nodeId,
-          dragItems,
-          nodeLookup
-        });
-        onDragStart?.(event.sourceEvent, dragItems, currentNode, currentNodes);
-        onNodeDragStart?.(event.sourceEvent, currentNode, currentNodes);
-        if (!nodeId) {
-          onSelectionDragStart?.(event.sourceEvent, currentNodes);
-        }
-      }
-    }
-    const d3DragInstance = drag().clickDistance(nodeClickDistance).on("start", (event) => {
-      const { domNode: domNode2, nodeDragThreshold, transform: transform3, snapGrid, snapToGrid } = getStoreItems();
-      containerBounds = domNode2?.getBoundingClientRect() || null;
-      abortDrag = false;
-      nodePositionsChanged = false;
-      dragEvent = event.sourceEvent;
-      if (nodeDragThreshold === 0) {
-        startDrag(event);
-      }
-      const pointerPos = getPointerPosition(event.sourceEvent, { transform: transform3, snapGrid, snapToGrid, containerBounds });
-      lastPos = pointerPos;
-      mousePosition = getEventPosition(event.sourceEvent, containerBounds);
-    }).on("drag", (event) => {
-      const { autoPanOnNodeDrag, transform: transform3, snapGrid, snapToGrid, nodeDragThreshold, nodeLookup } = getStoreItems();
-      const pointerPos = getPointerPosition(event.sourceEvent, { transform: transform3, snapGrid, snapToGrid, containerBounds });
-      dragEvent = event.sourceEvent;
-      if (event.sourceEvent.type === "touchmove" && event.sourceEvent.touches.length > 1 || // if user deletes a node while dragging, we need to abort the drag to prevent errors
-      nodeId && !nodeLookup.has(nodeId)) {
-        abortDrag = true;
-      }
-      if (abortDrag) {
-        return;
-      }
-      if (!autoPanStarted && autoPanOnNodeDrag && dragStarted) {
-        autoPanStarted = true;
-        autoPan();
-      }
-      if (!dragStarted) {
-        const currentMousePosition = getEventPosition(event.sourceEvent, containerBounds);
-        const x2 = currentMousePosition.x - mousePosition.x;
-        const y2 = currentMousePosition.y - mousePosition.y;
-        const distance2 = Math.sqrt(x2 * x2 + y2 * y2);
-        if (distance2 > nodeDragThreshold) {
-          startDrag(event);
-        }
-      }
-      if ((lastPos.x !== pointerPos.xSnapped || lastPos.y !== pointerPos.ySnapped) && dragItems && dragStarted) {
-        mousePosition = getEventPosition(event.sourceEvent, containerBounds);
-        updateNodes(pointerPos);
-      }
-    }).on("end", (event) => {
-      if (!dragStarted || abortDrag) {
-        if (abortDrag && dragItems.size > 0) {
-          getStoreItems().updateNodePositions(dragItems, false);
-        }
-        return;
-      }
-      autoPanStarted = false;
-      dragStarted = false;
-      cancelAnimationFrame(autoPanId);
-      if (dragItems.size > 0) {
-        const { nodeLookup, updateNodePositions, onNodeDragStop, onSelectionDragStop } = getStoreItems();
-        if (nodePositionsChanged) {
-          updateNodePositions(dragItems, false);
-          nodePositionsChanged = false;
-        }
-        if (onDragStop || onNodeDragStop || !nodeId && onSelectionDragStop) {
-          const [currentNode, currentNodes] = getEventHandlerParams({
-            nodeId,
-            dragItems,
-            nodeLookup,
-            dragging: false
-          });
-          onDragStop?.(event.sourceEvent, dragItems, currentNode, currentNodes);
-          onNodeDragStop?.(event.sourceEvent, currentNode, currentNodes);
-          if (!nodeId) {
-            onSelectionDragStop?.(event.sourceEvent, currentNodes);
-          }
-        }
-      }
-    }).filter((event) => {
-      const target = event.target;
-      const isDraggable = !event.button && (!noDragClassName || !hasSelector(target, `.${noDragClassName}`, domNode)) && (!handleSelector || hasSelector(target, handleSelector, domNode));
-      return isDraggable;
-    });
-    d3Selection.call(d3DragInstance);
-  }
-  function destroy() {
-    d3Selection?.on(".drag", null);
-  }
-  return {
-    update,
-    destroy
-  };
-}
-function getNodesWithinDistance(position, nodeLookup, distance2) {
-  const nodes = [];
-  const rect = {
-    x: position.x - distance2,
-    y: position.y - distance2,
-    width: distance2 * 2,
-    height: distance2 * 2
-  };
-  for (const node2 of nodeLookup.values()) {
-    if (getOverlappingArea(rect, nodeToRect(node2)) > 0) {
-      nodes.push(node2);
-    }
-  }
-  return nodes;
-}
-var ADDITIONAL_DISTANCE = 250;
-function getClosestHandle(position, connectionRadius, nodeLookup, fromHandle) {
-  let closestHandles = [];
-  let minDistance = Infinity;
-  const closeNodes = getNodesWithinDistance(position, nodeLookup, connectionRadius + ADDITIONAL_DISTANCE);
-  for (const node2 of closeNodes) {
-    const allHandles = [...node2.internals.handleBounds?.source ?? [], ...node2.internals.handleBounds?.target ?? []];
-    for (const handle of allHandles) {
-      if (fromHandle.nodeId === handle.nodeId && fromHandle.type === handle.type && fromHandle.id === handle.id) {
-        continue;
-      }
-      const { x: x2, y: y2 } = getHandlePosition(node2, handle, handle.position, true);
-      const distance2 = Math.sqrt(Math.pow(x2 - position.x, 2) + Math.pow(y2 - position.y, 2));
-      if (distance2 > connectionRadius) {
-        continue;
-      }
-      if (distance2 < minDistance) {
-        closestHandles = [{ ...handle, x: x2, y: y2 }];
-        minDistance = distance2;
-      } else if (distance2 === minDistance) {
-        closestHandles.push({ ...handle, x: x2, y: y2 });
-      }
-    }
-  }
-  if (!closestHandles.length) {
-    return null;
-  }
-  if (closestHandles.length > 1) {
-    const oppositeHandleType = fromHandle.type === "source" ? "target" : "source";
-    return closestHandles.find((handle) => handle.type === oppositeHandleType) ?? closestHandles[0];
-  }
-  return closestHandles[0];
-}
-function getHandle(nodeId, handleType, handleId, nodeLookup, connectionMode, withAbsolutePosition = false) {
-  const node2 = nodeLookup.get(nodeId);
-  if (!node2) {
-    return null;
-  }
-  const handles = connectionMode === "strict" ? node2.internals.handleBounds?.[handleType] : [...node2.internals.handleBounds?.source ?? [], ...node2.internals.handleBounds?.target ?? []];
-  const handle = (handleId ? handles?.find((h) => h.id === handleId) : handles?.[0]) ?? null;
-  return handle && withAbsolutePosition ? { ...handle, ...getHandlePosition(node2, handle, handle.position, true) } : handle;
-}
-function getHandleType(edgeUpdaterType, handleDomNode) {
-  if (edgeUpdaterType) {
-    return edgeUpdaterType;
-  } else if (handleDomNode?.classList.contains("target")) {
-    return "target";
-  } else if (handleDomNode?.classList.contains("source")) {
-    return "source";
-  }
-  return null;
-}
-function isConnectionValid(isInsideConnectionRadius, isHandleValid) {
-  let isValid = null;
-  if (isHandleValid) {
-    isValid = true;
-  } else if (isInsideConnectionRadius && !isHandleValid) {
-    isValid = false;
-  }
-  return isValid;
-}
-var alwaysValid = () => true;
-function onPointerDown(event, { connectionMode, connectionRadius, handleId, nodeId, edgeUpdaterType, isTarget, domNode, nodeLookup, lib, autoPanOnConnect, flowId, panBy: panBy2, cancelConnection, onConnectStart, onConnect, onConnectEnd, isValidConnection = alwaysValid, onReconnectEnd, updateConnection, getTransform, getFromHandle, autoPanSpeed, dragThreshold = 1, handleDomNode }) {
-  const doc = getHostForElement(event.target);
-  let autoPanId = 0;
-  let closestHandle;
-  const { x: x2, y: y2 } = getEventPosition(event);
-  const handleType = getHandleType(edgeUpdaterType, handleDomNode);
-  const containerBounds = domNode?.getBoundingClientRect();
-  let connectionStarted = false;
-  if (!containerBounds || !handleType) {
-    return;
-  }
-  const fromHandleInternal = getHandle(nodeId, handleType, handleId, nodeLookup, connectionMode);
-  if (!fromHandleInternal) {
-    return;
-  }
-  let position = getEventPosition(event, containerBounds);
-  let autoPanStarted = false;
-  let connection = null;
-  let isValid = false;
-  let resultHandleDomNode = null;
-  function autoPan() {
-    if (!autoPanOnConnect || !containerBounds) {
-      return;
-    }
-    const [x3, y3] = calcAutoPan(position, containerBounds, autoPanSpeed);
-    panBy2({ x: x3, y: y3 });
-    autoPanId = requestAnimationFrame(autoPan);
-  }
-  const fromHandle = {
-    ...fromHandleInternal,
-    nodeId,
-    type: handleType,
-    position: fromHandleInternal.position
-  };
-  const fromInternalNode = nodeLookup.get(nodeId);
-  const from = getHandlePosition(fromInternalNode, fromHandle, Position.Left, true);
-  let previousConnection = {
-    inProgress: true,
-    isValid: null,
-    from,
-    fromHandle,
-    fromPosition: fromHandle.position,
-    fromNode: fromInternalNode,
-    to: position,
-    toHandle: null,
-    toPosition: oppositePosition[fromHandle.position],
-    toNode: null,
-    pointer: position
-  };
-  function startConnection() {
-    connectionStarted = true;
-    updateConnection(previousConnection);
-    onConnectStart?.(event, { nodeId, handleId, handleType });
-  }
-  if (dragThreshold === 0) {
-    startConnection();
-  }
-  function onPointerMove(event2) {
-    if (!connectionStarted) {
-      const { x: evtX, y: evtY } = getEventPosition(event2);
-      const dx = evtX - x2;
-      const dy = evtY - y2;
-      const nextConnectionStarted = dx * dx + dy * dy > dragThreshold * dragThreshold;
-      if (!nextConnectionStarted) {
-        return;
-      }
-      startConnection();
-    }
-    if (!getFromHandle() || !fromHandle) {
-      onPointerUp(event2);
-      return;
-    }
-    const transform3 = getTransform();
-    position = getEventPosition(event2, containerBounds);
-    closestHandle = getClosestHandle(pointToRendererPoint(position, transform3, false, [1, 1]), connectionRadius, nodeLookup, fromHandle);
-    if (!autoPanStarted) {
-      autoPan();
-      autoPanStarted = true;
-    }
-    const result = isValidHandle(event2, {
-      handle: closestHandle,
-      connectionMode,
-      fromNodeId: nodeId,
-      fromHandleId: handleId,
-      fromType: isTarget ? "target" : "source",
-      isValidConnection,
-      doc,
-      lib,
-      flowId,
-      nodeLookup
-    });
-    resultHandleDomNode = result.handleDomNode;
-    connection = result.connection;
-    isValid = isConnectionValid(!!closestHandle, result.isValid);
-    const fromInternalNode2 = nodeLookup.get(nodeId);
-    const from2 = fromInternalNode2 ? getHandlePosition(fromInternalNode2, fromHandle, Position.Left, true) : previousConnection.from;
-    const newConnection = {
-      ...previousConnection,
-      from: from2,
-      isValid,
-      to: result.toHandle && isValid ? rendererPointToPoint({ x: result.toHandle.x, y: result.toHandle.y }, transform3) : position,
-      toHandle: result.toHandle,
-      toPosition: isValid && result.toHandle ? result.toHandle.position : oppositePosition[fromHandle.position],
-      toNode: result.toHandle ? nodeLookup.get(result.toHandle.nodeId) : null,
-      pointer: position
-    };
-    updateConnection(newConnection);
-    previousConnection = newConnection;
-  }
-  function onPointerUp(event2) {
-    if ("touches" in event2 && event2.touches.length > 0) {
-      return;
-    }
-    if (connectionStarted) {
-      if ((closestHandle || resultHandleDomNode) && connection && isValid) {
-        onConnect?.(connection);
-      }
-      const { inProgress, ...connectionState } = previousConnection;
-      const finalConnectionState = {
-        ...connectionState,
-        toPosition: previousConnection.toHandle ? previousConnection.toPosition : null
-      };
-      onConnectEnd?.(event2, finalConnectionState);
-      if (edgeUpdaterType) {
-        onReconnectEnd?.(event2, finalConnectionState);
-      }
-    }
-    cancelConnection();
-    cancelAnimationFrame(autoPanId);
-    autoPanStarted = false;
-    isValid = false;
-    connection = null;
-    resultHandleDomNode = null;
-    doc.removeEventListener("mousemove", onPointerMove);
-    doc.removeEventListener("mouseup", onPointerUp);
-    doc.removeEventListener("touchmove", onPointerMove);
-    doc.removeEventListener("touchend", onPointerUp);
-  }
-  doc.addEventListener("mousemove", onPointerMove);
-  doc.addEventListener("mouseup", onPointerUp);
-  doc.addEventListener("touchmove", onPointerMove);
-  doc.addEventListener("touchend", onPointerUp);
-}
-function isValidHandle(event, { handle, connectionMode, fromNodeId, fromHandleId, fromType, doc, lib, flowId, isValidConnection = alwaysValid, nodeLookup }) {
-  const isTarget = fromType === "target";
-  const handleDomNode = handle ? doc.querySelector(`.${lib}-flow__handle[data-id="${flowId}-${handle?.nodeId}-${handle?.id}-${handle?.type}"]`) : null;
-  const { x: x2, y: y2 } = getEventPosition(event);
-  const handleBelow = doc.elementFromPoint(x2, y2);
-  const handleToCheck = handleBelow?.classList.contains(`${lib}-flow__handle`) ? handleBelow : handleDomNode;
-  const result = {
-    handleDomNode: handleToCheck,
-    isValid: false,
-    connection: null,
-    toHandle: null
-  };
-  if (handleToCheck) {
-    const handleType = getHandleType(void 0, handleToCheck);
-    const handleNodeId = handleToCheck.getAttribute("data-nodeid");
-    const handleId = handleToCheck.getAttribute("data-handleid");
-    const connectable = handleToCheck.classList.contains("connectable");
-    const connectableEnd = handleToCheck.classList.contains("connectableend");
-    if (!handleNodeId || !handleType) {
-      return result;
-    }
-    const connection = {
-      source: isTarget ? handleNodeId : fromNodeId,
-      sourceHandle: isTarget ? handleId : fromHandleId,
-      target: isTarget ? fromNodeId : handleNodeId,
-      targetHandle: isTarget ? fromHandleId : handleId
-    };
-    result.connection = connection;
-    const isConnectable = connectable && connectableEnd;
-    const isValid = isConnectable && (connectionMode === ConnectionMode.Strict ? isTarget && handleType === "source" || !isTarget && handleType === "target" : handleNodeId !== fromNodeId || handleId !== fromHandleId);
-    result.isValid = isValid && isValidConnection(connection);
-    result.toHandle = getHandle(handleNodeId, handleType, handleId, nodeLookup, connectionMode, true);
-  }
-  return result;
-}
-var XYHandle = {
-  onPointerDown,
-  isValid: isValidHandle
-};
-function XYMinimap({ domNode, panZoom, getTransform, getViewScale }) {
-  const selection2 = select(domNode);
-  function update({ translateExtent, width, height, zoomStep = 1, pannable = true, zoomable = true, inversePan = false }) {
-    const zoomHandler = (event) => {
-      if (event.sourceEvent.type !== "wheel" || !panZoom) {
-        return;
-      }
-      const transform3 = getTransform();
-      const factor = event.sourceEvent.ctrlKey && isMacOs() ? 10 : 1;
-      const pinchDelta = -event.sourceEvent.deltaY * (event.sourceEvent.deltaMode === 1 ? 0.05 : event.sourceEvent.deltaMode ? 1 : 2e-3) * zoomStep;
-      const nextZoom = transform3[2] * Math.pow(2, pinchDelta * factor);
-      panZoom.scaleTo(nextZoom);
-    };
-    let panStart = [0, 0];
-    const panStartHandler = (event) => {
-      if (event.sourceEvent.type === "mousedown" || event.sourceEvent.type === "touchstart") {
-        panStart = [
-          event.sourceEvent.clientX ?? event.sourceEvent.touches[0].clientX,
-          event.sourceEvent.clientY ?? event.sourceEvent.touches[0].clientY
-        ];
-      }
-    };
-    const panHandler = (event) => {
-      const transform3 = getTransform();
-      if (event.sourceEvent.type !== "mousemove" && event.sourceEvent.type !== "touchmove" || !panZoom) {
-        return;
-      }
-      const panCurrent = [
-        event.sourceEvent.clientX ?? event.sourceEvent.touches[0].clientX,
-        event.sourceEvent.clientY ?? event.sourceEvent.touches[0].clientY
-      ];
-      const panDelta = [panCurrent[0] - panStart[0], panCurrent[1] - panStart[1]];
-      panStart = panCurrent;
-      const moveScale = getViewScale() * Math.max(transform3[2], Math.log(transform3[2])) * (inversePan ? -1 : 1);
-      const position = {
-        x: transform3[0] - panDelta[0] * moveScale,
-        y: transform3[1] - panDelta[1] * moveScale
-      };
-      const extent = [
-        [0, 0],
-        [width, height]
-      ];
-      panZoom.setViewportConstrained({
-        x: position.x,
-        y: position.y,
-        zoom: transform3[2]
-      }, extent, translateExtent);
-    };
-    const zoomAndPanHandler = zoom2().on("start", panStartHandler).on("zoom", pannable ? panHandler : null).on("zoom.wheel", zoomable ? zoomHandler : null);
-    selection2.call(zoomAndPanHandler, {});
-  }
-  function destroy() {
-    selection2.on("zoom", null);
-  }
-  return {
-    update,
-    destroy,
-    pointer
-  };
-}
-var transformToViewport = (transform3) => ({
-  x: transform3.x,
-  y: transform3.y,
-  zoom: transform3.k
-});
-var viewportToTransform = ({ x: x2, y: y2, zoom: zoom3 }) => identity2.translate(x2, y2).scale(zoom3);
-var isWrappedWithClass = (event, className) => event.target.closest(`.${className}`);
-var isRightClickPan = (panOnDrag, usedButton) => usedButton === 2 && Array.isArray(panOnDrag) && panOnDrag.includes(2);
-var defaultEase = (t) => ((t *= 2) <= 1 ? t * t * t : (t -= 2) * t * t + 2) / 2;
-var getD3Transition = (selection2, duration3 = 0, ease = defaultEase, onEnd = () => {
-}) => {
-  const hasDuration = typeof duration3 === "number" && duration3 > 0;
-  if (!hasDuration) {
-    onEnd();
-  }
-  return hasDuration ? selection2.transition().duration(duration3).ease(ease).on("end", onEnd) : selection2;
-};
-var wheelDelta = (event) => {
-  const factor = event.ctrlKey && isMacOs() ? 10 : 1;
-  return -event.deltaY * (event.deltaMode === 1 ? 0.05 : event.deltaMode ? 1 : 2e-3) * factor;
-};
-function createPanOnScrollHandler({ zoomPanValues, noWheelClassName, d3Selection, d3Zoom, panOnScrollMode, panOnScrollSpeed, zoomOnPinch, onPanZoomStart, onPanZoom, onPanZoomEnd }) {
-  return (event) => {
-    if (isWrappedWithClass(event, noWheelClassName)) {
-      if (event.ctrlKey) {
-        event.preventDefault();
-      }
-      return false;
-    }
-    event.preventDefault();
-    event.stopImmediatePropagation();
-    const currentZoom = d3Selection.property("__zoom").k || 1;
-    if (event.ctrlKey && zoomOnPinch) {
-      const point = pointer(event);
-      const pinchDelta = wheelDelta(event);
-      const zoom3 = currentZoom * Math.pow(2, pinchDelta);
-      d3Zoom.scaleTo(d3Selection, zoom3, point, event);
-      return;
-    }
-    const deltaNormalize = event.deltaMode === 1 ? 20 : 1;
-    let deltaX = panOnScrollMode === PanOnScrollMode.Vertical ? 0 : event.deltaX * deltaNormalize;
-    let deltaY = panOnScrollMode === PanOnScrollMode.Horizontal ? 0 : event.deltaY * deltaNormalize;
-    if (!isMacOs() && event.shiftKey && panOnScrollMode !== PanOnScrollMode.Vertical) {
-      deltaX = event.deltaY * deltaNormalize;
-      deltaY = 0;
-    }
-    d3Zoom.translateBy(
-      d3Selection,
-      -(deltaX / currentZoom) * panOnScrollSpeed,
-      -(deltaY / currentZoom) * panOnScrollSpeed,
-      // @ts-ignore
-      { internal: true }
-    );
-    const nextViewport = transformToViewport(d3Selection.property("__zoom"));
-    clearTimeout(zoomPanValues.panScrollTimeout);
-    if (!zoomPanValues.isPanScrolling) {
-      zoomPanValues.isPanScrolling = true;
-      onPanZoomStart?.(event, nextViewport);
-    } else {
-      onPanZoom?.(event, nextViewport);
-    }
-    zoomPanValues.panScrollTimeout = setTimeout(() => {
-      onPanZoomEnd?.(event, nextViewport);
-      zoomPanValues.isPanScrolling = false;
-    }, 150);
-  };
-}
-function createZoomOnScrollHandler({ noWheelClassName, preventScrolling, d3ZoomHandler }) {
-  return function(event, d) {
-    const isWheel = event.type === "wheel";
-    const preventZoom = !preventScrolling && isWheel && !event.ctrlKey;
-    const hasNoWheelClass = isWrappedWithClass(event, noWheelClassName);
-    if (event.ctrlKey && isWheel && hasNoWheelClass) {
-      event.preventDefault();
-    }
-    if (preventZoom || hasNoWheelClass) {
-      return null;
-    }
-    event.preventDefault();
-    d3ZoomHandler.call(this, event, d);
-  };
-}
-function createPanZoomStartHandler({ zoomPanValues, onDraggingChange, onPanZoomStart }) {
-  return (event) => {
-    if (event.sourceEvent?.internal) {
-      return;
-    }
-    const viewport = transformToViewport(event.transform);
-    zoomPanValues.mouseButton = event.sourceEvent?.button || 0;
-    zoomPanValues.isZoomingOrPanning = true;
-    zoomPanValues.prevViewport = viewport;
-    if (event.sourceEvent?.type === "mousedown") {
-      onDraggingChange(true);
-    }
-    if (onPanZoomStart) {
-      onPanZoomStart?.(event.sourceEvent, viewport);
-    }
-  };
-}
-function createPanZoomHandler({ zoomPanValues, panOnDrag, onPaneContextMenu, onTransformChange, onPanZoom }) {
-  return (event) => {
-    zoomPanValues.usedRightMouseButton = !!(onPaneContextMenu && isRightClickPan(panOnDrag, zoomPanValues.mouseButton ?? 0));
-    if (!event.sourceEvent?.sync) {
-      onTransformChange([event.transform.x, event.transform.y, event.transform.k]);
-    }
-    if (onPanZoom && !event.sourceEvent?.internal) {
-      onPanZoom?.(event.sourceEvent, transformToViewport(event.transform));
-    }
-  };
-}
-function createPanZoomEndHandler({ zoomPanValues, panOnDrag, panOnScroll, onDraggingChange, onPanZoomEnd, onPaneContextMenu }) {
-  return (event) => {
-    if (event.sourceEvent?.internal) {
-      return;
-    }
-    zoomPanValues.isZoomingOrPanning = false;
-    if (onPaneContextMenu && isRightClickPan(panOnDrag, zoomPanValues.mouseButton ?? 0) && !zoomPanValues.usedRightMouseButton && event.sourceEvent) {
-      onPaneContextMenu(event.sourceEvent);
-    }
-    zoomPanValues.usedRightMouseButton = false;
-    onDraggingChange(false);
-    if (onPanZoomEnd) {
-      const viewport = transformToViewport(event.transform);
-      zoomPanValues.prevViewport = viewport;
-      clearTimeout(zoomPanValues.timerId);
-      zoomPanValues.timerId = setTimeout(
-        () => {
-          onPanZoomEnd?.(event.sourceEvent, viewport);
-        },
-        // we need a setTimeout for panOnScroll to suppress multiple end events fired during scroll
-        panOnScroll ? 150 : 0
-      );
-    }
-  };
-}
-function createFilter({ panActivationKeyPressed, zoomActivationKeyPressed, zoomOnScroll, zoomOnPinch, panOnDrag, panOnScroll, zoomOnDoubleClick, userSelectionActive, noWheelClassName, noPanClassName, lib, connectionInProgress }) {
-  return (event) => {
-    const zoomScroll = zoomActivationKeyPressed || zoomOnScroll;
-    const pinchZoom = zoomOnPinch && event.ctrlKey;
-    const isWheelEvent = event.type === "wheel";
-    if (event.button === 1 && event.type === "mousedown" && (isWrappedWithClass(event, `${lib}-flow__node`) || isWrappedWithClass(event, `${lib}-flow__edge`) || isWrappedWithClass(event, `${lib}-flow__selection`) || isWrappedWithClass(event, `${lib}-flow__nodesselection`))) {
-      return true;
-    }
-    if (!panOnDrag && !zoomScroll && !panOnScroll && !zoomOnDoubleClick && !zoomOnPinch) {
-      return false;
-    }
-    if (userSelectionActive) {
-      return false;
-    }
-    if (connectionInProgress && !isWheelEvent) {
-      return false;
-    }
-    if (isWrappedWithClass(event, noWheelClassName) && isWheelEvent) {
-      return false;
-    }
-    if (isWrappedWithClass(event, noPanClassName) && (!isWheelEvent || panOnScroll && isWheelEvent && !zoomActivationKeyPressed)) {
-      return false;
-    }
-    if (!zoomOnPinch && event.ctrlKey && isWheelEvent) {
-      return false;
-    }
-    if (!zoomOnPinch && event.type === "touchstart" && event.touches?.length > 1) {
-      event.preventDefault();
-      return false;
-    }
-    if (!zoomScroll && !panOnScroll && !pinchZoom && isWheelEvent) {
-      return false;
-    }
-    if (!panOnDrag && (event.type === "mousedown" || event.type === "touchstart")) {
-      return false;
-    }
-    if (Array.isArray(panOnDrag) && !panOnDrag.includes(event.button) && event.type === "mousedown") {
-      return false;
-    }
-    const buttonAllowed = Array.isArray(panOnDrag) && panOnDrag.includes(event.button) || !event.button || event.button <= 1;
-    return (!event.ctrlKey || isWheelEvent || panActivationKeyPressed) && buttonAllowed;
-  };
-}
-function XYPanZoom({ domNode, minZoom: minZoom2, maxZoom, translateExtent, viewport, onPanZoom, onPanZoomStart, onPanZoomEnd, onDraggingChange }) {
-  const zoomPanValues = {
-    isZoomingOrPanning: false,
-    usedRightMouseButton: false,
-    prevViewport: {},
-    mouseButton: 0,
-    timerId: void 0,
-    panScrollTimeout: void 0,
-    isPanScrolling: false
-  };
-  const bbox = domNode.getBoundingClientRect();
-  let cachedExtent = [
-    [0, 0],
-    [bbox.width, bbox.height]
-  ];
-  const extentResizeObserver = typeof ResizeObserver !== "undefined" ? new ResizeObserver((entries2) => {
-    const entry = entries2[0];
-    if (entry?.contentRect) {
-      cachedExtent = [
-        [0, 0],
-        [entry.contentRect.width, entry.contentRect.height]
-      ];
-    }
-  }) : null;
-  extentResizeObserver?.observe(domNode);
-  const d3ZoomInstance = zoom2().extent(() => cachedExtent).scaleExtent([minZoom2, maxZoom]).translateExtent(translateExtent);
-  const d3Selection = select(domNode).call(d3ZoomInstance);
-  setViewportConstrained({
-    x: viewport.x,
-    y: viewport.y,
-    zoom: clamp(viewport.zoom, minZoom2, maxZoom)
-  }, [
-    [0, 0],
-    [bbox.width, bbox.height]
-  ], translateExtent);
-  const d3ZoomHandler = d3Selection.on("wheel.zoom");
-  const d3DblClickZoomHandler = d3Selection.on("dblclick.zoom");
-  d3ZoomInstance.wheelDelta(wheelDelta);
-  async function setTransform(transform3, options) {
-    if (d3Selection) {
-      return new Promise((resolve) => {
-        d3ZoomInstance?.interpolate(options?.interpolate === "linear" ? value : zoom).transform(getD3Transition(d3Selection, options?.duration, options?.ease, () => resolve(true)), transform3);
-      });
-    }
-    return false;
-  }
-  function update({ noWheelClassName, noPanClassName, onPaneContextMenu, userSelectionActive, panOnScroll, panOnDrag, panOnScrollMode, panOnScrollSpeed, preventScrolling, zoomOnPinch, zoomOnScroll, zoomOnDoubleClick, panActivationKeyPressed = false, zoomActivationKeyPressed, lib, onTransformChange, connectionInProgress, paneClickDistance, selectionOnDrag }) {
-    if (userSelectionActive && !zoomPanValues.isZoomingOrPanning) {
-      d3ZoomInstance.on("zoom", null);
-    }
-    const isPanOnScroll = panOnScroll && !zoomActivationKeyPressed && !userSelectionActive;
-    d3ZoomInstance.clickDistance(selectionOnDrag ? Infinity : !isNumeric(paneClickDistance) || paneClickDistance < 0 ? 0 : paneClickDistance);
-    const wheelHandler = isPanOnScroll ? createPanOnScrollHandler({
-      zoomPanValues,
-      noWheelClassName,
-      d3Selection,
-      d3Zoom: d3ZoomInstance,
-      panOnScrollMode,
-      panOnScrollSpeed,
-      zoomOnPinch,
-      onPanZoomStart,
-      onPanZoom,
-      onPanZoomEnd
-    }) : createZoomOnScrollHandler({
-      noWheelClassName,
-      preventScrolling,
-      d3ZoomHandler
-    });
-    d3Selection.on("wheel.zoom", wheelHandler, { passive: false });
-    const startHandler = createPanZoomStartHandler({
-      zoomPanValues,
-      onDraggingChange,
-      onPanZoomStart
-    });
-    d3ZoomInstance.on("start", startHandler);
-    const panZoomHandler = createPanZoomHandler({
-      zoomPanValues,
-      panOnDrag,
-      onPaneContextMenu: !!onPaneContextMenu,
-      onPanZoom,
-      onTransformChange
-    });
-    d3ZoomInstance.on("zoom", panZoomHandler);
-    const panZoomEndHandler = createPanZoomEndHandler({
-      zoomPanValues,
-      panOnDrag,
-      panOnScroll,
-      onPaneContextMenu,
-      onPanZoomEnd,
-      onDraggingChange
-    });
-    d3ZoomInstance.on("end", panZoomEndHandler);
-    const filter2 = createFilter({
-      panActivationKeyPressed,
-      zoomActivationKeyPressed,
-      panOnDrag,
-      zoomOnScroll,
-      panOnScroll,
-      zoomOnDoubleClick,
-      zoomOnPinch,
-      userSelectionActive,
-      noPanClassName,
-      noWheelClassName,
-      lib,
-      connectionInProgress
-    });
-    d3ZoomInstance.filter(filter2);
-    if (zoomOnDoubleClick) {
-      d3Selection.on("dblclick.zoom", d3DblClickZoomHandler);
-    } else {
-      d3Selection.on("dblclick.zoom", null);
-    }
-  }
-  function destroy() {
-    d3ZoomInstance.on("zoom", null);
-    extentResizeObserver?.disconnect();
-  }
-  async function setViewportConstrained(viewport2, extent, translateExtent2) {
-    const nextTransform = viewportToTransform(viewport2);
-    const contrainedTransform = d3ZoomInstance?.constrain()(nextTransform, extent, translateExtent2);
-    if (contrainedTransform) {
-      await setTransform(contrainedTransform);
-    }
-    return contrainedTransform;
-  }
-  async function setViewport(viewport2, options) {
-    const nextTransform = viewportToTransform(viewport2);
-    await setTransform(nextTransform, options);
-    return nextTransform;
-  }
-  function syncViewport(viewport2) {
-    if (d3Selection) {
-      const nextTransform = viewportToTransform(viewport2);
-      const currentTransform = d3Selection.property("__zoom");
-      if (currentTransform.k !== viewport2.zoom || currentTransform.x !== viewport2.x || currentTransform.y !== viewport2.y) {
-        d3ZoomInstance?.transform(d3Selection, nextTransform, null, { sync: true });
-      }
-    }
-  }
-  function getViewport() {
-    const transform3 = d3Selection ? transform(d3Selection.node()) : { x: 0, y: 0, k: 1 };
-    return { x: transform3.x, y: transform3.y, zoom: transform3.k };
-  }
-  async function scaleTo(zoom3, options) {
-    if (d3Selection) {
-      return new Promise((resolve) => {
-        d3ZoomInstance?.interpolate(options?.interpolate === "linear" ? value : zoom).scaleTo(getD3Transition(d3Selection, options?.duration, options?.ease, () => resolve(true)), zoom3);
-      });
-    }
-    return false;
-  }
-  async function scaleBy(factor, options) {
-    if (d3Selection) {
-      return new Promise((resolve) => {
-        d3ZoomInstance?.interpolate(options?.interpolate === "linear" ? value : zoom).scaleBy(getD3Transition(d3Selection, options?.duration, options?.ease, () => resolve(true)), factor);
-      });
-    }
-    return false;
-  }
-  function setScaleExtent(scaleExtent) {
-    d3ZoomInstance?.scaleExtent(scaleExtent);
-  }
-  function setTranslateExtent(translateExtent2) {
-    d3ZoomInstance?.translateExtent(translateExtent2);
-  }
-  function setClickDistance(distance2) {
-    const validDistance = !isNumeric(distance2) || distance2 < 0 ? 0 : distance2;
-    d3ZoomInstance?.clickDistance(validDistance);
-  }
-  return {
-    update,
-    destroy,
-    setViewport,
-    setViewportConstrained,
-    getViewport,
-    scaleTo,
-    scaleBy,
-    setScaleExtent,
-    setTranslateExtent,
-    syncViewport,
-    setClickDistance
-  };
-}
-var ResizeControlVariant;
-(function(ResizeControlVariant2) {
-  ResizeControlVariant2["Line"] = "line";
-  ResizeControlVariant2["Handle"] = "handle";
-})(ResizeControlVariant || (ResizeControlVariant = {}));
-function getResizeDirection({ width, prevWidth, height, prevHeight, affectsX, affectsY }) {
-  const deltaWidth = width - prevWidth;
-  const deltaHeight = height - prevHeight;
-  const direction = [deltaWidth > 0 ? 1 : deltaWidth < 0 ? -1 : 0, deltaHeight > 0 ? 1 : deltaHeight < 0 ? -1 : 0];
-  if (deltaWidth && affectsX) {
-    direction[0] = direction[0] * -1;
-  }
-  if (deltaHeight && affectsY) {
-    direction[1] = direction[1] * -1;
-  }
-  return direction;
-}
-function getControlDirection(controlPosition) {
-  const isHorizontal = controlPosition.includes("right") || controlPosition.includes("left");
-  const isVertical = controlPosition.includes("bottom") || controlPosition.includes("top");
-  const affectsX = controlPosition.includes("left");
-  const affectsY = controlPosition.includes("top");
-  return {
-    isHorizontal,
-    isVertical,
-    affectsX,
-    affectsY
-  };
-}
-function getLowerExtentClamp(lowerExtent, lowerBound) {
-  return Math.max(0, lowerBound - lowerExtent);
-}
-function getUpperExtentClamp(upperExtent, upperBound) {
-  return Math.max(0, upperExtent - upperBound);
-}
-function getSizeClamp(size, minSize, maxSize) {
-  return Math.max(0, minSize - size, size - maxSize);
-}
-function xor(a, b) {
-  return a ? !b : b;
-}
-function getDimensionsAfterResize(startValues, controlDirection, pointerPosition, boundaries, keepAspectRatio, nodeOrigin, extent, childExtent) {
-  let { affectsX, affectsY } = controlDirection;
-  const { isHorizontal, isVertical } = controlDirection;
-  const isDiagonal = isHorizontal && isVertical;
-  const { xSnapped, ySnapped } = pointerPosition;
-  const { minWidth, maxWidth, minHeight, maxHeight } = boundaries;
-  const { x: startX, y: startY, width: startWidth, height: startHeight, aspectRatio } = startValues;
-  let distX = Math.floor(isHorizontal ? xSnapped - startValues.pointerX : 0);
-  let distY = Math.floor(isVertical ? ySnapped - startValues.pointerY : 0);
-  const newWidth = startWidth + (affectsX ? -distX : distX);
-  const newHeight = startHeight + (affectsY ? -distY : distY);
-  const originOffsetX = -nodeOrigin[0] * startWidth;
-  const originOffsetY = -nodeOrigin[1] * startHeight;
-  let clampX = getSizeClamp(newWidth, minWidth, maxWidth);
-  let clampY = getSizeClamp(newHeight, minHeight, maxHeight);
-  if (extent) {
-    let xExtentClamp = 0;
-    let yExtentClamp = 0;
-    if (affectsX && distX < 0) {
-      xExtentClamp = getLowerExtentClamp(startX + distX + originOffsetX, extent[0][0]);
-    } else if (!affectsX && distX > 0) {
-      xExtentClamp = getUpperExtentClamp(startX + newWidth + originOffsetX, extent[1][0]);
-    }
-    if (affectsY && distY < 0) {
-      yExtentClamp = getLowerExtentClamp(startY + distY + originOffsetY, extent[0][1]);
-    } else if (!affectsY && distY > 0) {
-      yExtentClamp = getUpperExtentClamp(startY + newHeight + originOffsetY, extent[1][1]);
-    }
-    clampX = Math.max(clampX, xExtentClamp);
-    clampY = Math.max(clampY, yExtentClamp);
-  }
-  if (childExtent) {
-    let xExtentClamp = 0;
-    let yExtentClamp = 0;
-    if (affectsX && distX > 0) {
-      xExtentClamp = getUpperExtentClamp(startX + distX, childExtent[0][0]);
-    } else if (!affectsX && distX < 0) {
-      xExtentClamp = getLowerExtentClamp(startX + newWidth, childExtent[1][0]);
-    }
-    if (affectsY && distY > 0) {
-      yExtentClamp = getUpperExtentClamp(startY + distY, childExtent[0][1]);
-    } else if (!affectsY && distY < 0) {
-      yExtentClamp = getLowerExtentClamp(startY + newHeight, childExtent[1][1]);
-    }
-    clampX = Math.max(clampX, xExtentClamp);
-    clampY = Math.max(clampY, yExtentClamp);
-  }
-  if (keepAspectRatio) {
-    if (isHorizontal) {
-      const aspectHeightClamp = getSizeClamp(newWidth / aspectRatio, minHeight, maxHeight) * aspectRatio;
-      clampX = Math.max(clampX, aspectHeightClamp);
-      if (extent) {
-        let aspectExtentClamp = 0;
-        if (!affectsX && !affectsY || affectsX && !affectsY && isDiagonal) {
-          aspectExtentClamp = getUpperExtentClamp(startY + originOffsetY + newWidth / aspectRatio, extent[1][1]) * aspectRatio;
-        } else {
-          aspectExtentClamp = getLowerExtentClamp(startY + originOffsetY + (affectsX ? distX : -distX) / aspectRatio, extent[0][1]) * aspectRatio;
-        }
-        clampX = Math.max(clampX, aspectExtentClamp);
-      }
-      if (childExtent) {
-        let aspectExtentClamp = 0;
-        if (!affectsX && !affectsY || affectsX && !affectsY && isDiagonal) {
-          aspectExtentClamp = getLowerExtentClamp(startY + newWidth / aspectRatio, childExtent[1][1]) * aspectRatio;
-        } else {
-          aspectExtentClamp = getUpperExtentClamp(startY + (affectsX ? distX : -distX) / aspectRatio, childExtent[0][1]) * aspectRatio;
-        }
-        clampX = Math.max(clampX, aspectExtentClamp);
-      }
-    }
-    if (isVertical) {
-      const aspectWidthClamp = getSizeClamp(newHeight * aspectRatio, minWidth, maxWidth) / aspectRatio;
-      clampY = Math.max(clampY, aspectWidthClamp);
-      if (extent) {
-        let aspectExtentClamp = 0;
-        if (!affectsX && !affectsY || affectsY && !affectsX && isDiagonal) {
-          aspectExtentClamp = getUpperExtentClamp(startX + newHeight * aspectRatio + originOffsetX, extent[1][0]) / aspectRatio;
-        } else {
-          aspectExtentClamp = getLowerExtentClamp(startX + (affectsY ? distY : -distY) * aspectRatio + originOffsetX, extent[0][0]) / aspectRatio;
-        }
-        clampY = Math.max(clampY, aspectExtentClamp);
-      }
-      if (childExtent) {
-        let aspectExtentClamp = 0;
-        if (!affectsX && !affectsY || affectsY && !affectsX && isDiagonal) {
-          aspectExtentClamp = getLowerExtentClamp(startX + newHeight * aspectRatio, childExtent[1][0]) / aspectRatio;
-        } else {
-          aspectExtentClamp = getUpperExtentClamp(startX + (affectsY ? distY : -distY) * aspectRatio, childExtent[0][0]) / aspectRatio;
-        }
-        clampY = Math.max(clampY, aspectExtentClamp);
-      }
-    }
-  }
-  distY = distY + (distY < 0 ? clampY : -clampY);
-  distX = distX + (distX < 0 ? clampX : -clampX);
-  if (keepAspectRatio) {
-    if (isDiagonal) {
-      if (newWidth > newHeight * aspectRatio) {
-        distY = (xor(affectsX, affectsY) ? -distX : distX) / aspectRatio;
-      } else {
-        distX = (xor(affectsX, affectsY) ? -distY : distY) * aspectRatio;
-      }
-    } else {
-      if (isHorizontal) {
-        distY = distX / aspectRatio;
-        affectsY = affectsX;
-      } else {
-        distX = distY * aspectRatio;
-        affectsX = affectsY;
-      }
-    }
-  }
-  const x2 = affectsX ? startX + distX : startX;
-  const y2 = affectsY ? startY + distY : startY;
-  return {
-    width: startWidth + (affectsX ? -distX : distX),
-    height: startHeight + (affectsY ? -distY : distY),
-    x: nodeOrigin[0] * distX * (!affectsX ? 1 : -1) + x2,
-    y: nodeOrigin[1] * distY * (!affectsY ? 1 : -1) + y2
-  };
-}
-var initPrevValues = { width: 0, height: 0, x: 0, y: 0 };
-var initStartValues = {
-  ...initPrevValues,
-  pointerX: 0,
-  pointerY: 0,
-  aspectRatio: 1
-};
-function nodeToChildExtent(child, parent, nodeOrigin) {
-  const x2 = parent.position.x + child.position.x;
-  const y2 = parent.position.y + child.position.y;
-  const width = child.measured.width ?? 0;
-  const height = child.measured.height ?? 0;
-  const originOffsetX = nodeOrigin[0] * width;
-  const originOffsetY = nodeOrigin[1] * height;
-  return [
-    [x2 - originOffsetX, y2 - originOffsetY],
-    [x2 + width - originOffsetX, y2 + height - originOffsetY]
-  ];
-}
-function XYResizer({ domNode, nodeId, getStoreItems, onChange, onEnd }) {
-  const selection2 = select(domNode);
-  let params = {
-    controlDirection: getControlDirection("bottom-right"),
-    boundaries: {
-      minWidth: 0,
-      minHeight: 0,
-      maxWidth: Number.MAX_VALUE,
-      maxHeight: Number.MAX_VALUE
-    },
-    resizeDirection: void 0,
-    keepAspectRatio: false
-  };
-  function update({ controlPosition, boundaries, keepAspectRatio, resizeDirection, onResizeStart, onResize, onResizeEnd, shouldResize }) {
-    let prevValues = { ...initPrevValues };
-    let startValues = { ...initStartValues };
-    params = {
-      boundaries,
-      resizeDirection,
-      keepAspectRatio,
-      controlDirection: getControlDirection(controlPosition)
-    };
-    let node2 = void 0;
-    let containerBounds = null;
-    let childNodes = [];
-    let parentNode = void 0;
-    let nodeExtent = void 0;
-    let childExtent = void 0;
-    const dragHandler = drag().on("start", (event) => {
-      const { nodeLookup, transform: transform3, snapGrid, snapToGrid, nodeOrigin, paneDomNode } = getStoreItems();
-      node2 = nodeLookup.get(nodeId);
-      if (!node2) {
-        return;
-      }
-      containerBounds = paneDomNode?.getBoundingClientRect() ?? null;
-      const { xSnapped, ySnapped } = getPointerPosition(event.sourceEvent, {
-        transform: transform3,
-        snapGrid,
-        snapToGrid,
-        containerBounds
-      });
-      prevValues = {
-        width: node2.measured.width ?? 0,
-        height: node2.measured.height ?? 0,
-        x: node2.position.x ?? 0,
-        y: node2.position.y ?? 0
-      };
-      startValues = {
-        ...prevValues,
-        pointerX: xSnapped,
-        pointerY: ySnapped,
-        aspectRatio: prevValues.width / prevValues.height
-      };
-      parentNode = void 0;
-      nodeExtent = isCoordinateExtent(node2.extent) ? node2.extent : void 0;
-      if (node2.parentId && (node2.extent === "parent" || node2.expandParent)) {
-        parentNode = nodeLookup.get(node2.parentId);
-      }
-      if (parentNode && node2.extent === "parent") {
-        nodeExtent = [
-          [0, 0],
-          [parentNode.measured.width, parentNode.measured.height]
-        ];
-      }
-      childNodes = [];
-      childExtent = void 0;
-      for (const [childId, child] of nodeLookup) {
-        if (child.parentId === nodeId) {
-          childNodes.push({
-            id: childId,
-            position: { ...child.position },
-            extent: child.extent
-          });
-          if (child.extent === "parent" || child.expandParent) {
-            const extent = nodeToChildExtent(child, node2, child.origin ?? nodeOrigin);
-            if (childExtent) {
-              childExtent = [
-                [Math.min(extent[0][0], childExtent[0][0]), Math.min(extent[0][1], childExtent[0][1])],
-                [Math.max(extent[1][0], childExtent[1][0]), Math.max(extent[1][1], childExtent[1][1])]
-              ];
-            } else {
-              childExtent = extent;
-            }
-          }
-        }
-      }
-      onResizeStart?.(event, { ...prevValues });
-    }).on("drag", (event) => {
-      const { transform: transform3, snapGrid, snapToGrid, nodeOrigin: storeNodeOrigin } = getStoreItems();
-      const pointerPosition = getPointerPosition(event.sourceEvent, {
-        transform: transform3,
-        snapGrid,
-        snapToGrid,
-        containerBounds
-      });
-      const childChanges = [];
-      if (!node2) {
-        return;
-      }
-      const { x: prevX, y: prevY, width: prevWidth, height: prevHeight } = prevValues;
-      const change = {};
-      const nodeOrigin = node2.origin ?? storeNodeOrigin;
-      const { width, height, x: x2, y: y2 } = getDimensionsAfterResize(startValues, params.controlDirection, pointerPosition, params.boundaries, params.keepAspectRatio, nodeOrigin, nodeExtent, childExtent);
-      const isWidthChange = width !== prevWidth;
-      const isHeightChange = height !== prevHeight;
-      const isXPosChange = x2 !== prevX && isWidthChange;
-      const isYPosChange = y2 !== prevY && isHeightChange;
-      if (!isXPosChange && !isYPosChange && !isWidthChange && !isHeightChange) {
-        return;
-      }
-      const lastValid = {
-        prevValues: { ...prevValues },
-        startX: startValues.x,
-        startY: startValues.y,
-        childNodes: childNodes.map((child) => ({
-          ...child,
-          position: { ...child.position }
-        }))
-      };
-      if (isXPosChange || isYPosChange || nodeOrigin[0] === 1 || nodeOrigin[1] === 1) {
-        change.x = isXPosChange ? x2 : prevValues.x;
-        change.y = isYPosChange ? y2 : prevValues.y;
-        prevValues.x = change.x;
-        prevValues.y = change.y;
-        if (childNodes.length > 0) {
-          const xChange = x2 - prevX;
-          const yChange = y2 - prevY;
-          for (const childNode of childNodes) {
-            childNode.position = {
-              x: childNode.position.x - xChange + nodeOrigin[0] * (width - prevWidth),
-              y: childNode.position.y - yChange + nodeOrigin[1] * (height - prevHeight)
-            };
-            childChanges.push(childNode);
-          }
-        }
-      }
-      if (isWidthChange || isHeightChange) {
-        change.width = isWidthChange && (!params.resizeDirection || params.resizeDirection === "horizontal") ? width : prevValues.width;
-        change.height = isHeightChange && (!params.resizeDirection || params.resizeDirection === "vertical") ? height : prevValues.height;
-        prevValues.width = change.width;
-        prevValues.height = change.height;
-      }
-      if (parentNode && node2.expandParent) {
-        const xLimit = nodeOrigin[0] * (change.width ?? 0);
-        if (change.x && change.x < xLimit) {
-          prevValues.x = xLimit;
-          startValues.x = startValues.x - (change.x - xLimit);
-        }
-        const yLimit = nodeOrigin[1] * (change.height ?? 0);
-        if (change.y && change.y < yLimit) {
-          prevValues.y = yLimit;
-          startValues.y = startValues.y - (change.y - yLimit);
-        }
-      }
-      const direction = getResizeDirection({
-        width: prevValues.width,
-        prevWidth,
-        height: prevValues.height,
-        prevHeight,
-        affectsX: params.controlDirection.affectsX,
-        affectsY: params.controlDirection.affectsY
-      });
-      const nextValues = { ...prevValues, direction };
-      const callResize = shouldResize?.(event, nextValues);
-      if (callResize === false) {
-        prevValues = lastValid.prevValues;
-        startValues.x = lastValid.startX;
-        startValues.y = lastValid.startY;
-        childNodes.forEach((child, i) => {
-          child.position = lastValid.childNodes[i].position;
-        });
-        return;
-      }
-      onResize?.(event, nextValues);
-      onChange(change, childChanges);
-    }).on("end", (event) => {
-      onResizeEnd?.(event, { ...prevValues });
-      onEnd?.({ ...prevValues });
-    });
-    selection2.call(dragHandler);
-  }
-  function destroy() {
-    selection2.on(".drag", null);
-  }
-  return {
-    update,
-    destroy
-  };
-}
-
-// ../node_modules/@xyflow/react/node_modules/zustand/esm/traditional.mjs
-var import_with_selector = __toESM(require_with_selector(), 1);
-import ReactExports from "react";
-
-// ../node_modules/@xyflow/react/node_modules/zustand/esm/vanilla.mjs
-var createStoreImpl = (createState) => {
-  let state;
-  const listeners = /* @__PURE__ */ new Set();
-  const setState = (partial2, replace) => {
-    const nextState = typeof partial2 === "function" ? partial2(state) : partial2;
-    if (!Object.is(nextState, state)) {
-      const previousState = state;
-      state = (replace != null ? replace : typeof nextState !== "object" || nextState === null) ? nextState : Object.assign({}, state, nextState);
-      listeners.forEach((listener) => listener(state, previousState));
-    }
-  };
-  const getState = () => state;
-  const getInitialState2 = () => initialState;
-  const subscribe = (listener) => {
-    listeners.add(listener);
-    return () => listeners.delete(listener);
-  };
-  const destroy = () => {
-    if ((import.meta.env ? import.meta.env.MODE : void 0) !== "production") {
-      console.warn(
-        "[DEPRECATED] The `destroy` method will be unsupported in a future version. Instead use unsubscribe function returned by subscribe. Everything will be garbage-collected if store is garbage-collected."
-      );
-    }
-    listeners.clear();
-  };
-  const api = { setState, getState, getInitialState: getInitialState2, subscribe, destroy };
-  const initialState = state = createState(setState, getState, api);
-  return api;
-};
-var createStore = (createState) => createState ? createStoreImpl(createState) : createStoreImpl;
-
-// ../node_modules/@xyflow/react/node_modules/zustand/esm/traditional.mjs
-var { useDebugValue } = ReactExports;
-var { useSyncExternalStoreWithSelector } = import_with_selector.default;
-var identity3 = (arg) => arg;
-function useStoreWithEqualityFn(api, selector2 = identity3, equalityFn) {
-  const slice = useSyncExternalStoreWithSelector(
-    api.subscribe,
-    api.getState,
-    api.getServerState || api.getInitialState,
-    selector2,
-    equalityFn
-  );
-  useDebugValue(slice);
-  return slice;
-}
-var createWithEqualityFnImpl = (createState, defaultEqualityFn) => {
-  const api = createStore(createState);
-  const useBoundStoreWithEqualityFn = (selector2, equalityFn = defaultEqualityFn) => useStoreWithEqualityFn(api, selector2, equalityFn);
-  Object.assign(useBoundStoreWithEqualityFn, api);
-  return useBoundStoreWithEqualityFn;
-};
-var createWithEqualityFn = (createState, defaultEqualityFn) => createState ? createWithEqualityFnImpl(createState, defaultEqualityFn) : createWithEqualityFnImpl;
-
-// ../node_modules/@xyflow/react/node_modules/zustand/esm/shallow.mjs
-function shallow$1(objA, objB) {
-  if (Object.is(objA, objB)) {
-    return true;
-  }
-  if (typeof objA !== "object" || objA === null || typeof objB !== "object" || objB === null) {
-    return false;
-  }
-  if (objA instanceof Map && objB instanceof Map) {
-    if (objA.size !== objB.size) return false;
-    for (const [key, value2] of objA) {
-      if (!Object.is(value2, objB.get(key))) {
-        return false;
-      }
-    }
-    return true;
-  }
-  if (objA instanceof Set && objB instanceof Set) {
-    if (objA.size !== objB.size) return false;
-    for (const value2 of objA) {
-      if (!objB.has(value2)) {
-        return false;
-      }
-    }
-    return true;
-  }
-  const keysA = Object.keys(objA);
-  if (keysA.length !== Object.keys(objB).length) {
-    return false;
-  }
-  for (const keyA of keysA) {
-    if (!Object.prototype.hasOwnProperty.call(objB, keyA) || !Object.is(objA[keyA], objB[keyA])) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// ../node_modules/@xyflow/react/dist/esm/index.js
-import { createPortal } from "react-dom";
-var StoreContext = createContext(null);
-var Provider$1 = StoreContext.Provider;
-var zustandErrorMessage = errorMessages["error001"]("react");
-function useStore(selector2, equalityFn) {
-  const store = useContext(StoreContext);
-  if (store === null) {
-    throw new Error(zustandErrorMessage);
-  }
-  return useStoreWithEqualityFn(store, selector2, equalityFn);
-}
-function useStoreApi() {
-  const store = useContext(StoreContext);
-  if (store === null) {
-    throw new Error(zustandErrorMessage);
-  }
-  return useMemo(() => ({
-    getState: store.getState,
-    setState: store.setState,
-    subscribe: store.subscribe
-  }), [store]);
-}
-var style = { display: "none" };
-var ariaLiveStyle = {
-  position: "absolute",
-  width: 1,
-  height: 1,
-  margin: -1,
-  border: 0,
-  padding: 0,
-  overflow: "hidden",
-  clip: "rect(0px, 0px, 0px, 0px)",
-  clipPath: "inset(100%)"
-};
-var ARIA_NODE_DESC_KEY = "react-flow__node-desc";
-var ARIA_EDGE_DESC_KEY = "react-flow__edge-desc";
-var ARIA_LIVE_MESSAGE = "react-flow__aria-live";
-var ariaLiveSelector = (s) => s.ariaLiveMessage;
-var ariaLabelConfigSelector = (s) => s.ariaLabelConfig;
-function AriaLiveMessage({ rfId }) {
-  const ariaLiveMessage = useStore(ariaLiveSelector);
-  return jsx("div", { id: `${ARIA_LIVE_MESSAGE}-${rfId}`, "aria-live": "assertive", "aria-atomic": "true", style: ariaLiveStyle, children: ariaLiveMessage });
-}
-function A11yDescriptions({ rfId, disableKeyboardA11y }) {
-  const ariaLabelConfig = useStore(ariaLabelConfigSelector);
-  return jsxs(Fragment, { children: [jsx("div", { id: `${ARIA_NODE_DESC_KEY}-${rfId}`, style, children: disableKeyboardA11y ? ariaLabelConfig["node.a11yDescription.default"] : ariaLabelConfig["node.a11yDescription.keyboardDisabled"] }), jsx("div", { id: `${ARIA_EDGE_DESC_KEY}-${rfId}`, style, children: ariaLabelConfig["edge.a11yDescription.default"] }), !disableKeyboardA11y && jsx(AriaLiveMessage, { rfId })] });
-}
-var Panel = forwardRef(({ position = "top-left", children: children2, className, style: style2, ...rest }, ref) => {
-  const positionClasses = `${position}`.split("-");
-  return jsx("div", { className: cc(["react-flow__panel", className, ...positionClasses]), style: style2, ref, ...rest, children: children2 });
-});
-Panel.displayName = "Panel";
-var link = `https://reactflow.dev${true ? "?utm_source=attribution" : "/attribution"}`;
-function Attribution({ proOptions, position = "bottom-right" }) {
-  useEffect(() => {
-    if (true) {
-      return;
-    }
-    handleAttributionWarning("react");
-  }, []);
-  if (proOptions?.hideAttribution) {
-    return null;
-  }
-  return jsx(Panel, { position, className: "react-flow__attribution", "data-message": `Please only hide this attribution when you are subscribed to React Flow Pro: ${link}`, children: jsx("a", { href: link, target: "_blank", rel: "noopener noreferrer", "aria-label": "React Flow attribution", children: "React Flow" }) });
-}
-var selector$l = (s) => {
-  const selectedNodes = [];
-  const selectedEdges = [];
-  for (const [, node2] of s.nodeLookup) {
-    if (node2.selected) {
-      selectedNodes.push(node2.internals.userNode);
-    }
-  }
-  for (const [, edge] of s.edgeLookup) {
-    if (edge.selected) {
-      selectedEdges.push(edge);
-    }
-  }
-  return { selectedNodes, selectedEdges };
-};
-var selectId = (obj) => obj.id;
-function areEqual$1(a, b) {
-  return shallow$1(a.selectedNodes.map(selectId), b.selectedNodes.map(selectId)) && shallow$1(a.selectedEdges.map(selectId), b.selectedEdges.map(selectId));
-}
-function SelectionListenerInner({ onSelectionChange }) {
-  const store = useStoreApi();
-  const { selectedNodes, selectedEdges } = useStore(selector$l, areEqual$1);
-  useEffect(() => {
-    const params = { nodes: selectedNodes, edges: selectedEdges };
-    onSelectionChange?.(params);
-    store.getState().onSelectionChangeHandlers.forEach((fn2) => fn2(params));
-  }, [selectedNodes, selectedEdges, onSelectionChange]);
-  return null;
-}
-var changeSelector = (s) => !!s.onSelectionChangeHandlers;
-function SelectionListener({ onSelectionChange }) {
-  const storeHasSelectionChangeHandlers = useStore(changeSelector);
-  if (onSelectionChange || storeHasSelectionChangeHandlers) {
-    return jsx(SelectionListenerInner, { onSelectionChange });
-  }
-  return null;
-}
-var defaultNodeOrigin = [0, 0];
-var defaultViewport = { x: 0, y: 0, zoom: 1 };
-var reactFlowFieldsToTrack = [
-  "nodes",
-  "edges",
-  "defaultNodes",
-  "defaultEdges",
-  "onConnect",
-  "onConnectStart",
-  "onConnectEnd",
-  "onClickConnectStart",
-  "onClickConnectEnd",
-  "nodesDraggable",
-  "autoPanOnNodeFocus",
-  "nodesConnectable",
-  "nodesFocusable",
-  "edgesFocusable",
-  "edgesReconnectable",
-  "elevateNodesOnSelect",
-  "elevateEdgesOnSelect",
-  "minZoom",
-  "maxZoom",
-  "nodeExtent",
-  "onNodesChange",
-  "onEdgesChange",
-  "elementsSelectable",
-  "connectionMode",
-  "snapGrid",
-  "snapToGrid",
-  "translateExtent",
-  "connectOnClick",
-  "defaultEdgeOptions",
-  "fitView",
-  "fitViewOptions",
-  "onNodesDelete",
-  "onEdgesDelete",
-  "onDelete",
-  "onNodeDrag",
-  "onNodeDragStart",
-  "onNodeDragStop",
-  "onSelectionDrag",
-  "onSelectionDragStart",
-  "onSelectionDragStop",
-  "onMoveStart",
-  "onMove",
-  "onMoveEnd",
-  "noPanClassName",
-  "nodeOrigin",
-  "autoPanOnConnect",
-  "autoPanOnNodeDrag",
-  "onError",
-  "connectionRadius",
-  "isValidConnection",
-  "selectNodesOnDrag",
-  "nodeDragThreshold",
-  "connectionDragThreshold",
-  "onBeforeDelete",
-  "debug",
-  "autoPanSpeed",
-  "ariaLabelConfig",
-  "zIndexMode"
-];
-var fieldsToTrack = [...reactFlowFieldsToTrack, "rfId"];
-var selector$k = (s) => ({
-  setNodes: s.setNodes,
-  setEdges: s.setEdges,
-  setMinZoom: s.setMinZoom,
-  setMaxZoom: s.setMaxZoom,
-  setTranslateExtent: s.setTranslateExtent,
-  setNodeExtent: s.setNodeExtent,
-  reset: s.reset,
-  setDefaultNodesAndEdges: s.setDefaultNodesAndEdges
-});
-var initPrevValues2 = {
-  /*
-   * these are values that are also passed directly to other components
-   * than the StoreUpdater. We can reduce the number of setStore calls
-   * by setting the same values here as prev fields.
-   */
-  translateExtent: infiniteExtent,
-  nodeOrigin: defaultNodeOrigin,
-  minZoom: 0.5,
-  maxZoom: 2,
-  elementsSelectable: true,
-  noPanClassName: "nopan",
-  rfId: "1"
-};
-function StoreUpdater(props) {
-  const { setNodes, setEdges, setMinZoom, setMaxZoom, setTranslateExtent, setNodeExtent, reset, setDefaultNodesAndEdges } = useStore(selector$k, shallow$1);
-  const store = useStoreApi();
-  useEffect(() => {
-    setDefaultNodesAndEdges(props.defaultNodes, props.defaultEdges);
-    return () => {
-      previousFields.current = initPrevValues2;
-      reset();
-    };
-  }, []);
-  const previousFields = useRef(initPrevValues2);
-  useEffect(
-    () => {
-      for (const fieldName of fieldsToTrack) {
-        const fieldValue = props[fieldName];
-        const previousFieldValue = previousFields.current[fieldName];
-        if (fieldValue === previousFieldValue)
-          continue;
-        if (typeof props[fieldName] === "undefined")
-          continue;
-        if (fieldName === "nodes")
-          setNodes(fieldValue);
-        else if (fieldName === "edges")
-          setEdges(fieldValue);
-        else if (fieldName === "minZoom")
-          setMinZoom(fieldValue);
-        else if (fieldName === "maxZoom")
-          setMaxZoom(fieldValue);
-        else if (fieldName === "translateExtent")
-          setTranslateExtent(fieldValue);
-        else if (fieldName === "nodeExtent")
-          setNodeExtent(fieldValue);
-        else if (fieldName === "ariaLabelConfig")
-          store.setState({ ariaLabelConfig: mergeAriaLabelConfig(fieldValue) });
-        else if (fieldName === "fitView")
-          store.setState({ fitViewQueued: fieldValue });
-        else if (fieldName === "fitViewOptions")
-          store.setState({ fitViewOptions: fieldValue });
-        else
-          store.setState({ [fieldName]: fieldValue });
-      }
-      previousFields.current = props;
-    },
-    // Only re-run the effect if one of the fields we track changes
-    fieldsToTrack.map((fieldName) => props[fieldName])
-  );
-  return null;
-}
-function getMediaQuery() {
-  if (typeof window === "undefined" || !window.matchMedia) {
-    return null;
-  }
-  return window.matchMedia("(prefers-color-scheme: dark)");
-}
-function useColorModeClass(colorMode) {
-  const [colorModeClass, setColorModeClass] = useState(colorMode === "system" ? null : colorMode);
-  useEffect(() => {
-    if (colorMode !== "system") {
-      setColorModeClass(colorMode);
-      return;
-    }
-    const mediaQuery = getMediaQuery();
-    const updateColorModeClass = () => setColorModeClass(mediaQuery?.matches ? "dark" : "light");
-    updateColorModeClass();
-    mediaQuery?.addEventListener("change", updateColorModeClass);
-    return () => {
-      mediaQuery?.removeEventListener("change", updateColorModeClass);
-    };
-  }, [colorMode]);
-  return colorModeClass !== null ? colorModeClass : getMediaQuery()?.matches ? "dark" : "light";
-}
-var defaultDoc = typeof document !== "undefined" ? document : null;
-function useKeyPress(keyCode = null, options = { target: defaultDoc, actInsideInputWithModifier: true }) {
-  const [keyPressed, setKeyPressed] = useState(false);
-  const modifierPressed = useRef(false);
-  const pressedKeys = useRef(/* @__PURE__ */ new Set([]));
-  const [keyCodes, keysToWatch] = useMemo(() => {
-    if (keyCode !== null) {
-      const keyCodeArr = Array.isArray(keyCode) ? keyCode : [keyCode];
-      const keys = keyCodeArr.filter((kc) => typeof kc === "string").map((kc) => kc.replace(/\+/g, "\n").replace("\n\n", "\n+").split("\n"));
-      const keysFlat = keys.reduce((res, item) => res.concat(...item), []);
-      return [keys, keysFlat];
-    }
-    return [[], []];
-  }, [keyCode]);
-  useEffect(() => {
-    const target = options?.target ?? defaultDoc;
-    const actInsideInputWithModifier = options?.actInsideInputWithModifier ?? true;
-    if (keyCode !== null) {
-      const downHandler = (event) => {
-        modifierPressed.current = event.ctrlKey || event.metaKey || event.shiftKey || event.altKey;
-        const preventAction = (!modifierPressed.current || modifierPressed.current && !actInsideInputWithModifier) && isInputDOMNode(event);
-        if (preventAction) {
-          return false;
-        }
-        const keyOrCode = useKeyOrCode(event.code, keysToWatch);
-        pressedKeys.current.add(event[keyOrCode]);
-        if (isMatchingKey(keyCodes, pressedKeys.current, false)) {
-          const target2 = event.composedPath?.()?.[0] || event.target;
-          const isInteractiveElement = target2?.nodeName === "BUTTON" || target2?.nodeName === "A";
-          if (options.preventDefault !== false && (modifierPressed.current || !isInteractiveElement)) {
-            event.preventDefault();
-          }
-          setKeyPressed(true);
-        }
-      };
-      const upHandler = (event) => {
-        const keyOrCode = useKeyOrCode(event.code, keysToWatch);
-        if (isMatchingKey(keyCodes, pressedKeys.current, true)) {
-          setKeyPressed(false);
-          pressedKeys.current.clear();
-        } else {
-          pressedKeys.current.delete(event[keyOrCode]);
-        }
-        if (event.key === "Meta") {
-          pressedKeys.current.clear();
-        }
-        modifierPressed.current = false;
-      };
-      const resetHandler = () => {
-        pressedKeys.current.clear();
-        setKeyPressed(false);
-      };
-      target?.addEventListener("keydown", downHandler);
-      target?.addEventListener("keyup", upHandler);
-      window.addEventListener("blur", resetHandler);
-      window.addEventListener("contextmenu", resetHandler);
-      return () => {
-        target?.removeEventListener("keydown", downHandler);
-        target?.removeEventListener("keyup", upHandler);
-        window.removeEventListener("blur", resetHandler);
-        window.removeEventListener("contextmenu", resetHandler);
-      };
-    }
-  }, [keyCode, setKeyPressed]);
-  return keyPressed;
-}
-function isMatchingKey(keyCodes, pressedKeys, isUp) {
-  return keyCodes.filter((keys) => isUp || keys.length === pressedKeys.size).some((keys) => keys.every((k) => pressedKeys.has(k)));
-}
-function useKeyOrCode(eventCode, keysToWatch) {
-  return keysToWatch.includes(eventCode) ? "code" : "key";
-}
-var useViewportHelper = () => {
-  const store = useStoreApi();
-  return useMemo(() => {
-    return {
-      zoomIn: async (options) => {
-        const { panZoom } = store.getState();
-        return panZoom ? panZoom.scaleBy(1.2, options) : false;
-      },
-      zoomOut: async (options) => {
-        const { panZoom } = store.getState();
-        return panZoom ? panZoom.scaleBy(1 / 1.2, options) : false;
-      },
-      zoomTo: async (zoomLevel, options) => {
-        const { panZoom } = store.getState();
-        return panZoom ? panZoom.scaleTo(zoomLevel, options) : false;
-      },
-      getZoom: () => store.getState().transform[2],
-      setViewport: async (viewport, options) => {
-        const { transform: [tX, tY, tZoom], panZoom } = store.getState();
-        if (!panZoom) {
-          return false;
-        }
-        await panZoom.setViewport({
-          x: viewport.x ?? tX,
-          y: viewport.y ?? tY,
-          zoom: viewport.zoom ?? tZoom
-        }, options);
-        return true;
-      },
-      getViewport: () => {
-        const [x2, y2, zoom3] = store.getState().transform;
-        return { x: x2, y: y2, zoom: zoom3 };
-      },
-      setCenter: async (x2, y2, options) => {
-        return store.getState().setCenter(x2, y2, options);
-      },
-      fitBounds: async (bounds, options) => {
-        const { width, height, minZoom: minZoom2, maxZoom, panZoom } = store.getState();
-        const viewport = getViewportForBounds(bounds, width, height, minZoom2, maxZoom, options?.padding ?? 0.1);
-        if (!panZoom) {
-          return false;
-        }
-        await panZoom.setViewport(viewport, {
-          duration: options?.duration,
-          ease: options?.ease,
-          interpolate: options?.interpolate
-        });
-        return true;
-      },
-      screenToFlowPosition: (clientPosition, options = {}) => {
-        const { transform: transform3, snapGrid, snapToGrid, domNode } = store.getState();
-        if (!domNode) {
-          return clientPosition;
-        }
-        const { x: domX, y: domY } = domNode.getBoundingClientRect();
-        const correctedPosition = {
-          x: clientPosition.x - domX,
-          y: clientPosition.y - domY
-        };
-        const _snapGrid = options.snapGrid ?? snapGrid;
-        const _snapToGrid = options.snapToGrid ?? snapToGrid;
-        return pointToRendererPoint(correctedPosition, transform3, _snapToGrid, _snapGrid);
-      },
-      flowToScreenPosition: (flowPosition) => {
-        const { transform: transform3, domNode } = store.getState();
-        if (!domNode) {
-          return flowPosition;
-        }
-        const { x: domX, y: domY } = domNode.getBoundingClientRect();
-        const rendererPosition = rendererPointToPoint(flowPosition, transform3);
-        return {
-          x: rendererPosition.x + domX,
-          y: rendererPosition.y + domY
-        };
-      }
-    };
-  }, []);
-};
-function applyChanges(changes, elements) {
-  const updatedElements = [];
-  const changesMap = /* @__PURE__ */ new Map();
-  const addItemChanges = [];
-  for (const change of changes) {
-    if (change.type === "add") {
-      addItemChanges.push(change);
-      continue;
-    } else if (change.type === "remove" || change.type === "replace") {
-      changesMap.set(change.id, [change]);
-    } else {
-      const elementChanges = changesMap.get(change.id);
-      if (elementChanges) {
-        elementChanges.push(change);
-      } else {
-        changesMap.set(change.id, [change]);
-      }
-    }
-  }
-  for (const element of elements) {
-    const changes2 = changesMap.get(element.id);
-    if (!changes2) {
-      updatedElements.push(element);
-      continue;
-    }
-    if (changes2[0].type === "remove") {
-      continue;
-    }
-    if (changes2[0].type === "replace") {
-      updatedElements.push({ ...changes2[0].item });
-      continue;
-    }
-    const updatedElement = { ...element };
-    for (const change of changes2) {
-      applyChange(change, updatedElement);
-    }
-    updatedElements.push(updatedElement);
-  }
-  if (addItemChanges.length) {
-    addItemChanges.forEach((change) => {
-      if (change.index !== void 0) {
-        updatedElements.splice(change.index, 0, { ...change.item });
-      } else {
-        updatedElements.push({ ...change.item });
-      }
-    });
-  }
-  return updatedElements;
-}
-function applyChange(change, element) {
-  switch (change.type) {
-    case "select": {
-      element.selected = change.selected;
-      break;
-    }
-    case "position": {
-      if (typeof change.position !== "undefined") {
-        element.position = change.position;
-      }
-      if (typeof change.dragging !== "undefined") {
-        element.dragging = change.dragging;
-      }
-      break;
-    }
-    case "dimensions": {
-      if (typeof change.dimensions !== "undefined") {
-        element.measured = {
-          ...change.dimensions
-        };
-        if (change.setAttributes) {
-          if (change.setAttributes === true || change.setAttributes === "width") {
-            element.width = change.dimensions.width;
-          }
-          if (change.setAttributes === true || change.setAttributes === "height") {
-            element.height = change.dimensions.height;
-          }
-        }
-      }
-      if (typeof change.resizing === "boolean") {
-        element.resizing = change.resizing;
-      }
-      break;
-    }
-  }
-}
-function applyNodeChanges(changes, nodes) {
-  return applyChanges(changes, nodes);
-}
-function applyEdgeChanges(changes, edges) {
-  return applyChanges(changes, edges);
-}
-function createSelectionChange(id2, selected2) {
-  return {
-    id: id2,
-    type: "select",
-    selected: selected2
-  };
-}
-function getSelectionChanges(items, selectedIds = /* @__PURE__ */ new Set()) {
-  const changes = [];
-  for (const [id2, item] of items) {
-    const willBeSelected = selectedIds.has(id2);
-    if (!(item.selected === void 0 && !willBeSelected) && item.selected !== willBeSelected) {
-      changes.push(createSelectionChange(item.id, willBeSelected));
-    }
-  }
-  return changes;
-}
-function getElementsDiffChanges({ items = [], lookup }) {
-  const changes = [];
-  const itemsLookup = new Map(items.map((item) => [item.id, item]));
-  for (const [index2, item] of items.entries()) {
-    const lookupItem = lookup.get(item.id);
-    const storeItem = lookupItem?.internals?.userNode ?? lookupItem;
-    if (storeItem !== void 0 && storeItem !== item) {
-      changes.push({ id: item.id, item, type: "replace" });
-    }
-    if (storeItem === void 0) {
-      changes.push({ item, type: "add", index: index2 });
-    }
-  }
-  for (const [id2] of lookup) {
-    const nextNode = itemsLookup.get(id2);
-    if (nextNode === void 0) {
-      changes.push({ id: id2, type: "remove" });
-    }
-  }
-  return changes;
-}
-function elementToRemoveChange(item) {
-  return {
-    id: item.id,
-    type: "remove"
-  };
-}
-var defaultOnError = createDevWarn("React Flow", "https://reactflow.dev/");
-function addEdge2(edgeParams, edges, options = {}) {
-  return addEdge(edgeParams, edges, {
-    ...options,
-    onError: options.onError ?? defaultOnError
-  });
-}
-var isNode = (element) => isNodeBase(element);
-var isEdge = (element) => isEdgeBase(element);
-function fixedForwardRef(render) {
-  return forwardRef(render);
-}
-var useIsomorphicLayoutEffect = typeof window !== "undefined" ? useLayoutEffect : useEffect;
-function useQueue(runQueue) {
-  const [serial, setSerial] = useState(BigInt(0));
-  const [queue] = useState(() => createQueue(() => setSerial((n) => n + BigInt(1))));
-  useIsomorphicLayoutEffect(() => {
-    const queueItems = queue.get();
-    if (queueItems.length) {
-      runQueue(queueItems);
-      queue.reset();
-    }
-  }, [serial]);
-  return queue;
-}
-function createQueue(cb) {
-  let queue = [];
-  return {
-    get: () => queue,
-    reset: () => {
-      queue = [];
-    },
-    push: (item) => {
-      queue.push(item);
-      cb();
-    }
-  };
-}
-var BatchContext = createContext(null);
-function BatchProvider({ children: children2 }) {
-  const store = useStoreApi();
-  const nodeQueueHandler = useCallback((queueItems) => {
-    const { nodes = [], setNodes, hasDefaultNodes, onNodesChange, nodeLookup, fitViewQueued, onNodesChangeMiddlewareMap } = store.getState();
-    let next = nodes;
-    for (const payload of queueItems) {
-      next = typeof payload === "function" ? payload(next) : payload;
-    }
-    let changes = getElementsDiffChanges({
-      items: next,
-      lookup: nodeLookup
-    });
-    for (const middleware of onNodesChangeMiddlewareMap.values()) {
-      changes = middleware(changes);
-    }
-    if (hasDefaultNodes) {
-      setNodes(next);
-    }
-    if (changes.length > 0) {
-      onNodesChange?.(changes);
-    } else if (fitViewQueued) {
-      window.requestAnimationFrame(() => {
-        const { fitViewQueued: fitViewQueued2, nodes: nodes2, setNodes: setNodes2 } = store.getState();
-        if (fitViewQueued2) {
-          setNodes2(nodes2);
-        }
-      });
-    }
-  }, []);
-  const nodeQueue = useQueue(nodeQueueHandler);
-  const edgeQueueHandler = useCallback((queueItems) => {
-    const { edges = [], setEdges, hasDefaultEdges, onEdgesChange, edgeLookup } = store.getState();
-    let next = edges;
-    for (const payload of queueItems) {
-      next = typeof payload === "function" ? payload(next) : payload;
-    }
-    if (hasDefaultEdges) {
-      setEdges(next);
-    } else if (onEdgesChange) {
-      onEdgesChange(getElementsDiffChanges({
-        items: next,
-        lookup: edgeLookup
-      }));
-    }
-  }, []);
-  const edgeQueue = useQueue(edgeQueueHandler);
-  const value2 = useMemo(() => ({ nodeQueue, edgeQueue }), []);
-  return jsx(BatchContext.Provider, { value: value2, children: children2 });
-}
-function useBatchContext() {
-  const batchContext = useContext(BatchContext);
-  if (!batchContext) {
-    throw new Error("useBatchContext must be used within a BatchProvider");
-  }
-  return batchContext;
-}
-var selector$j = (s) => !!s.panZoom;
-function useReactFlow() {
-  const viewportHelper = useViewportHelper();
-  const store = useStoreApi();
-  const batchContext = useBatchContext();
-  const viewportInitialized = useStore(selector$j);
-  const generalHelper = useMemo(() => {
-    const getInternalNode = (id2) => store.getState().nodeLookup.get(id2);
-    const setNodes = (payload) => {
-      batchContext.nodeQueue.push(payload);
-    };
-    const setEdges = (payload) => {
-      batchContext.edgeQueue.push(payload);
-    };
-    const getNodeRect = (node2) => {
-      const { nodeLookup, nodeOrigin } = store.getState();
-      const nodeToUse = isNode(node2) ? node2 : nodeLookup.get(node2.id);
-      const position = nodeToUse.parentId ? evaluateAbsolutePosition(nodeToUse.position, nodeToUse.measured, nodeToUse.parentId, nodeLookup, nodeOrigin) : nodeToUse.position;
-      const nodeWithPosition = {
-        ...nodeToUse,
-        position,
-        width: nodeToUse.measured?.width ?? nodeToUse.width,
-        height: nodeToUse.measured?.height ?? nodeToUse.height
-      };
-      return nodeToRect(nodeWithPosition, nodeToUse.parentId ? void 0 : nodeOrigin);
-    };
-    const updateNode = (id2, nodeUpdate, options = { replace: false }) => {
-      setNodes((prevNodes) => prevNodes.map((node2) => {
-        if (node2.id === id2) {
-          const nextNode = typeof nodeUpdate === "function" ? nodeUpdate(node2) : nodeUpdate;
-          return options.replace && isNode(nextNode) ? nextNode : { ...node2, ...nextNode };
-        }
-        return node2;
-      }));
-    };
-    const updateEdge = (id2, edgeUpdate, options = { replace: false }) => {
-      setEdges((prevEdges) => prevEdges.map((edge) => {
-        if (edge.id === id2) {
-          const nextEdge = typeof edgeUpdate === "function" ? edgeUpdate(edge) : edgeUpdate;
-          return options.replace && isEdge(nextEdge) ? nextEdge : { ...edge, ...nextEdge };
-        }
-        return edge;
-      }));
-    };
-    return {
-      getNodes: () => store.getState().nodes.map((n) => ({ ...n })),
-      getNode: (id2) => getInternalNode(id2)?.internals.userNode,
-      getInternalNode,
-      getEdges: () => {
-        const { edges = [] } = store.getState();
-        return edges.map((e) => ({ ...e }));
-      },
-      getEdge: (id2) => store.getState().edgeLookup.get(id2),
-      setNodes,
-      setEdges,
-      addNodes: (payload) => {
-        const newNodes = Array.isArray(payload) ? payload : [payload];
-        batchContext.nodeQueue.push((nodes) => [...nodes, ...newNodes]);
-      },
-      addEdges: (payload) => {
-        const newEdges = Array.isArray(payload) ? payload : [payload];
-        batchContext.edgeQueue.push((edges) => [...edges, ...newEdges]);
-      },
-      toObject: () => {
-        const { nodes = [], edges = [], transform: transform3 } = store.getState();
-        const [x2, y2, zoom3] = transform3;
-        return {
-          nodes: nodes.map((n) => ({ ...n })),
-          edges: edges.map((e) => ({ ...e })),
-          viewport: {
-            x: x2,
-            y: y2,
-            zoom: zoom3
-          }
-        };
-      },
-      deleteElements: async ({ nodes: nodesToRemove = [], edges: edgesToRemove = [] }) => {
-        const { nodes, edges, onNodesDelete, onEdgesDelete, triggerNodeChanges, triggerEdgeChanges, onDelete, onBeforeDelete } = store.getState();
-        const { nodes: matchingNodes, edges: matchingEdges } = await getElementsToRemove({
-          nodesToRemove,
-          edgesToRemove,
-          nodes,
-          edges,
-          onBeforeDelete
-        });
-        const hasMatchingEdges = matchingEdges.length > 0;
-        const hasMatchingNodes = matchingNodes.length > 0;
-        if (hasMatchingEdges) {
-          const edgeChanges = matchingEdges.map(elementToRemoveChange);
-          onEdgesDelete?.(matchingEdges);
-          triggerEdgeChanges(edgeChanges);
-        }
-        if (hasMatchingNodes) {
-          const nodeChanges = matchingNodes.map(elementToRemoveChange);
-          onNodesDelete?.(matchingNodes);
-          triggerNodeChanges(nodeChanges);
-        }
-        if (hasMatchingNodes || hasMatchingEdges) {
-          onDelete?.({ nodes: matchingNodes, edges: matchingEdges });
-        }
-        return { deletedNodes: matchingNodes, deletedEdges: matchingEdges };
-      },
-      /**
-       * Partial is defined as "the 2 nodes/areas are intersecting partially".
-       * If a is contained in b or b is contained in a, they are both
-       * considered fully intersecting.
-       */
-      getIntersectingNodes: (nodeOrRect, partially = true, nodes) => {
-        const isRect = isRectObject(nodeOrRect);
-        const nodeRect = isRect ? nodeOrRect : getNodeRect(nodeOrRect);
-        const hasNodesOption = nodes !== void 0;
-        if (!nodeRect) {
-          return [];
-        }
-        const { nodeOrigin } = store.getState();
-        return (nodes || store.getState().nodes).filter((n) => {
-          const internalNode = store.getState().nodeLookup.get(n.id);
-          if (internalNode && !isRect && (n.id === nodeOrRect.id || !internalNode.internals.positionAbsolute)) {
-            return false;
-          }
-          const currNodeRect = nodeToRect(hasNodesOption ? n : internalNode, nodeOrigin);
-          const overlappingArea = getOverlappingArea(currNodeRect, nodeRect);
-          const partiallyVisible = partially && overlappingArea > 0;
-          return partiallyVisible || overlappingArea >= currNodeRect.width * currNodeRect.height || overlappingArea >= nodeRect.width * nodeRect.height;
-        });
-      },
-      isNodeIntersecting: (nodeOrRect, area, partially = true) => {
-        const isRect = isRectObject(nodeOrRect);
-        const nodeRect = isRect ? nodeOrRect : getNodeRect(nodeOrRect);
-        if (!nodeRect) {
-          return false;
-        }
-        const overlappingArea = getOverlappingArea(nodeRect, area);
-        const partiallyVisible = partially && overlappingArea > 0;
-        return partiallyVisible || overlappingArea >= area.width * area.height || overlappingArea >= nodeRect.width * nodeRect.height;
-      },
-      updateNode,
-      updateNodeData: (id2, dataUpdate, options = { replace: false }) => {
-        updateNode(id2, (node2) => {
-          const nextData = typeof dataUpdate === "function" ? dataUpdate(node2) : dataUpdate;
-          return options.replace ? { ...node2, data: nextData } : { ...node2, data: { ...node2.data, ...nextData } };
-        }, options);
-      },
-      updateEdge,
-      updateEdgeData: (id2, dataUpdate, options = { replace: false }) => {
-        updateEdge(id2, (edge) => {
-          const nextData = typeof dataUpdate === "function" ? dataUpdate(edge) : dataUpdate;
-          return options.replace ? { ...edge, data: nextData } : { ...edge, data: { ...edge.data, ...nextData } };
-        }, options);
-      },
-      getNodesBounds: (nodes) => {
-        const { nodeLookup, nodeOrigin } = store.getState();
-        return getNodesBounds(nodes, { nodeLookup, nodeOrigin });
-      },
-      getHandleConnections: ({ type, id: id2, nodeId }) => Array.from(store.getState().connectionLookup.get(`${nodeId}-${type}${id2 ? `-${id2}` : ""}`)?.values() ?? []),
-      getNodeConnections: ({ type, handleId, nodeId }) => Array.from(store.getState().connectionLookup.get(`${nodeId}${type ? handleId ? `-${type}-${handleId}` : `-${type}` : ""}`)?.values() ?? []),
-      fitView: async (options) => {
-        const fitViewResolver = store.getState().fitViewResolver ?? withResolvers();
-        store.setState({ fitViewQueued: true, fitViewOptions: options, fitViewResolver });
-        batchContext.nodeQueue.push((nodes) => [...nodes]);
-        return fitViewResolver.promise;
-      }
-    };
-  }, []);
-  return useMemo(() => {
-    return {
-      ...generalHelper,
-      ...viewportHelper,
-      viewportInitialized
-    };
-  }, [viewportInitialized]);
-}
-var selected = (item) => item.selected;
-var win$1 = typeof window !== "undefined" ? window : void 0;
-function useGlobalKeyHandler({ deleteKeyCode, multiSelectionKeyCode }) {
-  const store = useStoreApi();
-  const { deleteElements } = useReactFlow();
-  const deleteKeyPressed = useKeyPress(deleteKeyCode, { actInsideInputWithModifier: false });
-  const multiSelectionKeyPressed = useKeyPress(multiSelectionKeyCode, { target: win$1 });
-  useEffect(() => {
-    if (deleteKeyPressed) {
-      const { edges, nodes } = store.getState();
-      deleteElements({ nodes: nodes.filter(selected), edges: edges.filter(selected) });
-      store.setState({ nodesSelectionActive: false });
-    }
-  }, [deleteKeyPressed]);
-  useEffect(() => {
-    store.setState({ multiSelectionActive: multiSelectionKeyPressed });
-  }, [multiSelectionKeyPressed]);
-}
-function useResizeHandler(domNode) {
-  const store = useStoreApi();
-  useEffect(() => {
-    const updateDimensions = () => {
-      if (!domNode.current || !(domNode.current.checkVisibility?.() ?? true)) {
-        return false;
-      }
-      const size = getDimensions(domNode.current);
-      if (size.height === 0 || size.width === 0) {
-        store.getState().onError?.("004", errorMessages["error004"]());
-      }
-      store.setState({ width: size.width || 500, height: size.height || 500 });
-    };
-    if (domNode.current) {
-      updateDimensions();
-      window.addEventListener("resize", updateDimensions);
-      const resizeObserver = new ResizeObserver(() => updateDimensions());
-      resizeObserver.observe(domNode.current);
-      return () => {
-        window.removeEventListener("resize", updateDimensions);
-        resizeObserver.disconnect();
-      };
-    }
-  }, []);
-}
-var containerStyle = {
-  position: "absolute",
-  width: "100%",
-  height: "100%",
-  top: 0,
-  left: 0
-};
-var selector$i = (s) => ({
-  userSelectionActive: s.userSelectionActive,
-  lib: s.lib,
-  connectionInProgress: s.connection.inProgress
-});
-function ZoomPane({ onPaneContextMenu, zoomOnScroll = true, zoomOnPinch = true, panOnScroll = false, panActivationKeyPressed, panOnScrollSpeed = 0.5, panOnScrollMode = PanOnScrollMode.Free, zoomOnDoubleClick = true, panOnDrag = true, defaultViewport: defaultViewport2, translateExtent, minZoom: minZoom2, maxZoom, zoomActivationKeyCode, preventScrolling = true, children: children2, noWheelClassName, noPanClassName, onViewportChange, isControlledViewport, paneClickDistance, selectionOnDrag }) {
-  const store = useStoreApi();
-  const zoomPane = useRef(null);
-  const { userSelectionActive, lib, connectionInProgress } = useStore(selector$i, shallow$1);
-  const zoomActivationKeyPressed = useKeyPress(zoomActivationKeyCode);
-  const panZoom = useRef();
-  useResizeHandler(zoomPane);
-  const onTransformChange = useCallback((transform3) => {
-    onViewportChange?.({ x: transform3[0], y: transform3[1], zoom: transform3[2] });
-    if (!isControlledViewport) {
-      store.setState({ transform: transform3 });
-    }
-  }, [onViewportChange, isControlledViewport]);
-  useEffect(() => {
-    if (zoomPane.current) {
-      panZoom.current = XYPanZoom({
-        domNode: zoomPane.current,
-        minZoom: minZoom2,
-        maxZoom,
-        translateExtent,
-        viewport: defaultViewport2,
-        onDraggingChange: (paneDragging) => store.setState((prevState) => prevState.paneDragging === paneDragging ? prevState : { paneDragging }),
-        onPanZoomStart: (event, vp) => {
-          const { onViewportChangeStart, onMoveStart } = store.getState();
-          onMoveStart?.(event, vp);
-          onViewportChangeStart?.(vp);
-        },
-        onPanZoom: (event, vp) => {
-          const { onViewportChange: onViewportChange2, onMove } = store.getState();
-          onMove?.(event, vp);
-          onViewportChange2?.(vp);
-        },
-        onPanZoomEnd: (event, vp) => {
-          const { onViewportChangeEnd, onMoveEnd } = store.getState();
-          onMoveEnd?.(event, vp);
-          onViewportChangeEnd?.(vp);
-        }
-      });
-      const { x: x2, y: y2, zoom: zoom3 } = panZoom.current.getViewport();
-      store.setState({
-        panZoom: panZoom.current,
-        transform: [x2, y2, zoom3],
-        domNode: zoomPane.current.closest(".react-flow")
-      });
-      return () => {
-        panZoom.current?.destroy();
-      };
-    }
-  }, []);
-  useEffect(() => {
-    panZoom.current?.update({
-      onPaneContextMenu,
-      zoomOnScroll,
-      zoomOnPinch,
-      panOnScroll,
-      panActivationKeyPressed,
-      panOnScrollSpeed,
-      panOnScrollMode,
-      zoomOnDoubleClick,
-      panOnDrag,
-      zoomActivationKeyPressed,
-      preventScrolling,
-      noPanClassName,
-      userSelectionActive,
-      noWheelClassName,
-      lib,
-      onTransformChange,
-      connectionInProgress,
-      selectionOnDrag,
-      paneClickDistance
-    });
-  }, [
-    onPaneContextMenu,
-    zoomOnScroll,
-    zoomOnPinch,
-    panOnScroll,
-    panActivationKeyPressed,
-    panOnScrollSpeed,
-    panOnScrollMode,
-    zoomOnDoubleClick,
-    panOnDrag,
-    zoomActivationKeyPressed,
-    preventScrolling,
-    noPanClassName,
-    userSelectionActive,
-    noWheelClassName,
-    lib,
-    onTransformChange,
-    connectionInProgress,
-    selectionOnDrag,
-    paneClickDistance
-  ]);
-  return jsx("div", { className: "react-flow__renderer", ref: zoomPane, style: containerStyle, children: children2 });
-}
-var selector$h = (s) => ({
-  userSelectionActive: s.userSelectionActive,
-  userSelectionRect: s.userSelectionRect
-});
-function UserSelection() {
-  const { userSelectionActive, userSelectionRect } = useStore(selector$h, shallow$1);
-  const isActive = userSelectionActive && userSelectionRect;
-  if (!isActive) {
-    return null;
-  }
-  return jsx("div", { className: "react-flow__selection react-flow__container", style: {
-    width: userSelectionRect.width,
-    height: userSelectionRect.height,
-    transform: `translate(${userSelectionRect.x}px, ${userSelectionRect.y}px)`
-  } });
-}
-var wrapHandler = (handler, containerRef) => {
-  return (event) => {
-    if (event.target !== containerRef.current) {
-      return;
-    }
-    handler?.(event);
-  };
-};
-var selector$g = (s) => ({
-  userSelectionActive: s.userSelectionActive,
-  elementsSelectable: s.elementsSelectable,
-  dragging: s.paneDragging,
-  panBy: s.panBy,
-  autoPanSpeed: s.autoPanSpeed
-});
-function Pane({ isSelecting, selectionKeyPressed, selectionMode = SelectionMode.Full, panOnDrag, autoPanOnSelection, paneClickDistance, selectionOnDrag, onSelectionStart, onSelectionEnd, onPaneClick, onPaneContextMenu, onPaneScroll, onPaneMouseEnter, onPaneMouseMove, onPaneMouseLeave, children: children2 }) {
-  const autoPanId = useRef(0);
-  const store = useStoreApi();
-  const { userSelectionActive, elementsSelectable, dragging, panBy: panBy2, autoPanSpeed } = useStore(selector$g, shallow$1);
-  const isSelectionEnabled = elementsSelectable && (isSelecting || userSelectionActive);
-  const container = useRef(null);
-  const containerBounds = useRef();
-  const selectedNodeIds = useRef(/* @__PURE__ */ new Set());
-  const selectedEdgeIds = useRef(/* @__PURE__ */ new Set());
-  const connectionEndedOnPane = useRef(false);
-  const selectionInProgress = useRef(false);
-  const position = useRef({ x: 0, y: 0 });
-  const autoPanStarted = useRef(false);
-  const onClick = (event) => {
-    if (selectionInProgress.current || connectionEndedOnPane.current || store.getState().connection.inProgress) {
-      selectionInProgress.current = false;
-      connectionEndedOnPane.current = false;
-      return;
-    }
-    const { connectionClickStartHandle, connection, onClickConnectEnd, resetSelectedElements } = store.getState();
-    if (connectionClickStartHandle) {
-      const connectionClone = structuredClone(connection);
-      delete connectionClone.inProgress;
-      connectionClone.toPosition = connectionClone.toHandle ? connectionClone.toHandle.position : null;
-      onClickConnectEnd?.(event.nativeEvent, connectionClone);
-      store.setState({ connectionClickStartHandle: null });
-    }
-    onPaneClick?.(event);
-    resetSelectedElements();
-    store.setState({ nodesSelectionActive: false });
-  };
-  const onContextMenu = (event) => {
-    if (Array.isArray(panOnDrag) && panOnDrag?.includes(2)) {
-      event.preventDefault();
-      return;
-    }
-    onPaneContextMenu?.(event);
-  };
-  const onWheel = onPaneScroll ? (event) => onPaneScroll(event) : void 0;
-  const onClickCapture = (event) => {
-    if (selectionInProgress.current) {
-      event.stopPropagation();
-      selectionInProgress.current = false;
-    }
-  };
-  const onPointerDownCapture = (event) => {
-    if (event.pointerType === "touch" && panOnDrag !== false && !selectionKeyPressed) {
-      return;
-    }
-    const { domNode, transform: transform3 } = store.getState();
-    containerBounds.current = domNode?.getBoundingClientRect();
-    if (!containerBounds.current)
-      return;
-    const eventTargetIsContainer = event.target === container.current;
-    const isNoKeyEvent = !eventTargetIsContainer && !!event.target.closest(".nokey");
-    const isSelectionActive = selectionOnDrag && eventTargetIsContainer || selectionKeyPressed;
-    if (isNoKeyEvent || !isSelecting || !isSelectionActive || event.button !== 0 || !event.isPrimary) {
-      return;
-    }
-    event.target?.setPointerCapture?.(event.pointerId);
-    selectionInProgress.current = false;
-    const { x: x2, y: y2 } = getEventPosition(event.nativeEvent, containerBounds.current);
-    const userSelectionStartPosition = pointToRendererPoint({ x: x2, y: y2 }, transform3);
-    store.setState({
-      userSelectionRect: {
-        width: 0,
-        height: 0,
-        startX: userSelectionStartPosition.x,
-        startY: userSelectionStartPosition.y,
-        x: x2,
-        y: y2
-      }
-    });
-    if (!eventTargetIsContainer) {
-      event.stopPropagation();
-      event.preventDefault();
-    }
-  };
-  function commitUserSelectionRect(mouseX, mouseY) {
-    const { userSelectionRect } = store.getState();
-    if (!userSelectionRect) {
-      return;
-    }
-    const { transform: transform3, nodeLookup, edgeLookup, connectionLookup, triggerNodeChanges, triggerEdgeChanges, defaultEdgeOptions: defaultEdgeOptions2 } = store.getState();
-    const userStartPosition = { x: userSelectionRect.startX, y: userSelectionRect.startY };
-    const { x: screenStartX, y: screenStartY } = rendererPointToPoint(userStartPosition, transform3);
-    const nextUserSelectRect = {
-      startX: userStartPosition.x,
-      startY: userStartPosition.y,
-      x: mouseX < screenStartX ? mouseX : screenStartX,
-      y: mouseY < screenStartY ? mouseY : screenStartY,
-      width: Math.abs(mouseX - screenStartX),
-      height: Math.abs(mouseY - screenStartY)
-    };
-    const prevSelectedNodeIds = selectedNodeIds.current;
-    const prevSelectedEdgeIds = selectedEdgeIds.current;
-    selectedNodeIds.current = new Set(getNodesInside(nodeLookup, nextUserSelectRect, transform3, selectionMode === SelectionMode.Partial, true).map((node2) => node2.id));
-    selectedEdgeIds.current = /* @__PURE__ */ new Set();
-    const edgesSelectable = defaultEdgeOptions2?.selectable ?? true;
-    for (const nodeId of selectedNodeIds.current) {
-      const connections = connectionLookup.get(nodeId);
-      if (!connections)
-        continue;
-      for (const { edgeId } of connections.values()) {
-        const edge = edgeLookup.get(edgeId);
-        if (edge && (edge.selectable ?? edgesSelectable)) {
-          selectedEdgeIds.current.add(edgeId);
-        }
-      }
-    }
-    if (!areSetsEqual(prevSelectedNodeIds, selectedNodeIds.current)) {
-      const changes = getSelectionChanges(nodeLookup, selectedNodeIds.current);
-      triggerNodeChanges(changes);
-    }
-    if (!areSetsEqual(prevSelectedEdgeIds, selectedEdgeIds.current)) {
-      const changes = getSelectionChanges(edgeLookup, selectedEdgeIds.current);
-      triggerEdgeChanges(changes);
-    }
-    store.setState({
-      userSelectionRect: nextUserSelectRect,
-      userSelectionActive: true,
-      nodesSelectionActive: false
-    });
-  }
-  function autoPan() {
-    if (!autoPanOnSelection || !containerBounds.current) {
-      return;
-    }
-    const [x2, y2] = calcAutoPan(position.current, containerBounds.current, autoPanSpeed);
-    panBy2({ x: x2, y: y2 }).then((panned) => {
-      if (!selectionInProgress.current || !panned) {
-        autoPanId.current = requestAnimationFrame(autoPan);
-        return;
-      }
-      const { x: mx, y: my } = position.current;
-      commitUserSelectionRect(mx, my);
-      autoPanId.current = requestAnimationFrame(autoPan);
-    });
-  }
-  const cleanupAutoPan = () => {
-    cancelAnimationFrame(autoPanId.current);
-    autoPanId.current = 0;
-    autoPanStarted.current = false;
-  };
-  useEffect(() => {
-    return () => cleanupAutoPan();
-  }, []);
-  const onPointerMove = (event) => {
-    const { userSelectionRect, transform: transform3, resetSelectedElements } = store.getState();
-    if (!containerBounds.current || !userSelectionRect) {
-      return;
-    }
-    const { x: mouseX, y: mouseY } = getEventPosition(event.nativeEvent, containerBounds.current);
-    position.current = { x: mouseX, y: mouseY };
-    const screenStart = rendererPointToPoint({ x: userSelectionRect.startX, y: userSelectionRect.startY }, transform3);
-    if (!selectionInProgress.current) {
-      const requiredDistance = selectionKeyPressed ? 0 : paneClickDistance;
-      const distance2 = Math.hypot(mouseX - screenStart.x, mouseY - screenStart.y);
-      if (distance2 <= requiredDistance) {
-        return;
-      }
-      resetSelectedElements();
-      onSelectionStart?.(event);
-    }
-    selectionInProgress.current = true;
-    if (!autoPanStarted.current) {
-      autoPan();
-      autoPanStarted.current = true;
-    }
-    commitUserSelectionRect(mouseX, mouseY);
-  };
-  const onPointerUp = (event) => {
-    if (!isSelectionEnabled) {
-      if (event.target === container.current && store.getState().connection.inProgress) {
-        connectionEndedOnPane.current = true;
-      }
-      return;
-    }
-    if (event.button !== 0) {
-      return;
-    }
-    event.target?.releasePointerCapture?.(event.pointerId);
-    if (!userSelectionActive && event.target === container.current && store.getState().userSelectionRect) {
-      onClick?.(event);
-    }
-    store.setState({
-      userSelectionActive: false,
-      userSelectionRect: null
-    });
-    if (selectionInProgress.current) {
-      onSelectionEnd?.(event);
-      store.setState({
-        nodesSelectionActive: selectedNodeIds.current.size > 0
-      });
-    }
-    cleanupAutoPan();
-  };
-  const onPointerCancel = (event) => {
-    event.target?.releasePointerCapture?.(event.pointerId);
-    cleanupAutoPan();
-  };
-  const draggable = panOnDrag === true || Array.isArray(panOnDrag) && panOnDrag.includes(0);
-  return jsxs("div", { className: cc(["react-flow__pane", { draggable, dragging, selection: isSelecting }]), onClick: isSelectionEnabled ? void 0 : wrapHandler(onClick, container), onContextMenu: wrapHandler(onContextMenu, container), onWheel: wrapHandler(onWheel, container), onPointerEnter: isSelectionEnabled ? void 0 : onPaneMouseEnter, onPointerMove: isSelectionEnabled ? onPointerMove : onPaneMouseMove, onPointerUp, onPointerCancel: isSelectionEnabled ? onPointerCancel : void 0, onPointerDownCapture: isSelectionEnabled ? onPointerDownCapture : void 0, onClickCapture: isSelectionEnabled ? onClickCapture : void 0, onPointerLeave: onPaneMouseLeave, ref: container, style: containerStyle, children: [children2, jsx(UserSelection, {})] });
-}
-function handleNodeClick({ id: id2, store, unselect = false, nodeRef }) {
-  const { addSelectedNodes, unselectNodesAndEdges, multiSelectionActive, nodeLookup, onError } = store.getState();
-  const node2 = nodeLookup.get(id2);
-  if (!node2) {
-    onError?.("012", errorMessages["error012"](id2));
-    return;
-  }
-  store.setState({ nodesSelectionActive: false });
-  if (!node2.selected) {
-    addSelectedNodes([id2]);
-  } else if (unselect || node2.selected && multiSelectionActive) {
-    unselectNodesAndEdges({ nodes: [node2], edges: [] });
-    requestAnimationFrame(() => nodeRef?.current?.blur());
-  }
-}
-function useDrag({ nodeRef, disabled = false, noDragClassName, handleSelector, nodeId, isSelectable, nodeClickDistance }) {
-  const store = useStoreApi();
-  const [dragging, setDragging] = useState(false);
-  const xyDrag = useRef();
-  useEffect(() => {
-    if (disabled) {
-      return;
-    }
-    xyDrag.current = XYDrag({
-      getStoreItems: () => store.getState(),
-      onNodeMouseDown: (id2) => {
-        handleNodeClick({
-          id: id2,
-          store,
-          nodeRef
-        });
-      },
-      onDragStart: () => {
-        setDragging(true);
-      },
-      onDragStop: () => {
-        setDragging(false);
-      }
-    });
-    return () => {
-      xyDrag.current?.destroy();
-      xyDrag.current = void 0;
-    };
-  }, [disabled, store, nodeRef]);
-  useEffect(() => {
-    if (disabled || !nodeRef.current || !xyDrag.current) {
-      return;
-    }
-    xyDrag.current.update({
-      noDragClassName,
-      handleSelector,
-      domNode: nodeRef.current,
-      isSelectable,
-      nodeId,
-      nodeClickDistance
-    });
-  }, [noDragClassName, handleSelector, disabled, isSelectable, nodeRef, nodeId, nodeClickDistance]);
-  return dragging;
-}
-var selectedAndDraggable = (nodesDraggable) => (n) => n.selected && (n.draggable || nodesDraggable && typeof n.draggable === "undefined");
-function useMoveSelectedNodes() {
-  const store = useStoreApi();
-  const moveSelectedNodes = useCallback((params) => {
-    const { nodeExtent, snapToGrid, snapGrid, nodesDraggable, onError, updateNodePositions, nodeLookup, nodeOrigin } = store.getState();
-    const nodeUpdates = /* @__PURE__ */ new Map();
-    const isSelected = selectedAndDraggable(nodesDraggable);
-    const xVelo = snapToGrid ? snapGrid[0] : 5;
-    const yVelo = snapToGrid ? snapGrid[1] : 5;
-    const xDiff = params.direction.x * xVelo * params.factor;
-    const yDiff = params.direction.y * yVelo * params.factor;
-    for (const [, node2] of nodeLookup) {
-      if (!isSelected(node2)) {
-        continue;
-      }
-      let nextPosition = {
-        x: node2.internals.positionAbsolute.x + xDiff,
-        y: node2.internals.positionAbsolute.y + yDiff
-      };
-      if (snapToGrid) {
-        nextPosition = snapPosition(nextPosition, snapGrid);
-      }
-      const { position, positionAbsolute } = calculateNodePosition({
-        nodeId: node2.id,
-        nextPosition,
-        nodeLookup,
-        nodeExtent,
-        nodeOrigin,
-        onError
-      });
-      node2.position = position;
-      node2.internals.positionAbsolute = positionAbsolute;
-      nodeUpdates.set(node2.id, node2);
-    }
-    updateNodePositions(nodeUpdates);
-  }, []);
-  return moveSelectedNodes;
-}
-var NodeIdContext = createContext(null);
-var Provider = NodeIdContext.Provider;
-NodeIdContext.Consumer;
-var useNodeId = () => {
-  const nodeId = useContext(NodeIdContext);
-  return nodeId;
-};
-var selector$f = (s) => ({
-  connectOnClick: s.connectOnClick,
-  noPanClassName: s.noPanClassName,
-  rfId: s.rfId
-});
-var HandleConfigContext = createContext(null);
-function HandleConfigProvider({ children: children2 }) {
-  const config2 = useStore(selector$f, shallow$1);
-  return jsx(HandleConfigContext.Provider, { value: config2, children: children2 });
-}
-function useHandleConfig() {
-  const config2 = useContext(HandleConfigContext);
-  if (!config2) {
-    throw new Error("useHandleConfig must be used within a HandleConfigProvider");
-  }
-  return config2;
-}
-var idleConnectingState = {
-  connectingFrom: false,
-  connectingTo: false,
-  clickConnecting: false,
-  isPossibleEndHandle: true,
-  connectionInProcess: false,
-  clickConnectionInProcess: false,
-  valid: false
-};
-var connectingSelector = (nodeId, handleId, type) => (state) => {
-  const { connectionClickStartHandle: clickHandle, connectionMode, connection } = state;
-  const { fromHandle, toHandle, isValid } = connection;
-  if (!fromHandle && !clickHandle) {
-    return idleConnectingState;
-  }
-  const connectingTo = toHandle?.nodeId === nodeId && toHandle?.id === handleId && toHandle?.type === type;
-  return {
-    connectingFrom: fromHandle?.nodeId === nodeId && fromHandle?.id === handleId && fromHandle?.type === type,
-    connectingTo,
-    clickConnecting: clickHandle?.nodeId === nodeId && clickHandle?.id === handleId && clickHandle?.type === type,
-    isPossibleEndHandle: connectionMode === ConnectionMode.Strict ? fromHandle?.type !== type : nodeId !== fromHandle?.nodeId || handleId !== fromHandle?.id,
-    connectionInProcess: !!fromHandle,
-    clickConnectionInProcess: !!clickHandle,
-    valid: connectingTo && isValid
-  };
-};
-function HandleComponent({ type = "source", position = Position.Top, isValidConnection, isConnectable = true, isConnectableStart = true, isConnectableEnd = true, id: id2, onConnect, children: children2, className, onMouseDown, onTouchStart, ...rest }, ref) {
-  const handleId = id2 || null;
-  const isTarget = type === "target";
-  const store = useStoreApi();
-  const nodeId = useNodeId();
-  const { connectOnClick, noPanClassName, rfId } = useHandleConfig();
-  const { connectingFrom, connectingTo, clickConnecting, isPossibleEndHandle, connectionInProcess, clickConnectionInProcess, valid } = useStore(connectingSelector(nodeId, handleId, type), shallow$1);
-  if (!nodeId) {
-    store.getState().onError?.("010", errorMessages["error010"]());
-  }
-  const onConnectExtended = (params) => {
-    const { defaultEdgeOptions: defaultEdgeOptions2, onConnect: onConnectAction, hasDefaultEdges } = store.getState();
-    const edgeParams = {
-      ...defaultEdgeOptions2,
-      ...params
-    };
-    if (hasDefaultEdges) {
-      const { edges, setEdges, onError } = store.getState();
-      setEdges(addEdge2(edgeParams, edges, { onError }));
-    }
-    onConnectAction?.(edgeParams);
-    onConnect?.(edgeParams);
-  };
-  const onPointerDown2 = (event) => {
-    if (!nodeId) {
-      return;
-    }
-    const isMouseTriggered = isMouseEvent(event.nativeEvent);
-    if (isConnectableStart && (isMouseTriggered && event.button === 0 || !isMouseTriggered)) {
-      const currentStore = store.getState();
-      XYHandle.onPointerDown(event.nativeEvent, {
-        handleDomNode: event.currentTarget,
-        autoPanOnConnect: currentStore.autoPanOnConnect,
-        connectionMode: currentStore.connectionMode,
-        connectionRadius: currentStore.connectionRadius,
-        domNode: currentStore.domNode,
-        nodeLookup: currentStore.nodeLookup,
-        lib: currentStore.lib,
-        isTarget,
-        handleId,
-        nodeId,
-        flowId: currentStore.rfId,
-        panBy: currentStore.panBy,
-        cancelConnection: currentStore.cancelConnection,
-        onConnectStart: currentStore.onConnectStart,
-        onConnectEnd: (...args) => store.getState().onConnectEnd?.(...args),
-        updateConnection: currentStore.updateConnection,
-        onConnect: onConnectExtended,
-        isValidConnection: isValidConnection || ((...args) => store.getState().isValidConnection?.(...args) ?? true),
-        getTransform: () => store.getState().transform,
-        getFromHandle: () => store.getState().connection.fromHandle,
-        autoPanSpeed: currentStore.autoPanSpeed,
-        dragThreshold: currentStore.connectionDragThreshold
-      });
-    }
-    if (isMouseTriggered) {
-      onMouseDown?.(event);
-    } else {
-      onTouchStart?.(event);
-    }
-  };
-  const onClick = (event) => {
-    const { onClickConnectStart, onClickConnectEnd, connectionClickStartHandle, connectionMode, isValidConnection: isValidConnectionStore, lib, rfId: flowId, nodeLookup, connection: connectionState } = store.getState();
-    if (!nodeId || !connectionClickStartHandle && !isConnectableStart) {
-      return;
-    }
-    if (!connectionClickStartHandle) {
-      onClickConnectStart?.(event.nativeEvent, { nodeId, handleId, handleType: type });
-      store.setState({ connectionClickStartHandle: { nodeId, type, id: handleId } });
-      return;
-    }
-    const doc = getHostForElement(event.target);
-    const isValidConnectionHandler = isValidConnection || isValidConnectionStore;
-    const { connection, isValid } = XYHandle.isValid(event.nativeEvent, {
-      handle: {
-        nodeId,
-        id: handleId,
-        type
-      },
-      connectionMode,
-      fromNodeId: connectionClickStartHandle.nodeId,
-      fromHandleId: connectionClickStartHandle.id || null,
-      fromType: connectionClickStartHandle.type,
-      isValidConnection: isValidConnectionHandler,
-      flowId,
-      doc,
-      lib,
-      nodeLookup
-    });
-    if (isValid && connection) {
-      onConnectExtended(connection);
-    }
-    const connectionClone = structuredClone(connectionState);
-    delete connectionClone.inProgress;
-    connectionClone.toPosition = connectionClone.toHandle ? connectionClone.toHandle.position : null;
-    onClickConnectEnd?.(event, connectionClone);
-    store.setState({ connectionClickStartHandle: null });
-  };
-  return jsx("div", { "data-handleid": handleId, "data-nodeid": nodeId, "data-handlepos": position, "data-id": `${rfId}-${nodeId}-${handleId}-${type}`, className: cc([
-    "react-flow__handle",
-    `react-flow__handle-${position}`,
-    "nodrag",
-    noPanClassName,
-    className,
-    {
-      source: !isTarget,
-      target: isTarget,
-      connectable: isConnectable,
-      connectablestart: isConnectableStart,
-      connectableend: isConnectableEnd,
-      clickconnecting: clickConnecting,
-      connectingfrom: connectingFrom,
-      connectingto: connectingTo,
-      valid,
-      /*
-       * shows where you can start a connection from
-       * and where you can end it while connecting
-       */
-      connectionindicator: isConnectable && (!connectionInProcess || isPossibleEndHandle) && (connectionInProcess || clickConnectionInProcess ? isConnectableEnd : isConnectableStart)
-    }
-  ]), onMouseDown: onPointerDown2, onTouchStart: onPointerDown2, onClick: connectOnClick ? onClick : void 0, ref, ...rest, children: children2 });
-}
-var Handle = memo(fixedForwardRef(HandleComponent));
-function InputNode({ data, isConnectable, sourcePosition = Position.Bottom }) {
-  return jsxs(Fragment, { children: [data?.label, jsx(Handle, { type: "source", position: sourcePosition, isConnectable })] });
-}
-function DefaultNode({ data, isConnectable, targetPosition = Position.Top, sourcePosition = Position.Bottom }) {
-  return jsxs(Fragment, { children: [jsx(Handle, { type: "target", position: targetPosition, isConnectable }), data?.label, jsx(Handle, { type: "source", position: sourcePosition, isConnectable })] });
-}
-function GroupNode() {
-  return null;
-}
-function OutputNode({ data, isConnectable, targetPosition = Position.Top }) {
-  return jsxs(Fragment, { children: [jsx(Handle, { type: "target", position: targetPosition, isConnectable }), data?.label] });
-}
-var arrowKeyDiffs = {
-  ArrowUp: { x: 0, y: -1 },
-  ArrowDown: { x: 0, y: 1 },
-  ArrowLeft: { x: -1, y: 0 },
-  ArrowRight: { x: 1, y: 0 }
-};
-var builtinNodeTypes = {
-  input: InputNode,
-  default: DefaultNode,
-  output: OutputNode,
-  group: GroupNode
-};
-function getNodeInlineStyleDimensions(node2) {
-  if (node2.internals.handleBounds === void 0) {
-    return {
-      width: node2.width ?? node2.initialWidth ?? node2.style?.width,
-      height: node2.height ?? node2.initialHeight ?? node2.style?.height
-    };
-  }
-  return {
-    width: node2.width ?? node2.style?.width,
-    height: node2.height ?? node2.style?.height
-  };
-}
-var selector$e = (s) => {
-  const { width, height, x: x2, y: y2 } = getInternalNodesBounds(s.nodeLookup, {
-    filter: (node2) => !!node2.selected
-  });
-  return {
-    width: isNumeric(width) ? width : null,
-    height: isNumeric(height) ? height : null,
-    userSelectionActive: s.userSelectionActive,
-    transformString: `translate(${s.transform[0]}px,${s.transform[1]}px) scale(${s.transform[2]}) translate(${x2}px,${y2}px)`
-  };
-};
-function NodesSelection({ onSelectionContextMenu, noPanClassName, disableKeyboardA11y }) {
-  const store = useStoreApi();
-  const { width, height, transformString, userSelectionActive } = useStore(selector$e, shallow$1);
-  const moveSelectedNodes = useMoveSelectedNodes();
-  const nodeRef = useRef(null);
-  useEffect(() => {
-    if (!disableKeyboardA11y) {
-      nodeRef.current?.focus({
-        preventScroll: true
-      });
-    }
-  }, [disableKeyboardA11y]);
-  const shouldRender = !userSelectionActive && width !== null && height !== null;
-  useDrag({
-    nodeRef,
-    disabled: !shouldRender
-  });
-  if (!shouldRender) {
-    return null;
-  }
-  const onContextMenu = onSelectionContextMenu ? (event) => {
-    const selectedNodes = store.getState().nodes.filter((n) => n.selected);
-    onSelectionContextMenu(event, selectedNodes);
-  } : void 0;
-  const onKeyDown = (event) => {
-    if (Object.prototype.hasOwnProperty.call(arrowKeyDiffs, event.key)) {
-      event.preventDefault();
-      moveSelectedNodes({
-        direction: arrowKeyDiffs[event.key],
-        factor: event.shiftKey ? 4 : 1
-      });
-    }
-  };
-  return jsx("div", { className: cc(["react-flow__nodesselection", "react-flow__container", noPanClassName]), style: {
-    transform: transformString
-  }, children: jsx("div", { ref: nodeRef, className: "react-flow__nodesselection-rect", onContextMenu, tabIndex: disableKeyboardA11y ? void 0 : -1, onKeyDown: disableKeyboardA11y ? void 0 : onKeyDown, style: {
-    width,
-    height
-  } }) });
-}
-var win = typeof window !== "undefined" ? window : void 0;
-var selector$d = (s) => {
-  return { nodesSelectionActive: s.nodesSelectionActive, userSelectionActive: s.userSelectionActive };
-};
-function FlowRendererComponent({ children: children2, onPaneClick, onPaneMouseEnter, onPaneMouseMove, onPaneMouseLeave, onPaneContextMenu, onPaneScroll, paneClickDistance, deleteKeyCode, selectionKeyCode, selectionOnDrag, selectionMode, onSelectionStart, onSelectionEnd, multiSelectionKeyCode, panActivationKeyCode, zoomActivationKeyCode, elementsSelectable, zoomOnScroll, zoomOnPinch, panOnScroll: _panOnScroll, panOnScrollSpeed, panOnScrollMode, zoomOnDoubleClick, panOnDrag: _panOnDrag, autoPanOnSelection, defaultViewport: defaultViewport2, translateExtent, minZoom: minZoom2, maxZoom, preventScrolling, onSelectionContextMenu, noWheelClassName, noPanClassName, disableKeyboardA11y, onViewportChange, isControlledViewport }) {
-  const { nodesSelectionActive, userSelectionActive } = useStore(selector$d, shallow$1);
-  const selectionKeyPressed = useKeyPress(selectionKeyCode, { target: win });
-  const panActivationKeyPressed = useKeyPress(panActivationKeyCode, { target: win });
-  const panOnDrag = panActivationKeyPressed || _panOnDrag;
-  const panOnScroll = panActivationKeyPressed || _panOnScroll;
-  const _selectionOnDrag = selectionOnDrag && panOnDrag !== true;
-  const isSelecting = selectionKeyPressed || userSelectionActive || _selectionOnDrag;
-  useGlobalKeyHandler({ deleteKeyCode, multiSelectionKeyCode });
-  return jsx(ZoomPane, { onPaneContextMenu, elementsSelectable, zoomOnScroll, zoomOnPinch, panOnScroll, panActivationKeyPressed, panOnScrollSpeed, panOnScrollMode, zoomOnDoubleClick, panOnDrag: !selectionKeyPressed && panOnDrag, defaultViewport: defaultViewport2, translateExtent, minZoom: minZoom2, maxZoom, zoomActivationKeyCode, preventScrolling, noWheelClassName, noPanClassName, onViewportChange, isControlledViewport, paneClickDistance, selectionOnDrag: _selectionOnDrag, children: jsxs(Pane, { onSelectionStart, onSelectionEnd, onPaneClick, onPaneMouseEnter, onPaneMouseMove, onPaneMouseLeave, onPaneContextMenu, onPaneScroll, panOnDrag, autoPanOnSelection, isSelecting: !!isSelecting, selectionMode, selectionKeyPressed, paneClickDistance, selectionOnDrag: _selectionOnDrag, children: [children2, nodesSelectionActive && jsx(NodesSelection, { onSelectionContextMenu, noPanClassName, disableKeyboardA11y })] }) });
-}
-FlowRendererComponent.displayName = "FlowRenderer";
-var FlowRenderer = memo(FlowRendererComponent);
-var selector$c = (onlyRenderVisible) => (s) => {
-  return onlyRenderVisible ? getNodesInside(s.nodeLookup, { x: 0, y: 0, width: s.width, height: s.height }, s.transform, true).map((node2) => node2.id) : Array.from(s.nodeLookup.keys());
-};
-function useVisibleNodeIds(onlyRenderVisible) {
-  const nodeIds = useStore(useCallback(selector$c(onlyRenderVisible), [onlyRenderVisible]), shallow$1);
-  return nodeIds;
-}
-var selector$b = (s) => s.updateNodeInternals;
-function useResizeObserver() {
-  const updateNodeInternals2 = useStore(selector$b);
-  const [resizeObserver] = useState(() => {
-    if (typeof ResizeObserver === "undefined") {
-      return null;
-    }
-    return new ResizeObserver((entries2) => {
-      const updates = /* @__PURE__ */ new Map();
-      entries2.forEach((entry) => {
-        const id2 = entry.target.getAttribute("data-id");
-        updates.set(id2, {
-          id: id2,
-          nodeElement: entry.target,
-          force: true
-        });
-      });
-      updateNodeInternals2(updates);
-    });
-  });
-  useEffect(() => {
-    return () => {
-      resizeObserver?.disconnect();
-    };
-  }, [resizeObserver]);
-  return resizeObserver;
-}
-function useNodeObserver({ node: node2, nodeType, hasDimensions, resizeObserver }) {
-  const store = useStoreApi();
-  const nodeRef = useRef(null);
-  const observedNode = useRef(null);
-  const prevSourcePosition = useRef(node2.sourcePosition);
-  const prevTargetPosition = useRef(node2.targetPosition);
-  const prevType = useRef(nodeType);
-  const isInitialized = hasDimensions && !!node2.internals.handleBounds;
-  useEffect(() => {
-    if (nodeRef.current && !node2.hidden && (!isInitialized || observedNode.current !== nodeRef.current)) {
-      if (observedNode.current) {
-        resizeObserver?.unobserve(observedNode.current);
-      }
-      resizeObserver?.observe(nodeRef.current);
-      observedNode.current = nodeRef.current;
-    }
-  }, [isInitialized, node2.hidden]);
-  useEffect(() => {
-    return () => {
-      if (observedNode.current) {
-        resizeObserver?.unobserve(observedNode.current);
-        observedNode.current = null;
-      }
-    };
-  }, []);
-  useEffect(() => {
-    if (nodeRef.current) {
-      const typeChanged = prevType.current !== nodeType;
-      const sourcePosChanged = prevSourcePosition.current !== node2.sourcePosition;
-      const targetPosChanged = prevTargetPosition.current !== node2.targetPosition;
-      if (typeChanged || sourcePosChanged || targetPosChanged) {
-        prevType.current = nodeType;
-        prevSourcePosition.current = node2.sourcePosition;
-        prevTargetPosition.current = node2.targetPosition;
-        store.getState().updateNodeInternals(/* @__PURE__ */ new Map([[node2.id, { id: node2.id, nodeElement: nodeRef.current, force: true }]]));
-      }
-    }
-  }, [node2.id, nodeType, node2.sourcePosition, node2.targetPosition]);
-  return nodeRef;
-}
-function NodeWrapper({ id: id2, onClick, onMouseEnter, onMouseMove, onMouseLeave, onContextMenu, onDoubleClick, nodesDraggable, elementsSelectable, nodesConnectable, nodesFocusable, resizeObserver, noDragClassName, noPanClassName, disableKeyboardA11y, rfId, nodeTypes: nodeTypes2, nodeClickDistance, onError }) {
-  const { node: node2, internals, isParent } = useStore((s) => {
-    const node3 = s.nodeLookup.get(id2);
-    const isParent2 = s.parentLookup.has(id2);
-    return {
-      node: node3,
-      internals: node3.internals,
-      isParent: isParent2
-    };
-  }, shallow$1);
-  let nodeType = node2.type || "default";
-  let NodeComponent = nodeTypes2?.[nodeType] || builtinNodeTypes[nodeType];
-  if (NodeComponent === void 0) {
-    onError?.("003", errorMessages["error003"](nodeType));
-    nodeType = "default";
-    NodeComponent = nodeTypes2?.["default"] || builtinNodeTypes.default;
-  }
-  const isDraggable = !!(node2.draggable || nodesDraggable && typeof node2.draggable === "undefined");
-  const isSelectable = !!(node2.selectable || elementsSelectable && typeof node2.selectable === "undefined");
-  const isConnectable = !!(node2.connectable || nodesConnectable && typeof node2.connectable === "undefined");
-  const isFocusable = !!(node2.focusable || nodesFocusable && typeof node2.focusable === "undefined");
-  const store = useStoreApi();
-  const hasDimensions = nodeHasDimensions(node2);
-  const nodeRef = useNodeObserver({ node: node2, nodeType, hasDimensions, resizeObserver });
-  const dragging = useDrag({
-    nodeRef,
-    disabled: node2.hidden || !isDraggable,
-    noDragClassName,
-    handleSelector: node2.dragHandle,
-    nodeId: id2,
-    isSelectable,
-    nodeClickDistance
-  });
-  const moveSelectedNodes = useMoveSelectedNodes();
-  if (node2.hidden) {
-    return null;
-  }
-  const nodeDimensions = getNodeDimensions(node2);
-  const inlineDimensions = getNodeInlineStyleDimensions(node2);
-  const hasPointerEvents = isSelectable || isDraggable || onClick || onMouseEnter || onMouseMove || onMouseLeave;
-  const onMouseEnterHandler = onMouseEnter ? (event) => onMouseEnter(event, { ...internals.userNode }) : void 0;
-  const onMouseMoveHandler = onMouseMove ? (event) => onMouseMove(event, { ...internals.userNode }) : void 0;
-  const onMouseLeaveHandler = onMouseLeave ? (event) => onMouseLeave(event, { ...internals.userNode }) : void 0;
-  const onContextMenuHandler = onContextMenu ? (event) => onContextMenu(event, { ...internals.userNode }) : void 0;
-  const onDoubleClickHandler = onDoubleClick ? (event) => onDoubleClick(event, { ...internals.userNode }) : void 0;
-  const onSelectNodeHandler = (event) => {
-    const { selectNodesOnDrag, nodeDragThreshold } = store.getState();
-    if (isSelectable && (!selectNodesOnDrag || !isDraggable || nodeDragThreshold > 0)) {
-      handleNodeClick({
-        id: id2,
-        store,
-        nodeRef
-      });
-    }
-    if (onClick) {
-      onClick(event, { ...internals.userNode });
-    }
-  };
-  const onKeyDown = (event) => {
-    if (isInputDOMNode(event.nativeEvent) || disableKeyboardA11y) {
-      return;
-    }
-    if (elementSelectionKeys.includes(event.key) && isSelectable) {
-      const unselect = event.key === "Escape";
-      handleNodeClick({
-        id: id2,
-        store,
-        unselect,
-        nodeRef
-      });
-    } else if (isDraggable && node2.selected && Object.prototype.hasOwnProperty.call(arrowKeyDiffs, event.key)) {
-      event.preventDefault();
-      const { ariaLabelConfig } = store.getState();
-      store.setState({
-        ariaLiveMessage: ariaLabelConfig["node.a11yDescription.ariaLiveMessage"]({
-          direction: event.key.replace("Arrow", "").toLowerCase(),
-          x: ~~internals.positionAbsolute.x,
-          y: ~~internals.positionAbsolute.y
-        })
-      });
-      moveSelectedNodes({
-        direction: arrowKeyDiffs[event.key],
-        factor: event.shiftKey ? 4 : 1
-      });
-    }
-  };
-  const onFocus = () => {
-    if (disableKeyboardA11y || !nodeRef.current?.matches(":focus-visible")) {
-      return;
-    }
-    const { transform: transform3, width, height, autoPanOnNodeFocus, setCenter } = store.getState();
-    if (!autoPanOnNodeFocus) {
-      return;
-    }
-    const withinViewport = getNodesInside(/* @__PURE__ */ new Map([[id2, node2]]), { x: 0, y: 0, width, height }, transform3, true).length > 0;
-    if (!withinViewport) {
-      setCenter(node2.position.x + nodeDimensions.width / 2, node2.position.y + nodeDimensions.height / 2, {
-        zoom: transform3[2]
-      });
-    }
-  };
-  return jsx("div", { className: cc([
-    "react-flow__node",
-    `react-flow__node-${nodeType}`,
-    {
-      // this is overwritable by passing `nopan` as a class name
-      [noPanClassName]: isDraggable
-    },
-    node2.className,
-    {
-      selected: node2.selected,
-      selectable: isSelectable,
-      parent: isParent,
-      draggable: isDraggable,
-      dragging
-    }
-  ]), ref: nodeRef, style: {
-    zIndex: internals.z,
-    transform: `translate(${internals.positionAbsolute.x}px,${internals.positionAbsolute.y}px)`,
-    pointerEvents: hasPointerEvents ? "all" : "none",
-    visibility: hasDimensions ? "visible" : "hidden",
-    ...node2.style,
-    ...inlineDimensions
-  }, "data-id": id2, "data-testid": `rf__node-${id2}`, onMouseEnter: onMouseEnterHandler, onMouseMove: onMouseMoveHandler, onMouseLeave: onMouseLeaveHandler, onContextMenu: onContextMenuHandler, onClick: onSelectNodeHandler, onDoubleClick: onDoubleClickHandler, onKeyDown: isFocusable ? onKeyDown : void 0, tabIndex: isFocusable ? 0 : void 0, onFocus: isFocusable ? onFocus : void 0, role: node2.ariaRole ?? (isFocusable ? "group" : void 0), "aria-roledescription": "node", "aria-describedby": disableKeyboardA11y ? void 0 : `${ARIA_NODE_DESC_KEY}-${rfId}`, "aria-label": node2.ariaLabel, ...node2.domAttributes, children: jsx(Provider, { value: id2, children: jsx(NodeComponent, { id: id2, data: node2.data, type: nodeType, positionAbsoluteX: internals.positionAbsolute.x, positionAbsoluteY: internals.positionAbsolute.y, selected: node2.selected ?? false, selectable: isSelectable, draggable: isDraggable, deletable: node2.deletable ?? true, isConnectable, sourcePosition: node2.sourcePosition, targetPosition: node2.targetPosition, dragging, dragHandle: node2.dragHandle, zIndex: internals.z, parentId: node2.parentId, ...nodeDimensions }) }) });
-}
-var NodeWrapper$1 = memo(NodeWrapper);
-var selector$a = (s) => ({
-  nodesConnectable: s.nodesConnectable,
-  nodesFocusable: s.nodesFocusable,
-  elementsSelectable: s.elementsSelectable,
-  onError: s.onError
-});
-function NodeRendererComponent(props) {
-  const { nodesConnectable, nodesFocusable, elementsSelectable, onError } = useStore(selector$a, shallow$1);
-  const nodeIds = useVisibleNodeIds(props.onlyRenderVisibleElements);
-  const resizeObserver = useResizeObserver();
-  return jsx("div", { className: "react-flow__nodes", style: containerStyle, children: nodeIds.map((nodeId) => {
-    return (
-      /*
-       * The split of responsibilities between NodeRenderer and
-       * NodeComponentWrapper may appear weird. However, it’s designed to
-       * minimize the cost of updates when individual nodes change.
-       *
-       * For example, when you’re dragging a single node, that node gets
-       * updated multiple times per second. If `NodeRenderer` were to update
-       * every time, it would have to re-run the `nodes.map()` loop every
-       * time. This gets pricey with hundreds of nodes, especially if every
-       * loop cycle does more than just rendering a JSX element!
-       *
-       * As a result of this choice, we took the following implementation
-       * decisions:
-       * - NodeRenderer subscribes *only* to node IDs – and therefore
-       *   rerender *only* when visible nodes are added or removed.
-       * - NodeRenderer performs all operations the result of which can be
-       *   shared between nodes (such as creating the `ResizeObserver`
-       *   instance, or subscribing to `selector`). This means extra prop
-       *   drilling into `NodeComponentWrapper`, but it means we need to run
-       *   these operations only once – instead of once per node.
-       * - Any operations that you’d normally write inside `nodes.map` are
-       *   moved into `NodeComponentWrapper`. This ensures they are
-       *   memorized – so if `NodeRenderer` *has* to rerender, it only
-       *   needs to regenerate the list of nodes, nothing else.
-       */
-      jsx(NodeWrapper$1, { id: nodeId, nodeTypes: props.nodeTypes, nodeExtent: props.nodeExtent, onClick: props.onNodeClick, onMouseEnter: props.onNodeMouseEnter, onMouseMove: props.onNodeMouseMove, onMouseLeave: props.onNodeMouseLeave, onContextMenu: props.onNodeContextMenu, onDoubleClick: props.onNodeDoubleClick, noDragClassName: props.noDragClassName, noPanClassName: props.noPanClassName, rfId: props.rfId, disableKeyboardA11y: props.disableKeyboardA11y, resizeObserver, nodesDraggable: props.nodesDraggable ?? true, nodesConnectable, nodesFocusable, elementsSelectable, nodeClickDistance: props.nodeClickDistance, onError }, nodeId)
-    );
-  }) });
-}
-NodeRendererComponent.displayName = "NodeRenderer";
-var NodeRenderer = memo(NodeRendererComponent);
-function useVisibleEdgeIds(onlyRenderVisible) {
-  const edgeIds = useStore(useCallback((s) => {
-    if (!onlyRenderVisible) {
-      return s.edges.map((edge) => edge.id);
-    }
-    const visibleEdgeIds = [];
-    if (s.width && s.height) {
-      for (const edge of s.edges) {
-        const sourceNode = s.nodeLookup.get(edge.source);
-        const targetNode = s.nodeLookup.get(edge.target);
-        if (sourceNode && targetNode && isEdgeVisible({
-          sourceNode,
-          targetNode,
-          width: s.width,
-          height: s.height,
-          transform: s.transform
-        })) {
-          visibleEdgeIds.push(edge.id);
-        }
-      }
-    }
-    return visibleEdgeIds;
-  }, [onlyRenderVisible]), shallow$1);
-  return edgeIds;
-}
-var ArrowSymbol = ({ color: color2 = "none", strokeWidth = 1 }) => {
-  const style2 = {
-    strokeWidth,
-    ...color2 && { stroke: color2 }
-  };
-  return jsx("polyline", { className: "arrow", style: style2, strokeLinecap: "round", fill: "none", strokeLinejoin: "round", points: "-5,-4 0,0 -5,4" });
-};
-var ArrowClosedSymbol = ({ color: color2 = "none", strokeWidth = 1 }) => {
-  const style2 = {
-    strokeWidth,
-    ...color2 && { stroke: color2, fill: color2 }
-  };
-  return jsx("polyline", { className: "arrowclosed", style: style2, strokeLinecap: "round", strokeLinejoin: "round", points: "-5,-4 0,0 -5,4 -5,-4" });
-};
-var MarkerSymbols = {
-  [MarkerType.Arrow]: ArrowSymbol,
-  [MarkerType.ArrowClosed]: ArrowClosedSymbol
-};
-function useMarkerSymbol(type) {
-  const store = useStoreApi();
-  const symbol2 = useMemo(() => {
-    const symbolExists = Object.prototype.hasOwnProperty.call(MarkerSymbols, type);
-    if (!symbolExists) {
-      store.getState().onError?.("009", errorMessages["error009"](type));
-      return null;
-    }
-    return MarkerSymbols[type];
-  }, [type]);
-  return symbol2;
-}
-var Marker = ({ id: id2, type, color: color2, width = 12.5, height = 12.5, markerUnits = "strokeWidth", strokeWidth, orient = "auto-start-reverse" }) => {
-  const Symbol2 = useMarkerSymbol(type);
-  if (!Symbol2) {
-    return null;
-  }
-  return jsx("marker", { className: "react-flow__arrowhead", id: id2, markerWidth: `${width}`, markerHeight: `${height}`, viewBox: "-10 -10 20 20", markerUnits, orient, refX: "0", refY: "0", children: jsx(Symbol2, { color: color2, strokeWidth }) });
-};
-var MarkerDefinitions = ({ defaultColor, rfId }) => {
-  const edges = useStore((s) => s.edges);
-  const defaultEdgeOptions2 = useStore((s) => s.defaultEdgeOptions);
-  const markers = useMemo(() => {
-    const markers2 = createMarkerIds(edges, {
-      id: rfId,
-      defaultColor,
-      defaultMarkerStart: defaultEdgeOptions2?.markerStart,
-      defaultMarkerEnd: defaultEdgeOptions2?.markerEnd
-    });
-    return markers2;
-  }, [edges, defaultEdgeOptions2, rfId, defaultColor]);
-  if (!markers.length) {
-    return null;
-  }
-  return jsx("svg", { className: "react-flow__marker", "aria-hidden": "true", children: jsx("defs", { children: markers.map((marker) => jsx(Marker, { id: marker.id, type: marker.type, color: marker.color, width: marker.width, height: marker.height, markerUnits: marker.markerUnits, strokeWidth: marker.strokeWidth, orient: marker.orient }, marker.id)) }) });
-};
-MarkerDefinitions.displayName = "MarkerDefinitions";
-var MarkerDefinitions$1 = memo(MarkerDefinitions);
-function EdgeTextComponent({ x: x2, y: y2, label, labelStyle, labelShowBg = true, labelBgStyle, labelBgPadding = [2, 4], labelBgBorderRadius = 2, children: children2, className, ...rest }) {
-  const [edgeTextBbox, setEdgeTextBbox] = useState({ x: 1, y: 0, width: 0, height: 0 });
-  const edgeTextClasses = cc(["react-flow__edge-textwrapper", className]);
-  const edgeTextRef = useRef(null);
-  useEffect(() => {
-    if (edgeTextRef.current) {
-      const textBbox = edgeTextRef.current.getBBox();
-      setEdgeTextBbox({
-        x: textBbox.x,
-        y: textBbox.y,
-        width: textBbox.width,
-        height: textBbox.height
-      });
-    }
-  }, [label]);
-  if (!label) {
-    return null;
-  }
-  return jsxs("g", { transform: `translate(${x2 - edgeTextBbox.width / 2} ${y2 - edgeTextBbox.height / 2})`, className: edgeTextClasses, visibility: edgeTextBbox.width ? "visible" : "hidden", ...rest, children: [labelShowBg && jsx("rect", { width: edgeTextBbox.width + 2 * labelBgPadding[0], x: -labelBgPadding[0], y: -labelBgPadding[1], height: edgeTextBbox.height + 2 * labelBgPadding[1], className: "react-flow__edge-textbg", style: labelBgStyle, rx: labelBgBorderRadius, ry: labelBgBorderRadius }), jsx("text", { className: "react-flow__edge-text", y: edgeTextBbox.height / 2, dy: "0.3em", ref: edgeTextRef, style: labelStyle, children: label }), children2] });
-}
-EdgeTextComponent.displayName = "EdgeText";
-var EdgeText = memo(EdgeTextComponent);
-function BaseEdge({ path, labelX, labelY, label, labelStyle, labelShowBg, labelBgStyle, labelBgPadding, labelBgBorderRadius, interactionWidth = 20, ...props }) {
-  return jsxs(Fragment, { children: [jsx("path", { ...props, d: path, fill: "none", className: cc(["react-flow__edge-path", props.className]) }), interactionWidth ? jsx("path", { d: path, fill: "none", strokeOpacity: 0, strokeWidth: interactionWidth, className: "react-flow__edge-interaction" }) : null, label && isNumeric(labelX) && isNumeric(labelY) ? jsx(EdgeText, { x: labelX, y: labelY, label, labelStyle, labelShowBg, labelBgStyle, labelBgPadding, labelBgBorderRadius }) : null] });
-}
-function getControl({ pos, x1, y1, x2, y2 }) {
-  if (pos === Position.Left || pos === Position.Right) {
-    return [0.5 * (x1 + x2), y1];
-  }
-  return [x1, 0.5 * (y1 + y2)];
-}
-function getSimpleBezierPath({ sourceX, sourceY, sourcePosition = Position.Bottom, targetX, targetY, targetPosition = Position.Top }) {
-  const [sourceControlX, sourceControlY] = getControl({
-    pos: sourcePosition,
-    x1: sourceX,
-    y1: sourceY,
-    x2: targetX,
-    y2: targetY
-  });
-  const [targetControlX, targetControlY] = getControl({
-    pos: targetPosition,
-    x1: targetX,
-    y1: targetY,
-    x2: sourceX,
-    y2: sourceY
-  });
-  const [labelX, labelY, offsetX, offsetY] = getBezierEdgeCenter({
-    sourceX,
-    sourceY,
-    targetX,
-    targetY,
-    sourceControlX,
-    sourceControlY,
-    targetControlX,
-    targetControlY
-  });
-  return [
-    `M${sourceX},${sourceY} C${sourceControlX},${sourceControlY} ${targetControlX},${targetControlY} ${targetX},${targetY}`,
-    labelX,
-    labelY,
-    offsetX,
-    offsetY
-  ];
-}
-function createSimpleBezierEdge(params) {
-  return memo(({ id: id2, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, label, labelStyle, labelShowBg, labelBgStyle, labelBgPadding, labelBgBorderRadius, style: style2, markerEnd, markerStart, interactionWidth }) => {
-    const [path, labelX, labelY] = getSimpleBezierPath({
-      sourceX,
-      sourceY,
-      sourcePosition,
-      targetX,
-      targetY,
-      targetPosition
-    });
-    const _id = params.isInternal ? void 0 : id2;
-    return jsx(BaseEdge, { id: _id, path, labelX, labelY, label, labelStyle, labelShowBg, labelBgStyle, labelBgPadding, labelBgBorderRadius, style: style2, markerEnd, markerStart, interactionWidth });
-  });
-}
-var SimpleBezierEdge = createSimpleBezierEdge({ isInternal: false });
-var SimpleBezierEdgeInternal = createSimpleBezierEdge({ isInternal: true });
-SimpleBezierEdge.displayName = "SimpleBezierEdge";
-SimpleBezierEdgeInternal.displayName = "SimpleBezierEdgeInternal";
-function createSmoothStepEdge(params) {
-  return memo(({ id: id2, sourceX, sourceY, targetX, targetY, label, labelStyle, labelShowBg, labelBgStyle, labelBgPadding, labelBgBorderRadius, style: style2, sourcePosition = Position.Bottom, targetPosition = Position.Top, markerEnd, markerStart, pathOptions, interactionWidth }) => {
-    const [path, labelX, labelY] = getSmoothStepPath({
-      sourceX,
-      sourceY,
-      sourcePosition,
-      targetX,
-      targetY,
-      targetPosition,
-      borderRadius: pathOptions?.borderRadius,
-      offset: pathOptions?.offset,
-      stepPosition: pathOptions?.stepPosition
-    });
-    const _id = params.isInternal ? void 0 : id2;
-    return jsx(BaseEdge, { id: _id, path, labelX, labelY, label, labelStyle, labelShowBg, labelBgStyle, labelBgPadding, labelBgBorderRadius, style: style2, markerEnd, markerStart, interactionWidth });
-  });
-}
-var SmoothStepEdge = createSmoothStepEdge({ isInternal: false });
-var SmoothStepEdgeInternal = createSmoothStepEdge({ isInternal: true });
-SmoothStepEdge.displayName = "SmoothStepEdge";
-SmoothStepEdgeInternal.displayName = "SmoothStepEdgeInternal";
-function createStepEdge(params) {
-  return memo(({ id: id2, ...props }) => {
-    const _id = params.isInternal ? void 0 : id2;
-    return jsx(SmoothStepEdge, { ...props, id: _id, pathOptions: useMemo(() => ({ borderRadius: 0, offset: props.pathOptions?.offset }), [props.pathOptions?.offset]) });
-  });
-}
-var StepEdge = createStepEdge({ isInternal: false });
-var StepEdgeInternal = createStepEdge({ isInternal: true });
-StepEdge.displayName = "StepEdge";
-StepEdgeInternal.displayName = "StepEdgeInternal";
-function createStraightEdge(params) {
-  return memo(({ id: id2, sourceX, sourceY, targetX, targetY, label, labelStyle, labelShowBg, labelBgStyle, labelBgPadding, labelBgBorderRadius, style: style2, markerEnd, markerStart, interactionWidth }) => {
-    const [path, labelX, labelY] = getStraightPath({ sourceX, sourceY, targetX, targetY });
-    const _id = params.isInternal ? void 0 : id2;
-    return jsx(BaseEdge, { id: _id, path, labelX, labelY, label, labelStyle, labelShowBg, labelBgStyle, labelBgPadding, labelBgBorderRadius, style: style2, markerEnd, markerStart, interactionWidth });
-  });
-}
-var StraightEdge = createStraightEdge({ isInternal: false });
-var StraightEdgeInternal = createStraightEdge({ isInternal: true });
-StraightEdge.displayName = "StraightEdge";
-StraightEdgeInternal.displayName = "StraightEdgeInternal";
-function createBezierEdge(params) {
-  return memo(({ id: id2, sourceX, sourceY, targetX, targetY, sourcePosition = Position.Bottom, targetPosition = Position.Top, label, labelStyle, labelShowBg, labelBgStyle, labelBgPadding, labelBgBorderRadius, style: style2, markerEnd, markerStart, pathOptions, interactionWidth }) => {
-    const [path, labelX, labelY] = getBezierPath({
-      sourceX,
-      sourceY,
-      sourcePosition,
-      targetX,
-      targetY,
-      targetPosition,
-      curvature: pathOptions?.curvature
-    });
-    const _id = params.isInternal ? void 0 : id2;
-    return jsx(BaseEdge, { id: _id, path, labelX, labelY, label, labelStyle, labelShowBg, labelBgStyle, labelBgPadding, labelBgBorderRadius, style: style2, markerEnd, markerStart, interactionWidth });
-  });
-}
-var BezierEdge = createBezierEdge({ isInternal: false });
-var BezierEdgeInternal = createBezierEdge({ isInternal: true });
-BezierEdge.displayName = "BezierEdge";
-BezierEdgeInternal.displayName = "BezierEdgeInternal";
-var builtinEdgeTypes = {
-  default: BezierEdgeInternal,
-  straight: StraightEdgeInternal,
-  step: StepEdgeInternal,
-  smoothstep: SmoothStepEdgeInternal,
-  simplebezier: SimpleBezierEdgeInternal
-};
-var nullPosition = {
-  sourceX: null,
-  sourceY: null,
-  targetX: null,
-  targetY: null,
-  sourcePosition: null,
-  targetPosition: null,
-  zIndex: void 0
-};
-var shiftX = (x2, shift, position) => {
-  if (position === Position.Left)
-    return x2 - shift;
-  if (position === Position.Right)
-    return x2 + shift;
-  return x2;
-};
-var shiftY = (y2, shift, position) => {
-  if (position === Position.Top)
-    return y2 - shift;
-  if (position === Position.Bottom)
-    return y2 + shift;
-  return y2;
-};
-var EdgeUpdaterClassName = "react-flow__edgeupdater";
-function EdgeAnchor({ position, centerX, centerY, radius = 10, onMouseDown, onMouseEnter, onMouseOut, type }) {
-  return jsx("circle", { onMouseDown, onMouseEnter, onMouseOut, className: cc([EdgeUpdaterClassName, `${EdgeUpdaterClassName}-${type}`]), cx: shiftX(centerX, radius, position), cy: shiftY(centerY, radius, position), r: radius, stroke: "transparent", fill: "transparent" });
-}
-function EdgeUpdateAnchors({ isReconnectable, reconnectRadius, edge, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, onReconnect, onReconnectStart, onReconnectEnd, setReconnecting, setUpdateHover }) {
-  const store = useStoreApi();
-  const handleEdgeUpdater = (event, oppositeHandle) => {
-    if (event.button !== 0) {
-      return;
-    }
-    const { autoPanOnConnect, domNode, connectionMode, connectionRadius, lib, onConnectStart, cancelConnection, nodeLookup, rfId: flowId, panBy: panBy2, updateConnection } = store.getState();
-    const isTarget = oppositeHandle.type === "target";
-    const _onReconnectEnd = (evt, connectionState) => {
-      setReconnecting(false);
-      onReconnectEnd?.(evt, edge, oppositeHandle.type, connectionState);
-    };
-    const onConnectEdge = (connection) => onReconnect?.(edge, connection);
-    const _onConnectStart = (_event, params) => {
-      setReconnecting(true);
-      onReconnectStart?.(event, edge, oppositeHandle.type);
-      onConnectStart?.(_event, params);
-    };
-    XYHandle.onPointerDown(event.nativeEvent, {
-      autoPanOnConnect,
-      connectionMode,
-      connectionRadius,
-      domNode,
-      handleId: oppositeHandle.id,
-      nodeId: oppositeHandle.nodeId,
-      nodeLookup,
-      isTarget,
-      edgeUpdaterType: oppositeHandle.type,
-      lib,
-      flowId,
-      cancelConnection,
-      panBy: panBy2,
-      isValidConnection: (...args) => store.getState().isValidConnection?.(...args) ?? true,
-      onConnect: onConnectEdge,
-      onConnectStart: _onConnectStart,
-      onConnectEnd: (...args) => store.getState().onConnectEnd?.(...args),
-      onReconnectEnd: _onReconnectEnd,
-      updateConnection,
-      getTransform: () => store.getState().transform,
-      getFromHandle: () => store.getState().connection.fromHandle,
-      dragThreshold: store.getState().connectionDragThreshold,
-      handleDomNode: event.currentTarget
-    });
-  };
-  const onReconnectSourceMouseDown = (event) => handleEdgeUpdater(event, { nodeId: edge.target, id: edge.targetHandle ?? null, type: "target" });
-  const onReconnectTargetMouseDown = (event) => handleEdgeUpdater(event, { nodeId: edge.source, id: edge.sourceHandle ?? null, type: "source" });
-  const onReconnectMouseEnter = () => setUpdateHover(true);
-  const onReconnectMouseOut = () => setUpdateHover(false);
-  return jsxs(Fragment, { children: [(isReconnectable === true || isReconnectable === "source") && jsx(EdgeAnchor, { position: sourcePosition, centerX: sourceX, centerY: sourceY, radius: reconnectRadius, onMouseDown: onReconnectSourceMouseDown, onMouseEnter: onReconnectMouseEnter, onMouseOut: onReconnectMouseOut, type: "source" }), (isReconnectable === true || isReconnectable === "target") && jsx(EdgeAnchor, { position: targetPosition, centerX: targetX, centerY: targetY, radius: reconnectRadius, onMouseDown: onReconnectTargetMouseDown, onMouseEnter: onReconnectMouseEnter, onMouseOut: onReconnectMouseOut, type: "target" })] });
-}
-function EdgeWrapper({ id: id2, edgesFocusable, edgesReconnectable, elementsSelectable, onClick, onDoubleClick, onContextMenu, onMouseEnter, onMouseMove, onMouseLeave, reconnectRadius, onReconnect, onReconnectStart, onReconnectEnd, rfId, edgeTypes, noPanClassName, onError, disableKeyboardA11y }) {
-  let edge = useStore((s) => s.edgeLookup.get(id2));
-  const defaultEdgeOptions2 = useStore((s) => s.defaultEdgeOptions);
-  edge = defaultEdgeOptions2 ? { ...defaultEdgeOptions2, ...edge } : edge;
-  let edgeType = edge.type || "default";
-  let EdgeComponent = edgeTypes?.[edgeType] || builtinEdgeTypes[edgeType];
-  if (EdgeComponent === void 0) {
-    onError?.("011", errorMessages["error011"](edgeType));
-    edgeType = "default";
-    EdgeComponent = edgeTypes?.["default"] || builtinEdgeTypes.default;
-  }
-  const isFocusable = !!(edge.focusable || edgesFocusable && typeof edge.focusable === "undefined");
-  const isReconnectable = typeof onReconnect !== "undefined" && (edge.reconnectable || edgesReconnectable && typeof edge.reconnectable === "undefined");
-  const isSelectable = !!(edge.selectable || elementsSelectable && typeof edge.selectable === "undefined");
-  const edgeRef = useRef(null);
-  const [updateHover, setUpdateHover] = useState(false);
-  const [reconnecting, setReconnecting] = useState(false);
-  const store = useStoreApi();
-  const { zIndex = edge.zIndex, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition } = useStore(useCallback((store2) => {
-    const sourceNode = store2.nodeLookup.get(edge.source);
-    const targetNode = store2.nodeLookup.get(edge.target);
-    if (!sourceNode || !targetNode) {
-      return nullPosition;
-    }
-    const edgePosition = getEdgePosition({
-      id: id2,
-      sourceNode,
-      targetNode,
-      sourceHandle: edge.sourceHandle || null,
-      targetHandle: edge.targetHandle || null,
-      connectionMode: store2.connectionMode,
-      onError
-    });
-    const zIndex2 = getElevatedEdgeZIndex({
-      selected: edge.selected,
-      zIndex: edge.zIndex,
-      sourceNode,
-      targetNode,
-      elevateOnSelect: store2.elevateEdgesOnSelect,
-      zIndexMode: store2.zIndexMode
-    });
-    return {
-      ...edgePosition || nullPosition,
-      zIndex: zIndex2
-    };
-  }, [edge.source, edge.target, edge.sourceHandle, edge.targetHandle, edge.selected, edge.zIndex, onError]), shallow$1);
-  const markerStartUrl = useMemo(() => edge.markerStart ? `url('#${getMarkerId(edge.markerStart, rfId)}')` : void 0, [edge.markerStart, rfId]);
-  const markerEndUrl = useMemo(() => edge.markerEnd ? `url('#${getMarkerId(edge.markerEnd, rfId)}')` : void 0, [edge.markerEnd, rfId]);
-  if (edge.hidden || sourceX === null || sourceY === null || targetX === null || targetY === null) {
-    return null;
-  }
-  const onEdgeClick = (event) => {
-    const { addSelectedEdges, unselectNodesAndEdges, multiSelectionActive } = store.getState();
-    if (isSelectable) {
-      store.setState({ nodesSelectionActive: false });
-      if (edge.selected && multiSelectionActive) {
-        unselectNodesAndEdges({ nodes: [], edges: [edge] });
-        edgeRef.current?.blur();
-      } else {
-        addSelectedEdges([id2]);
-      }
-    }
-    if (onClick) {
-      onClick(event, edge);
-    }
-  };
-  const onEdgeDoubleClick = onDoubleClick ? (event) => {
-    onDoubleClick(event, { ...edge });
-  } : void 0;
-  const onEdgeContextMenu = onContextMenu ? (event) => {
-    onContextMenu(event, { ...edge });
-  } : void 0;
-  const onEdgeMouseEnter = onMouseEnter ? (event) => {
-    onMouseEnter(event, { ...edge });
-  } : void 0;
-  const onEdgeMouseMove = onMouseMove ? (event) => {
-    onMouseMove(event, { ...edge });
-  } : void 0;
-  const onEdgeMouseLeave = onMouseLeave ? (event) => {
-    onMouseLeave(event, { ...edge });
-  } : void 0;
-  const onKeyDown = (event) => {
-    if (!disableKeyboardA11y && elementSelectionKeys.includes(event.key) && isSelectable) {
-      const { unselectNodesAndEdges, addSelectedEdges } = store.getState();
-      const unselect = event.key === "Escape";
-      if (unselect) {
-        edgeRef.current?.blur();
-        unselectNodesAndEdges({ edges: [edge] });
-      } else {
-        addSelectedEdges([id2]);
-      }
-    }
-  };
-  return jsx("svg", { style: { zIndex }, children: jsxs("g", { className: cc([
-    "react-flow__edge",
-    `react-flow__edge-${edgeType}`,
-    edge.className,
-    noPanClassName,
-    {
-      selected: edge.selected,
-      animated: edge.animated,
-      inactive: !isSelectable && !onClick,
-      updating: updateHover,
-      selectable: isSelectable
-    }
-  ]), onClick: onEdgeClick, onDoubleClick: onEdgeDoubleClick, onContextMenu: onEdgeContextMenu, onMouseEnter: onEdgeMouseEnter, onMouseMove: onEdgeMouseMove, onMouseLeave: onEdgeMouseLeave, onKeyDown: isFocusable ? onKeyDown : void 0, tabIndex: isFocusable ? 0 : void 0, role: edge.ariaRole ?? (isFocusable ? "group" : "img"), "aria-roledescription": "edge", "data-id": id2, "data-testid": `rf__edge-${id2}`, "aria-label": edge.ariaLabel === null ? void 0 : edge.ariaLabel || `Edge from ${edge.source} to ${edge.target}`, "aria-describedby": isFocusable ? `${ARIA_EDGE_DESC_KEY}-${rfId}` : void 0, ref: edgeRef, ...edge.domAttributes, children: [!reconnecting && jsx(EdgeComponent, { id: id2, source: edge.source, target: edge.target, type: edge.type, selected: edge.selected, animated: edge.animated, selectable: isSelectable, deletable: edge.deletable ?? true, label: edge.label, labelStyle: edge.labelStyle, labelShowBg: edge.labelShowBg, labelBgStyle: edge.labelBgStyle, labelBgPadding: edge.labelBgPadding, labelBgBorderRadius: edge.labelBgBorderRadius, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data: edge.data, style: edge.style, sourceHandleId: edge.sourceHandle, targetHandleId: edge.targetHandle, markerStart: markerStartUrl, markerEnd: markerEndUrl, pathOptions: "pathOptions" in edge ? edge.pathOptions : void 0, interactionWidth: edge.interactionWidth }), isReconnectable && jsx(EdgeUpdateAnchors, { edge, isReconnectable, reconnectRadius, onReconnect, onReconnectStart, onReconnectEnd, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, setUpdateHover, setReconnecting })] }) });
-}
-var EdgeWrapper$1 = memo(EdgeWrapper);
-var selector$9 = (s) => ({
-  edgesFocusable: s.edgesFocusable,
-  edgesReconnectable: s.edgesReconnectable,
-  elementsSelectable: s.elementsSelectable,
-  connectionMode: s.connectionMode,
-  onError: s.onError
-});
-function EdgeRendererComponent({ defaultMarkerColor, onlyRenderVisibleElements, rfId, edgeTypes, noPanClassName, onReconnect, onEdgeContextMenu, onEdgeMouseEnter, onEdgeMouseMove, onEdgeMouseLeave, onEdgeClick, reconnectRadius, onEdgeDoubleClick, onReconnectStart, onReconnectEnd, disableKeyboardA11y }) {
-  const { edgesFocusable, edgesReconnectable, elementsSelectable, onError } = useStore(selector$9, shallow$1);
-  const edgeIds = useVisibleEdgeIds(onlyRenderVisibleElements);
-  return jsxs("div", { className: "react-flow__edges", children: [jsx(MarkerDefinitions$1, { defaultColor: defaultMarkerColor, rfId }), edgeIds.map((id2) => {
-    return jsx(EdgeWrapper$1, { id: id2, edgesFocusable, edgesReconnectable, elementsSelectable, noPanClassName, onReconnect, onContextMenu: onEdgeContextMenu, onMouseEnter: onEdgeMouseEnter, onMouseMove: onEdgeMouseMove, onMouseLeave: onEdgeMouseLeave, onClick: onEdgeClick, reconnectRadius, onDoubleClick: onEdgeDoubleClick, onReconnectStart, onReconnectEnd, rfId, onError, edgeTypes, disableKeyboardA11y }, id2);
-  })] });
-}
-EdgeRendererComponent.displayName = "EdgeRenderer";
-var EdgeRenderer = memo(EdgeRendererComponent);
-var toTransformString = (transform3) => `translate(${transform3[0]}px,${transform3[1]}px) scale(${transform3[2]})`;
-function Viewport({ children: children2 }) {
-  const store = useStoreApi();
-  const viewportRef = useRef(null);
-  const [initialTransform] = useState(() => store.getState().transform);
-  useIsomorphicLayoutEffect(() => {
-    let prevTransform = null;
-    const applyTransform = () => {
-      const transform3 = store.getState().transform;
-      if (prevTransform && transform3[0] === prevTransform[0] && transform3[1] === prevTransform[1] && transform3[2] === prevTransform[2]) {
-        return;
-      }
-      prevTransform = transform3;
-      if (viewportRef.current) {
-        viewportRef.current.style.transform = toTransformString(transform3);
-      }
-    };
-    applyTransform();
-    return store.subscribe(applyTransform);
-  }, [store]);
-  return jsx("div", { ref: viewportRef, className: "react-flow__viewport xyflow__viewport react-flow__container", style: { transform: toTransformString(initialTransform) }, children: children2 });
-}
-function useOnInitHandler(onInit) {
-  const rfInstance = useReactFlow();
-  const isInitialized = useRef(false);
-  useEffect(() => {
-    if (!isInitialized.current && rfInstance.viewportInitialized && onInit) {
-      setTimeout(() => onInit(rfInstance), 1);
-      isInitialized.current = true;
-    }
-  }, [onInit, rfInstance.viewportInitialized]);
-}
-var selector$8 = (state) => state.panZoom?.syncViewport;
-function useViewportSync(viewport) {
-  const syncViewport = useStore(selector$8);
-  const store = useStoreApi();
-  useEffect(() => {
-    if (viewport) {
-      syncViewport?.(viewport);
-      store.setState({ transform: [viewport.x, viewport.y, viewport.zoom] });
-    }
-  }, [viewport, syncViewport]);
-  return null;
-}
-function storeSelector$1(s) {
-  return s.connection.inProgress ? { ...s.connection, to: pointToRendererPoint(s.connection.to, s.transform) } : { ...s.connection };
-}
-function getSelector(connectionSelector) {
-  if (connectionSelector) {
-    const combinedSelector = (s) => {
-      const connection = storeSelector$1(s);
-      return connectionSelector(connection);
-    };
-    return combinedSelector;
-  }
-  return storeSelector$1;
-}
-function useConnection(connectionSelector) {
-  const combinedSelector = getSelector(connectionSelector);
-  return useStore(combinedSelector, shallow$1);
-}
-var selector$7 = (s) => ({
-  nodesConnectable: s.nodesConnectable,
-  isValid: s.connection.isValid,
-  inProgress: s.connection.inProgress,
-  width: s.width,
-  height: s.height
-});
-function ConnectionLineWrapper({ containerStyle: containerStyle2, style: style2, type, component }) {
-  const { nodesConnectable, width, height, isValid, inProgress } = useStore(selector$7, shallow$1);
-  const renderConnection = !!(width && nodesConnectable && inProgress);
-  if (!renderConnection) {
-    return null;
-  }
-  return jsx("svg", { style: containerStyle2, width, height, className: "react-flow__connectionline react-flow__container", children: jsx("g", { className: cc(["react-flow__connection", getConnectionStatus(isValid)]), children: jsx(ConnectionLine, { style: style2, type, CustomComponent: component, isValid }) }) });
-}
-var ConnectionLine = ({ style: style2, type = ConnectionLineType.Bezier, CustomComponent, isValid }) => {
-  const { inProgress, from, fromNode, fromHandle, fromPosition, to, toNode, toHandle, toPosition, pointer: pointer2 } = useConnection();
-  if (!inProgress) {
-    return;
-  }
-  if (CustomComponent) {
-    return jsx(CustomComponent, { connectionLineType: type, connectionLineStyle: style2, fromNode, fromHandle, fromX: from.x, fromY: from.y, toX: to.x, toY: to.y, fromPosition, toPosition, connectionStatus: getConnectionStatus(isValid), toNode, toHandle, pointer: pointer2 });
-  }
-  let path = "";
-  const pathParams = {
-    sourceX: from.x,
-    sourceY: from.y,
-    sourcePosition: fromPosition,
-    targetX: to.x,
-    targetY: to.y,
-    targetPosition: toPosition
-  };
-  switch (type) {
-    case ConnectionLineType.Bezier:
-      [path] = getBezierPath(pathParams);
-      break;
-    case ConnectionLineType.SimpleBezier:
-      [path] = getSimpleBezierPath(pathParams);
-      break;
-    case ConnectionLineType.Step:
-      [path] = getSmoothStepPath({
-        ...pathParams,
-        borderRadius: 0
-      });
-      break;
-    case ConnectionLineType.SmoothStep:
-      [path] = getSmoothStepPath(pathParams);
-      break;
-    default:
-      [path] = getStraightPath(pathParams);
-  }
-  return jsx("path", { d: path, fill: "none", className: "react-flow__connection-path", style: style2 });
-};
-ConnectionLine.displayName = "ConnectionLine";
-var emptyTypes = {};
-function useNodeOrEdgeTypesWarning(nodeOrEdgeTypes = emptyTypes) {
-  const typesRef = useRef(nodeOrEdgeTypes);
-  const store = useStoreApi();
-  useEffect(() => {
-    if (false) {
-      const usedKeys = /* @__PURE__ */ new Set([...Object.keys(typesRef.current), ...Object.keys(nodeOrEdgeTypes)]);
-      for (const key of usedKeys) {
-        if (typesRef.current[key] !== nodeOrEdgeTypes[key]) {
-          store.getState().onError?.("002", errorMessages["error002"]());
-          break;
-        }
-      }
-      typesRef.current = nodeOrEdgeTypes;
-    }
-  }, [nodeOrEdgeTypes]);
-}
-function useStylesLoadedWarning() {
-  const store = useStoreApi();
-  const checked = useRef(false);
-  useEffect(() => {
-    if (false) {
-      if (!checked.current) {
-        const pane = document.querySelector(".react-flow__pane");
-        if (pane && !(window.getComputedStyle(pane).zIndex === "1")) {
-          store.getState().onError?.("013", errorMessages["error013"]("react"));
-        }
-        checked.current = true;
-      }
-    }
-  }, []);
-}
-function GraphViewComponent({ nodeTypes: nodeTypes2, edgeTypes, onInit, onNodeClick, onEdgeClick, onNodeDoubleClick, onEdgeDoubleClick, onNodeMouseEnter, onNodeMouseMove, onNodeMouseLeave, onNodeContextMenu, onSelectionContextMenu, onSelectionStart, onSelectionEnd, connectionLineType, connectionLineStyle, connectionLineComponent, connectionLineContainerStyle, selectionKeyCode, selectionOnDrag, selectionMode, multiSelectionKeyCode, panActivationKeyCode, zoomActivationKeyCode, deleteKeyCode, onlyRenderVisibleElements, elementsSelectable, defaultViewport: defaultViewport2, translateExtent, minZoom: minZoom2, maxZoom, preventScrolling, defaultMarkerColor, zoomOnScroll, zoomOnPinch, panOnScroll, panOnScrollSpeed, panOnScrollMode, zoomOnDoubleClick, panOnDrag, autoPanOnSelection, onPaneClick, onPaneMouseEnter, onPaneMouseMove, onPaneMouseLeave, onPaneScroll, onPaneContextMenu, paneClickDistance, nodeClickDistance, onEdgeContextMenu, onEdgeMouseEnter, onEdgeMouseMove, onEdgeMouseLeave, reconnectRadius, onReconnect, onReconnectStart, onReconnectEnd, noDragClassName, noWheelClassName, noPanClassName, disableKeyboardA11y, nodeExtent, rfId, viewport, onViewportChange, nodesDraggable }) {
-  useNodeOrEdgeTypesWarning(nodeTypes2);
-  useNodeOrEdgeTypesWarning(edgeTypes);
-  useStylesLoadedWarning();
-  useOnInitHandler(onInit);
-  useViewportSync(viewport);
-  return jsx(FlowRenderer, { onPaneClick, onPaneMouseEnter, onPaneMouseMove, onPaneMouseLeave, onPaneContextMenu, onPaneScroll, paneClickDistance, deleteKeyCode, selectionKeyCode, selectionOnDrag, selectionMode, onSelectionStart, onSelectionEnd, multiSelectionKeyCode, panActivationKeyCode, zoomActivationKeyCode, elementsSelectable, zoomOnScroll, zoomOnPinch, zoomOnDoubleClick, panOnScroll, panOnScrollSpeed, panOnScrollMode, panOnDrag, autoPanOnSelection, defaultViewport: defaultViewport2, translateExtent, minZoom: minZoom2, maxZoom, onSelectionContextMenu, preventScrolling, noDragClassName, noWheelClassName, noPanClassName, disableKeyboardA11y, onViewportChange, isControlledViewport: !!viewport, children: jsxs(Viewport, { children: [jsx(EdgeRenderer, { edgeTypes, onEdgeClick, onEdgeDoubleClick, onReconnect, onReconnectStart, onReconnectEnd, onlyRenderVisibleElements, onEdgeContextMenu, onEdgeMouseEnter, onEdgeMouseMove, onEdgeMouseLeave, reconnectRadius, defaultMarkerColor, noPanClassName, disableKeyboardA11y, rfId }), jsx(ConnectionLineWrapper, { style: connectionLineStyle, type: connectionLineType, component: connectionLineComponent, containerStyle: connectionLineContainerStyle }), jsx("div", { className: "react-flow__edgelabel-renderer" }), jsx(NodeRenderer, { nodeTypes: nodeTypes2, onNodeClick, onNodeDoubleClick, onNodeMouseEnter, onNodeMouseMove, onNodeMouseLeave, onNodeContextMenu, nodeClickDistance, onlyRenderVisibleElements, noPanClassName, noDragClassName, disableKeyboardA11y, nodeExtent, rfId, nodesDraggable }), jsx("div", { className: "react-flow__viewport-portal" })] }) });
-}
-GraphViewComponent.displayName = "GraphView";
-var GraphView = memo(GraphViewComponent);
-var devWarn = createDevWarn("React Flow", "https://reactflow.dev/");
-var getInitialState = ({ nodes, edges, defaultNodes, defaultEdges, width, height, fitView, fitViewOptions: fitViewOptions2, minZoom: minZoom2 = 0.5, maxZoom = 2, nodeOrigin, nodeExtent, zIndexMode = "basic" } = {}) => {
-  const nodeLookup = /* @__PURE__ */ new Map();
-  const parentLookup = /* @__PURE__ */ new Map();
-  const connectionLookup = /* @__PURE__ */ new Map();
-  const edgeLookup = /* @__PURE__ */ new Map();
-  const storeEdges = defaultEdges ?? edges ?? [];
-  const storeNodes = defaultNodes ?? nodes ?? [];
-  const storeNodeOrigin = nodeOrigin ?? [0, 0];
-  const storeNodeExtent = nodeExtent ?? infiniteExtent;
-  updateConnectionLookup(connectionLookup, edgeLookup, storeEdges);
-  const { nodesInitialized } = adoptUserNodes(storeNodes, nodeLookup, parentLookup, {
-    nodeOrigin: storeNodeOrigin,
-    nodeExtent: storeNodeExtent,
-    zIndexMode
-  });
-  let transform3 = [0, 0, 1];
-  if (fitView && width && height) {
-    const bounds = getInternalNodesBounds(nodeLookup, {
-      filter: (node2) => !!((node2.width || node2.initialWidth) && (node2.height || node2.initialHeight))
-    });
-    const { x: x2, y: y2, zoom: zoom3 } = getViewportForBounds(bounds, width, height, minZoom2, maxZoom, fitViewOptions2?.padding ?? 0.1);
-    transform3 = [x2, y2, zoom3];
-  }
-  return {
-    rfId: "1",
-    width: width ?? 0,
-    height: height ?? 0,
-    transform: transform3,
-    nodes: storeNodes,
-    nodesInitialized,
-    nodeLookup,
-    parentLookup,
-    edges: storeEdges,
-    edgeLookup,
-    connectionLookup,
-    onNodesChange: null,
-    onEdgesChange: null,
-    hasDefaultNodes: defaultNodes !== void 0,
-    hasDefaultEdges: defaultEdges !== void 0,
-    panZoom: null,
-    minZoom: minZoom2,
-    maxZoom,
-    translateExtent: infiniteExtent,
-    nodeExtent: storeNodeExtent,
-    nodesSelectionActive: false,
-    userSelectionActive: false,
-    userSelectionRect: null,
-    connectionMode: ConnectionMode.Strict,
-    domNode: null,
-    paneDragging: false,
-    noPanClassName: "nopan",
-    nodeOrigin: storeNodeOrigin,
-    nodeDragThreshold: 1,
-    connectionDragThreshold: 1,
-    snapGrid: [15, 15],
-    snapToGrid: false,
-    nodesDraggable: true,
-    nodesConnectable: true,
-    nodesFocusable: true,
-    edgesFocusable: true,
-    edgesReconnectable: true,
-    elementsSelectable: true,
-    elevateNodesOnSelect: true,
-    elevateEdgesOnSelect: true,
-    selectNodesOnDrag: true,
-    multiSelectionActive: false,
-    fitViewQueued: fitView ?? false,
-    fitViewOptions: fitViewOptions2,
-    fitViewResolver: null,
-    connection: { ...initialConnection },
-    connectionClickStartHandle: null,
-    connectOnClick: true,
-    ariaLiveMessage: "",
-    autoPanOnConnect: true,
-    autoPanOnNodeDrag: true,
-    autoPanOnNodeFocus: true,
-    autoPanSpeed: 15,
-    connectionRadius: 20,
-    onError: devWarn,
-    isValidConnection: void 0,
-    onSelectionChangeHandlers: [],
-    lib: "react",
-    debug: false,
-    ariaLabelConfig: defaultAriaLabelConfig,
-    zIndexMode,
-    defaultEdgeOptions: void 0,
-    onNodesChangeMiddlewareMap: /* @__PURE__ */ new Map(),
-    onEdgesChangeMiddlewareMap: /* @__PURE__ */ new Map(),
-    onNodesDelete: void 0,
-    onEdgesDelete: void 0,
-    onDelete: void 0,
-    onBeforeDelete: void 0,
-    onViewportChangeStart: void 0,
-    onViewportChange: void 0,
-    onViewportChangeEnd: void 0,
-    onNodeDragStart: void 0,
-    onNodeDrag: void 0,
-    onNodeDragStop: void 0,
-    onSelectionDragStart: void 0,
-    onSelectionDrag: void 0,
-    onSelectionDragStop: void 0,
-    onMoveStart: void 0,
-    onMove: void 0,
-    onMoveEnd: void 0,
-    onConnect: void 0,
-    onConnectStart: void 0,
-    onConnectEnd: void 0,
-    onClickConnectStart: void 0,
-    onClickConnectEnd: void 0
-  };
-};
-var createStore2 = ({ nodes, edges, defaultNodes, defaultEdges, width, height, fitView, fitViewOptions: fitViewOptions2, minZoom: minZoom2, maxZoom, nodeOrigin, nodeExtent, zIndexMode }) => createWithEqualityFn((set4, get3) => {
-  async function resolveFitView() {
-    const { nodeLookup, panZoom, fitViewOptions: fitViewOptions3, fitViewResolver, width: width2, height: height2, minZoom: minZoom3, maxZoom: maxZoom2 } = get3();
-    if (!panZoom) {
-      return;
-    }
-    await fitViewport({
-      nodes: nodeLookup,
-      width: width2,
-      height: height2,
-      panZoom,
-      minZoom: minZoom3,
-      maxZoom: maxZoom2
-    }, fitViewOptions3);
-    fitViewResolver?.resolve(true);
-    set4({ fitViewResolver: null });
-  }
-  return {
-    ...getInitialState({
-      nodes,
-      edges,
-      width,
-      height,
-      fitView,
-      fitViewOptions: fitViewOptions2,
-      minZoom: minZoom2,
-      maxZoom,
-      nodeOrigin,
-      nodeExtent,
-      defaultNodes,
-      defaultEdges,
-      zIndexMode
-    }),
-    setNodes: (nodes2) => {
-      const { nodeLookup, parentLookup, nodeOrigin: nodeOrigin2, nodeExtent: nodeExtent2, elevateNodesOnSelect, fitViewQueued, zIndexMode: zIndexMode2, nodesSelectionActive } = get3();
-      const { nodesInitialized, hasSelectedNodes } = adoptUserNodes(nodes2, nodeLookup, parentLookup, {
-        nodeOrigin: nodeOrigin2,
-        nodeExtent: nodeExtent2,
-        elevateNodesOnSelect,
-        checkEquality: true,
-        zIndexMode: zIndexMode2
-      });
-      const nextNodesSelectionActive = nodesSelectionActive && hasSelectedNodes;
-      if (fitViewQueued && nodesInitialized) {
-        resolveFitView();
-        set4({
-          nodes: nodes2,
-          nodesInitialized,
-          fitViewQueued: false,
-          fitViewOptions: void 0,
-          nodesSelectionActive: nextNodesSelectionActive
-        });
-      } else {
-        set4({ nodes: nodes2, nodesInitialized, nodesSelectionActive: nextNodesSelectionActive });
-      }
-    },
-    setEdges: (edges2) => {
-      const { connectionLookup, edgeLookup } = get3();
-      updateConnectionLookup(connectionLookup, edgeLookup, edges2);
-      set4({ edges: edges2 });
-    },
-    setDefaultNodesAndEdges: (nodes2, edges2) => {
-      if (nodes2) {
-        const { setNodes } = get3();
-        setNodes(nodes2);
-        set4({ hasDefaultNodes: true });
-      }
-      if (edges2) {
-        const { setEdges } = get3();
-        setEdges(edges2);
-        set4({ hasDefaultEdges: true });
-      }
-    },
-    /*
-     * Every node gets registered at a ResizeObserver. Whenever a node
-     * changes its dimensions, this function is called to measure the
-     * new dimensions and update the nodes.
-     */
-    updateNodeInternals: (updates) => {
-      const { triggerNodeChanges, nodeLookup, parentLookup, domNode, nodeOrigin: nodeOrigin2, nodeExtent: nodeExtent2, debug, fitViewQueued, zIndexMode: zIndexMode2 } = get3();
-      const { changes, updatedInternals } = updateNodeInternals(updates, nodeLookup, parentLookup, domNode, nodeOrigin2, nodeExtent2, zIndexMode2);
-      if (!updatedInternals) {
-        return;
-      }
-      updateAbsolutePositions(nodeLookup, parentLookup, { nodeOrigin: nodeOrigin2, nodeExtent: nodeExtent2, zIndexMode: zIndexMode2 });
-      if (fitViewQueued) {
-        resolveFitView();
-        set4({ fitViewQueued: false, fitViewOptions: void 0 });
-      } else {
-        set4({});
-      }
-      if (changes?.length > 0) {
-        if (debug) {
-          console.log("React Flow: trigger node changes", changes);
-        }
-        triggerNodeChanges?.(changes);
-      }
-    },
-    updateNodePositions: (nodeDragItems, dragging = false) => {
-      const parentExpandChildren = [];
-      let changes = [];
-      const { nodeLookup, triggerNodeChanges, connection, updateConnection, onNodesChangeMiddlewareMap } = get3();
-      for (const [id2, dragItem] of nodeDragItems) {
-        const node2 = nodeLookup.get(id2);
-        const expandParent = !!(node2?.expandParent && node2?.parentId && dragItem?.position);
-        const change = {
-          id: id2,
-          type: "position",
-          position: expandParent ? {
-            x: Math.max(0, dragItem.position.x),
-            y: Math.max(0, dragItem.position.y)
-          } : dragItem.position,
-          dragging
-        };
-        if (node2 && connection.inProgress && connection.fromNode.id === node2.id) {
-          const updatedFrom = getHandlePosition(node2, connection.fromHandle, Position.Left, true);
-          updateConnection({ ...connection, from: updatedFrom });
-        }
-        if (expandParent && node2.parentId) {
-          parentExpandChildren.push({
-            id: id2,
-            parentId: node2.parentId,
-            rect: {
-              ...dragItem.internals.positionAbsolute,
-              width: dragItem.measured.width ?? 0,
-              height: dragItem.measured.height ?? 0
-            }
-          });
-        }
-        changes.push(change);
-      }
-      if (parentExpandChildren.length > 0) {
-        const { parentLookup, nodeOrigin: nodeOrigin2 } = get3();
-        const parentExpandChanges = handleExpandParent(parentExpandChildren, nodeLookup, parentLookup, nodeOrigin2);
-        changes.push(...parentExpandChanges);
-      }
-      for (const middleware of onNodesChangeMiddlewareMap.values()) {
-        changes = middleware(changes);
-      }
-      triggerNodeChanges(changes);
-    },
-    triggerNodeChanges: (changes) => {
-      const { onNodesChange, setNodes, nodes: nodes2, hasDefaultNodes, debug } = get3();
-      if (changes?.length) {
-        if (hasDefaultNodes) {
-          const updatedNodes = applyNodeChanges(changes, nodes2);
-          setNodes(updatedNodes);
-        }
-        if (debug) {
-          console.log("React Flow: trigger node changes", changes);
-        }
-        onNodesChange?.(changes);
-      }
-    },
-    triggerEdgeChanges: (changes) => {
-      const { onEdgesChange, setEdges, edges: edges2, hasDefaultEdges, debug } = get3();
-      if (changes?.length) {
-        if (hasDefaultEdges) {
-          const updatedEdges = applyEdgeChanges(changes, edges2);
-          setEdges(updatedEdges);
-        }
-        if (debug) {
-          console.log("React Flow: trigger edge changes", changes);
-        }
-        onEdgesChange?.(changes);
-      }
-    },
-    addSelectedNodes: (selectedNodeIds) => {
-      const { multiSelectionActive, edgeLookup, nodeLookup, triggerNodeChanges, triggerEdgeChanges } = get3();
-      if (multiSelectionActive) {
-        const nodeChanges = selectedNodeIds.map((nodeId) => createSelectionChange(nodeId, true));
-        triggerNodeChanges(nodeChanges);
-        return;
-      }
-      triggerNodeChanges(getSelectionChanges(nodeLookup, /* @__PURE__ */ new Set([...selectedNodeIds])));
-      triggerEdgeChanges(getSelectionChanges(edgeLookup));
-    },
-    addSelectedEdges: (selectedEdgeIds) => {
-      const { multiSelectionActive, edgeLookup, nodeLookup, triggerNodeChanges, triggerEdgeChanges } = get3();
-      if (multiSelectionActive) {
-        const changedEdges = selectedEdgeIds.map((edgeId) => createSelectionChange(edgeId, true));
-        triggerEdgeChanges(changedEdges);
-        return;
-      }
-      triggerEdgeChanges(getSelectionChanges(edgeLookup, /* @__PURE__ */ new Set([...selectedEdgeIds])));
-      triggerNodeChanges(getSelectionChanges(nodeLookup, /* @__PURE__ */ new Set()));
-    },
-    unselectNodesAndEdges: ({ nodes: nodes2, edges: edges2 } = {}) => {
-      const { edges: storeEdges, nodes: storeNodes, nodeLookup, triggerNodeChanges, triggerEdgeChanges } = get3();
-      const nodesToUnselect = nodes2 ? nodes2 : storeNodes;
-      const edgesToUnselect = edges2 ? edges2 : storeEdges;
-      const nodeChanges = [];
-      for (const node2 of nodesToUnselect) {
-        if (!node2.selected) {
-          continue;
-        }
-        nodeChanges.push(createSelectionChange(node2.id, false));
-      }
-      const edgeChanges = [];
-      for (const edge of edgesToUnselect) {
-        if (!edge.selected) {
-          continue;
-        }
-        edgeChanges.push(createSelectionChange(edge.id, false));
-      }
-      triggerNodeChanges(nodeChanges);
-      triggerEdgeChanges(edgeChanges);
-    },
-    setMinZoom: (minZoom3) => {
-      const { panZoom, maxZoom: maxZoom2 } = get3();
-      panZoom?.setScaleExtent([minZoom3, maxZoom2]);
-      set4({ minZoom: minZoom3 });
-    },
-    setMaxZoom: (maxZoom2) => {
-      const { panZoom, minZoom: minZoom3 } = get3();
-      panZoom?.setScaleExtent([minZoom3, maxZoom2]);
-      set4({ maxZoom: maxZoom2 });
-    },
-    setTranslateExtent: (translateExtent) => {
-      get3().panZoom?.setTranslateExtent(translateExtent);
-      set4({ translateExtent });
-    },
-    resetSelectedElements: () => {
-      const { edges: edges2, nodes: nodes2, triggerNodeChanges, triggerEdgeChanges, elementsSelectable } = get3();
-      if (!elementsSelectable) {
-        return;
-      }
-      const nodeChanges = nodes2.reduce((res, node2) => node2.selected ? [...res, createSelectionChange(node2.id, false)] : res, []);
-      const edgeChanges = edges2.reduce((res, edge) => edge.selected ? [...res, createSelectionChange(edge.id, false)] : res, []);
-      triggerNodeChanges(nodeChanges);
-      triggerEdgeChanges(edgeChanges);
-    },
-    setNodeExtent: (nextNodeExtent) => {
-      const { nodes: nodes2, nodeLookup, parentLookup, nodeOrigin: nodeOrigin2, elevateNodesOnSelect, nodeExtent: nodeExtent2, zIndexMode: zIndexMode2 } = get3();
-      if (nextNodeExtent[0][0] === nodeExtent2[0][0] && nextNodeExtent[0][1] === nodeExtent2[0][1] && nextNodeExtent[1][0] === nodeExtent2[1][0] && nextNodeExtent[1][1] === nodeExtent2[1][1]) {
-        return;
-      }
-      adoptUserNodes(nodes2, nodeLookup, parentLookup, {
-        nodeOrigin: nodeOrigin2,
-        nodeExtent: nextNodeExtent,
-        elevateNodesOnSelect,
-        checkEquality: false,
-        zIndexMode: zIndexMode2
-      });
-      set4({ nodeExtent: nextNodeExtent });
-    },
-    panBy: (delta) => {
-      const { transform: transform3, width: width2, height: height2, panZoom, translateExtent } = get3();
-      return panBy({ delta, panZoom, transform: transform3, translateExtent, width: width2, height: height2 });
-    },
-    setCenter: async (x2, y2, options) => {
-      const { width: width2, height: height2, maxZoom: maxZoom2, panZoom } = get3();
-      if (!panZoom) {
-        return false;
-      }
-      const nextZoom = typeof options?.zoom !== "undefined" ? options.zoom : maxZoom2;
-      await panZoom.setViewport({
-        x: width2 / 2 - x2 * nextZoom,
-        y: height2 / 2 - y2 * nextZoom,
-        zoom: nextZoom
-      }, { duration: options?.duration, ease: options?.ease, interpolate: options?.interpolate });
-      return true;
-    },
-    cancelConnection: () => {
-      set4({
-        connection: { ...initialConnection }
-      });
-    },
-    updateConnection: (connection) => {
-      set4({ connection });
-    },
-    reset: () => set4({ ...getInitialState() })
-  };
-}, Object.is);
-function ReactFlowProvider({ initialNodes: nodes, initialEdges: edges, defaultNodes, defaultEdges, initialWidth: width, initialHeight: height, initialMinZoom: minZoom2, initialMaxZoom: maxZoom, initialFitViewOptions: fitViewOptions2, fitView, nodeOrigin, nodeExtent, zIndexMode, children: children2 }) {
-  const [store] = useState(() => createStore2({
-    nodes,
-    edges,
-    defaultNodes,
-    defaultEdges,
-    width,
-    height,
-    fitView,
-    minZoom: minZoom2,
-    maxZoom,
-    fitViewOptions: fitViewOptions2,
-    nodeOrigin,
-    nodeExtent,
-    zIndexMode
-  }));
-  return jsx(Provider$1, { value: store, children: jsx(BatchProvider, { children: jsx(HandleConfigProvider, { children: children2 }) }) });
-}
-function Wrapper({ children: children2, nodes, edges, defaultNodes, defaultEdges, width, height, fitView, fitViewOptions: fitViewOptions2, minZoom: minZoom2, maxZoom, nodeOrigin, nodeExtent, zIndexMode }) {
-  const isWrapped = useContext(StoreContext);
-  if (isWrapped) {
-    return jsx(Fragment, { children: children2 });
-  }
-  return jsx(ReactFlowProvider, { initialNodes: nodes, initialEdges: edges, defaultNodes, defaultEdges, initialWidth: width, initialHeight: height, fitView, initialFitViewOptions: fitViewOptions2, initialMinZoom: minZoom2, initialMaxZoom: maxZoom, nodeOrigin, nodeExtent, zIndexMode, children: children2 });
-}
-var wrapperStyle = {
-  width: "100%",
-  height: "100%",
-  overflow: "hidden",
-  position: "relative",
-  zIndex: 0
-};
-function ReactFlow({ nodes, edges, defaultNodes, defaultEdges, className, nodeTypes: nodeTypes2, edgeTypes, onNodeClick, onEdgeClick, onInit, onMove, onMoveStart, onMoveEnd, onConnect, onConnectStart, onConnectEnd, onClickConnectStart, onClickConnectEnd, onNodeMouseEnter, onNodeMouseMove, onNodeMouseLeave, onNodeContextMenu, onNodeDoubleClick, onNodeDragStart, onNodeDrag, onNodeDragStop, onNodesDelete, onEdgesDelete, onDelete, onSelectionChange, onSelectionDragStart, onSelectionDrag, onSelectionDragStop, onSelectionContextMenu, onSelectionStart, onSelectionEnd, onBeforeDelete, connectionMode, connectionLineType = ConnectionLineType.Bezier, connectionLineStyle, connectionLineComponent, connectionLineContainerStyle, deleteKeyCode = "Backspace", selectionKeyCode = "Shift", selectionOnDrag = false, selectionMode = SelectionMode.Full, panActivationKeyCode = "Space", multiSelectionKeyCode = isMacOs() ? "Meta" : "Control", zoomActivationKeyCode = isMacOs() ? "Meta" : "Control", snapToGrid, snapGrid, onlyRenderVisibleElements = false, selectNodesOnDrag, nodesDraggable, autoPanOnNodeFocus, nodesConnectable, nodesFocusable, nodeOrigin = defaultNodeOrigin, edgesFocusable, edgesReconnectable, elementsSelectable = true, defaultViewport: defaultViewport$1 = defaultViewport, minZoom: minZoom2 = 0.5, maxZoom = 2, translateExtent = infiniteExtent, preventScrolling = true, nodeExtent, defaultMarkerColor = "#b1b1b7", zoomOnScroll = true, zoomOnPinch = true, panOnScroll = false, panOnScrollSpeed = 0.5, panOnScrollMode = PanOnScrollMode.Free, zoomOnDoubleClick = true, panOnDrag = true, onPaneClick, onPaneMouseEnter, onPaneMouseMove, onPaneMouseLeave, onPaneScroll, onPaneContextMenu, paneClickDistance = 1, nodeClickDistance = 0, children: children2, onReconnect, onReconnectStart, onReconnectEnd, onEdgeContextMenu, onEdgeDoubleClick, onEdgeMouseEnter, onEdgeMouseMove, onEdgeMouseLeave, reconnectRadius = 10, onNodesChange, onEdgesChange, noDragClassName = "nodrag", noWheelClassName = "nowheel", noPanClassName = "nopan", fitView, fitViewOptions: fitViewOptions2, connectOnClick, attributionPosition, proOptions, defaultEdgeOptions: defaultEdgeOptions2, elevateNodesOnSelect = true, elevateEdgesOnSelect = false, disableKeyboardA11y = false, autoPanOnConnect, autoPanOnNodeDrag, autoPanOnSelection = true, autoPanSpeed, connectionRadius, isValidConnection, onError, style: style2, id: id2, nodeDragThreshold, connectionDragThreshold, viewport, onViewportChange, width, height, colorMode = "light", debug, onScroll, ariaLabelConfig, zIndexMode = "basic", ...rest }, ref) {
-  const rfId = id2 || "1";
-  const colorModeClassName = useColorModeClass(colorMode);
-  const wrapperOnScroll = useCallback((e) => {
-    e.currentTarget.scrollTo({ top: 0, left: 0, behavior: "instant" });
-    onScroll?.(e);
-  }, [onScroll]);
-  return jsx("div", { "data-testid": "rf__wrapper", ...rest, onScroll: wrapperOnScroll, style: { ...style2, ...wrapperStyle }, ref, className: cc(["react-flow", className, colorModeClassName]), id: id2, role: "application", children: jsxs(Wrapper, { nodes, edges, width, height, fitView, fitViewOptions: fitViewOptions2, minZoom: minZoom2, maxZoom, nodeOrigin, nodeExtent, zIndexMode, children: [jsx(StoreUpdater, { nodes, edges, defaultNodes, defaultEdges, onConnect, onConnectStart, onConnectEnd, onClickConnectStart, onClickConnectEnd, nodesDraggable, autoPanOnNodeFocus, nodesConnectable, nodesFocusable, edgesFocusable, edgesReconnectable, elementsSelectable, elevateNodesOnSelect, elevateEdgesOnSelect, minZoom: minZoom2, maxZoom, nodeExtent, onNodesChange, onEdgesChange, snapToGrid, snapGrid, connectionMode, translateExtent, connectOnClick, defaultEdgeOptions: defaultEdgeOptions2, fitView, fitViewOptions: fitViewOptions2, onNodesDelete, onEdgesDelete, onDelete, onNodeDragStart, onNodeDrag, onNodeDragStop, onSelectionDrag, onSelectionDragStart, onSelectionDragStop, onMove, onMoveStart, onMoveEnd, noPanClassName, nodeOrigin, rfId, autoPanOnConnect, autoPanOnNodeDrag, autoPanSpeed, onError, connectionRadius, isValidConnection, selectNodesOnDrag, nodeDragThreshold, connectionDragThreshold, onBeforeDelete, debug, ariaLabelConfig, zIndexMode }), jsx(GraphView, { onInit, onNodeClick, onEdgeClick, onNodeMouseEnter, onNodeMouseMove, onNodeMouseLeave, onNodeContextMenu, onNodeDoubleClick, nodeTypes: nodeTypes2, edgeTypes, connectionLineType, connectionLineStyle, connectionLineComponent, connectionLineContainerStyle, selectionKeyCode, selectionOnDrag, selectionMode, deleteKeyCode, multiSelectionKeyCode, panActivationKeyCode, zoomActivationKeyCode, onlyRenderVisibleElements, defaultViewport: defaultViewport$1, translateExtent, minZoom: minZoom2, maxZoom, preventScrolling, zoomOnScroll, zoomOnPinch, zoomOnDoubleClick, panOnScroll, panOnScrollSpeed, panOnScrollMode, panOnDrag, autoPanOnSelection, onPaneClick, onPaneMouseEnter, onPaneMouseMove, onPaneMouseLeave, onPaneScroll, onPaneContextMenu, paneClickDistance, nodeClickDistance, onSelectionContextMenu, onSelectionStart, onSelectionEnd, onReconnect, onReconnectStart, onReconnectEnd, onEdgeContextMenu, onEdgeDoubleClick, onEdgeMouseEnter, onEdgeMouseMove, onEdgeMouseLeave, reconnectRadius, defaultMarkerColor, noDragClassName, noWheelClassName, noPanClassName, rfId, disableKeyboardA11y, nodeExtent, viewport, onViewportChange, nodesDraggable }), jsx(SelectionListener, { onSelectionChange }), children2, jsx(Attribution, { proOptions, position: attributionPosition }), jsx(A11yDescriptions, { rfId, disableKeyboardA11y })] }) });
-}
-var index = fixedForwardRef(ReactFlow);
-var selector$4 = (options) => (s) => {
-  if (!options.includeHiddenNodes) {
-    return s.nodesInitialized;
-  }
-  if (s.nodeLookup.size === 0) {
-    return false;
-  }
-  for (const [, { internals }] of s.nodeLookup) {
-    if (internals.handleBounds === void 0 || !nodeHasDimensions(internals.userNode)) {
-      return false;
-    }
-  }
-  return true;
-};
-function useNodesInitialized(options = {
-  includeHiddenNodes: false
-}) {
-  const initialized = useStore(selector$4(options));
-  return initialized;
-}
-var error014 = errorMessages["error014"]();
-function LinePattern({ dimensions, lineWidth, variant, className }) {
-  return jsx("path", { strokeWidth: lineWidth, d: `M${dimensions[0] / 2} 0 V${dimensions[1]} M0 ${dimensions[1] / 2} H${dimensions[0]}`, className: cc(["react-flow__background-pattern", variant, className]) });
-}
-function DotPattern({ radius, className }) {
-  return jsx("circle", { cx: radius, cy: radius, r: radius, className: cc(["react-flow__background-pattern", "dots", className]) });
-}
-var BackgroundVariant;
-(function(BackgroundVariant2) {
-  BackgroundVariant2["Lines"] = "lines";
-  BackgroundVariant2["Dots"] = "dots";
-  BackgroundVariant2["Cross"] = "cross";
-})(BackgroundVariant || (BackgroundVariant = {}));
-var defaultSize = {
-  [BackgroundVariant.Dots]: 1,
-  [BackgroundVariant.Lines]: 1,
-  [BackgroundVariant.Cross]: 6
-};
-var selector$3 = (s) => ({ transform: s.transform, patternId: `pattern-${s.rfId}` });
-function BackgroundComponent({
-  id: id2,
-  variant = BackgroundVariant.Dots,
-  // only used for dots and cross
-  gap = 20,
-  // only used for lines and cross
-  size,
-  lineWidth = 1,
-  offset = 0,
-  color: color2,
-  bgColor,
-  style: style2,
-  className,
-  patternClassName
-}) {
-  const ref = useRef(null);
-  const { transform: transform3, patternId } = useStore(selector$3, shallow$1);
-  const patternSize = size || defaultSize[variant];
-  const isDots = variant === BackgroundVariant.Dots;
-  const isCross = variant === BackgroundVariant.Cross;
-  const gapXY = Array.isArray(gap) ? gap : [gap, gap];
-  const scaledGap = [gapXY[0] * transform3[2] || 1, gapXY[1] * transform3[2] || 1];
-  const scaledSize = patternSize * transform3[2];
-  const offsetXY = Array.isArray(offset) ? offset : [offset, offset];
-  const patternDimensions = isCross ? [scaledSize, scaledSize] : scaledGap;
-  const scaledOffset = [
-    offsetXY[0] * transform3[2] + patternDimensions[0] / 2,
-    offsetXY[1] * transform3[2] + patternDimensions[1] / 2
-  ];
-  const _patternId = `${patternId}${id2 ? id2 : ""}`;
-  return jsxs("svg", { className: cc(["react-flow__background", className]), style: {
-    ...style2,
-    ...containerStyle,
-    "--xy-background-color-props": bgColor,
-    "--xy-background-pattern-color-props": color2
-  }, ref, "data-testid": "rf__background", children: [jsx("pattern", { id: _patternId, x: transform3[0] % scaledGap[0], y: transform3[1] % scaledGap[1], width: scaledGap[0], height: scaledGap[1], patternUnits: "userSpaceOnUse", patternTransform: `translate(-${scaledOffset[0]},-${scaledOffset[1]})`, children: isDots ? jsx(DotPattern, { radius: scaledSize / 2, className: patternClassName }) : jsx(LinePattern, { dimensions: patternDimensions, lineWidth, variant, className: patternClassName }) }), jsx("rect", { x: "0", y: "0", width: "100%", height: "100%", fill: `url(#${_patternId})` })] });
-}
-BackgroundComponent.displayName = "Background";
-var Background = memo(BackgroundComponent);
-function PlusIcon() {
-  return jsx("svg", { xmlns: "http://www.w3.org/2000/svg", viewBox: "0 0 32 32", children: jsx("path", { d: "M32 18.133H18.133V32h-4.266V18.133H0v-4.266h13.867V0h4.266v13.867H32z" }) });
-}
-function MinusIcon() {
-  return jsx("svg", { xmlns: "http://www.w3.org/2000/svg", viewBox: "0 0 32 5", children: jsx("path", { d: "M0 0h32v4.2H0z" }) });
-}
-function FitViewIcon() {
-  return jsx("svg", { xmlns: "http://www.w3.org/2000/svg", viewBox: "0 0 32 30", children: jsx("path", { d: "M3.692 4.63c0-.53.4-.938.939-.938h5.215V0H4.708C2.13 0 0 2.054 0 4.63v5.216h3.692V4.631zM27.354 0h-5.2v3.692h5.17c.53 0 .984.4.984.939v5.215H32V4.631A4.624 4.624 0 0027.354 0zm.954 24.83c0 .532-.4.94-.939.94h-5.215v3.768h5.215c2.577 0 4.631-2.13 4.631-4.707v-5.139h-3.692v5.139zm-23.677.94c-.531 0-.939-.4-.939-.94v-5.138H0v5.139c0 2.577 2.13 4.707 4.708 4.707h5.138V25.77H4.631z" }) });
-}
-function LockIcon() {
-  return jsx("svg", { xmlns: "http://www.w3.org/2000/svg", viewBox: "0 0 25 32", children: jsx("path", { d: "M21.333 10.667H19.81V7.619C19.81 3.429 16.38 0 12.19 0 8 0 4.571 3.429 4.571 7.619v3.048H3.048A3.056 3.056 0 000 13.714v15.238A3.056 3.056 0 003.048 32h18.285a3.056 3.056 0 003.048-3.048V13.714a3.056 3.056 0 00-3.048-3.047zM12.19 24.533a3.056 3.056 0 01-3.047-3.047 3.056 3.056 0 013.047-3.048 3.056 3.056 0 013.048 3.048 3.056 3.056 0 01-3.048 3.047zm4.724-13.866H7.467V7.619c0-2.59 2.133-4.724 4.723-4.724 2.591 0 4.724 2.133 4.724 4.724v3.048z" }) });
-}
-function UnlockIcon() {
-  return jsx("svg", { xmlns: "http://www.w3.org/2000/svg", viewBox: "0 0 25 32", children: jsx("path", { d: "M21.333 10.667H19.81V7.619C19.81 3.429 16.38 0 12.19 0c-4.114 1.828-1.37 2.133.305 2.438 1.676.305 4.42 2.59 4.42 5.181v3.048H3.047A3.056 3.056 0 000 13.714v15.238A3.056 3.056 0 003.048 32h18.285a3.056 3.056 0 003.048-3.048V13.714a3.056 3.056 0 00-3.048-3.047zM12.19 24.533a3.056 3.056 0 01-3.047-3.047 3.056 3.056 0 013.047-3.048 3.056 3.056 0 013.048 3.048 3.056 3.056 0 01-3.048 3.047z" }) });
-}
-function ControlButton({ children: children2, className, ...rest }) {
-  return jsx("button", { type: "button", className: cc(["react-flow__controls-button", className]), ...rest, children: children2 });
-}
-var selector$2 = (s) => ({
-  isInteractive: s.nodesDraggable || s.nodesConnectable || s.elementsSelectable,
-  minZoomReached: s.transform[2] <= s.minZoom,
-  maxZoomReached: s.transform[2] >= s.maxZoom,
-  ariaLabelConfig: s.ariaLabelConfig
-});
-function ControlsComponent({ style: style2, showZoom = true, showFitView = true, showInteractive = true, fitViewOptions: fitViewOptions2, onZoomIn, onZoomOut, onFitView, onInteractiveChange, className, children: children2, position = "bottom-left", orientation = "vertical", "aria-label": ariaLabel }) {
-  const store = useStoreApi();
-  const { isInteractive, minZoomReached, maxZoomReached, ariaLabelConfig } = useStore(selector$2, shallow$1);
-  const { zoomIn, zoomOut, fitView } = useReactFlow();
-  const onZoomInHandler = () => {
-    zoomIn();
-    onZoomIn?.();
-  };
-  const onZoomOutHandler = () => {
-    zoomOut();
-    onZoomOut?.();
-  };
-  const onFitViewHandler = () => {
-    fitView(fitViewOptions2);
-    onFitView?.();
-  };
-  const onToggleInteractivity = () => {
-    store.setState({
-      nodesDraggable: !isInteractive,
-      nodesConnectable: !isInteractive,
-      elementsSelectable: !isInteractive
-    });
-    onInteractiveChange?.(!isInteractive);
-  };
-  const orientationClass = orientation === "horizontal" ? "horizontal" : "vertical";
-  return jsxs(Panel, { className: cc(["react-flow__controls", orientationClass, className]), position, style: style2, "data-testid": "rf__controls", "aria-label": ariaLabel ?? ariaLabelConfig["controls.ariaLabel"], children: [showZoom && jsxs(Fragment, { children: [jsx(ControlButton, { onClick: onZoomInHandler, className: "react-flow__controls-zoomin", title: ariaLabelConfig["controls.zoomIn.ariaLabel"], "aria-label": ariaLabelConfig["controls.zoomIn.ariaLabel"], disabled: maxZoomReached, children: jsx(PlusIcon, {}) }), jsx(ControlButton, { onClick: onZoomOutHandler, className: "react-flow__controls-zoomout", title: ariaLabelConfig["controls.zoomOut.ariaLabel"], "aria-label": ariaLabelConfig["controls.zoomOut.ariaLabel"], disabled: minZoomReached, children: jsx(MinusIcon, {}) })] }), showFitView && jsx(ControlButton, { className: "react-flow__controls-fitview", onClick: onFitViewHandler, title: ariaLabelConfig["controls.fitView.ariaLabel"], "aria-label": ariaLabelConfig["controls.fitView.ariaLabel"], children: jsx(FitViewIcon, {}) }), showInteractive && jsx(ControlButton, { className: "react-flow__controls-interactive", onClick: onToggleInteractivity, title: ariaLabelConfig["controls.interactive.ariaLabel"], "aria-label": ariaLabelConfig["controls.interactive.ariaLabel"], children: isInteractive ? jsx(UnlockIcon, {}) : jsx(LockIcon, {}) }), children2] });
-}
-ControlsComponent.displayName = "Controls";
-var Controls = memo(ControlsComponent);
-function MiniMapNodeComponent({ id: id2, x: x2, y: y2, width, height, style: style2, color: color2, strokeColor, strokeWidth, className, borderRadius, shapeRendering, selected: selected2, onClick }) {
-  const { background, backgroundColor } = style2 || {};
-  const fill = color2 || background || backgroundColor;
-  return jsx("rect", { className: cc(["react-flow__minimap-node", { selected: selected2 }, className]), x: x2, y: y2, rx: borderRadius, ry: borderRadius, width, height, style: {
-    fill,
-    stroke: strokeColor,
-    strokeWidth
-  }, shapeRendering, onClick: onClick ? (event) => onClick(event, id2) : void 0 });
-}
-var MiniMapNode = memo(MiniMapNodeComponent);
-var selectorNodeIds = (s) => s.nodes.map((node2) => node2.id);
-var getAttrFunction = (func) => func instanceof Function ? func : () => func;
-function MiniMapNodes({
-  nodeStrokeColor,
-  nodeColor,
-  nodeClassName = "",
-  nodeBorderRadius = 5,
-  nodeStrokeWidth,
-  /*
-   * We need to rename the prop to be `CapitalCase` so that JSX will render it as
-   * a component properly.
-   */
-  nodeComponent: NodeComponent = MiniMapNode,
-  onClick
-}) {
-  const nodeIds = useStore(selectorNodeIds, shallow$1);
-  const nodeColorFunc = getAttrFunction(nodeColor);
-  const nodeStrokeColorFunc = getAttrFunction(nodeStrokeColor);
-  const nodeClassNameFunc = getAttrFunction(nodeClassName);
-  const shapeRendering = typeof window === "undefined" || !!window.chrome ? "crispEdges" : "geometricPrecision";
-  return jsx(Fragment, { children: nodeIds.map((nodeId) => (
-    /*
-     * The split of responsibilities between MiniMapNodes and
-     * NodeComponentWrapper may appear weird. However, it’s designed to
-     * minimize the cost of updates when individual nodes change.
-     *
-     * For more details, see a similar commit in `NodeRenderer/index.tsx`.
-     */
-    jsx(NodeComponentWrapper, { id: nodeId, nodeColorFunc, nodeStrokeColorFunc, nodeClassNameFunc, nodeBorderRadius, nodeStrokeWidth, NodeComponent, onClick, shapeRendering }, nodeId)
-  )) });
-}
-function NodeComponentWrapperInner({ id: id2, nodeColorFunc, nodeStrokeColorFunc, nodeClassNameFunc, nodeBorderRadius, nodeStrokeWidth, shapeRendering, NodeComponent, onClick }) {
-  const { node: node2, x: x2, y: y2, width, height } = useStore((s) => {
-    const node3 = s.nodeLookup.get(id2);
-    if (!node3) {
-      return { node: void 0, x: 0, y: 0, width: 0, height: 0 };
-    }
-    const userNode = node3.internals.userNode;
-    const { x: x3, y: y3 } = node3.internals.positionAbsolute;
-    const { width: width2, height: height2 } = getNodeDimensions(userNode);
-    return {
-      node: userNode,
-      x: x3,
-      y: y3,
-      width: width2,
-      height: height2
-    };
-  }, shallow$1);
-  if (!node2 || node2.hidden || !nodeHasDimensions(node2)) {
-    return null;
-  }
-  return jsx(NodeComponent, { x: x2, y: y2, width, height, style: node2.style, selected: !!node2.selected, className: nodeClassNameFunc(node2), color: nodeColorFunc(node2), borderRadius: nodeBorderRadius, strokeColor: nodeStrokeColorFunc(node2), strokeWidth: nodeStrokeWidth, shapeRendering, onClick, id: node2.id });
-}
-var NodeComponentWrapper = memo(NodeComponentWrapperInner);
-var MiniMapNodes$1 = memo(MiniMapNodes);
-var defaultWidth = 200;
-var defaultHeight = 150;
-var filterHidden = (node2) => !node2.hidden;
-var selector$1 = (s) => {
-  const viewBB = {
-    x: -s.transform[0] / s.transform[2],
-    y: -s.transform[1] / s.transform[2],
-    width: s.width / s.transform[2],
-    height: s.height / s.transform[2]
-  };
-  let hasVisibleNode = false;
-  for (const node2 of s.nodeLookup.values()) {
-    if (!node2.hidden) {
-      hasVisibleNode = true;
-      break;
-    }
-  }
-  return {
-    viewBB,
-    boundingRect: hasVisibleNode ? getBoundsOfRects(getInternalNodesBounds(s.nodeLookup, { filter: filterHidden }), viewBB) : viewBB,
-    rfId: s.rfId,
-    panZoom: s.panZoom,
-    translateExtent: s.translateExtent,
-    flowWidth: s.width,
-    flowHeight: s.height,
-    ariaLabelConfig: s.ariaLabelConfig
-  };
-};
-var rectEqual = (a, b) => a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
-var areEqual = (a, b) => rectEqual(a.viewBB, b.viewBB) && rectEqual(a.boundingRect, b.boundingRect) && a.rfId === b.rfId && a.panZoom === b.panZoom && a.translateExtent === b.translateExtent && a.flowWidth === b.flowWidth && a.flowHeight === b.flowHeight && a.ariaLabelConfig === b.ariaLabelConfig;
-var ARIA_LABEL_KEY = "react-flow__minimap-desc";
-function MiniMapComponent({
-  style: style2,
-  className,
-  nodeStrokeColor,
-  nodeColor,
-  nodeClassName = "",
-  nodeBorderRadius = 5,
-  nodeStrokeWidth,
-  /*
-   * We need to rename the prop to be `CapitalCase` so that JSX will render it as
-   * a component properly.
-   */
-  nodeComponent,
-  bgColor,
-  maskColor,
-  maskStrokeColor,
-  maskStrokeWidth,
-  position = "bottom-right",
-  onClick,
-  onNodeClick,
-  pannable = false,
-  zoomable = false,
-  ariaLabel,
-  inversePan,
-  zoomStep = 1,
-  offsetScale = 5
-}) {
-  const store = useStoreApi();
-  const svg2 = useRef(null);
-  const { boundingRect, panZoom, viewBB, rfId, translateExtent, flowWidth, flowHeight, ariaLabelConfig } = useStore(selector$1, areEqual);
-  const elementWidth = style2?.width ?? defaultWidth;
-  const elementHeight = style2?.height ?? defaultHeight;
-  const scaledWidth = boundingRect.width / elementWidth;
-  const scaledHeight = boundingRect.height / elementHeight;
-  const viewScale = Math.max(scaledWidth, scaledHeight);
-  const viewWidth = viewScale * elementWidth;
-  const viewHeight = viewScale * elementHeight;
-  const offset = offsetScale * viewScale;
-  const x2 = boundingRect.x - (viewWidth - boundingRect.width) / 2 - offset;
-  const y2 = boundingRect.y - (viewHeight - boundingRect.height) / 2 - offset;
-  const width = viewWidth + offset * 2;
-  const height = viewHeight + offset * 2;
-  const labelledBy = `${ARIA_LABEL_KEY}-${rfId}`;
-  const viewScaleRef = useRef(0);
-  const minimapInstance = useRef();
-  viewScaleRef.current = viewScale;
-  useEffect(() => {
-    const currentPanZoom = store.getState().panZoom;
-    if (svg2.current && currentPanZoom) {
-      minimapInstance.current = XYMinimap({
-        domNode: svg2.current,
-        panZoom: currentPanZoom,
-        getTransform: () => store.getState().transform,
-        getViewScale: () => viewScaleRef.current
-      });
-      return () => {
-        minimapInstance.current?.destroy();
-      };
-    }
-  }, [panZoom]);
-  useEffect(() => {
-    minimapInstance.current?.update({
-      translateExtent,
-      width: flowWidth,
-      height: flowHeight,
-      inversePan,
-      pannable,
-      zoomStep,
-      zoomable
-    });
-  }, [pannable, zoomable, inversePan, zoomStep, translateExtent, flowWidth, flowHeight]);
-  const onSvgClick = onClick ? (event) => {
-    const [x3, y3] = minimapInstance.current?.pointer(event) || [0, 0];
-    onClick(event, { x: x3, y: y3 });
-  } : void 0;
-  const nodeClickHandler = useCallback((event, nodeId) => {
-    const node2 = store.getState().nodeLookup.get(nodeId).internals.userNode;
-    onNodeClick?.(event, node2);
-  }, [onNodeClick]);
-  const onSvgNodeClick = onNodeClick ? nodeClickHandler : void 0;
-  const _ariaLabel = ariaLabel ?? ariaLabelConfig["minimap.ariaLabel"];
-  return jsx(Panel, { position, style: {
-    ...style2,
-    "--xy-minimap-background-color-props": typeof bgColor === "string" ? bgColor : void 0,
-    "--xy-minimap-mask-background-color-props": typeof maskColor === "string" ? maskColor : void 0,
-    "--xy-minimap-mask-stroke-color-props": typeof maskStrokeColor === "string" ? maskStrokeColor : void 0,
-    "--xy-minimap-mask-stroke-width-props": typeof maskStrokeWidth === "number" ? maskStrokeWidth * viewScale : void 0,
-    "--xy-minimap-node-background-color-props": typeof nodeColor === "string" ? nodeColor : void 0,
-    "--xy-minimap-node-stroke-color-props": typeof nodeStrokeColor === "string" ? nodeStrokeColor : void 0,
-    "--xy-minimap-node-stroke-width-props": typeof nodeStrokeWidth === "number" ? nodeStrokeWidth : void 0
-  }, className: cc(["react-flow__minimap", className]), "data-testid": "rf__minimap", children: jsxs("svg", { width: elementWidth, height: elementHeight, viewBox: `${x2} ${y2} ${width} ${height}`, className: "react-flow__minimap-svg", role: "img", "aria-labelledby": labelledBy, ref: svg2, onClick: onSvgClick, children: [_ariaLabel && jsx("title", { id: labelledBy, children: _ariaLabel }), jsx(MiniMapNodes$1, { onClick: onSvgNodeClick, nodeColor, nodeStrokeColor, nodeBorderRadius, nodeClassName, nodeStrokeWidth, nodeComponent }), jsx("path", { className: "react-flow__minimap-mask", d: `M${x2 - offset},${y2 - offset}h${width + offset * 2}v${height + offset * 2}h${-width - offset * 2}z
-        M${viewBB.x},${viewBB.y}h${viewBB.width}v${viewBB.height}h${-viewBB.width}z`, fillRule: "evenodd", pointerEvents: "none" })] }) });
-}
-MiniMapComponent.displayName = "MiniMap";
-var MiniMap = memo(MiniMapComponent);
-var scaleSelector = (calculateScale) => (store) => calculateScale ? `${Math.max(1 / store.transform[2], 1)}` : void 0;
-var defaultPositions = {
-  [ResizeControlVariant.Line]: "right",
-  [ResizeControlVariant.Handle]: "bottom-right"
-};
-function ResizeControl({ nodeId, position, variant = ResizeControlVariant.Handle, className, style: style2 = void 0, children: children2, color: color2, minWidth = 10, minHeight = 10, maxWidth = Number.MAX_VALUE, maxHeight = Number.MAX_VALUE, keepAspectRatio = false, resizeDirection, autoScale = true, shouldResize, onResizeStart, onResize, onResizeEnd }) {
-  const contextNodeId = useNodeId();
-  const id2 = typeof nodeId === "string" ? nodeId : contextNodeId;
-  const store = useStoreApi();
-  const resizeControlRef = useRef(null);
-  const isHandleControl = variant === ResizeControlVariant.Handle;
-  const scale = useStore(useCallback(scaleSelector(isHandleControl && autoScale), [isHandleControl, autoScale]), shallow$1);
-  const resizer = useRef(null);
-  const controlPosition = position ?? defaultPositions[variant];
-  useEffect(() => {
-    if (!resizeControlRef.current || !id2) {
-      return;
-    }
-    if (!resizer.current) {
-      resizer.current = XYResizer({
-        domNode: resizeControlRef.current,
-        nodeId: id2,
-        getStoreItems: () => {
-          const { nodeLookup, transform: transform3, snapGrid, snapToGrid, nodeOrigin, domNode } = store.getState();
-          return {
-            nodeLookup,
-            transform: transform3,
-            snapGrid,
-            snapToGrid,
-            nodeOrigin,
-            paneDomNode: domNode
-          };
-        },
-        onChange: (change, childChanges) => {
-          const { triggerNodeChanges, nodeLookup, parentLookup, nodeOrigin } = store.getState();
-          const changes = [];
-          const nextPosition = { x: change.x, y: change.y };
-          const node2 = nodeLookup.get(id2);
-          if (node2 && node2.expandParent && node2.parentId) {
-            const origin = node2.origin ?? nodeOrigin;
-            const width = change.width ?? node2.measured.width ?? 0;
-            const height = change.height ?? node2.measured.height ?? 0;
-            const child = {
-              id: node2.id,
-              parentId: node2.parentId,
-              rect: {
-                width,
-                height,
-                ...evaluateAbsolutePosition({
-                  x: change.x ?? node2.position.x,
-                  y: change.y ?? node2.position.y
-                }, { width, height }, node2.parentId, nodeLookup, origin)
-              }
-            };
-            const parentExpandChanges = handleExpandParent([child], nodeLookup, parentLookup, nodeOrigin);
-            changes.push(...parentExpandChanges);
-            nextPosition.x = change.x ? Math.max(origin[0] * width, change.x) : void 0;
-            nextPosition.y = change.y ? Math.max(origin[1] * height, change.y) : void 0;
-          }
-          if (nextPosition.x !== void 0 && nextPosition.y !== void 0) {
-            const positionChange = {
-              id: id2,
-              type: "position",
-              position: { ...nextPosition }
-            };
-            changes.push(positionChange);
-          }
-          if (change.width !== void 0 && change.height !== void 0) {
-            const setAttributes = !resizeDirection ? true : resizeDirection === "horizontal" ? "width" : "height";
-            const dimensionChange = {
-              id: id2,
-              type: "dimensions",
-              resizing: true,
-              setAttributes,
-              dimensions: {
-                width: change.width,
-                height: change.height
-              }
-            };
-            changes.push(dimensionChange);
-          }
-          for (const childChange of childChanges) {
-            const positionChange = {
-              ...childChange,
-              type: "position"
-            };
-            changes.push(positionChange);
-          }
-          triggerNodeChanges(changes);
-        },
-        onEnd: ({ width, height }) => {
-          const dimensionChange = {
-            id: id2,
-            type: "dimensions",
-            resizing: false,
-            dimensions: {
-              width,
-              height
-            }
-          };
-          store.getState().triggerNodeChanges([dimensionChange]);
-        }
-      });
-    }
-    resizer.current.update({
-      controlPosition,
-      boundaries: {
-        minWidth,
-        minHeight,
-        maxWidth,
-        maxHeight
-      },
-      keepAspectRatio,
-      resizeDirection,
-      onResizeStart,
-      onResize,
-      onResizeEnd,
-      shouldResize
-    });
-    return () => {
-      resizer.current?.destroy();
-    };
-  }, [
-    controlPosition,
-    minWidth,
-    minHeight,
-    maxWidth,
-    maxHeight,
-    keepAspectRatio,
-    onResizeStart,
-    onResize,
-    onResizeEnd,
-    shouldResize
-  ]);
-  const positionClassNames = controlPosition.split("-");
-  return jsx("div", { className: cc(["react-flow__resize-control", "nodrag", ...positionClassNames, variant, className]), ref: resizeControlRef, style: {
-    ...style2,
-    scale,
-    ...color2 && { [isHandleControl ? "backgroundColor" : "borderColor"]: color2 }
-  }, children: children2 });
-}
-var NodeResizeControl = memo(ResizeControl);
+import { ReactFlow as ReactFlow3 } from "@xyflow/react";
 
 // ../node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -9490,7 +108,7 @@ __export(external_exports, {
   _default: () => _default2,
   _function: () => _function,
   any: () => any,
-  array: () => array2,
+  array: () => array,
   base64: () => base642,
   base64url: () => base64url2,
   bigint: () => bigint2,
@@ -9509,8 +127,8 @@ __export(external_exports, {
   cuid: () => cuid3,
   cuid2: () => cuid22,
   currencyCode: () => currencyCode2,
-  custom: () => custom10,
-  date: () => date3,
+  custom: () => custom,
+  date: () => date2,
   decode: () => decode2,
   decodeAsync: () => decodeAsync2,
   deepPartial: () => deepPartial,
@@ -9538,7 +156,7 @@ __export(external_exports, {
   gte: () => _gte,
   guid: () => guid2,
   hash: () => hash,
-  hex: () => hex3,
+  hex: () => hex2,
   hostname: () => hostname2,
   httpUrl: () => httpUrl,
   iban: () => iban2,
@@ -9588,8 +206,8 @@ __export(external_exports, {
   null: () => _null3,
   nullable: () => nullable,
   nullish: () => nullish2,
-  number: () => number3,
-  object: () => object2,
+  number: () => number2,
+  object: () => object,
   optional: () => optional,
   output: () => output,
   overwrite: () => _overwrite,
@@ -9616,13 +234,13 @@ __export(external_exports, {
   safeEncodeAsync: () => safeEncodeAsync2,
   safeParse: () => safeParse2,
   safeParseAsync: () => safeParseAsync2,
-  set: () => set3,
+  set: () => set,
   setErrorMap: () => setErrorMap,
   size: () => _size,
   slugify: () => _slugify,
   startsWith: () => _startsWith,
   strictObject: () => strictObject,
-  string: () => string3,
+  string: () => string2,
   stringFormat: () => stringFormat,
   stringbool: () => stringbool,
   success: () => success,
@@ -9633,7 +251,7 @@ __export(external_exports, {
   toLowerCase: () => _toLowerCase,
   toUpperCase: () => _toUpperCase,
   toZod: () => toZod,
-  transform: () => transform2,
+  transform: () => transform,
   treeifyError: () => treeifyError,
   trim: () => _trim,
   tuple: () => tuple,
@@ -9655,7 +273,7 @@ __export(external_exports, {
   void: () => _void2,
   withParser: () => withParser,
   xid: () => xid2,
-  xor: () => xor2
+  xor: () => xor
 });
 
 // ../node_modules/zod/v4/core/index.js
@@ -10008,7 +626,7 @@ __export(util_exports, {
   esc: () => esc,
   escapeRegex: () => escapeRegex,
   explicitlyAborted: () => explicitlyAborted,
-  extend: () => extend2,
+  extend: () => extend,
   finalizeIssue: () => finalizeIssue,
   floatSafeRemainder: () => floatSafeRemainder,
   getElementAtPath: () => getElementAtPath,
@@ -10076,13 +694,13 @@ function getEnumValues(entries2) {
   const values = Object.entries(entries2).filter(([k, _2]) => numericValues.indexOf(+k) === -1).map(([_2, v2]) => v2);
   return values;
 }
-function joinValues(array3, separator = "|") {
-  return array3.map((val) => stringifyPrimitive(val)).join(separator);
+function joinValues(array2, separator = "|") {
+  return array2.map((val) => stringifyPrimitive(val)).join(separator);
 }
-function jsonStringifyReplacer(_2, value2) {
-  if (typeof value2 === "bigint")
-    return value2.toString();
-  return value2;
+function jsonStringifyReplacer(_2, value) {
+  if (typeof value === "bigint")
+    return value.toString();
+  return value;
 }
 var Cached = class {
   constructor(getter) {
@@ -10105,9 +723,9 @@ function nullish(input2) {
   return input2 === null || input2 === void 0;
 }
 function cleanRegex(source) {
-  const start2 = source.startsWith("^") ? 1 : 0;
+  const start = source.startsWith("^") ? 1 : 0;
   const end = source.endsWith("$") ? source.length - 1 : source.length;
-  return source.slice(start2, end);
+  return source.slice(start, end);
 }
 function floatSafeRemainder(val, step) {
   const ratio = val / step;
@@ -10118,21 +736,21 @@ function floatSafeRemainder(val, step) {
   return ratio - roundedRatio;
 }
 var EVALUATING = /* @__PURE__ */ Symbol("evaluating");
-function defineLazy(object3, key, getter) {
-  let value2 = void 0;
-  Object.defineProperty(object3, key, {
+function defineLazy(object2, key, getter) {
+  let value = void 0;
+  Object.defineProperty(object2, key, {
     get() {
-      if (value2 === EVALUATING) {
+      if (value === EVALUATING) {
         return void 0;
       }
-      if (value2 === void 0) {
-        value2 = EVALUATING;
-        value2 = getter();
+      if (value === void 0) {
+        value = EVALUATING;
+        value = getter();
       }
-      return value2;
+      return value;
     },
     set(v2) {
-      Object.defineProperty(object3, key, {
+      Object.defineProperty(object2, key, {
         value: v2
         // configurable: true,
       });
@@ -10143,9 +761,9 @@ function defineLazy(object3, key, getter) {
 function objectClone(obj) {
   return Object.create(Object.getPrototypeOf(obj), Object.getOwnPropertyDescriptors(obj));
 }
-function assignProp(target, prop, value2) {
+function assignProp(target, prop, value) {
   Object.defineProperty(target, prop, {
-    value: value2,
+    value,
     writable: true,
     enumerable: true,
     configurable: true
@@ -10161,19 +779,19 @@ function sourceShape(schema) {
 function deferProp(target, key, getter) {
   Object.defineProperty(target, key, {
     get() {
-      const value2 = getter();
-      assignProp(this, key, value2);
-      return value2;
+      const value = getter();
+      assignProp(this, key, value);
+      return value;
     },
     enumerable: true,
     configurable: true
   });
 }
-function putProp(target, key, value2) {
+function putProp(target, key, value) {
   if (key in target)
-    assignProp(target, key, value2);
+    assignProp(target, key, value);
   else
-    target[key] = value2;
+    target[key] = value;
 }
 function mirrorShape(target, source, keys, wrap) {
   const raw = sourceShape(source);
@@ -10183,8 +801,8 @@ function mirrorShape(target, source, keys, wrap) {
       continue;
     if (desc.get) {
       deferProp(target, key, () => {
-        const value2 = source._zod.def.shape[key];
-        return wrap ? wrap(value2, key) : value2;
+        const value = source._zod.def.shape[key];
+        return wrap ? wrap(value, key) : value;
       });
     } else
       putProp(target, key, wrap ? wrap(desc.value, key) : desc.value);
@@ -10383,9 +1001,9 @@ function createTransparentProxy(getter) {
       target ?? (target = getter());
       return Reflect.get(target, prop, receiver);
     },
-    set(_2, prop, value2, receiver) {
+    set(_2, prop, value, receiver) {
       target ?? (target = getter());
-      return Reflect.set(target, prop, value2, receiver);
+      return Reflect.set(target, prop, value, receiver);
     },
     has(_2, prop) {
       target ?? (target = getter());
@@ -10409,12 +1027,12 @@ function createTransparentProxy(getter) {
     }
   });
 }
-function stringifyPrimitive(value2) {
-  if (typeof value2 === "bigint")
-    return value2.toString() + "n";
-  if (typeof value2 === "string")
-    return `"${value2}"`;
-  return `${value2}`;
+function stringifyPrimitive(value) {
+  if (typeof value === "bigint")
+    return value.toString() + "n";
+  if (typeof value === "string")
+    return `"${value}"`;
+  return `${value}`;
 }
 function optionalKeys(shape) {
   return Object.keys(shape).filter((k) => {
@@ -10467,7 +1085,7 @@ function omit(schema, mask) {
   mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)).filter((key) => !omitted.has(key)));
   return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
 }
-function extend2(schema, shape) {
+function extend(schema, shape) {
   if (!isPlainObject(shape)) {
     throw new Error("Invalid input to extend: expected a plain object");
   }
@@ -10521,17 +1139,17 @@ function partial(Class2, schema, mask, name = "partial") {
   if (hasChecks) {
     throw new Error(`.${name}() cannot be used on object schemas containing refinements`);
   }
-  const selected2 = mask ? new Set(maskedKeys(schema, mask)) : void 0;
+  const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
   const newShape = {};
-  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), Class2 && ((value2, key) => selected2 && !selected2.has(key) ? value2 : new Class2({ type: "optional", innerType: value2 })));
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), Class2 && ((value, key) => selected && !selected.has(key) ? value : new Class2({ type: "optional", innerType: value })));
   return clone(schema, mergeDefs(schema._zod.def, { shape: newShape, checks: [] }));
 }
 function required(Class2, schema, mask) {
-  const selected2 = mask ? new Set(maskedKeys(schema, mask)) : void 0;
+  const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
   const newShape = {};
-  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), (value2, key) => (
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), (value, key) => (
     // overwrite with non-optional
-    selected2 && !selected2.has(key) ? value2 : new Class2({ type: "nonoptional", innerType: value2 })
+    selected && !selected.has(key) ? value : new Class2({ type: "nonoptional", innerType: value })
   ));
   return clone(schema, mergeDefs(schema._zod.def, { shape: newShape }));
 }
@@ -10578,9 +1196,9 @@ function sizeCaps(defChecks) {
   }
   return caps;
 }
-function attachSchema(issues, start2, inst) {
+function attachSchema(issues, start, inst) {
   var _a3;
-  for (let i = start2; i < issues.length; i++) {
+  for (let i = start; i < issues.length; i++) {
     (_a3 = issues[i]).schema ?? (_a3.schema = inst);
   }
 }
@@ -10699,8 +1317,8 @@ function base64urlToUint8Array(base64url3) {
 function uint8ArrayToBase64url(bytes) {
   return uint8ArrayToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
 }
-function hexToUint8Array(hex4) {
-  const cleanHex = hex4.replace(/^0x/, "");
+function hexToUint8Array(hex3) {
+  const cleanHex = hex3.replace(/^0x/, "");
   if (cleanHex.length % 2 !== 0) {
     throw new Error("Invalid hex string length");
   }
@@ -10726,12 +1344,12 @@ function members(proto, table) {
       defineBound(proto, key, desc.value);
   }
 }
-function own(inst, key, value2, enumerable = true) {
-  Object.defineProperty(inst, key, { configurable: true, writable: true, enumerable, value: value2 });
-  return value2;
+function own(inst, key, value, enumerable = true) {
+  Object.defineProperty(inst, key, { configurable: true, writable: true, enumerable, value });
+  return value;
 }
-function hide(inst, key, value2) {
-  return own(inst, key, value2, false);
+function hide(inst, key, value) {
+  return own(inst, key, value, false);
 }
 // @__NO_SIDE_EFFECTS__
 function derived(computes, table) {
@@ -10743,8 +1361,8 @@ function derived(computes, table) {
       get() {
         return own(this, key, compute(this));
       },
-      set(value2) {
-        own(this, key, value2);
+      set(value) {
+        own(this, key, value);
       }
     });
   }
@@ -10756,8 +1374,8 @@ function defineBound(proto, key, fn2) {
     get() {
       return this == null ? fn2 : own(this, key, fn2.bind(this));
     },
-    set(value2) {
-      own(this, key, value2);
+    set(value) {
+      own(this, key, value);
     }
   });
 }
@@ -10788,21 +1406,21 @@ function defineLazyInternal(inst, key, compute) {
       const outer = broke;
       broke = false;
       try {
-        const value2 = compute(this);
+        const value = compute(this);
         if (broke)
           delete this[key];
         else
-          Object.defineProperty(this, key, { configurable: true, writable: true, value: value2 });
+          Object.defineProperty(this, key, { configurable: true, writable: true, value });
         broke = broke || outer;
-        return value2;
+        return value;
       } catch (err) {
         delete this[key];
         broke = broke || outer;
         throw err;
       }
     },
-    set(value2) {
-      Object.defineProperty(this, key, { configurable: true, writable: true, value: value2 });
+    set(value) {
+      Object.defineProperty(this, key, { configurable: true, writable: true, value });
     }
   });
 }
@@ -10819,14 +1437,14 @@ function installLazyProp(inst, key, make, enumerable) {
       Object.defineProperty(this, key, desc);
       return desc.value;
     },
-    set(value2) {
-      Object.defineProperty(this, key, { configurable: true, writable: true, enumerable, value: value2 });
+    set(value) {
+      Object.defineProperty(this, key, { configurable: true, writable: true, enumerable, value });
     }
   });
 }
 var CONSTANT_CATCH = "~constantCatch";
-function constantCatch(value2) {
-  const fn2 = () => value2;
+function constantCatch(value) {
+  const fn2 = () => value;
   fn2[CONSTANT_CATCH] = true;
   return fn2;
 }
@@ -10839,12 +1457,12 @@ var NEVER = /* @__PURE__ */ Object.freeze({
 var _zodDesc = { value: void 0, enumerable: false };
 var _E = "captureStackTrace" in Error ? Error : null;
 function newError(Definition) {
-  const E2 = _E;
-  if (E2) {
-    const saved = E2.stackTraceLimit;
+  const E = _E;
+  if (E) {
+    const saved = E.stackTraceLimit;
     if (typeof saved === "number") {
       try {
-        E2.stackTraceLimit = 0;
+        E.stackTraceLimit = 0;
       } catch {
         _E = null;
         return new Definition();
@@ -10852,7 +1470,7 @@ function newError(Definition) {
       try {
         return new Definition();
       } finally {
-        E2.stackTraceLimit = saved;
+        E.stackTraceLimit = saved;
       }
     }
   }
@@ -10869,7 +1487,7 @@ function $constructor(name, initializer3, proto, params) {
   Internals.prototype = zodProto;
   const protoMembers = proto;
   const initialized = protoMembers && /* @__PURE__ */ new WeakSet();
-  function init2(inst, def) {
+  function init(inst, def) {
     if (!inst._zod) {
       _zodDesc.value = new Internals(def);
       try {
@@ -10909,7 +1527,7 @@ function $constructor(name, initializer3, proto, params) {
   Object.defineProperty(Definition, "name", { value: name });
   function _2(def) {
     const inst = params?.Parent ? newError(Definition) : this;
-    init2(inst, def);
+    init(inst, def);
     const deferred = inst._zod.deferred;
     if (deferred) {
       for (const fn2 of deferred) {
@@ -10922,7 +1540,7 @@ function $constructor(name, initializer3, proto, params) {
       pp(inst);
     return inst;
   }
-  Object.defineProperty(_2, "init", { value: init2 });
+  Object.defineProperty(_2, "init", { value: init });
   Object.defineProperty(_2, Symbol.hasInstance, {
     value: (inst) => {
       if (params?.Parent && inst instanceof params.Parent)
@@ -10959,8 +1577,8 @@ function _getMessage() {
   internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
   return internals.message;
 }
-function _setMessage(value2) {
-  this._zod.message = value2;
+function _setMessage(value) {
+  this._zod.message = value;
 }
 var _messageDesc = {
   get: _getMessage,
@@ -10983,12 +1601,12 @@ var initializer = (inst, def) => {
       configurable: true,
       enumerable: false,
       get() {
-        const value2 = () => this.message;
-        Object.defineProperty(this, "toString", { value: value2, configurable: true, writable: true });
-        return value2;
+        const value = () => this.message;
+        Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
+        return value;
       },
-      set(value2) {
-        Object.defineProperty(this, "toString", { value: value2, configurable: true, writable: true });
+      set(value) {
+        Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
       }
     });
   }
@@ -11150,9 +1768,9 @@ function finalizeParams(callee, params) {
   return { callee: params?.callee ?? callee, Err: params?.Err };
 }
 var _parse = (_Err) => {
-  const fn2 = (schema, value2, _ctx, _params) => {
+  const fn2 = (schema, value, _ctx, _params) => {
     const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
-    const result = schema._zod.run({ value: value2, issues: [] }, ctx);
+    const result = schema._zod.run({ value, issues: [] }, ctx);
     if (result instanceof Promise) {
       throw new $ZodAsyncError();
     }
@@ -11167,9 +1785,9 @@ var _parse = (_Err) => {
 };
 var parse = /* @__PURE__ */ _parse($ZodRealError);
 var _parseAsync = (_Err) => {
-  const fn2 = async (schema, value2, _ctx, params) => {
+  const fn2 = async (schema, value, _ctx, params) => {
     const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
-    let result = schema._zod.run({ value: value2, issues: [] }, ctx);
+    let result = schema._zod.run({ value, issues: [] }, ctx);
     if (result instanceof Promise)
       result = await result;
     if (result.issues.length) {
@@ -11182,9 +1800,9 @@ var _parseAsync = (_Err) => {
   return fn2;
 };
 var parseAsync = /* @__PURE__ */ _parseAsync($ZodRealError);
-var _safeParse = (_Err) => (schema, value2, _ctx) => {
+var _safeParse = (_Err) => (schema, value, _ctx) => {
   const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
-  const result = schema._zod.run({ value: value2, issues: [] }, ctx);
+  const result = schema._zod.run({ value, issues: [] }, ctx);
   if (result instanceof Promise) {
     throw new $ZodAsyncError();
   }
@@ -11210,9 +1828,9 @@ function failure(Err, issues, ctx) {
     }
   };
 }
-var _safeParseAsync = (_Err) => async (schema, value2, _ctx) => {
+var _safeParseAsync = (_Err) => async (schema, value, _ctx) => {
   const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
-  let result = schema._zod.run({ value: value2, issues: [] }, ctx);
+  let result = schema._zod.run({ value, issues: [] }, ctx);
   if (result instanceof Promise)
     result = await result;
   return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
@@ -11220,88 +1838,88 @@ var _safeParseAsync = (_Err) => async (schema, value2, _ctx) => {
 var safeParseAsync = /* @__PURE__ */ _safeParseAsync($ZodRealError);
 var COMPILE_INVALID = /* @__PURE__ */ Symbol.for("zod.compile.invalid");
 var COMPILE_FALLBACK = /* @__PURE__ */ Symbol.for("zod.compile.fallback");
-var validate = ((schema, value2, _ctx) => {
+var validate = ((schema, value, _ctx) => {
   const validator2 = schema._zod.bag.validator;
   if (validator2 !== void 0) {
-    if (validator2(value2) !== COMPILE_INVALID)
+    if (validator2(value) !== COMPILE_INVALID)
       return true;
     if (validator2.definite === true && _ctx === void 0)
       return false;
   }
-  return validateFallback(schema, value2, _ctx);
+  return validateFallback(schema, value, _ctx);
 });
-function validateFallback(schema, value2, _ctx) {
+function validateFallback(schema, value, _ctx) {
   const ctx = _ctx ? { ..._ctx, async: false, abortEarly: true } : { async: false, abortEarly: true };
   const fallbackRun = schema._zod.bag.fallbackRun;
   let result;
   if (fallbackRun) {
     ctx[COMPILE_FALLBACK] = true;
-    result = fallbackRun({ value: value2, issues: [] }, ctx);
+    result = fallbackRun({ value, issues: [] }, ctx);
   } else {
-    result = schema._zod.run({ value: value2, issues: [] }, ctx);
+    result = schema._zod.run({ value, issues: [] }, ctx);
   }
   if (result instanceof Promise) {
     throw new $ZodAsyncError();
   }
   return result.issues.length === 0;
 }
-var validateAsync = async (schema, value2, _ctx) => {
+var validateAsync = async (schema, value, _ctx) => {
   const ctx = _ctx ? { ..._ctx, async: true, abortEarly: true } : { async: true, abortEarly: true };
-  let result = schema._zod.run({ value: value2, issues: [] }, ctx);
+  let result = schema._zod.run({ value, issues: [] }, ctx);
   if (result instanceof Promise)
     result = await result;
   return result.issues.length === 0;
 };
 var _encode = (_Err) => {
   const parse4 = _parse(_Err);
-  const fn2 = (schema, value2, _ctx, _params) => {
+  const fn2 = (schema, value, _ctx, _params) => {
     const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-    return parse4(schema, value2, ctx, finalizeParams(fn2, _params));
+    return parse4(schema, value, ctx, finalizeParams(fn2, _params));
   };
   return fn2;
 };
 var encode = /* @__PURE__ */ _encode($ZodRealError);
 var _decode = (_Err) => {
   const parse4 = _parse(_Err);
-  const fn2 = (schema, value2, _ctx, _params) => {
-    return parse4(schema, value2, _ctx, finalizeParams(fn2, _params));
+  const fn2 = (schema, value, _ctx, _params) => {
+    return parse4(schema, value, _ctx, finalizeParams(fn2, _params));
   };
   return fn2;
 };
 var decode = /* @__PURE__ */ _decode($ZodRealError);
 var _encodeAsync = (_Err) => {
   const parseAsync3 = _parseAsync(_Err);
-  const fn2 = async (schema, value2, _ctx, _params) => {
+  const fn2 = async (schema, value, _ctx, _params) => {
     const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-    return await parseAsync3(schema, value2, ctx, finalizeParams(fn2, _params));
+    return await parseAsync3(schema, value, ctx, finalizeParams(fn2, _params));
   };
   return fn2;
 };
 var encodeAsync = /* @__PURE__ */ _encodeAsync($ZodRealError);
 var _decodeAsync = (_Err) => {
   const parseAsync3 = _parseAsync(_Err);
-  const fn2 = async (schema, value2, _ctx, _params) => {
-    return await parseAsync3(schema, value2, _ctx, finalizeParams(fn2, _params));
+  const fn2 = async (schema, value, _ctx, _params) => {
+    return await parseAsync3(schema, value, _ctx, finalizeParams(fn2, _params));
   };
   return fn2;
 };
 var decodeAsync = /* @__PURE__ */ _decodeAsync($ZodRealError);
-var _safeEncode = (_Err) => (schema, value2, _ctx) => {
+var _safeEncode = (_Err) => (schema, value, _ctx) => {
   const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-  return _safeParse(_Err)(schema, value2, ctx);
+  return _safeParse(_Err)(schema, value, ctx);
 };
 var safeEncode = /* @__PURE__ */ _safeEncode($ZodRealError);
-var _safeDecode = (_Err) => (schema, value2, _ctx) => {
-  return _safeParse(_Err)(schema, value2, _ctx);
+var _safeDecode = (_Err) => (schema, value, _ctx) => {
+  return _safeParse(_Err)(schema, value, _ctx);
 };
 var safeDecode = /* @__PURE__ */ _safeDecode($ZodRealError);
-var _safeEncodeAsync = (_Err) => async (schema, value2, _ctx) => {
+var _safeEncodeAsync = (_Err) => async (schema, value, _ctx) => {
   const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-  return _safeParseAsync(_Err)(schema, value2, ctx);
+  return _safeParseAsync(_Err)(schema, value, ctx);
 };
 var safeEncodeAsync = /* @__PURE__ */ _safeEncodeAsync($ZodRealError);
-var _safeDecodeAsync = (_Err) => async (schema, value2, _ctx) => {
-  return _safeParseAsync(_Err)(schema, value2, _ctx);
+var _safeDecodeAsync = (_Err) => async (schema, value, _ctx) => {
+  return _safeParseAsync(_Err)(schema, value, _ctx);
 };
 var safeDecodeAsync = /* @__PURE__ */ _safeDecodeAsync($ZodRealError);
 
@@ -11320,7 +1938,7 @@ __export(regexes_exports, {
   cuid: () => cuid,
   cuid2: () => cuid2,
   currencyCode: () => currencyCode,
-  date: () => date2,
+  date: () => date,
   datetime: () => datetime,
   domain: () => domain,
   duration: () => duration,
@@ -11329,7 +1947,7 @@ __export(regexes_exports, {
   emoji: () => emoji,
   extendedDuration: () => extendedDuration,
   guid: () => guid,
-  hex: () => hex2,
+  hex: () => hex,
   hostname: () => hostname,
   html5Email: () => html5Email,
   httpProtocol: () => httpProtocol,
@@ -11347,7 +1965,7 @@ __export(regexes_exports, {
   nanoid: () => nanoid,
   nanoidOfLength: () => nanoidOfLength,
   null: () => _null,
-  number: () => number2,
+  number: () => number,
   rfc5322Email: () => rfc5322Email,
   sha1_base64: () => sha1_base64,
   sha1_base64url: () => sha1_base64url,
@@ -11361,7 +1979,7 @@ __export(regexes_exports, {
   sha512_base64: () => sha512_base64,
   sha512_base64url: () => sha512_base64url,
   sha512_hex: () => sha512_hex,
-  string: () => string2,
+  string: () => string,
   time: () => time,
   ulid: () => ulid,
   undefined: () => _undefined,
@@ -11424,7 +2042,7 @@ var dateSource = `(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][
 function anchor(source) {
   return new RegExp(`^${source}$`);
 }
-var date2 = /* @__PURE__ */ anchor(dateSource);
+var date = /* @__PURE__ */ anchor(dateSource);
 function timeSource(args) {
   const hhmm = `(?:[01]\\d|2[0-3]):[0-5]\\d`;
   const regex = typeof args.precision === "number" ? args.precision === -1 ? `${hhmm}` : args.precision === 0 ? `${hhmm}:[0-5]\\d` : `${hhmm}:[0-5]\\d\\.\\d{${args.precision}}` : args.seconds ? `${hhmm}:[0-5]\\d(?:\\.\\d+)?` : `${hhmm}(?::[0-5]\\d(?:\\.\\d+)?)?`;
@@ -11442,19 +2060,19 @@ function datetime(args) {
   return new RegExp(`^${dateSource}T(?:${timeRegex})$`);
 }
 var anyString = /^[\s\S]{0,}$/;
-var string2 = (params) => {
+var string = (params) => {
   const regex = params ? `[\\s\\S]{${params?.minimum ?? 0},${params?.maximum ?? ""}}` : `[\\s\\S]*`;
   return new RegExp(`^${regex}$`);
 };
 var bigint = /^-?\d+n?$/;
 var integer = /^-?\d+$/;
-var number2 = /^-?\d+(?:\.\d+)?$/;
+var number = /^-?\d+(?:\.\d+)?$/;
 var boolean = /^(?:true|false)$/i;
 var _null = /^null$/i;
 var _undefined = /^undefined$/i;
 var lowercase = /^[^A-Z]*$/;
 var uppercase = /^[^a-z]*$/;
-var hex2 = /^[0-9a-fA-F]*$/;
+var hex = /^[0-9a-fA-F]*$/;
 function fixedBase64(bodyLength, padding) {
   return new RegExp(`^[A-Za-z0-9+/]{${bodyLength}}${padding}$`);
 }
@@ -12107,26 +2725,26 @@ var $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def) => {
   get "~standard"() {
     return hide(this, "~standard", standardProps(this));
   },
-  set "~standard"(value2) {
-    own(this, "~standard", value2);
+  set "~standard"(value) {
+    own(this, "~standard", value);
   }
 });
 var toStandardResult = (r, ctx) => r.issues.length ? { issues: r.issues.map((iss) => finalizeIssue(iss, ctx, config())) } : { value: r.value };
-async function validateAsync2(inst, value2) {
+async function validateAsync2(inst, value) {
   const ctx = { async: true };
-  return toStandardResult(await inst._zod.run({ value: value2, issues: [] }, ctx), ctx);
+  return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
 }
 function standardProps(inst) {
   return {
-    validate: (value2) => {
+    validate: (value) => {
       const ctx = { async: false };
       try {
-        const r = inst._zod.run({ value: value2, issues: [] }, ctx);
+        const r = inst._zod.run({ value, issues: [] }, ctx);
         if (!(r instanceof Promise))
           return toStandardResult(r, ctx);
       } catch (_2) {
       }
-      return validateAsync2(inst, value2);
+      return validateAsync2(inst, value);
     },
     vendor: "zod",
     version: 1
@@ -12218,8 +2836,8 @@ function parseURLObject(trimmed, def) {
   }
 }
 var asciiTabOrNewline = /[\t\n\r]/g;
-function stripTabAndNewline(value2) {
-  return value2.replace(asciiTabOrNewline, "");
+function stripTabAndNewline(value) {
+  return value.replace(asciiTabOrNewline, "");
 }
 function urlHostnameOk(url2, hostname3) {
   hostname3.lastIndex = 0;
@@ -12330,7 +2948,7 @@ var $ZodISODateTime = /* @__PURE__ */ $constructor("$ZodISODateTime", (inst, def
   $ZodStringFormat.init(inst, def);
 });
 var $ZodISODate = /* @__PURE__ */ $constructor("$ZodISODate", (inst, def) => {
-  def.pattern ?? (def.pattern = date2);
+  def.pattern ?? (def.pattern = date);
   $ZodStringFormat.init(inst, def);
 });
 var $ZodISOTime = /* @__PURE__ */ $constructor("$ZodISOTime", (inst, def) => {
@@ -12346,10 +2964,10 @@ var $ZodIPv4 = /* @__PURE__ */ $constructor("$ZodIPv4", (inst, def) => {
   $ZodStringFormat.init(inst, def);
 });
 var ipv6Alphabet = /^[0-9a-fA-F:.]+$/;
-function isValidIPv6(value2) {
-  if (!ipv6Alphabet.test(value2))
+function isValidIPv6(value) {
+  if (!ipv6Alphabet.test(value))
     return false;
-  return canParseURL(`http://[${value2}]`);
+  return canParseURL(`http://[${value}]`);
 }
 var $ZodIPv6 = /* @__PURE__ */ $constructor("$ZodIPv6", (inst, def) => {
   def.pattern ?? (def.pattern = ipv6);
@@ -12374,8 +2992,8 @@ var $ZodCIDRv4 = /* @__PURE__ */ $constructor("$ZodCIDRv4", (inst, def) => {
   def.pattern ?? (def.pattern = cidrv4);
   $ZodStringFormat.init(inst, def);
 });
-function isValidCIDRv6(value2) {
-  const parts = value2.split("/");
+function isValidCIDRv6(value) {
+  const parts = value.split("/");
   if (parts.length !== 2)
     return false;
   const [address, prefix] = parts;
@@ -12466,9 +3084,9 @@ function isLuhnAlgo(digits) {
   let bit = 1;
   let sum = 0;
   while (length) {
-    const value2 = digits.charCodeAt(--length) - 48;
+    const value = digits.charCodeAt(--length) - 48;
     bit ^= 1;
-    sum += bit ? [0, 2, 4, 6, 8, 1, 3, 5, 7, 9][value2] : value2;
+    sum += bit ? [0, 2, 4, 6, 8, 1, 3, 5, 7, 9][value] : value;
   }
   return sum % 10 === 0;
 }
@@ -12575,7 +3193,7 @@ var $ZodCustomStringFormat = /* @__PURE__ */ $constructor("$ZodCustomStringForma
 });
 var $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
   $ZodType.init(inst, def);
-  inst._zod.pattern = number2;
+  inst._zod.pattern = number;
   inst._zod.parse = (payload, _ctx) => {
     if (def.coerce)
       try {
@@ -12765,10 +3383,10 @@ function capSize(inst, size) {
     if (n > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
       for (const [max, ch] of sizeCaps(inst._zod.def.checks)) {
         if (n > max && ch._zod.def.when(payload)) {
-          const start2 = payload.issues.length;
+          const start = payload.issues.length;
           ch._zod.check(payload);
-          payload.issues[start2].continue = false;
-          attachSchema(payload.issues, start2, inst);
+          payload.issues[start].continue = false;
+          attachSchema(payload.issues, start, inst);
           return payload;
         }
       }
@@ -12779,16 +3397,16 @@ function capSize(inst, size) {
 var arraySize = (input2) => Array.isArray(input2) ? input2.length : -1;
 var mapSize = (input2) => input2 instanceof Map ? input2.size : -1;
 var setSize = (input2) => input2 instanceof Set ? input2.size : -1;
-function handleArrayResult(result, final, index2) {
+function handleArrayResult(result, final, index) {
   if (result.issues.length) {
-    final.issues.push(...prefixIssues(index2, result.issues));
+    final.issues.push(...prefixIssues(index, result.issues));
   }
-  final.value[index2] = result.value;
+  final.value[index] = result.value;
 }
 var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
   $ZodType.init(inst, def);
-  const memo6 = globalConfig.memoizer;
-  memo6?.attach(inst);
+  const memo5 = globalConfig.memoizer;
+  memo5?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
     const input2 = payload.value;
     if (!Array.isArray(input2)) {
@@ -12800,7 +3418,7 @@ var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
       });
       return payload;
     }
-    payload.value = memo6 ? memo6.alloc(inst, payload, Array(input2.length), ctx) : Array(input2.length);
+    payload.value = memo5 ? memo5.alloc(inst, payload, Array(input2.length), ctx) : Array(input2.length);
     const proms = [];
     const abortEarly = ctx?.abortEarly;
     for (let i = 0; i < input2.length; i++) {
@@ -12930,14 +3548,14 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
   const desc = Object.getOwnPropertyDescriptor(def, "shape");
   const sh = desc?.get ? desc.get.raw : def.shape ?? {};
   if (sh) {
-    const get3 = () => {
+    const get = () => {
       const newSh = { ...sh };
       Object.defineProperty(def, "shape", { value: newSh });
-      get3.raw = newSh;
+      get.raw = newSh;
       return newSh;
     };
-    get3.raw = sh;
-    Object.defineProperty(def, "shape", { get: get3 });
+    get.raw = sh;
+    Object.defineProperty(def, "shape", { get });
   }
   const _normalized = cached(() => normalizeDef(def));
   defineLazyInternal(inst, "propValues", (zod) => {
@@ -12959,11 +3577,11 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
   });
   const isObject2 = isObject;
   const catchall = def.catchall;
-  let value2;
-  const memo6 = globalConfig.memoizer;
-  memo6?.attach(inst);
+  let value;
+  const memo5 = globalConfig.memoizer;
+  memo5?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
-    value2 ?? (value2 = _normalized.value);
+    value ?? (value = _normalized.value);
     const input2 = payload.value;
     if (!isObject2(input2)) {
       payload.issues.push({
@@ -12974,12 +3592,12 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
       });
       return payload;
     }
-    payload.value = memo6 ? memo6.alloc(inst, payload, {}, ctx) : {};
+    payload.value = memo5 ? memo5.alloc(inst, payload, {}, ctx) : {};
     const proms = [];
-    const shape = value2.shape;
+    const shape = value.shape;
     const abortEarly = ctx?.abortEarly;
     let seen = payload.issues.length;
-    for (const key of value2.allKeys) {
+    for (const key of value.allKeys) {
       if (abortEarly && payload.issues.length !== seen) {
         if (aborted(payload, seen))
           break;
@@ -13007,21 +3625,21 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
   $ZodObject.init(inst, def);
   const superParse = inst._zod.parse;
   const _normalized = cached(() => normalizeDef(def));
-  const memo6 = globalConfig.memoizer;
+  const memo5 = globalConfig.memoizer;
   const generateFastpass = (shape) => {
     const normalized = _normalized.value;
     const syms = normalized.symbolKeys;
-    const doc = new Doc(["payload", "ctx"], { shape, inst, memo: memo6, syms });
+    const doc = new Doc(["payload", "ctx"], { shape, inst, memo: memo5, syms });
     const parseStr = (k) => `shape[${k}]._zod.run({ value: input[${k}], issues: [] }, ctx)`;
-    const prefixStr = (id2, k) => `
-          let ${id2}_ab = false;
-          for (let i = 0; i < ${id2}.issues.length; i++) {
-            const iss = ${id2}.issues[i];
+    const prefixStr = (id, k) => `
+          let ${id}_ab = false;
+          for (let i = 0; i < ${id}.issues.length; i++) {
+            const iss = ${id}.issues[i];
             iss.path = iss.path ? [${k}, ...iss.path] : [${k}];
             payload.issues.push(iss);
-            if (iss.continue !== true) ${id2}_ab = true;
+            if (iss.continue !== true) ${id}_ab = true;
           }
-          if (${id2}_ab && ctx && ctx.abortEarly) {
+          if (${id}_ab && ctx && ctx.abortEarly) {
             payload.value = newResult;
             return payload;
           }`;
@@ -13031,38 +3649,38 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
     for (const key of normalized.allKeys) {
       ids[key] = `key_${counter++}`;
     }
-    doc.write(memo6 ? `const newResult = memo.alloc(inst, payload, {}, ctx);` : `const newResult = {};`);
+    doc.write(memo5 ? `const newResult = memo.alloc(inst, payload, {}, ctx);` : `const newResult = {};`);
     for (const key of normalized.allKeys) {
       if (key === "__proto__")
         continue;
-      const id2 = ids[key];
+      const id = ids[key];
       const k = typeof key === "symbol" ? `syms[${syms.indexOf(key)}]` : esc(key);
       const isPresent = `${k} in input`;
       const schema = shape[key];
       const optin = schema?._zod?.optin;
       const isOptionalIn = optin !== void 0;
       const isOptionalOut = schema?._zod?.optout === "optional";
-      doc.write(`const ${id2} = ${parseStr(k)};`);
+      doc.write(`const ${id} = ${parseStr(k)};`);
       if (isOptionalIn && isOptionalOut) {
-        const assign = optin === "optional" ? `${id2}_present` : `${id2}.value !== undefined || ${id2}_present`;
+        const assign = optin === "optional" ? `${id}_present` : `${id}.value !== undefined || ${id}_present`;
         doc.write(`
-        const ${id2}_present = ${isPresent};
-        if (!${id2}.issues.length || ${id2}_present) {
-          if (${id2}.issues.length) {${prefixStr(id2, k)}
+        const ${id}_present = ${isPresent};
+        if (!${id}.issues.length || ${id}_present) {
+          if (${id}.issues.length) {${prefixStr(id, k)}
           }
 
           if (${assign}) {
-            newResult[${k}] = ${id2}.value;
+            newResult[${k}] = ${id}.value;
           }
         }
 
       `);
       } else if (!isOptionalIn) {
         doc.write(`
-        const ${id2}_present = ${isPresent};
-        if (${id2}.issues.length) {${prefixStr(id2, k)}
+        const ${id}_present = ${isPresent};
+        if (${id}.issues.length) {${prefixStr(id, k)}
         }
-        if (!${id2}_present && !${id2}.issues.length) {
+        if (!${id}_present && !${id}.issues.length) {
           payload.issues.push({
             code: "invalid_type",
             expected: "nonoptional",
@@ -13075,22 +3693,22 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
           }
         }
 
-        if (${id2}_present) {
-          newResult[${k}] = ${id2}.value;
+        if (${id}_present) {
+          newResult[${k}] = ${id}.value;
         }
 
       `);
       } else {
         doc.write(`
-        if (${id2}.issues.length) {${prefixStr(id2, k)}
+        if (${id}.issues.length) {${prefixStr(id, k)}
         }
       `);
         if (optin === "defaulted") {
-          doc.write(`newResult[${k}] = ${id2}.value;`);
+          doc.write(`newResult[${k}] = ${id}.value;`);
         } else {
           doc.write(`
-        if (${id2}.value !== undefined || ${isPresent}) {
-          newResult[${k}] = ${id2}.value;
+        if (${id}.value !== undefined || ${isPresent}) {
+          newResult[${k}] = ${id}.value;
         }
       `);
         }
@@ -13106,9 +3724,9 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
   const allowsEval2 = allowsEval;
   const fastEnabled = jit && allowsEval2.value;
   const catchall = def.catchall;
-  let value2;
+  let value;
   inst._zod.parse = (payload, ctx) => {
-    value2 ?? (value2 = _normalized.value);
+    value ?? (value = _normalized.value);
     const input2 = payload.value;
     if (!isObject2(input2)) {
       payload.issues.push({
@@ -13125,7 +3743,7 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
       payload = fastpass(payload, ctx);
       if (!catchall)
         return payload;
-      return handleCatchall([], input2, payload, ctx, value2, inst, ctx?.abortEarly === true);
+      return handleCatchall([], input2, payload, ctx, value, inst, ctx?.abortEarly === true);
     }
     return superParse(payload, ctx);
   };
@@ -13253,16 +3871,16 @@ var $ZodXor = /* @__PURE__ */ $constructor("$ZodXor", (inst, def) => {
     });
   };
 });
-function getDiscriminatedOption(union2, value2) {
+function getDiscriminatedOption(union2, value) {
   const internals = union2._zod;
   let map2 = internals.bag.optionsMap;
   if (!map2) {
     map2 = discriminatorMap(internals.def);
     internals.bag.optionsMap = map2;
   }
-  const option = map2.get(value2);
+  const option = map2.get(value);
   if (option === null)
-    throw new Error(`Ambiguous discriminator value "${String(value2)}"`);
+    throw new Error(`Ambiguous discriminator value "${String(value)}"`);
   return option;
 }
 function discriminatorMap(def) {
@@ -13271,13 +3889,13 @@ function discriminatorMap(def) {
     const values = option._zod.propValues?.[def.discriminator];
     if (!values || values.size === 0)
       throw new Error(`Invalid discriminated union option at index "${def.options.indexOf(option)}"`);
-    for (const value2 of values) {
-      if (map2.has(value2)) {
-        if (value2 !== void 0)
-          throw new Error(`Duplicate discriminator value "${String(value2)}"`);
-        map2.set(value2, null);
+    for (const value of values) {
+      if (map2.has(value)) {
+        if (value !== void 0)
+          throw new Error(`Duplicate discriminator value "${String(value)}"`);
+        map2.set(value, null);
       } else {
-        map2.set(value2, option);
+        map2.set(value, option);
       }
     }
   }
@@ -13327,9 +3945,9 @@ var $ZodDiscriminatedUnion = /* @__PURE__ */ $constructor("$ZodDiscriminatedUnio
       });
       return payload;
     }
-    const value2 = input2?.[def.discriminator];
-    const opt = disc.value.get(value2);
-    if (opt && (value2 !== void 0 || ctx.direction !== "backward")) {
+    const value = input2?.[def.discriminator];
+    const opt = disc.value.get(value);
+    if (opt && (value !== void 0 || ctx.direction !== "backward")) {
       return opt._zod.run(payload, ctx);
     }
     if (def.unionFallback || ctx.direction === "backward") {
@@ -13340,7 +3958,7 @@ var $ZodDiscriminatedUnion = /* @__PURE__ */ $constructor("$ZodDiscriminatedUnio
       errors: [],
       note: "No matching discriminator",
       discriminator: def.discriminator,
-      options: Array.from(disc.value.keys()).filter((value3) => disc.value.get(value3) !== null),
+      options: Array.from(disc.value.keys()).filter((value2) => disc.value.get(value2) !== null),
       input: input2,
       path: [def.discriminator],
       inst
@@ -13395,14 +4013,14 @@ function mergeValues(a, b) {
       return { valid: false, mergeErrorPath: [] };
     }
     const newArray = [];
-    for (let index2 = 0; index2 < a.length; index2++) {
-      const itemA = a[index2];
-      const itemB = b[index2];
+    for (let index = 0; index < a.length; index++) {
+      const itemA = a[index];
+      const itemB = b[index];
       const sharedValue = mergeValues(itemA, itemB);
       if (!sharedValue.valid) {
         return {
           valid: false,
-          mergeErrorPath: [index2, ...sharedValue.mergeErrorPath]
+          mergeErrorPath: [index, ...sharedValue.mergeErrorPath]
         };
       }
       newArray.push(sharedValue.data);
@@ -13465,8 +4083,8 @@ function handleIntersectionResults(result, left, right) {
 var $ZodTuple = /* @__PURE__ */ $constructor("$ZodTuple", (inst, def) => {
   $ZodType.init(inst, def);
   const items = def.items;
-  const memo6 = globalConfig.memoizer;
-  memo6?.attach(inst);
+  const memo5 = globalConfig.memoizer;
+  memo5?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
     const input2 = payload.value;
     if (!Array.isArray(input2)) {
@@ -13478,7 +4096,7 @@ var $ZodTuple = /* @__PURE__ */ $constructor("$ZodTuple", (inst, def) => {
       });
       return payload;
     }
-    payload.value = memo6 ? memo6.alloc(inst, payload, [], ctx) : [];
+    payload.value = memo5 ? memo5.alloc(inst, payload, [], ctx) : [];
     const proms = [];
     const optinStart = getTupleOptStart(items, "optin");
     const optoutStart = getTupleOptStart(items, "optout");
@@ -13553,11 +4171,11 @@ function getTupleOptStart(items, key) {
   }
   return 0;
 }
-function handleTupleResult(result, final, index2) {
+function handleTupleResult(result, final, index) {
   if (result.issues.length) {
-    final.issues.push(...prefixIssues(index2, result.issues));
+    final.issues.push(...prefixIssues(index, result.issues));
   }
-  final.value[index2] = result.value;
+  final.value[index] = result.value;
 }
 function handleTupleResults(itemResults, final, items, input2, optoutStart) {
   for (let i = 0; i < items.length; i++) {
@@ -13587,8 +4205,8 @@ function handleTupleResults(itemResults, final, items, input2, optoutStart) {
 }
 var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
   $ZodType.init(inst, def);
-  const memo6 = globalConfig.memoizer;
-  memo6?.attach(inst);
+  const memo5 = globalConfig.memoizer;
+  memo5?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
     const input2 = payload.value;
     if (!isPlainObject(input2)) {
@@ -13603,7 +4221,7 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
     const proms = [];
     const values = def.keyType._zod.values;
     if (values && !def.partial) {
-      payload.value = memo6 ? memo6.alloc(inst, payload, {}, ctx) : {};
+      payload.value = memo5 ? memo5.alloc(inst, payload, {}, ctx) : {};
       const recordKeys = /* @__PURE__ */ new Set();
       for (const key of values) {
         if (typeof key === "string" || typeof key === "number" || typeof key === "symbol") {
@@ -13667,7 +4285,7 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
         });
       }
     } else {
-      payload.value = memo6 ? memo6.alloc(inst, payload, {}, ctx) : {};
+      payload.value = memo5 ? memo5.alloc(inst, payload, {}, ctx) : {};
       let unrecognized;
       for (const key of Reflect.ownKeys(input2)) {
         if (key === "__proto__")
@@ -13678,7 +4296,7 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
         if (keyResult instanceof Promise) {
           throw new Error("Async schemas not supported in object keys currently");
         }
-        const checkNumericKey = typeof key === "string" && number2.test(key) && keyResult.issues.length;
+        const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
         if (checkNumericKey) {
           const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
           if (retryResult instanceof Promise) {
@@ -13742,8 +4360,8 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
 });
 var $ZodMap = /* @__PURE__ */ $constructor("$ZodMap", (inst, def) => {
   $ZodType.init(inst, def);
-  const memo6 = globalConfig.memoizer;
-  memo6?.attach(inst);
+  const memo5 = globalConfig.memoizer;
+  memo5?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
     const input2 = payload.value;
     if (!(input2 instanceof Map)) {
@@ -13756,17 +4374,17 @@ var $ZodMap = /* @__PURE__ */ $constructor("$ZodMap", (inst, def) => {
       return payload;
     }
     const proms = [];
-    payload.value = memo6 ? memo6.alloc(inst, payload, /* @__PURE__ */ new Map(), ctx) : /* @__PURE__ */ new Map();
+    payload.value = memo5 ? memo5.alloc(inst, payload, /* @__PURE__ */ new Map(), ctx) : /* @__PURE__ */ new Map();
     const abortEarly = ctx?.abortEarly;
     let seen = payload.issues.length;
-    for (const [key, value2] of input2) {
+    for (const [key, value] of input2) {
       if (abortEarly && payload.issues.length !== seen) {
         if (aborted(payload, seen))
           break;
         seen = payload.issues.length;
       }
       const keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
-      const valueResult = def.valueType._zod.run({ value: value2, issues: [] }, ctx);
+      const valueResult = def.valueType._zod.run({ value, issues: [] }, ctx);
       if (keyResult instanceof Promise || valueResult instanceof Promise) {
         proms.push(Promise.all([keyResult, valueResult]).then(([keyResult2, valueResult2]) => {
           handleMapResult(keyResult2, valueResult2, payload, key, input2, inst, ctx);
@@ -13813,8 +4431,8 @@ function handleMapResult(keyResult, valueResult, final, key, input2, inst, ctx) 
 }
 var $ZodSet = /* @__PURE__ */ $constructor("$ZodSet", (inst, def) => {
   $ZodType.init(inst, def);
-  const memo6 = globalConfig.memoizer;
-  memo6?.attach(inst);
+  const memo5 = globalConfig.memoizer;
+  memo5?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
     const input2 = payload.value;
     if (!(input2 instanceof Set)) {
@@ -13827,7 +4445,7 @@ var $ZodSet = /* @__PURE__ */ $constructor("$ZodSet", (inst, def) => {
       return payload;
     }
     const proms = [];
-    payload.value = memo6 ? memo6.alloc(inst, payload, /* @__PURE__ */ new Set(), ctx) : /* @__PURE__ */ new Set();
+    payload.value = memo5 ? memo5.alloc(inst, payload, /* @__PURE__ */ new Set(), ctx) : /* @__PURE__ */ new Set();
     const abortEarly = ctx?.abortEarly;
     let seen = payload.issues.length;
     for (const item of input2) {
@@ -14179,23 +4797,23 @@ function handleCodecAResult(result, def, ctx) {
   if (direction === "forward") {
     const transformed = def.transform(result.value, result);
     if (transformed instanceof Promise) {
-      return transformed.then((value2) => handleCodecTxResult(result, value2, def.out, ctx));
+      return transformed.then((value) => handleCodecTxResult(result, value, def.out, ctx));
     }
     return handleCodecTxResult(result, transformed, def.out, ctx);
   } else {
     const transformed = def.reverseTransform(result.value, result);
     if (transformed instanceof Promise) {
-      return transformed.then((value2) => handleCodecTxResult(result, value2, def.in, ctx));
+      return transformed.then((value) => handleCodecTxResult(result, value, def.in, ctx));
     }
     return handleCodecTxResult(result, transformed, def.in, ctx);
   }
 }
-function handleCodecTxResult(left, value2, nextSchema, ctx) {
+function handleCodecTxResult(left, value, nextSchema, ctx) {
   if (left.issues.length) {
     left.aborted = true;
     return left;
   }
-  return nextSchema._zod.run({ value: value2, issues: left.issues }, ctx);
+  return nextSchema._zod.run({ value, issues: left.issues }, ctx);
 }
 var $ZodPreprocess = /* @__PURE__ */ $constructor("$ZodPreprocess", (inst, def) => {
   $ZodPipe.init(inst, def);
@@ -14245,9 +4863,9 @@ function leafPattern(schema) {
   if (minimum !== void 0 && maximum !== void 0 && minimum > maximum)
     return "(?!)";
   if (minimum !== void 0 || maximum !== void 0)
-    return string2({ minimum, maximum }).source;
+    return string({ minimum, maximum }).source;
   const own2 = schema._zod.pattern;
-  return (isInt && own2 === number2 ? integer : own2)?.source;
+  return (isInt && own2 === number ? integer : own2)?.source;
 }
 function partPattern(schema) {
   const def = schema._zod.def;
@@ -14452,8 +5070,8 @@ var $ZodCyclicError = class extends Error {
 };
 var STATE = "~memo";
 var NO_ISSUES = [];
-function isRef(value2) {
-  return value2 !== null && typeof value2 === "object";
+function isRef(value) {
+  return value !== null && typeof value === "object";
 }
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
@@ -14580,13 +5198,13 @@ function isRecursive(inst, stack, resolve) {
         const desc = Object.getOwnPropertyDescriptor(def, key);
         if (!desc || desc.get)
           continue;
-        const value2 = desc.value;
-        if (!value2 || typeof value2 !== "object")
+        const value = desc.value;
+        if (!value || typeof value !== "object")
           continue;
-        if (value2._zod)
-          check2(value2);
-        else if (Array.isArray(value2))
-          for (const el of value2)
+        if (value._zod)
+          check2(value);
+        else if (Array.isArray(value))
+          for (const el of value)
             check2(el);
       }
     }
@@ -14612,16 +5230,16 @@ function bucketFor(state, inst) {
 }
 var handoff;
 var open = [];
-var memo2 = {
-  alloc(_inst, payload, empty2) {
+var memo = {
+  alloc(_inst, payload, empty) {
     const bucket = handoff;
     if (!bucket)
-      return empty2;
+      return empty;
     handoff = void 0;
-    const entry = { value: empty2, issues: null };
+    const entry = { value: empty, issues: null };
     bucket.set(payload.value, entry);
     open.push(entry);
-    return empty2;
+    return empty;
   },
   guard(inst) {
     var _a3;
@@ -14713,11 +5331,11 @@ var memo2 = {
   }
 };
 function memoizer() {
-  return memo2;
+  return memo;
 }
-function isBackEdge(ctx, value2) {
+function isBackEdge(ctx, value) {
   const backEdges = ctx[STATE]?.backEdges;
-  return backEdges !== void 0 && isRef(value2) && backEdges.has(value2);
+  return backEdges !== void 0 && isRef(value) && backEdges.has(value);
 }
 
 // ../node_modules/zod/v4/locales/index.js
@@ -15012,7 +5630,7 @@ function az_default() {
 }
 
 // ../node_modules/zod/v4/locales/be.js
-function getBelarusianPlural(count, one2, few, many) {
+function getBelarusianPlural(count, one, few, many) {
   const absCount = Math.abs(count);
   const lastDigit = absCount % 10;
   const lastTwoDigits = absCount % 100;
@@ -15020,7 +5638,7 @@ function getBelarusianPlural(count, one2, few, many) {
     return many;
   }
   if (lastDigit === 1) {
-    return one2;
+    return one;
   }
   if (lastDigit >= 2 && lastDigit <= 4) {
     return few;
@@ -17660,8 +8278,8 @@ function hu_default() {
 }
 
 // ../node_modules/zod/v4/locales/hy.js
-function getArmenianPlural(count, one2, many) {
-  return Math.abs(count) === 1 ? one2 : many;
+function getArmenianPlural(count, one, many) {
+  return Math.abs(count) === 1 ? one : many;
 }
 function withDefiniteArticle(word) {
   if (!word)
@@ -18748,8 +9366,8 @@ function ko_default() {
 var capitalizeFirstCharacter = (text2) => {
   return text2.charAt(0).toUpperCase() + text2.slice(1);
 };
-function getUnitTypeFromNumber(number5) {
-  const abs = Math.abs(number5);
+function getUnitTypeFromNumber(number4) {
+  const abs = Math.abs(number4);
   const last = abs % 10;
   const last2 = abs % 100;
   if (last2 >= 11 && last2 <= 19 || last === 0)
@@ -20399,7 +11017,7 @@ function ro_default() {
 }
 
 // ../node_modules/zod/v4/locales/ru.js
-function getRussianPlural(count, one2, few, many) {
+function getRussianPlural(count, one, few, many) {
   const absCount = Math.abs(count);
   const lastDigit = absCount % 10;
   const lastTwoDigits = absCount % 100;
@@ -20407,7 +11025,7 @@ function getRussianPlural(count, one2, few, many) {
     return many;
   }
   if (lastDigit === 1) {
-    return one2;
+    return one;
   }
   if (lastDigit >= 2 && lastDigit <= 4) {
     return few;
@@ -22467,13 +13085,13 @@ ${code}
   fn2.definite = ctx.definite;
   return fn2;
 }
-function addConstant(ctx, value2) {
+function addConstant(ctx, value) {
   for (const [name2, v2] of ctx.constants) {
-    if (v2 === value2)
+    if (v2 === value)
       return name2;
   }
   const name = `c${ctx.constantCounter++}`;
-  ctx.constants.set(name, value2);
+  ctx.constants.set(name, value);
   return name;
 }
 function addUserConstant(ctx, fn2) {
@@ -22483,8 +13101,8 @@ function addUserConstant(ctx, fn2) {
 function newVar(ctx) {
   return `v${ctx.varCounter++}`;
 }
-function runtimeRun(schema, value2) {
-  const result = schema._zod.run({ value: value2, issues: [] }, {});
+function runtimeRun(schema, value) {
+  const result = schema._zod.run({ value, issues: [] }, {});
   if (result && typeof result.then === "function")
     return INVALID;
   const r = result;
@@ -22616,27 +13234,27 @@ function codePointLengthVar(doc, ctx, accessor, inDoubt) {
   doc.write(`const ${v2} = typeof ${accessor} === "string" && ${inDoubt} ? ${cpLen}(${accessor}) : ${accessor}.length;`);
   return v2;
 }
-function numericOperand(value2, label) {
-  if (typeof value2 !== "number" || !Number.isFinite(value2)) {
-    throw new ZodCompileUnsupportedError(`${label} bound of type ${typeof value2}`);
+function numericOperand(value, label) {
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new ZodCompileUnsupportedError(`${label} bound of type ${typeof value}`);
   }
-  return `${value2}`;
+  return `${value}`;
 }
-function comparisonOperand(ctx, value2) {
-  if (typeof value2 === "bigint")
-    return `${value2}n`;
-  if (typeof value2 === "number") {
-    if (Number.isNaN(value2))
+function comparisonOperand(ctx, value) {
+  if (typeof value === "bigint")
+    return `${value}n`;
+  if (typeof value === "number") {
+    if (Number.isNaN(value))
       throw new ZodCompileUnsupportedError("comparison check with NaN bound");
-    return `${value2}`;
+    return `${value}`;
   }
-  if (value2 instanceof Date) {
-    if (Number.isNaN(value2.getTime())) {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) {
       throw new ZodCompileUnsupportedError("comparison check with Invalid Date bound");
     }
-    return addConstant(ctx, value2);
+    return addConstant(ctx, value);
   }
-  throw new ZodCompileUnsupportedError(`comparison check bound of type ${typeof value2}`);
+  throw new ZodCompileUnsupportedError(`comparison check bound of type ${typeof value}`);
 }
 function generateGreaterThanCheck(doc, ctx, def, accessor) {
   const op = def.inclusive ? "<" : "<=";
@@ -22757,8 +13375,8 @@ function generateCustomRefineCheck(doc, ctx, check2, accessor) {
       throw new ZodCompileAsyncError("z.compile: async .superRefine() / check functions are not supported");
     }
     const checkFn = check2._zod.check;
-    const helperFn = (value2) => {
-      const fakePayload = { value: value2, issues: [], addIssue: pushIssue };
+    const helperFn = (value) => {
+      const fakePayload = { value, issues: [], addIssue: pushIssue };
       const result = checkFn(fakePayload);
       if (result instanceof Promise)
         throwAsync();
@@ -23409,24 +14027,24 @@ function generateLiteralCheck(doc, ctx, schema, accessor) {
     doc.write(`if (!${literalSet}.has(${accessor})) return INVALID;`);
     return accessor;
   }
-  const value2 = values[0];
-  if (typeof value2 === "number" && Number.isNaN(value2)) {
+  const value = values[0];
+  if (typeof value === "number" && Number.isNaN(value)) {
     const literalSet = addConstant(ctx, new Set(values));
     doc.write(`if (!${literalSet}.has(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (typeof value2 === "string") {
-    doc.write(`if (${accessor} !== ${esc(value2)}) return INVALID;`);
-  } else if (typeof value2 === "number" || typeof value2 === "boolean") {
-    doc.write(`if (${accessor} !== ${value2}) return INVALID;`);
-  } else if (value2 === null) {
+  if (typeof value === "string") {
+    doc.write(`if (${accessor} !== ${esc(value)}) return INVALID;`);
+  } else if (typeof value === "number" || typeof value === "boolean") {
+    doc.write(`if (${accessor} !== ${value}) return INVALID;`);
+  } else if (value === null) {
     doc.write(`if (${accessor} !== null) return INVALID;`);
-  } else if (value2 === void 0) {
+  } else if (value === void 0) {
     doc.write(`if (${accessor} !== undefined) return INVALID;`);
-  } else if (typeof value2 === "bigint") {
-    doc.write(`if (${accessor} !== ${value2}n) return INVALID;`);
+  } else if (typeof value === "bigint") {
+    doc.write(`if (${accessor} !== ${value}n) return INVALID;`);
   } else {
-    throw new ZodCompileUnsupportedError(`literal type ${typeof value2}`);
+    throw new ZodCompileUnsupportedError(`literal type ${typeof value}`);
   }
   return accessor;
 }
@@ -23626,13 +14244,13 @@ function generateDiscriminatedUnionCheck(doc, ctx, def, accessor) {
     if (!values || values.size === 0) {
       throw new ZodCompileUnsupportedError("discriminated union option without static discriminator values");
     }
-    for (const value2 of values) {
-      if (claimed.has(value2)) {
-        throw new ZodCompileUnsupportedError(`duplicate discriminator value ${String(value2)}`);
+    for (const value of values) {
+      if (claimed.has(value)) {
+        throw new ZodCompileUnsupportedError(`duplicate discriminator value ${String(value)}`);
       }
-      claimed.add(value2);
+      claimed.add(value);
     }
-    const conditions = Array.from(values, (value2) => literalEquality(ctx, discVar, value2));
+    const conditions = Array.from(values, (value) => literalEquality(ctx, discVar, value));
     const prefix = firstBranch ? "if" : "else if";
     doc.write(`${prefix} (${conditions.join(" || ")}) {`);
     doc.indented((d) => {
@@ -23645,27 +14263,27 @@ function generateDiscriminatedUnionCheck(doc, ctx, def, accessor) {
   doc.write(`else { return INVALID; }`);
   return outputVar;
 }
-function literalEquality(ctx, accessor, value2) {
-  if (typeof value2 === "string")
-    return `${accessor} === ${esc(value2)}`;
-  if (typeof value2 === "number") {
-    if (Number.isNaN(value2))
+function literalEquality(ctx, accessor, value) {
+  if (typeof value === "string")
+    return `${accessor} === ${esc(value)}`;
+  if (typeof value === "number") {
+    if (Number.isNaN(value))
       return `Number.isNaN(${accessor})`;
-    return `${accessor} === ${value2}`;
+    return `${accessor} === ${value}`;
   }
-  if (typeof value2 === "boolean")
-    return `${accessor} === ${value2}`;
-  if (value2 === null)
+  if (typeof value === "boolean")
+    return `${accessor} === ${value}`;
+  if (value === null)
     return `${accessor} === null`;
-  if (value2 === void 0)
+  if (value === void 0)
     return `${accessor} === undefined`;
-  if (typeof value2 === "bigint")
-    return `${accessor} === ${value2}n`;
-  if (typeof value2 === "symbol") {
-    const symbolConst = addConstant(ctx, value2);
+  if (typeof value === "bigint")
+    return `${accessor} === ${value}n`;
+  if (typeof value === "symbol") {
+    const symbolConst = addConstant(ctx, value);
     return `${accessor} === ${symbolConst}`;
   }
-  throw new ZodCompileUnsupportedError(`literal discriminator value ${String(value2)}`);
+  throw new ZodCompileUnsupportedError(`literal discriminator value ${String(value)}`);
 }
 function generateIntersectionCheck(doc, ctx, schema, accessor) {
   const def = schema._zod.def;
@@ -23727,7 +14345,7 @@ function generateRecordCheck(doc, ctx, schema, accessor) {
     if (keyFn.definite === false)
       ctx.definite = false;
     const keyFast = addConstant(ctx, keyFn);
-    const numericConst = addConstant(ctx, number2);
+    const numericConst = addConstant(ctx, number);
     const outKeyVar = newVar(ctx);
     emitOwnKeys(doc, ctx, accessor, kVar, (d) => {
       d.write(`let ${outKeyVar} = ${keyFast}(${kVar});`);
@@ -23856,9 +14474,9 @@ function generatePipeCheck(doc, ctx, schema, accessor) {
       throw new ZodCompileAsyncError("z.compile: async transforms in pipes are not supported");
     }
     const transformFn = def.transform;
-    const helperFn = (value2) => {
-      const fakePayload = { value: value2, issues: [], addIssue: pushIssue };
-      const result = transformFn(value2, fakePayload);
+    const helperFn = (value) => {
+      const fakePayload = { value, issues: [], addIssue: pushIssue };
+      const result = transformFn(value, fakePayload);
       if (result instanceof Promise)
         return INVALID;
       return fakePayload.issues.length === 0 ? result : INVALID;
@@ -23892,8 +14510,8 @@ function generateCustomCheck(doc, ctx, schema, accessor) {
   }
   return accessor;
 }
-function runtimeCatch(innerSchema, catchValue, value2) {
-  const result = innerSchema._zod.run({ value: value2, issues: [] }, {});
+function runtimeCatch(innerSchema, catchValue, value) {
+  const result = innerSchema._zod.run({ value, issues: [] }, {});
   if (result && typeof result.then === "function")
     return INVALID;
   const r = result;
@@ -23931,9 +14549,9 @@ function generateTransformCheck(doc, ctx, schema, accessor) {
       throw new ZodCompileAsyncError("z.compile: async transforms are not supported");
     }
     const transformFn = def.transform;
-    const helperFn = (value2) => {
-      const fakePayload = { value: value2, issues: [], addIssue: pushIssue };
-      const result = transformFn(value2, fakePayload);
+    const helperFn = (value) => {
+      const fakePayload = { value, issues: [], addIssue: pushIssue };
+      const result = transformFn(value, fakePayload);
       if (result instanceof Promise)
         return INVALID;
       return fakePayload.issues.length === 0 ? result : INVALID;
@@ -24439,38 +15057,38 @@ function _nan(Class2, params) {
   });
 }
 // @__NO_SIDE_EFFECTS__
-function _lt(value2, params) {
+function _lt(value, params) {
   return new $ZodCheckLessThan({
     check: "less_than",
     ...normalizeParams(params),
-    value: value2,
+    value,
     inclusive: false
   });
 }
 // @__NO_SIDE_EFFECTS__
-function _lte(value2, params) {
+function _lte(value, params) {
   return new $ZodCheckLessThan({
     check: "less_than",
     ...normalizeParams(params),
-    value: value2,
+    value,
     inclusive: true
   });
 }
 // @__NO_SIDE_EFFECTS__
-function _gt(value2, params) {
+function _gt(value, params) {
   return new $ZodCheckGreaterThan({
     check: "greater_than",
     ...normalizeParams(params),
-    value: value2,
+    value,
     inclusive: false
   });
 }
 // @__NO_SIDE_EFFECTS__
-function _gte(value2, params) {
+function _gte(value, params) {
   return new $ZodCheckGreaterThan({
     check: "greater_than",
     ...normalizeParams(params),
-    value: value2,
+    value,
     inclusive: true
   });
 }
@@ -24491,11 +15109,11 @@ function _nonnegative(params) {
   return /* @__PURE__ */ _gte(0, params);
 }
 // @__NO_SIDE_EFFECTS__
-function _multipleOf(value2, params) {
+function _multipleOf(value, params) {
   return new $ZodCheckMultipleOf({
     check: "multiple_of",
     ...normalizeParams(params),
-    value: value2
+    value
   });
 }
 // @__NO_SIDE_EFFECTS__
@@ -24751,10 +15369,10 @@ function _nativeEnum(Class2, entries2, params) {
   });
 }
 // @__NO_SIDE_EFFECTS__
-function _literal(Class2, value2, params) {
+function _literal(Class2, value, params) {
   return new Class2({
     type: "literal",
-    values: Array.isArray(value2) ? value2 : [value2],
+    values: Array.isArray(value) ? value : [value],
     ...normalizeParams(params)
   });
 }
@@ -25111,37 +15729,37 @@ function encodeJSONPointerSegment(segment) {
   return segment.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 function extractDefs(ctx, schema) {
-  const root2 = ctx.seen.get(schema);
-  if (!root2)
+  const root = ctx.seen.get(schema);
+  if (!root)
     throw new Error("Unprocessed schema. This is a bug in Zod.");
   if (ctx.external && ctx.sharedDefsExtractedFor === ctx.external)
     return;
   const idToSchema = /* @__PURE__ */ new Map();
   for (const entry of ctx.seen.entries()) {
-    const id2 = ctx.metadataRegistry.get(entry[0])?.id;
-    if (id2) {
-      const existing = idToSchema.get(id2);
+    const id = ctx.metadataRegistry.get(entry[0])?.id;
+    if (id) {
+      const existing = idToSchema.get(id);
       if (existing && existing !== entry[0]) {
-        throw new Error(`Duplicate schema id "${id2}" detected during JSON Schema conversion. Two different schemas cannot share the same id when converted together.`);
+        throw new Error(`Duplicate schema id "${id}" detected during JSON Schema conversion. Two different schemas cannot share the same id when converted together.`);
       }
-      idToSchema.set(id2, entry[0]);
+      idToSchema.set(id, entry[0]);
     }
   }
   const makeURI = (entry) => {
     const defsSegment = ctx.target === "draft-2020-12" ? "$defs" : "definitions";
     if (ctx.external) {
       const externalId = ctx.external.registry.get(entry[0])?.id;
-      const uriGenerator = ctx.external.uri ?? ((id3) => id3);
+      const uriGenerator = ctx.external.uri ?? ((id2) => id2);
       if (externalId) {
         return { ref: uriGenerator(externalId) };
       }
-      const id2 = entry[1].defId ?? entry[1].schema.id ?? `schema${ctx.counter++}`;
-      entry[1].defId = id2;
-      return { defId: id2, ref: `${uriGenerator("__shared")}#/${defsSegment}/${encodeJSONPointerSegment(id2)}` };
+      const id = entry[1].defId ?? entry[1].schema.id ?? `schema${ctx.counter++}`;
+      entry[1].defId = id;
+      return { defId: id, ref: `${uriGenerator("__shared")}#/${defsSegment}/${encodeJSONPointerSegment(id)}` };
     }
     const uriPrefix = `#`;
     const defUriPrefix = `${uriPrefix}/${defsSegment}/`;
-    if (entry[1] === root2 && !entry[1].schema.id) {
+    if (entry[1] === root && !entry[1].schema.id) {
       return { ref: uriPrefix };
     }
     const defId = entry[1].schema.id ?? `__schema${ctx.counter++}`;
@@ -25185,8 +15803,8 @@ Set the \`cycles\` parameter to \`"ref"\` to resolve cyclical schemas with defs.
         continue;
       }
     }
-    const id2 = ctx.metadataRegistry.get(entry[0])?.id;
-    if (id2) {
+    const id = ctx.metadataRegistry.get(entry[0])?.id;
+    if (id) {
       extractToDef(entry);
       continue;
     }
@@ -25247,8 +15865,8 @@ function foldObjects(members2) {
   }
   const properties = {};
   const required2 = /* @__PURE__ */ new Set();
-  for (const object3 of objects) {
-    for (const key in object3.properties) {
+  for (const object2 of objects) {
+    for (const key in object2.properties) {
       if (Object.prototype.hasOwnProperty.call(properties, key))
         continue;
       const parts = [];
@@ -25262,18 +15880,18 @@ function foldObjects(members2) {
       const merged = parts.length === 1 ? parts[0] : foldObjects(parts) ?? { allOf: parts };
       assignProp(properties, key, merged);
     }
-    for (const key of object3.required ?? [])
+    for (const key of object2.required ?? [])
       required2.add(key);
   }
   const folded = { type: "object", properties };
   if (required2.size)
     folded.required = [...required2];
-  if (objects.every((object3) => object3.additionalProperties === false)) {
+  if (objects.every((object2) => object2.additionalProperties === false)) {
     folded.additionalProperties = false;
   } else {
     const constraints = [];
-    for (const object3 of objects) {
-      const constraint = undeclaredConstraint(object3);
+    for (const object2 of objects) {
+      const constraint = undeclaredConstraint(object2);
       if (constraint && !constraints.some((seen) => JSON.stringify(seen) === JSON.stringify(constraint)))
         constraints.push(constraint);
     }
@@ -25312,8 +15930,8 @@ function foldIntersection(json2) {
   assignProps(json2, folded);
 }
 function finalize(ctx, schema) {
-  const root2 = ctx.seen.get(schema);
-  if (!root2)
+  const root = ctx.seen.get(schema);
+  if (!root)
     throw new Error("Unprocessed schema. This is a bug in Zod.");
   const flattenRef = (zodSchema) => {
     const seen = ctx.seen.get(zodSchema);
@@ -25419,12 +16037,12 @@ function finalize(ctx, schema) {
   } else {
   }
   if (ctx.external?.uri) {
-    const id2 = ctx.external.registry.get(schema)?.id;
-    if (!id2)
+    const id = ctx.external.registry.get(schema)?.id;
+    if (!id)
       throw new Error("Schema is missing an `id` property");
-    result.$id = ctx.external.uri(id2);
+    result.$id = ctx.external.uri(id);
   }
-  assignProps(result, root2.defId ? root2.schema : root2.def ?? root2.schema);
+  assignProps(result, root.defId ? root.schema : root.def ?? root.schema);
   const rootMetaId = ctx.metadataRegistry.get(schema)?.id;
   if (rootMetaId !== void 0 && result.id === rootMetaId)
     delete result.id;
@@ -25537,22 +16155,22 @@ var createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params) =
 };
 
 // ../node_modules/zod/v4/core/json-schema-processors.js
-var narrowMin = (agg, key, value2) => {
-  if (agg[key] === void 0 || value2 > agg[key])
-    agg[key] = value2;
+var narrowMin = (agg, key, value) => {
+  if (agg[key] === void 0 || value > agg[key])
+    agg[key] = value;
 };
-var narrowMax = (agg, key, value2) => {
-  if (agg[key] === void 0 || value2 < agg[key])
-    agg[key] = value2;
+var narrowMax = (agg, key, value) => {
+  if (agg[key] === void 0 || value < agg[key])
+    agg[key] = value;
 };
-var narrowBoth = (agg, value2) => {
-  narrowMin(agg, "minimum", value2);
-  narrowMax(agg, "maximum", value2);
+var narrowBoth = (agg, value) => {
+  narrowMin(agg, "minimum", value);
+  narrowMax(agg, "maximum", value);
 };
-var addDivisor = (agg, value2) => {
+var addDivisor = (agg, value) => {
   agg.multipleOf ?? (agg.multipleOf = []);
-  if (!agg.multipleOf.includes(value2))
-    agg.multipleOf.push(value2);
+  if (!agg.multipleOf.includes(value))
+    agg.multipleOf.push(value);
 };
 var addPattern = (agg, pattern) => {
   agg.patterns ?? (agg.patterns = /* @__PURE__ */ new Set());
@@ -26028,7 +16646,7 @@ function stringifyKeyNames(bySchema, json2, visited) {
   const values = json2.enum ?? (json2.const !== void 0 ? [json2.const] : void 0);
   if (!numericType && !values?.some((v2) => typeof v2 === "number"))
     return json2;
-  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format, id: id2, ...rest } = json2;
+  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format, id, ...rest } = json2;
   if (rest.enum)
     rest.enum = rest.enum.map((v2) => typeof v2 === "number" ? String(v2) : v2);
   else if (typeof rest.const === "number")
@@ -26037,7 +16655,7 @@ function stringifyKeyNames(bySchema, json2, visited) {
     return rest;
   rest.type = "string";
   if (!values)
-    rest.pattern = (types.includes("number") ? number2 : integer).source;
+    rest.pattern = (types.includes("number") ? number : integer).source;
   return rest;
 }
 var pendingRecords = /* @__PURE__ */ new WeakMap();
@@ -26128,9 +16746,9 @@ var nonoptionalProcessor = (schema, ctx, _json, params) => {
   seen.ref = def.innerType;
 };
 var UNREPRESENTABLE_DEFAULT = /* @__PURE__ */ Symbol();
-function serializeDefaultValue(value2, schema, ctx, json2, params) {
+function serializeDefaultValue(value, schema, ctx, json2, params) {
   let unrepresentable = false;
-  const serialized = JSON.stringify(value2, (_2, val) => {
+  const serialized = JSON.stringify(value, (_2, val) => {
     if (typeof val !== "bigint")
       return val;
     unrepresentable = true;
@@ -26146,9 +16764,9 @@ var defaultProcessor = (schema, ctx, json2, params) => {
   processSchema(def.innerType, ctx, params);
   const seen = ctx.seen.get(schema);
   seen.ref = def.innerType;
-  const value2 = serializeDefaultValue(def.defaultValue, schema, ctx, json2, params);
-  if (value2 !== UNREPRESENTABLE_DEFAULT)
-    json2.default = value2;
+  const value = serializeDefaultValue(def.defaultValue, schema, ctx, json2, params);
+  if (value !== UNREPRESENTABLE_DEFAULT)
+    json2.default = value;
 };
 var prefaultProcessor = (schema, ctx, json2, params) => {
   const def = schema._zod.def;
@@ -26157,9 +16775,9 @@ var prefaultProcessor = (schema, ctx, json2, params) => {
   seen.ref = def.innerType;
   if (ctx.io !== "input")
     return;
-  const value2 = serializeDefaultValue(def.defaultValue, schema, ctx, json2, params);
-  if (value2 !== UNREPRESENTABLE_DEFAULT)
-    json2._prefault = value2;
+  const value = serializeDefaultValue(def.defaultValue, schema, ctx, json2, params);
+  if (value !== UNREPRESENTABLE_DEFAULT)
+    json2._prefault = value;
 };
 var catchProcessor = (schema, ctx, json2, params) => {
   const def = schema._zod.def;
@@ -26311,8 +16929,8 @@ var JSONSchemaGenerator = class {
   get counter() {
     return this.ctx.counter;
   }
-  set counter(value2) {
-    this.ctx.counter = value2;
+  set counter(value) {
+    this.ctx.counter = value;
   }
   /** @deprecated Access via ctx instead */
   get seen() {
@@ -26448,7 +17066,7 @@ __export(schemas_exports2, {
   _default: () => _default2,
   _function: () => _function,
   any: () => any,
-  array: () => array2,
+  array: () => array,
   base64: () => base642,
   base64url: () => base64url2,
   bigint: () => bigint2,
@@ -26462,8 +17080,8 @@ __export(schemas_exports2, {
   cuid: () => cuid3,
   cuid2: () => cuid22,
   currencyCode: () => currencyCode2,
-  custom: () => custom10,
-  date: () => date3,
+  custom: () => custom,
+  date: () => date2,
   describe: () => describe2,
   discriminatedUnion: () => discriminatedUnion,
   e164: () => e1642,
@@ -26477,7 +17095,7 @@ __export(schemas_exports2, {
   function: () => _function,
   guid: () => guid2,
   hash: () => hash,
-  hex: () => hex3,
+  hex: () => hex2,
   hostname: () => hostname2,
   httpUrl: () => httpUrl,
   iban: () => iban2,
@@ -26508,8 +17126,8 @@ __export(schemas_exports2, {
   null: () => _null3,
   nullable: () => nullable,
   nullish: () => nullish2,
-  number: () => number3,
-  object: () => object2,
+  number: () => number2,
+  object: () => object,
   optional: () => optional,
   partialRecord: () => partialRecord,
   pipe: () => pipe,
@@ -26519,16 +17137,16 @@ __export(schemas_exports2, {
   readonly: () => readonly,
   record: () => record,
   refine: () => refine,
-  set: () => set3,
+  set: () => set,
   strictObject: () => strictObject,
-  string: () => string3,
+  string: () => string2,
   stringFormat: () => stringFormat,
   stringbool: () => stringbool,
   success: () => success,
   superRefine: () => superRefine,
   symbol: () => symbol,
   templateLiteral: () => templateLiteral,
-  transform: () => transform2,
+  transform: () => transform,
   tuple: () => tuple,
   uint32: () => uint32,
   uint64: () => uint64,
@@ -26543,7 +17161,7 @@ __export(schemas_exports2, {
   uuidv7: () => uuidv7,
   void: () => _void2,
   xid: () => xid2,
-  xor: () => xor2
+  xor: () => xor
 });
 
 // ../node_modules/zod/v4/classic/checks.js
@@ -26588,12 +17206,12 @@ function _lazyMethod(proto, key, make) {
     configurable: true,
     enumerable: false,
     get() {
-      const value2 = make(this);
-      Object.defineProperty(this, key, { value: value2, configurable: true, writable: true });
-      return value2;
+      const value = make(this);
+      Object.defineProperty(this, key, { value, configurable: true, writable: true });
+      return value;
     },
-    set(value2) {
-      Object.defineProperty(this, key, { value: value2, configurable: true, writable: true });
+    set(value) {
+      Object.defineProperty(this, key, { value, configurable: true, writable: true });
     }
   });
 }
@@ -26704,7 +17322,7 @@ var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
     return nonoptional(this, params);
   },
   array() {
-    return array2(this);
+    return array(this);
   },
   or(arg) {
     return union([this, arg]);
@@ -26713,7 +17331,7 @@ var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
     return intersection(this, arg);
   },
   transform(tx) {
-    return pipe(this, transform2(tx));
+    return pipe(this, transform(tx));
   },
   default(d) {
     return _default2(this, d);
@@ -26761,8 +17379,8 @@ var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
       }
     });
   },
-  set "~standard"(value2) {
-    util_exports.own(this, "~standard", value2);
+  set "~standard"(value) {
+    util_exports.own(this, "~standard", value);
   },
   parse: function _parse2(data, params) {
     return parse2(this, data, params, { callee: _parse2 });
@@ -26780,8 +17398,8 @@ var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
   get spa() {
     return this?.safeParseAsync;
   },
-  set spa(value2) {
-    util_exports.own(this, "spa", value2);
+  set spa(value) {
+    util_exports.own(this, "spa", value);
   },
   validate(data, params) {
     return validate(this, data, params);
@@ -26967,7 +17585,7 @@ var ZodString = /* @__PURE__ */ $constructor("ZodString", (inst, def) => {
     return this.check(_isoDuration(ZodISODuration, params));
   }
 });
-function string3(params) {
+function string2(params) {
   return _string(ZodString, params);
 }
 var ZodStringFormat = /* @__PURE__ */ $constructor("ZodStringFormat", (inst, def) => {
@@ -27170,8 +17788,8 @@ function stringFormat(format, fnOrRegex, _params = {}) {
 function hostname2(_params) {
   return _stringFormat(ZodCustomStringFormat, "hostname", hostname, _params);
 }
-function hex3(_params) {
-  return _stringFormat(ZodCustomStringFormat, "hex", hex2, _params);
+function hex2(_params) {
+  return _stringFormat(ZodCustomStringFormat, "hex", hex, _params);
 }
 function currencyCode2(_params) {
   return _stringFormat(ZodCustomStringFormat, "currency_code", currencyCode, _params);
@@ -27207,23 +17825,23 @@ var ZodNumber = /* @__PURE__ */ $constructor(
     },
     format: (inst) => aggregateChecks(inst).format ?? null
   }, {
-    gt(value2, params) {
-      return this.check(_gt(value2, params));
+    gt(value, params) {
+      return this.check(_gt(value, params));
     },
-    gte(value2, params) {
-      return this.check(_gte(value2, params));
+    gte(value, params) {
+      return this.check(_gte(value, params));
     },
-    min(value2, params) {
-      return this.check(_gte(value2, params));
+    min(value, params) {
+      return this.check(_gte(value, params));
     },
-    lt(value2, params) {
-      return this.check(_lt(value2, params));
+    lt(value, params) {
+      return this.check(_lt(value, params));
     },
-    lte(value2, params) {
-      return this.check(_lte(value2, params));
+    lte(value, params) {
+      return this.check(_lte(value, params));
     },
-    max(value2, params) {
-      return this.check(_lte(value2, params));
+    max(value, params) {
+      return this.check(_lte(value, params));
     },
     int(params) {
       return this.check(int(params));
@@ -27243,18 +17861,18 @@ var ZodNumber = /* @__PURE__ */ $constructor(
     nonpositive(params) {
       return this.check(_lte(0, params));
     },
-    multipleOf(value2, params) {
-      return this.check(_multipleOf(value2, params));
+    multipleOf(value, params) {
+      return this.check(_multipleOf(value, params));
     },
-    step(value2, params) {
-      return this.check(_multipleOf(value2, params));
+    step(value, params) {
+      return this.check(_multipleOf(value, params));
     },
     finite() {
       return this;
     }
   })
 );
-function number3(params) {
+function number2(params) {
   return _number(ZodNumber, params);
 }
 var ZodNumberFormat = /* @__PURE__ */ $constructor("ZodNumberFormat", (inst, def) => {
@@ -27296,23 +17914,23 @@ var ZodBigInt = /* @__PURE__ */ $constructor(
     maxValue: (inst) => aggregateChecks(inst).maximum ?? null,
     format: (inst) => aggregateChecks(inst).format ?? null
   }, {
-    gte(value2, params) {
-      return this.check(_gte(value2, params));
+    gte(value, params) {
+      return this.check(_gte(value, params));
     },
-    min(value2, params) {
-      return this.check(_gte(value2, params));
+    min(value, params) {
+      return this.check(_gte(value, params));
     },
-    gt(value2, params) {
-      return this.check(_gt(value2, params));
+    gt(value, params) {
+      return this.check(_gt(value, params));
     },
-    lt(value2, params) {
-      return this.check(_lt(value2, params));
+    lt(value, params) {
+      return this.check(_lt(value, params));
     },
-    lte(value2, params) {
-      return this.check(_lte(value2, params));
+    lte(value, params) {
+      return this.check(_lte(value, params));
     },
-    max(value2, params) {
-      return this.check(_lte(value2, params));
+    max(value, params) {
+      return this.check(_lte(value, params));
     },
     positive(params) {
       return this.check(_gt(BigInt(0), params));
@@ -27326,8 +17944,8 @@ var ZodBigInt = /* @__PURE__ */ $constructor(
     nonnegative(params) {
       return this.check(_gte(BigInt(0), params));
     },
-    multipleOf(value2, params) {
-      return this.check(_multipleOf(value2, params));
+    multipleOf(value, params) {
+      return this.check(_multipleOf(value, params));
     }
   })
 );
@@ -27406,8 +18024,8 @@ var ZodDate = /* @__PURE__ */ $constructor(
     $ZodDate.init(inst, def);
     ZodType.init(inst, def);
     inst._zod.processJSONSchema = (ctx, json2, params) => dateProcessor(inst, ctx, json2, params);
-    inst.min = (value2, params) => inst.check(_gte(value2, params));
-    inst.max = (value2, params) => inst.check(_lte(value2, params));
+    inst.min = (value, params) => inst.check(_gte(value, params));
+    inst.max = (value, params) => inst.check(_lte(value, params));
   },
   /* @__PURE__ */ util_exports.derived({
     minDate: (inst) => {
@@ -27420,7 +18038,7 @@ var ZodDate = /* @__PURE__ */ $constructor(
     }
   }, {})
 );
-function date3(params) {
+function date2(params) {
   return _date(ZodDate, params);
 }
 var ZodArray = /* @__PURE__ */ $constructor("ZodArray", (inst, def) => {
@@ -27446,7 +18064,7 @@ var ZodArray = /* @__PURE__ */ $constructor("ZodArray", (inst, def) => {
     return this.element;
   }
 });
-function array2(element, params) {
+function array(element, params) {
   return _array(ZodArray, element, params);
 }
 function keyof(schema) {
@@ -27503,7 +18121,7 @@ var ZodObject = /* @__PURE__ */ $constructor("ZodObject", (inst, def) => {
     return util_exports.required(ZodNonOptional, this, args[0]);
   }
 });
-function object2(shape, params) {
+function object(shape, params) {
   const def = {
     type: "object",
     shape: shape ?? {},
@@ -27546,7 +18164,7 @@ var ZodXor = /* @__PURE__ */ $constructor("ZodXor", (inst, def) => {
   inst._zod.processJSONSchema = (ctx, json2, params) => unionProcessor(inst, ctx, json2, params);
   inst.options = def.options;
 });
-function xor2(options, params) {
+function xor(options, params) {
   return new ZodXor({
     type: "union",
     options,
@@ -27623,7 +18241,7 @@ function record(keyType, valueType, params) {
   if (!valueType || !valueType._zod) {
     return new ZodRecord({
       type: "record",
-      keyType: string3(),
+      keyType: string2(),
       valueType: keyType,
       ...util_exports.normalizeParams(valueType)
     });
@@ -27683,7 +18301,7 @@ var ZodSet = /* @__PURE__ */ $constructor("ZodSet", (inst, def) => {
   inst.max = (...args) => inst.check(_maxSize(...args));
   inst.size = (...args) => inst.check(_size(...args));
 });
-function set3(valueType, params) {
+function set(valueType, params) {
   return new ZodSet({
     type: "set",
     valueType,
@@ -27699,11 +18317,11 @@ var ZodEnum = /* @__PURE__ */ $constructor("ZodEnum", (inst, def) => {
   const keys = new Set(Object.keys(def.entries));
   inst.extract = (values, params) => {
     const newEntries = {};
-    for (const value2 of values) {
-      if (keys.has(value2)) {
-        newEntries[value2] = def.entries[value2];
+    for (const value of values) {
+      if (keys.has(value)) {
+        newEntries[value] = def.entries[value];
       } else
-        throw new Error(`Key ${value2} not found in enum`);
+        throw new Error(`Key ${value} not found in enum`);
     }
     return new ZodEnum({
       ...def,
@@ -27714,11 +18332,11 @@ var ZodEnum = /* @__PURE__ */ $constructor("ZodEnum", (inst, def) => {
   };
   inst.exclude = (values, params) => {
     const newEntries = { ...def.entries };
-    for (const value2 of values) {
-      if (keys.has(value2)) {
-        delete newEntries[value2];
+    for (const value of values) {
+      if (keys.has(value)) {
+        delete newEntries[value];
       } else
-        throw new Error(`Key ${value2} not found in enum`);
+        throw new Error(`Key ${value} not found in enum`);
     }
     return new ZodEnum({
       ...def,
@@ -27757,10 +18375,10 @@ var ZodLiteral = /* @__PURE__ */ $constructor("ZodLiteral", (inst, def) => {
     }
   });
 });
-function literal(value2, params) {
+function literal(value, params) {
   return new ZodLiteral({
     type: "literal",
-    values: Array.isArray(value2) ? value2 : [value2],
+    values: Array.isArray(value) ? value : [value],
     ...util_exports.normalizeParams(params)
   });
 }
@@ -27809,7 +18427,7 @@ var ZodTransform = /* @__PURE__ */ $constructor("ZodTransform", (inst, def) => {
     return payload;
   };
 });
-function transform2(fn2) {
+function transform(fn2) {
   return new ZodTransform({
     type: "transform",
     transform: fn2
@@ -28030,7 +18648,7 @@ var ZodFunction = /* @__PURE__ */ $constructor("ZodFunction", (inst, def) => {
 function _function(params) {
   return new ZodFunction({
     type: "function",
-    input: Array.isArray(params?.input) ? tuple(params?.input) : params?.input ?? array2(unknown()),
+    input: Array.isArray(params?.input) ? tuple(params?.input) : params?.input ?? array(unknown()),
     output: params?.output ?? unknown()
   });
 }
@@ -28047,7 +18665,7 @@ function check(fn2) {
   ch._zod.check = fn2;
   return ch;
 }
-function custom10(fn2, _params) {
+function custom(fn2, _params) {
   return _custom(ZodCustom, fn2 ?? (() => true), _params);
 }
 function refine(fn2, _params = {}) {
@@ -28094,14 +18712,14 @@ var stringbool = (...args) => _stringbool({
 }, ...args);
 function json(params) {
   const jsonSchema2 = lazy(() => {
-    return union([string3(params), number3(), boolean2(), _null3(), array2(jsonSchema2), record(string3(), jsonSchema2)]);
+    return union([string2(params), number2(), boolean2(), _null3(), array(jsonSchema2), record(string2(), jsonSchema2)]);
   });
   return jsonSchema2;
 }
 function preprocess(fn2, schema) {
   return new ZodPreprocess({
     type: "pipe",
-    in: transform2(fn2),
+    in: transform(fn2),
     out: schema
   });
 }
@@ -28139,7 +18757,7 @@ __export(iso_exports, {
   ZodISODateTime: () => ZodISODateTime,
   ZodISODuration: () => ZodISODuration,
   ZodISOTime: () => ZodISOTime,
-  date: () => date4,
+  date: () => date3,
   datetime: () => datetime2,
   duration: () => duration2,
   time: () => time2
@@ -28147,7 +18765,7 @@ __export(iso_exports, {
 function datetime2(params) {
   return _isoDateTime(ZodISODateTime, params);
 }
-function date4(params) {
+function date3(params) {
   return _isoDate(ZodISODate, params);
 }
 function time2(params) {
@@ -28248,7 +18866,7 @@ function detectVersion(schema, defaultTarget) {
   return defaultTarget ?? "draft-2020-12";
 }
 function applyMinItems(items, minItems) {
-  return items.map((item, index2) => index2 < minItems ? item : item.optional());
+  return items.map((item, index) => index < minItems ? item : item.optional());
 }
 function decodeJSONPointerSegment(segment) {
   return segment.replace(/~1/g, "/").replace(/~0/g, "~");
@@ -28272,11 +18890,11 @@ function resolveRef(ref, ctx) {
   throw new Error(`Reference not found: ${ref}`);
 }
 function checkObjectGuards(objectSchema, guards) {
-  const guard = z.transform((value2) => value2).check((payload) => {
-    const value2 = payload.value;
-    if (typeof value2 !== "object" || value2 === null || Array.isArray(value2))
+  const guard = z.transform((value) => value).check((payload) => {
+    const value = payload.value;
+    if (typeof value !== "object" || value === null || Array.isArray(value))
       return;
-    const keys = Object.getOwnPropertyNames(value2);
+    const keys = Object.getOwnPropertyNames(value);
     if (guards.minProperties !== void 0 && keys.length < guards.minProperties) {
       payload.issues.push({
         origin: "object",
@@ -28284,7 +18902,7 @@ function checkObjectGuards(objectSchema, guards) {
         minimum: guards.minProperties,
         inclusive: true,
         message: `Too small: expected object to have >=${guards.minProperties} properties`,
-        input: value2,
+        input: value,
         inst: objectSchema,
         continue: true
       });
@@ -28296,7 +18914,7 @@ function checkObjectGuards(objectSchema, guards) {
         maximum: guards.maxProperties,
         inclusive: true,
         message: `Too big: expected object to have <=${guards.maxProperties} properties`,
-        input: value2,
+        input: value,
         inst: objectSchema,
         continue: true
       });
@@ -28319,23 +18937,23 @@ function checkObjectGuards(objectSchema, guards) {
   });
   return guard.pipe(objectSchema);
 }
-function canonicalKey(value2, seen) {
-  if (value2 === null)
+function canonicalKey(value, seen) {
+  if (value === null)
     return "z";
-  const type = typeof value2;
+  const type = typeof value;
   if (type !== "object") {
-    if (type === "number" && Number.isNaN(value2))
+    if (type === "number" && Number.isNaN(value))
       return null;
-    const raw = String(value2);
+    const raw = String(value);
     return `${type[0]}${raw.length}:${raw}`;
   }
-  if (seen.has(value2))
+  if (seen.has(value))
     return null;
-  seen.add(value2);
+  seen.add(value);
   try {
-    if (Array.isArray(value2)) {
+    if (Array.isArray(value)) {
       const parts2 = [];
-      for (const item of value2) {
+      for (const item of value) {
         const key = canonicalKey(item, seen);
         if (key === null)
           return null;
@@ -28343,17 +18961,17 @@ function canonicalKey(value2, seen) {
       }
       return `a${parts2.length}:[${parts2.join(",")}]`;
     }
-    const keys = Object.keys(value2).sort();
+    const keys = Object.keys(value).sort();
     const parts = [];
     for (const k of keys) {
-      const key = canonicalKey(value2[k], seen);
+      const key = canonicalKey(value[k], seen);
       if (key === null)
         return null;
       parts.push(`${k.length}:${k}=${key}`);
     }
     return `o${parts.length}:{${parts.join(",")}}`;
   } finally {
-    seen.delete(value2);
+    seen.delete(value);
   }
 }
 var SCHEMA_KEYWORDS = /* @__PURE__ */ new Set([
@@ -28382,14 +19000,14 @@ var SCHEMA_MAP_KEYWORDS = /* @__PURE__ */ new Set([
   "$defs",
   "definitions"
 ]);
-function containsRef(value2) {
-  if (typeof value2 !== "object" || value2 === null)
+function containsRef(value) {
+  if (typeof value !== "object" || value === null)
     return false;
-  if (Array.isArray(value2))
-    return value2.some(containsRef);
-  if (typeof value2.$ref === "string")
+  if (Array.isArray(value))
+    return value.some(containsRef);
+  if (typeof value.$ref === "string")
     return true;
-  return Object.entries(value2).some(([key, sub]) => {
+  return Object.entries(value).some(([key, sub]) => {
     if (SCHEMA_KEYWORDS.has(key))
       return containsRef(sub);
     if (!SCHEMA_MAP_KEYWORDS.has(key) || typeof sub !== "object" || sub === null)
@@ -28401,7 +19019,7 @@ function plural(n) {
   return n === 1 ? "element" : "elements";
 }
 function checkArrayGuards(arraySchema, guards) {
-  const guard = z.transform((value2) => value2).check((payload) => {
+  const guard = z.transform((value) => value).check((payload) => {
     const items = payload.value;
     if (!Array.isArray(items))
       return;
@@ -29092,14 +19710,14 @@ var coerce_exports = {};
 __export(coerce_exports, {
   bigint: () => bigint3,
   boolean: () => boolean3,
-  date: () => date5,
-  number: () => number4,
-  string: () => string4
+  date: () => date4,
+  number: () => number3,
+  string: () => string3
 });
-function string4(params) {
+function string3(params) {
   return _coercedString(ZodString, params);
 }
-function number4(params) {
+function number3(params) {
   return _coercedNumber(ZodNumber, params);
 }
 function boolean3(params) {
@@ -29108,7 +19726,7 @@ function boolean3(params) {
 function bigint3(params) {
   return _coercedBigint(ZodBigInt, params);
 }
-function date5(params) {
+function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
@@ -29215,23 +19833,23 @@ var $ZodRegistry2 = class {
 function registry2() {
   return new $ZodRegistry2();
 }
-function isUndefined(value2) {
-  return value2 === void 0;
+function isUndefined(value) {
+  return value === void 0;
 }
-function omit2(object3, keys) {
+function omit2(object2, keys) {
   const result = {};
-  Object.entries(object3).forEach(([key, value2]) => {
+  Object.entries(object2).forEach(([key, value]) => {
     if (!keys.some((keyToOmit) => keyToOmit === key)) {
-      result[key] = value2;
+      result[key] = value;
     }
   });
   return result;
 }
-function omitBy(object3, predicate) {
+function omitBy(object2, predicate) {
   const result = {};
-  Object.entries(object3).forEach(([key, value2]) => {
-    if (!predicate(value2, key)) {
-      result[key] = value2;
+  Object.entries(object2).forEach(([key, value]) => {
+    if (!predicate(value, key)) {
+      result[key] = value;
     }
   });
   return result;
@@ -29348,8 +19966,8 @@ var Metadata = class {
       return general;
     }
     const { _internal } = internal, rest = __rest(internal, ["_internal"]);
-    const _a3 = general !== null && general !== void 0 ? general : {}, { id: id2, title } = _a3, restGeneral = __rest(_a3, ["id", "title"]);
-    return Object.assign(Object.assign(Object.assign({ _internal: Object.assign(Object.assign({}, id2 ? { refId: id2 } : {}), _internal) }, rest), title ? { description: title } : {}), restGeneral);
+    const _a3 = general !== null && general !== void 0 ? general : {}, { id, title } = _a3, restGeneral = __rest(_a3, ["id", "title"]);
+    return Object.assign(Object.assign(Object.assign({ _internal: Object.assign(Object.assign({}, id ? { refId: id } : {}), _internal) }, rest), title ? { description: title } : {}), restGeneral);
   }
   static setMetadataInRegistry(zodSchema, metadata) {
     zodToOpenAPIRegistry.add(zodSchema, metadata);
@@ -29462,9 +20080,9 @@ var tryDecode = (str, decoder) => {
   }
 };
 var tryDecodeURIComponent = (str) => str.indexOf("%") !== -1 ? tryDecode(str, decodeURIComponent_) : str;
-var _decodeURI = (value2) => {
-  if (value2.indexOf("+") !== -1) value2 = value2.replace(/\+/g, " ");
-  return tryDecodeURIComponent(value2);
+var _decodeURI = (value) => {
+  if (value.indexOf("+") !== -1) value = value.replace(/\+/g, " ");
+  return tryDecodeURIComponent(value);
 };
 var _getQueryParam = (url2, key, multiple) => {
   const hashIndex = url2.indexOf("#", 8);
@@ -29502,16 +20120,16 @@ var _getQueryParam = (url2, key, multiple) => {
     if (encoded) name = _decodeURI(name);
     keyIndex = nextKeyIndex;
     if (name === "") continue;
-    let value2;
-    if (valueIndex === -1) value2 = "";
+    let value;
+    if (valueIndex === -1) value = "";
     else {
-      value2 = url2.slice(valueIndex + 1, nextKeyIndex === -1 ? void 0 : nextKeyIndex);
-      if (encoded) value2 = _decodeURI(value2);
+      value = url2.slice(valueIndex + 1, nextKeyIndex === -1 ? void 0 : nextKeyIndex);
+      if (encoded) value = _decodeURI(value);
     }
     if (multiple) {
       if (!(results[name] && Array.isArray(results[name]))) results[name] = [];
-      results[name].push(value2);
-    } else results[name] ??= value2;
+      results[name].push(value);
+    } else results[name] ??= value;
   }
   return key ? results[key] : results;
 };
@@ -29549,32 +20167,32 @@ async function parseFormData(request, options) {
 function convertFormDataToBodyData(formData, options) {
   const form = /* @__PURE__ */ Object.create(null);
   const nestingState = { count: 0 };
-  formData.forEach((value2, key) => {
-    if (!(options.all || key.endsWith("[]"))) form[key] = value2;
-    else handleParsingAllValues(form, key, value2);
+  formData.forEach((value, key) => {
+    if (!(options.all || key.endsWith("[]"))) form[key] = value;
+    else handleParsingAllValues(form, key, value);
   });
-  if (options.dot) Object.entries(form).forEach(([key, value2]) => {
+  if (options.dot) Object.entries(form).forEach(([key, value]) => {
     if (key.includes(".")) {
-      handleParsingNestedValues(form, key, value2, nestingState);
+      handleParsingNestedValues(form, key, value, nestingState);
       delete form[key];
     }
   });
   return form;
 }
-var handleParsingAllValues = (form, key, value2) => {
+var handleParsingAllValues = (form, key, value) => {
   if (form[key] !== void 0) {
-    if (Array.isArray(form[key])) form[key].push(value2);
-    else form[key] = [form[key], value2];
-  } else if (!key.endsWith("[]")) form[key] = value2;
-  else form[key] = [value2];
+    if (Array.isArray(form[key])) form[key].push(value);
+    else form[key] = [form[key], value];
+  } else if (!key.endsWith("[]")) form[key] = value;
+  else form[key] = [value];
 };
-var handleParsingNestedValues = (form, key, value2, state) => {
+var handleParsingNestedValues = (form, key, value, state) => {
   if (/(?:^|\.)__proto__\./.test(key)) return;
   let nestedForm = form;
   const keys = key.split(".", 34);
   if (keys.length > 33) throwNestingLimitExceeded();
-  keys.forEach((key2, index2) => {
-    if (index2 === keys.length - 1) nestedForm[key2] = value2;
+  keys.forEach((key2, index) => {
+    if (index === keys.length - 1) nestedForm[key2] = value;
     else {
       if (!nestedForm[key2] || typeof nestedForm[key2] !== "object" || Array.isArray(nestedForm[key2]) || nestedForm[key2] instanceof File) {
         if (state.count++ >= MAX_NESTED_OBJECTS) throwNestingLimitExceeded();
@@ -29639,8 +20257,8 @@ var HonoRequest = class {
     const decoded = {};
     const keys = Object.keys(this.#matchResult[0][this.routeIndex]?.[1] ?? {});
     for (const key of keys) {
-      const value2 = this.#getParamValue(this.#matchResult[0][this.routeIndex][1][key]);
-      if (value2 !== void 0) decoded[key] = tryDecodeURIComponent(value2);
+      const value = this.#getParamValue(this.#matchResult[0][this.routeIndex][1][key]);
+      if (value !== void 0) decoded[key] = tryDecodeURIComponent(value);
     }
     return decoded;
   }
@@ -29656,8 +20274,8 @@ var HonoRequest = class {
   header(name) {
     if (name) return this.raw.headers.get(name) ?? void 0;
     const headerData = /* @__PURE__ */ Object.create(null);
-    this.raw.headers.forEach((value2, key) => {
-      headerData[key] = value2;
+    this.raw.headers.forEach((value, key) => {
+      headerData[key] = value;
     });
     return headerData;
   }
@@ -29886,8 +20504,8 @@ var userBody = external_exports.object({
   createdAt: external_exports.string(),
   approvedAt: external_exports.string().nullable()
 });
-var httpUrl2 = external_exports.string().url().superRefine((value2, ctx) => {
-  const protocol = URL.canParse(value2) ? new URL(value2).protocol : "http:";
+var httpUrl2 = external_exports.string().url().superRefine((value, ctx) => {
+  const protocol = URL.canParse(value) ? new URL(value).protocol : "http:";
   if (!/^https?:$/i.test(protocol)) ctx.addIssue({ code: "custom", message: `only http: and https: URLs can be ingested, not ${protocol}` });
 });
 
@@ -30879,18 +21497,18 @@ async function* readEvents(body, signal) {
   let buffer = "";
   let event = "message";
   let data = [];
-  let id2;
+  let id;
   try {
     for (; ; ) {
-      const { value: value2, done } = await reader.read();
+      const { value, done } = await reader.read();
       if (done) return;
-      buffer += decoder.decode(value2, { stream: true });
+      buffer += decoder.decode(value, { stream: true });
       let newline;
       while ((newline = buffer.search(/\r\n|\n|\r/)) >= 0) {
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + (buffer.startsWith("\r\n", newline) ? 2 : 1));
         if (line === "") {
-          if (data.length) yield { event, data: data.join("\n"), ...id2 === void 0 ? {} : { id: id2 } };
+          if (data.length) yield { event, data: data.join("\n"), ...id === void 0 ? {} : { id } };
           event = "message";
           data = [];
           continue;
@@ -30898,10 +21516,10 @@ async function* readEvents(body, signal) {
         if (line.startsWith(":")) continue;
         const colon = line.indexOf(":");
         const field = colon < 0 ? line : line.slice(0, colon);
-        const value3 = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
-        if (field === "event") event = value3;
-        else if (field === "data") data.push(value3);
-        else if (field === "id") id2 = value3;
+        const value2 = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+        if (field === "event") event = value2;
+        else if (field === "data") data.push(value2);
+        else if (field === "id") id = value2;
       }
     }
   } finally {
@@ -30929,22 +21547,28 @@ var ApiError = class extends Error {
 };
 var enc = encodeURIComponent;
 var noContent = user.optional();
+var idempotent = /* @__PURE__ */ new Set(["GET", "HEAD", "PUT", "DELETE"]);
 function createAstraClient(options = {}) {
   const baseUrl = (options.baseUrl ?? "").replace(/\/+$/, "");
-  const doFetch = options.fetch ?? ((url2, init2) => fetch(url2, init2));
+  const doFetch = options.fetch ?? ((url2, init) => fetch(url2, init));
   function send(method, path, body, accept = "application/json", signal) {
     const headers = { accept };
     if (body !== void 0) headers["content-type"] = "application/json";
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    return doFetch(`${baseUrl}${path}`, {
+    const attempt = () => doFetch(`${baseUrl}${path}`, {
       method,
       headers,
       ...options.credentials ? { credentials: options.credentials } : {},
       ...body === void 0 ? {} : { body: JSON.stringify(body) },
       ...signal ? { signal } : {}
+    });
+    return attempt().catch((error62) => {
+      if (signal?.aborted || !idempotent.has(method)) throw error62;
+      return attempt();
     }).catch((error62) => {
       if (signal?.aborted) throw error62;
-      throw new ApiError(0, `the Astra server at ${baseUrl || "this origin"} cannot be reached; check that it is running`);
+      const cause = error62 instanceof Error ? `${error62.message}${error62.cause instanceof Error ? `: ${error62.cause.message}` : ""}` : String(error62);
+      throw new ApiError(0, `the Astra server at ${baseUrl || "this origin"} cannot be reached (${cause}); check that it is running`);
     });
   }
   async function refusal(response) {
@@ -31024,7 +21648,7 @@ function createAstraClient(options = {}) {
       });
     });
   }
-  const getRun = (id2) => request(runAnswer, "GET", `/api/runs/${enc(id2)}`);
+  const getRun = (id) => request(runAnswer, "GET", `/api/runs/${enc(id)}`);
   async function ask(body, onToken) {
     const request2 = askRequest.safeParse(body);
     if (!request2.success) throw new ApiError(400, `ask: ${request2.error.issues[0]?.path.join(".") ?? ""} ${request2.error.issues[0]?.message ?? "invalid"}`.trim());
@@ -31064,14 +21688,14 @@ function createAstraClient(options = {}) {
     models: () => request(modelsAnswer, "GET", "/api/models"),
     listFlows: (q3 = "") => request(flowList, "GET", `/api/flows${q3 ? `?q=${enc(q3)}` : ""}`),
     createFlow: (body) => request(flowWithVersion, "POST", "/api/flows", body),
-    getFlow: (id2) => request(flowWithVersion, "GET", `/api/flows/${enc(id2)}`),
-    saveFlow: (id2, body) => request(flowWithVersion, "PUT", `/api/flows/${enc(id2)}`, body),
-    deleteFlow: (id2) => request(noContent, "DELETE", `/api/flows/${enc(id2)}`),
-    versions: (id2) => request(versionList, "GET", `/api/flows/${enc(id2)}/versions`),
-    version: (id2, n) => request(versionAnswer, "GET", `/api/flows/${enc(id2)}/versions/${n}`),
-    diff: (id2, from, to) => request(diffAnswer, "GET", `/api/flows/${enc(id2)}/diff?from=${from}&to=${to}`),
-    restore: (id2, n) => request(flowWithVersion, "POST", `/api/flows/${enc(id2)}/versions/${n}/restore`),
-    exportFlow: (id2, version2) => request(flowExportFile, "GET", `/api/flows/${enc(id2)}/export${version2 ? `?version=${version2}` : ""}`),
+    getFlow: (id) => request(flowWithVersion, "GET", `/api/flows/${enc(id)}`),
+    saveFlow: (id, body) => request(flowWithVersion, "PUT", `/api/flows/${enc(id)}`, body),
+    deleteFlow: (id) => request(noContent, "DELETE", `/api/flows/${enc(id)}`),
+    versions: (id) => request(versionList, "GET", `/api/flows/${enc(id)}/versions`),
+    version: (id, n) => request(versionAnswer, "GET", `/api/flows/${enc(id)}/versions/${n}`),
+    diff: (id, from, to) => request(diffAnswer, "GET", `/api/flows/${enc(id)}/diff?from=${from}&to=${to}`),
+    restore: (id, n) => request(flowWithVersion, "POST", `/api/flows/${enc(id)}/versions/${n}/restore`),
+    exportFlow: (id, version2) => request(flowExportFile, "GET", `/api/flows/${enc(id)}/export${version2 ? `?version=${version2}` : ""}`),
     importFlow: (file2) => request(flowWithVersion, "POST", "/api/flows/import", file2),
     validate: (graph) => request(validation, "POST", "/api/flows/validate", { graph }),
     templates: () => request(templateList, "GET", "/api/flow-templates"),
@@ -31079,8 +21703,8 @@ function createAstraClient(options = {}) {
     listRuns: (flowId, limit = 50) => request(runList, "GET", `/api/runs?${flowId ? `flowId=${enc(flowId)}&` : ""}limit=${limit}`),
     getRun,
     nodeOutputs: (runId, nodeId) => request(nodeOutputs, "GET", `/api/runs/${enc(runId)}/nodes/${enc(nodeId)}/outputs`),
-    cancelRun: (id2) => request(runAnswer, "POST", `/api/runs/${enc(id2)}/cancel`),
-    rerun: (id2, fromNode, version2) => request(runAnswer, "POST", `/api/runs/${enc(id2)}/rerun`, { fromNode, ...version2 ? { version: version2 } : {} }),
+    cancelRun: (id) => request(runAnswer, "POST", `/api/runs/${enc(id)}/cancel`),
+    rerun: (id, fromNode, version2) => request(runAnswer, "POST", `/api/runs/${enc(id)}/rerun`, { fromNode, ...version2 ? { version: version2 } : {} }),
     followRun,
     awaitRun,
     query: (body) => request(queryAnswer, "POST", "/api/query", body),
@@ -31099,47 +21723,28 @@ var runMime = "application/vnd.astra.run+json";
 var flowMime = "application/vnd.astra.flow+json";
 var resultsMime = "application/vnd.astra.results+json";
 function outputText(run2) {
-  return Object.entries(run2.outputs).map(([name, value2]) => {
-    if (typeof value2 === "string") return `${name}: ${value2}`;
-    if (value2 && typeof value2 === "object" && "answer" in value2 && typeof value2.answer === "string") return `${name}: ${value2.answer}`;
-    return `${name}: ${JSON.stringify(value2)}`;
+  return Object.entries(run2.outputs).map(([name, value]) => {
+    if (typeof value === "string") return `${name}: ${value}`;
+    if (value && typeof value === "object" && "answer" in value && typeof value.answer === "string") return `${name}: ${value.answer}`;
+    return `${name}: ${JSON.stringify(value)}`;
   }).join("\n");
 }
 
 // ../editor/src/api/client.ts
-import { createContext as createContext2, useContext as useContext2 } from "react";
+import { createContext, useContext } from "react";
 var sameOriginClient = createAstraClient({ baseUrl: "", credentials: "same-origin" });
-var ApiContext = createContext2(sameOriginClient);
+var ApiContext = createContext(sameOriginClient);
 function useApi() {
-  return useContext2(ApiContext);
+  return useContext(ApiContext);
 }
 
 // ../editor/src/pages/flow-editor.tsx
-import { useCallback as useCallback6, useEffect as useEffect7, useRef as useRef5, useState as useState7 } from "react";
+import { ReactFlowProvider as ReactFlowProvider2, useReactFlow as useReactFlow3 } from "@xyflow/react";
+import { useCallback as useCallback5, useEffect as useEffect6, useRef as useRef4, useState as useState6 } from "react";
 
-// ../node_modules/zustand/esm/vanilla.mjs
-var createStoreImpl2 = (createState) => {
-  let state;
-  const listeners = /* @__PURE__ */ new Set();
-  const setState = (partial2, replace) => {
-    const nextState = typeof partial2 === "function" ? partial2(state) : partial2;
-    if (!Object.is(nextState, state)) {
-      const previousState = state;
-      state = (replace != null ? replace : typeof nextState !== "object" || nextState === null) ? nextState : Object.assign({}, state, nextState);
-      listeners.forEach((listener) => listener(state, previousState));
-    }
-  };
-  const getState = () => state;
-  const getInitialState2 = () => initialState;
-  const subscribe = (listener) => {
-    listeners.add(listener);
-    return () => listeners.delete(listener);
-  };
-  const api = { setState, getState, getInitialState: getInitialState2, subscribe };
-  const initialState = state = createState(setState, getState, api);
-  return api;
-};
-var createStore3 = ((createState) => createState ? createStoreImpl2(createState) : createStoreImpl2);
+// ../editor/src/store/editor-store.ts
+import { addEdge, applyEdgeChanges, applyNodeChanges } from "@xyflow/react";
+import { createStore } from "zustand/vanilla";
 
 // ../editor/src/lib/json-schema.ts
 var typesOf = (schema) => Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
@@ -31151,7 +21756,7 @@ function labelFor(name) {
 function kindOf(name, schema) {
   const options = branches(schema);
   const enums = options.flatMap((option) => option.enum ?? []);
-  if (enums.length > 0 && enums.every((value2) => typeof value2 === "string")) return { kind: "choice", choices: enums.map(String) };
+  if (enums.length > 0 && enums.every((value) => typeof value === "string")) return { kind: "choice", choices: enums.map(String) };
   const types = new Set(options.flatMap(typesOf));
   if (types.has("boolean")) return { kind: "boolean", choices: [] };
   if (types.has("integer")) return { kind: "integer", choices: [] };
@@ -31191,52 +21796,52 @@ function defaultParams(schema) {
   }
   return params;
 }
-function typeMatches(schema, value2) {
+function typeMatches(schema, value) {
   const types = typesOf(schema);
   if (types.length === 0) return true;
   return types.some((type) => {
     switch (type) {
       case "string":
-        return typeof value2 === "string";
+        return typeof value === "string";
       case "number":
-        return typeof value2 === "number" && Number.isFinite(value2);
+        return typeof value === "number" && Number.isFinite(value);
       case "integer":
-        return typeof value2 === "number" && Number.isInteger(value2);
+        return typeof value === "number" && Number.isInteger(value);
       case "boolean":
-        return typeof value2 === "boolean";
+        return typeof value === "boolean";
       case "array":
-        return Array.isArray(value2);
+        return Array.isArray(value);
       case "object":
-        return typeof value2 === "object" && value2 !== null && !Array.isArray(value2);
+        return typeof value === "object" && value !== null && !Array.isArray(value);
       case "null":
-        return value2 === null;
+        return value === null;
       default:
         return true;
     }
   });
 }
 var typeWords = { string: "text", number: "a number", integer: "a whole number", boolean: "true or false", array: "a list", object: "an object" };
-function branchProblem(schema, value2) {
-  if (schema.const !== void 0 && value2 !== schema.const) return schema.const === "" ? "must be empty" : `must be ${JSON.stringify(schema.const)}`;
-  if (!typeMatches(schema, value2)) return `must be ${typesOf(schema).map((type) => typeWords[type] ?? type).join(" or ")}`;
-  if (schema.enum && !schema.enum.includes(value2)) return `must be one of ${schema.enum.map(String).join(", ")}`;
-  if (typeof value2 === "number") {
-    if (schema.minimum !== void 0 && value2 < schema.minimum) return `must be at least ${schema.minimum}`;
-    if (schema.maximum !== void 0 && value2 > schema.maximum) return `must be at most ${schema.maximum}`;
-    if (schema.exclusiveMinimum !== void 0 && value2 <= schema.exclusiveMinimum) return `must be more than ${schema.exclusiveMinimum}`;
-    if (schema.exclusiveMaximum !== void 0 && value2 >= schema.exclusiveMaximum) return `must be less than ${schema.exclusiveMaximum}`;
+function branchProblem(schema, value) {
+  if (schema.const !== void 0 && value !== schema.const) return schema.const === "" ? "must be empty" : `must be ${JSON.stringify(schema.const)}`;
+  if (!typeMatches(schema, value)) return `must be ${typesOf(schema).map((type) => typeWords[type] ?? type).join(" or ")}`;
+  if (schema.enum && !schema.enum.includes(value)) return `must be one of ${schema.enum.map(String).join(", ")}`;
+  if (typeof value === "number") {
+    if (schema.minimum !== void 0 && value < schema.minimum) return `must be at least ${schema.minimum}`;
+    if (schema.maximum !== void 0 && value > schema.maximum) return `must be at most ${schema.maximum}`;
+    if (schema.exclusiveMinimum !== void 0 && value <= schema.exclusiveMinimum) return `must be more than ${schema.exclusiveMinimum}`;
+    if (schema.exclusiveMaximum !== void 0 && value >= schema.exclusiveMaximum) return `must be less than ${schema.exclusiveMaximum}`;
   }
-  if (typeof value2 === "string") {
-    if (schema.minLength !== void 0 && value2.length < schema.minLength) return schema.minLength === 1 ? "must not be empty" : `must be at least ${schema.minLength} characters`;
-    if (schema.maxLength !== void 0 && value2.length > schema.maxLength) return `must be at most ${schema.maxLength} characters`;
-    if (schema.pattern !== void 0 && !new RegExp(schema.pattern, "u").test(value2)) return `must match ${schema.pattern}`;
-    if (schema.format === "uri" && !URL.canParse(value2)) return "must be a full address (https://\u2026)";
+  if (typeof value === "string") {
+    if (schema.minLength !== void 0 && value.length < schema.minLength) return schema.minLength === 1 ? "must not be empty" : `must be at least ${schema.minLength} characters`;
+    if (schema.maxLength !== void 0 && value.length > schema.maxLength) return `must be at most ${schema.maxLength} characters`;
+    if (schema.pattern !== void 0 && !new RegExp(schema.pattern, "u").test(value)) return `must match ${schema.pattern}`;
+    if (schema.format === "uri" && !URL.canParse(value)) return "must be a full address (https://\u2026)";
   }
-  if (Array.isArray(value2)) {
-    if (schema.minItems !== void 0 && value2.length < schema.minItems) return `needs at least ${schema.minItems} items`;
-    if (schema.maxItems !== void 0 && value2.length > schema.maxItems) return `takes at most ${schema.maxItems} items`;
+  if (Array.isArray(value)) {
+    if (schema.minItems !== void 0 && value.length < schema.minItems) return `needs at least ${schema.minItems} items`;
+    if (schema.maxItems !== void 0 && value.length > schema.maxItems) return `takes at most ${schema.maxItems} items`;
     if (schema.items) {
-      for (const [i, item] of value2.entries()) {
+      for (const [i, item] of value.entries()) {
         const problem = valueProblem(schema.items, item);
         if (problem) return `item ${i + 1} ${problem}`;
       }
@@ -31244,19 +21849,19 @@ function branchProblem(schema, value2) {
   }
   return null;
 }
-function valueProblem(schema, value2) {
+function valueProblem(schema, value) {
   const options = branches(schema);
-  const problems = options.map((option) => branchProblem(option, value2));
+  const problems = options.map((option) => branchProblem(option, value));
   if (problems.some((problem) => problem === null)) return null;
   return problems.filter((problem) => problem !== "must be empty").at(-1) ?? problems[0] ?? null;
 }
 
 // ../editor/src/lib/graph.ts
-function toCanvasNode(node2, index2 = 0) {
+function toCanvasNode(node2, index = 0) {
   return {
     id: node2.id,
     type: "astra",
-    position: node2.position ?? { x: index2 % 5 * 280, y: Math.floor(index2 / 5) * 200 },
+    position: node2.position ?? { x: index % 5 * 280, y: Math.floor(index / 5) * 200 },
     data: { nodeType: node2.type, version: node2.version, params: node2.params, ...node2.label !== void 0 ? { label: node2.label } : {} }
   };
 }
@@ -31282,16 +21887,16 @@ function toFlowEdge(edge) {
 function toFlowGraph(nodes, edges) {
   return { nodes: nodes.map(toFlowNode), edges: edges.map(toFlowEdge) };
 }
-function stableJson(value2) {
-  return JSON.stringify(value2, (_key, v2) => v2 && typeof v2 === "object" && !Array.isArray(v2) ? Object.fromEntries(Object.entries(v2).sort(([a], [b]) => a.localeCompare(b))) : v2);
+function stableJson(value) {
+  return JSON.stringify(value, (_key, v2) => v2 && typeof v2 === "object" && !Array.isArray(v2) ? Object.fromEntries(Object.entries(v2).sort(([a], [b]) => a.localeCompare(b))) : v2);
 }
 var graphKey = (graph) => stableJson(graph);
 var edgeIdFor = (source, sourcePort, target, targetPort) => `${source}.${sourcePort}-${target}.${targetPort}`.slice(0, 200);
 function newNodeId(type, taken) {
   const base = (type.split(".").pop() ?? "node").replace(/[^A-Za-z0-9_-]/g, "_").replace(/^[^A-Za-z]+/, "") || "node";
   for (let n = 1; ; n += 1) {
-    const id2 = `${base.slice(0, 56)}_${n}`;
-    if (!taken.has(id2)) return id2;
+    const id = `${base.slice(0, 56)}_${n}`;
+    if (!taken.has(id)) return id;
   }
 }
 function wouldCycle(edges, source, target) {
@@ -31301,11 +21906,11 @@ function wouldCycle(edges, source, target) {
   const seen = /* @__PURE__ */ new Set();
   const stack = [target];
   while (stack.length > 0) {
-    const id2 = stack.pop();
-    if (id2 === source) return true;
-    if (seen.has(id2)) continue;
-    seen.add(id2);
-    stack.push(...next.get(id2) ?? []);
+    const id = stack.pop();
+    if (id === source) return true;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    stack.push(...next.get(id) ?? []);
   }
   return false;
 }
@@ -31530,7 +22135,7 @@ function oe(e, n) {
 var Dn = {};
 Se(Dn, { read: () => Bn, write: () => An });
 function An(e) {
-  let n = { options: { directed: e.isDirected(), multigraph: e.isMultigraph(), compound: e.isCompound() }, nodes: Vn(e), edges: Yn2(e) }, t = e.graph();
+  let n = { options: { directed: e.isDirected(), multigraph: e.isMultigraph(), compound: e.isCompound() }, nodes: Vn(e), edges: Yn(e) }, t = e.graph();
   return t !== void 0 && (n.value = structuredClone(t)), n;
 }
 function Vn(e) {
@@ -31539,7 +22144,7 @@ function Vn(e) {
     return t !== void 0 && (o.value = t), r !== void 0 && (o.parent = r), o;
   });
 }
-function Yn2(e) {
+function Yn(e) {
   return e.edges().map((n) => {
     let t = e.edge(n), r = { v: n.v, w: n.w };
     return n.name !== void 0 && (r.name = n.name), t !== void 0 && (r.value = t), r;
@@ -31554,15 +22159,15 @@ function Bn(e) {
   }), n;
 }
 var H = {};
-Se(H, { CycleException: () => K2, bellmanFord: () => Me, components: () => zn, dijkstra: () => J, dijkstraAll: () => $n, findCycles: () => Un, floydWarshall: () => Kn, isAcyclic: () => Zn2, postorder: () => nt, preorder: () => tt, prim: () => rt, shortestPaths: () => ot, tarjan: () => Fe, topsort: () => De });
+Se(H, { CycleException: () => K, bellmanFord: () => Me, components: () => zn, dijkstra: () => J, dijkstraAll: () => $n, findCycles: () => Un, floydWarshall: () => Kn, isAcyclic: () => Zn, postorder: () => nt, preorder: () => tt, prim: () => rt, shortestPaths: () => ot, tarjan: () => Fe, topsort: () => De });
 var Wn = () => 1;
 function Me(e, n, t, r) {
-  return Xn2(e, String(n), t || Wn, r || function(o) {
+  return Xn(e, String(n), t || Wn, r || function(o) {
     var i;
     return (i = e.outEdges(o)) != null ? i : [];
   });
 }
-function Xn2(e, n, t, r) {
+function Xn(e, n, t, r) {
   let o = {}, i, s = 0, a = e.nodes(), l3 = function(c) {
     let f = o[c.v], h = o[c.w];
     if (!f || !h) return;
@@ -31748,7 +22353,7 @@ function Qn(e, n, t) {
     });
   }), r;
 }
-var K2 = class extends Error {
+var K = class extends Error {
   constructor(e) {
     super(e), this.name = "CycleException";
   }
@@ -31757,17 +22362,17 @@ function De(e) {
   let n = {}, t = {}, r = [];
   function o(i) {
     var s;
-    if (i in t) throw new K2();
+    if (i in t) throw new K();
     i in n || (t[i] = true, n[i] = true, (s = e.predecessors(i)) == null || s.forEach(o), delete t[i], r.push(i));
   }
-  if (e.sinks().forEach(o), Object.keys(n).length !== e.nodeCount()) throw new K2();
+  if (e.sinks().forEach(o), Object.keys(n).length !== e.nodeCount()) throw new K();
   return r;
 }
-function Zn2(e) {
+function Zn(e) {
   try {
     De(e);
   } catch (n) {
-    if (n instanceof K2) return false;
+    if (n instanceof K) return false;
     throw n;
   }
   return true;
@@ -31877,7 +22482,7 @@ function se(e, n) {
   return o === 0 || Math.abs(i) * s > Math.abs(o) * a ? (i < 0 && (a = -a), l3 = a * o / i, u = a) : (o < 0 && (s = -s), l3 = s, u = s * i / o), { x: t + l3, y: r + u };
 }
 function P(e) {
-  let n = D2(de(e) + 1).map(() => []);
+  let n = D(de(e) + 1).map(() => []);
   return e.nodes().forEach((t) => {
     let r = e.node(t), o = r.rank;
     o !== void 0 && (n[o] || (n[o] = []), n[o][r.order] = t);
@@ -31944,7 +22549,7 @@ function $(e) {
   let n = ++at;
   return e + ("" + n);
 }
-function D2(e, n, t = 1) {
+function D(e, n, t = 1) {
   n == null && (n = e, e = 0);
   let r = (i) => i < n;
   t < 0 && (r = (i) => n < i);
@@ -32138,7 +22743,7 @@ function U(e) {
   }
   e.sources().forEach(t);
 }
-function A2(e, n) {
+function A(e, n) {
   return e.node(n.w).rank - e.node(n.v).rank - e.edge(n).minlen;
 }
 var ne = Et;
@@ -32148,7 +22753,7 @@ function Et(e) {
   let r = t[0], o = e.nodeCount();
   n.setNode(r, {});
   let i, s;
-  for (; Lt(n, e) < o && (i = yt(n, e), !!i); ) s = n.hasNode(i.v) ? A2(e, i) : -A2(e, i), wt(n, e, s);
+  for (; Lt(n, e) < o && (i = yt(n, e), !!i); ) s = n.hasNode(i.v) ? A(e, i) : -A(e, i), wt(n, e, s);
   return n;
 }
 function Lt(e, n) {
@@ -32156,7 +22761,7 @@ function Lt(e, n) {
     let o = n.nodeEdges(r);
     o && o.forEach((i) => {
       let s = i.v, a = r === s ? i.w : s;
-      !e.hasNode(a) && !A2(n, i) && (e.setNode(a, {}), e.setEdge(r, a, {}), t(a));
+      !e.hasNode(a) && !A(n, i) && (e.setNode(a, {}), e.setEdge(r, a, {}), t(a));
     });
   }
   return e.nodes().forEach(t), e.nodeCount();
@@ -32164,7 +22769,7 @@ function Lt(e, n) {
 function yt(e, n) {
   return n.edges().reduce((r, o) => {
     let i = Number.POSITIVE_INFINITY;
-    return e.hasNode(o.v) !== e.hasNode(o.w) && (i = A2(n, o)), i < r[0] ? [i, o] : r;
+    return e.hasNode(o.v) !== e.hasNode(o.w) && (i = A(n, o)), i < r[0] ? [i, o] : r;
   }, [Number.POSITIVE_INFINITY, null])[1];
 }
 function wt(e, n, t) {
@@ -32226,7 +22831,7 @@ function on(e, n, t) {
   let r = t.v, o = t.w;
   n.hasEdge(r, o) || (r = t.w, o = t.v);
   let i = e.node(r), s = e.node(o), a = i, l3 = false;
-  return i.lim > s.lim && (a = s, l3 = true), n.edges().filter((d) => l3 === Ze(e, e.node(d.v), a) && l3 !== Ze(e, e.node(d.w), a)).reduce((d, c) => A2(n, c) < A2(n, d) ? c : d);
+  return i.lim > s.lim && (a = s, l3 = true), n.edges().filter((d) => l3 === Ze(e, e.node(d.v), a) && l3 !== Ze(e, e.node(d.w), a)).reduce((d, c) => A(n, c) < A(n, d) ? c : d);
 }
 function sn(e, n, t, r) {
   let o = t.v, i = t.w;
@@ -32405,7 +23010,7 @@ function Ee(e) {
   e.x = e.y, e.y = n;
 }
 function Le(e, n = null) {
-  let t = {}, r = e.nodes().filter((d) => !e.children(d).length), o = r.map((d) => e.node(d).rank), i = S(Math.max, o), s = D2(i + 1).map(() => []);
+  let t = {}, r = e.nodes().filter((d) => !e.children(d).length), o = r.map((d) => e.node(d).rank), i = S(Math.max, o), s = D(i + 1).map(() => []);
   function a(d) {
     if (t[d]) return;
     t[d] = true;
@@ -32496,7 +23101,7 @@ function Ge(e, n, t, r, o) {
   let u = ze(e, (y2) => Object.hasOwn(y2, "barycenter")), d = u.lhs, c = u.rhs.sort((y2, b) => b.i - y2.i), f = [], h = 0, g2 = 0, m = 0;
   d.sort(Wt(a, s, !!l3));
   for (let [y2, b] of Object.entries(i)) {
-    let p = d.findIndex((E2) => E2.vs[0] === y2);
+    let p = d.findIndex((E) => E.vs[0] === y2);
     d.splice(p + 1, 0, b);
   }
   m = Ln(f, c, m), d.forEach((y2) => {
@@ -32522,7 +23127,7 @@ function Wt(e, n, t) {
   };
 }
 function te(e, n, t, r, o) {
-  var y2, b, p, E2, w2, k, _2, O2, j, R, I2;
+  var y2, b, p, E, w2, k, _2, O2, j, R, I2;
   let i = null, s = o;
   typeof r == "boolean" ? (s = r, i = null) : r !== void 0 && (i = r);
   let a = e.children(n), l3 = e.node(n), u = l3 ? l3.borderLeft : void 0, d = l3 ? l3.borderRight : void 0, c = {};
@@ -32538,8 +23143,8 @@ function te(e, n, t, r, o) {
   Xt(h, c);
   let g2 = {}, m = false;
   for (let v2 = 0; v2 < h.length; v2++) for (let x2 = v2 + 1; x2 < h.length; x2++) if (!(!h[v2] || !h[x2] || !((y2 = h[v2]) != null && y2.barycenter) || !((b = h[x2]) != null && b.barycenter)) && ((p = h[v2]) == null ? void 0 : p.barycenter) === h[x2].barycenter) {
-    let G2 = (w2 = (E2 = h[v2]) == null ? void 0 : E2.vs[0]) != null ? w2 : "", N2 = (_2 = (k = h[x2]) == null ? void 0 : k.vs[0]) != null ? _2 : "", C3 = e.node(G2), B2 = e.node(N2);
-    if (C3.dummy === "edge" && B2.dummy === "edge" && ((O2 = C3.edgeObj) == null ? void 0 : O2.v) === ((j = B2.edgeObj) == null ? void 0 : j.v) && ((R = C3.edgeObj) == null ? void 0 : R.w) === ((I2 = B2.edgeObj) == null ? void 0 : I2.w)) if (C3.edgeLabel.reversed) {
+    let G2 = (w2 = (E = h[v2]) == null ? void 0 : E.vs[0]) != null ? w2 : "", N2 = (_2 = (k = h[x2]) == null ? void 0 : k.vs[0]) != null ? _2 : "", C2 = e.node(G2), B = e.node(N2);
+    if (C2.dummy === "edge" && B.dummy === "edge" && ((O2 = C2.edgeObj) == null ? void 0 : O2.v) === ((j = B.edgeObj) == null ? void 0 : j.v) && ((R = C2.edgeObj) == null ? void 0 : R.w) === ((I2 = B.edgeObj) == null ? void 0 : I2.w)) if (C2.edgeLabel.reversed) {
       g2[N2] = h[v2], h.splice(v2, 1), v2--;
       break;
     } else g2[G2] || (g2[G2] = h[x2], h.splice(x2, 1), x2--);
@@ -32602,7 +23207,7 @@ function re(e, n = {}, t = null) {
     n.customOrder(e, re);
     return;
   }
-  let r = de(e), o = yn(e, D2(1, r + 1), "inEdges"), i = yn(e, D2(r - 1, -1, -1), "outEdges"), s = Le(e, t);
+  let r = de(e), o = yn(e, D(1, r + 1), "inEdges"), i = yn(e, D(r - 1, -1, -1), "outEdges"), s = Le(e, t);
   if (wn(e, s), n.disableOptimalOrderHeuristic) return;
   let a = Number.POSITIVE_INFINITY, l3, u = n.constraints || [];
   for (let d = 0, c = 0; c < 4; ++d, ++c) {
@@ -32660,7 +23265,7 @@ function Ut(e, n) {
   }
   if (!e.nodes().some(r)) return t;
   function i(a, l3, u, d, c) {
-    D2(l3, u).forEach((f) => {
+    D(l3, u).forEach((f) => {
       let h = a[f];
       if (h !== void 0 && e.node(h).dummy) {
         let g2 = e.predecessors(h);
@@ -32723,11 +23328,11 @@ function Qt(e, n, t, r, o) {
       let m = r(g2);
       if (m && m.length) {
         o != null && o.includes(g2) && (m = m.filter((p) => Nn(p, e, o)));
-        let y2 = m.sort((p, E2) => {
-          let w2 = a[p], k = a[E2];
+        let y2 = m.sort((p, E) => {
+          let w2 = a[p], k = a[E];
           return (w2 !== void 0 ? w2 : 0) - (k !== void 0 ? k : 0);
         }), b = (y2.length - 1) / 2;
-        for (let p = Math.floor(b), E2 = Math.ceil(b); p <= E2; ++p) {
+        for (let p = Math.floor(b), E = Math.ceil(b); p <= E; ++p) {
           let w2 = y2[p];
           if (w2 === void 0) continue;
           let k = a[w2];
@@ -32764,8 +23369,8 @@ function Zt(e, n, t, r, o = false) {
   function d(h) {
     let g2 = s.outEdges(h), m = Number.POSITIVE_INFINITY;
     g2 && (m = g2.reduce((y2, b) => {
-      let p = i[b.w], E2 = s.edge(b);
-      return Math.min(y2, (p !== void 0 ? p : 0) - (E2 !== void 0 ? E2 : 0));
+      let p = i[b.w], E = s.edge(b);
+      return Math.min(y2, (p !== void 0 ? p : 0) - (E !== void 0 ? E : 0));
     }, Number.POSITIVE_INFINITY));
     let L2 = e.node(h);
     m !== Number.POSITIVE_INFINITY && L2.borderType !== a && (i[h] = Math.max(i[h] !== void 0 ? i[h] : 0, m));
@@ -32918,54 +23523,54 @@ function In(e, n, t) {
   r.forEach((b) => {
     let p = e.node(b);
     if (p && p.rankdir) {
-      let E2 = new T({ multigraph: true, compound: true });
-      E2.setGraph({ rankdir: p.rankdir });
+      let E = new T({ multigraph: true, compound: true });
+      E.setGraph({ rankdir: p.rankdir });
       let w2 = e.children(b);
       w2.forEach((G2) => {
         let N2 = { ...e.node(G2) };
-        E2.setNode(G2, N2);
-        let C3 = e.parent(G2);
-        C3 && C3 !== b && w2.includes(C3) && E2.setParent(G2, C3);
+        E.setNode(G2, N2);
+        let C2 = e.parent(G2);
+        C2 && C2 !== b && w2.includes(C2) && E.setParent(G2, C2);
       });
       let k = /* @__PURE__ */ new Set();
       e.edges().forEach((G2) => {
-        let N2 = _n(e, G2.v, b), C3 = _n(e, G2.w, b);
-        if (N2 === G2.v && C3 === G2.w) E2.setEdge(G2, { ...e.edge(G2) });
-        else if (N2 && C3 && N2 !== C3) {
-          let B2 = `${N2}\0${C3}`;
-          k.has(B2) || (k.add(B2), E2.setEdge(N2, C3, { ...e.edge(G2) }));
+        let N2 = _n(e, G2.v, b), C2 = _n(e, G2.w, b);
+        if (N2 === G2.v && C2 === G2.w) E.setEdge(G2, { ...e.edge(G2) });
+        else if (N2 && C2 && N2 !== C2) {
+          let B = `${N2}\0${C2}`;
+          k.has(B) || (k.add(B), E.setEdge(N2, C2, { ...e.edge(G2) }));
         }
-      }), In(E2, n, t);
-      let _2 = Rn(E2);
-      Cn(_2, n, t, null), Tn(E2, _2);
+      }), In(E, n, t);
+      let _2 = Rn(E);
+      Cn(_2, n, t, null), Tn(E, _2);
       let O2 = 1 / 0, j = 1 / 0, R = -1 / 0, I2 = -1 / 0;
-      E2.nodes().forEach((G2) => {
+      E.nodes().forEach((G2) => {
         if (G2 === b) return;
-        let N2 = E2.node(G2);
+        let N2 = E.node(G2);
         N2 && typeof N2.x == "number" && typeof N2.y == "number" && typeof N2.width == "number" && typeof N2.height == "number" && (O2 = Math.min(O2, N2.x - N2.width / 2), R = Math.max(R, N2.x + N2.width / 2), j = Math.min(j, N2.y - N2.height / 2), I2 = Math.max(I2, N2.y + N2.height / 2));
       }), (!isFinite(O2) || !isFinite(j) || !isFinite(R) || !isFinite(I2)) && (O2 = j = 0, R = I2 = 0);
       let v2 = R - O2, x2 = I2 - j;
-      o[b] = { minX: O2, minY: j, maxX: R, maxY: I2, width: v2, height: x2, offsetX: O2, offsetY: j }, p._dagreClusterSubgraph = E2;
+      o[b] = { minX: O2, minY: j, maxX: R, maxY: I2, width: v2, height: x2, offsetX: O2, offsetY: j }, p._dagreClusterSubgraph = E;
     }
   });
   let i = [], s = (b) => {
-    let p = [], E2 = (e.children(b) || []).filter((w2) => w2 !== b);
-    for (; E2.length > 0; ) {
-      let w2 = E2.shift();
-      p.push(w2), (e.children(w2) || []).filter((k) => k !== w2).forEach((k) => E2.push(k));
+    let p = [], E = (e.children(b) || []).filter((w2) => w2 !== b);
+    for (; E.length > 0; ) {
+      let w2 = E.shift();
+      p.push(w2), (e.children(w2) || []).filter((k) => k !== w2).forEach((k) => E.push(k));
     }
     return p;
   }, a = /* @__PURE__ */ new Map();
   r.forEach((b) => {
     let p = e.node(b);
-    p && p.rankdir && o[b] && a.set(b, (e.children(b) || []).filter((E2) => E2 !== b));
+    p && p.rankdir && o[b] && a.set(b, (e.children(b) || []).filter((E) => E !== b));
   });
   let l3 = new Set([...a.values()].flat()), u = /* @__PURE__ */ new Map();
   a.forEach((b, p) => {
     l3.has(p) || u.set(p, s(p));
   });
   let d = new Set([...u.values()].flat()), c = (b) => {
-    for (let [p, E2] of u) if (E2.includes(b)) return p;
+    for (let [p, E] of u) if (E.includes(b)) return p;
     return b;
   }, f = [];
   e.edges().forEach((b) => {
@@ -32976,49 +23581,49 @@ function In(e, n, t) {
     let p = e.parent(b);
     h.set(b, typeof p == "string" ? p : void 0);
   }), u.forEach((b, p) => {
-    let E2 = e.node(p), w2 = [];
+    let E = e.node(p), w2 = [];
     b.forEach((O2) => {
       let j = e.node(O2);
       j && (w2.push({ id: O2, node: j, parent: h.get(O2) }), e.removeNode(O2));
     });
     let k = f.filter(({ edge: O2 }) => b.includes(O2.v) || b.includes(O2.w)), _2 = o[p];
-    E2 && (i.push({ clusterId: p, subgraph: E2._dagreClusterSubgraph, bounds: _2, children: b, removedNodes: w2, removedEdges: k }), E2.width = _2.width, E2.height = _2.height);
+    E && (i.push({ clusterId: p, subgraph: E._dagreClusterSubgraph, bounds: _2, children: b, removedNodes: w2, removedEdges: k }), E.width = _2.width, E.height = _2.height);
   });
   let g2 = /* @__PURE__ */ new Set();
   f.forEach(({ edge: b, label: p }) => {
-    let E2 = c(b.v), w2 = c(b.w);
-    if (E2 !== w2 && e.hasNode(E2) && e.hasNode(w2)) {
-      let k = `${E2}\0${w2}`;
-      g2.has(k) || (g2.add(k), e.setEdge(E2, w2, { ...p, width: 0, height: 0 }));
+    let E = c(b.v), w2 = c(b.w);
+    if (E !== w2 && e.hasNode(E) && e.hasNode(w2)) {
+      let k = `${E}\0${w2}`;
+      g2.has(k) || (g2.add(k), e.setEdge(E, w2, { ...p, width: 0, height: 0 }));
     }
   });
   let m = Rn(e), L2 = Cn(m, n, t, (y2 = xn.get(e)) != null ? y2 : null);
   xn.set(e, L2), Tn(e, m), g2.forEach((b) => {
-    let p = b.indexOf("\0"), E2 = b.slice(0, p), w2 = b.slice(p + 1);
-    e.hasEdge(E2, w2) && e.removeEdge(E2, w2);
-  }), i.forEach(({ clusterId: b, subgraph: p, bounds: E2, removedNodes: w2, removedEdges: k }) => {
+    let p = b.indexOf("\0"), E = b.slice(0, p), w2 = b.slice(p + 1);
+    e.hasEdge(E, w2) && e.removeEdge(E, w2);
+  }), i.forEach(({ clusterId: b, subgraph: p, bounds: E, removedNodes: w2, removedEdges: k }) => {
     var v2, x2;
-    let _2 = e.node(b), O2 = (v2 = _2 == null ? void 0 : _2.x) != null ? v2 : 0, j = (x2 = _2 == null ? void 0 : _2.y) != null ? x2 : 0, R = (E2.minX + E2.maxX) / 2, I2 = (E2.minY + E2.maxY) / 2;
-    w2.forEach(({ id: G2, node: N2, parent: C3 }) => {
-      e.setNode(G2, N2), C3 !== void 0 && e.setParent(G2, C3);
+    let _2 = e.node(b), O2 = (v2 = _2 == null ? void 0 : _2.x) != null ? v2 : 0, j = (x2 = _2 == null ? void 0 : _2.y) != null ? x2 : 0, R = (E.minX + E.maxX) / 2, I2 = (E.minY + E.maxY) / 2;
+    w2.forEach(({ id: G2, node: N2, parent: C2 }) => {
+      e.setNode(G2, N2), C2 !== void 0 && e.setParent(G2, C2);
     }), k.forEach(({ edge: G2, label: N2 }) => {
       e.setEdge(G2, N2);
     }), p.nodes().forEach((G2) => {
       if (G2 === b) return;
-      let N2 = p.node(G2), C3 = e.node(G2);
-      C3 && N2 && typeof N2.x == "number" && typeof N2.y == "number" && (C3.x = O2 + (N2.x - R), C3.y = j + (N2.y - I2));
+      let N2 = p.node(G2), C2 = e.node(G2);
+      C2 && N2 && typeof N2.x == "number" && typeof N2.y == "number" && (C2.x = O2 + (N2.x - R), C2.y = j + (N2.y - I2));
     }), On(e, p, O2 - R, j - I2), delete _2._dagreClusterSubgraph;
   }), r.forEach((b) => {
     var w2, k;
-    let p = e.node(b), E2 = o[b];
-    if (p && p.rankdir && p._dagreClusterSubgraph && E2) {
-      let _2 = p._dagreClusterSubgraph, O2 = (w2 = p.x) != null ? w2 : 0, j = (k = p.y) != null ? k : 0, R = (E2.minX + E2.maxX) / 2, I2 = (E2.minY + E2.maxY) / 2;
+    let p = e.node(b), E = o[b];
+    if (p && p.rankdir && p._dagreClusterSubgraph && E) {
+      let _2 = p._dagreClusterSubgraph, O2 = (w2 = p.x) != null ? w2 : 0, j = (k = p.y) != null ? k : 0, R = (E.minX + E.maxX) / 2, I2 = (E.minY + E.maxY) / 2;
       _2.nodes().forEach((v2) => {
         if (v2 === b) return;
         let x2 = _2.node(v2), G2 = e.node(v2);
         if (G2 && x2 && typeof x2.x == "number" && typeof x2.y == "number") {
-          let N2 = x2.x - R, C3 = x2.y - I2;
-          G2.x = O2 + N2, G2.y = j + C3;
+          let N2 = x2.x - R, C2 = x2.y - I2;
+          G2.x = O2 + N2, G2.y = j + C2;
         }
       }), On(e, _2, O2 - R, j - I2), delete p._dagreClusterSubgraph;
     }
@@ -33271,20 +23876,20 @@ function portOf(catalogue, node2, side, name) {
 }
 var noticeIds = 0;
 function createEditorStore(catalogue) {
-  return createStore3()((set4, get3) => {
-    const snapshot = () => ({ nodes: get3().nodes, edges: get3().edges });
+  return createStore()((set2, get) => {
+    const snapshot = () => ({ nodes: get().nodes, edges: get().edges });
     const pasteFrom = (source, offset) => {
-      const { nodes, edges, recordHistory } = get3();
+      const { nodes, edges, recordHistory } = get();
       if (source.nodes.length === 0) return 0;
       recordHistory();
       const taken = new Set(nodes.map((node2) => node2.id));
       const renamed = /* @__PURE__ */ new Map();
       const added = source.nodes.map((node2) => {
-        const id2 = newNodeId(node2.data.nodeType, taken);
-        taken.add(id2);
-        renamed.set(node2.id, id2);
+        const id = newNodeId(node2.data.nodeType, taken);
+        taken.add(id);
+        renamed.set(node2.id, id);
         return {
-          id: id2,
+          id,
           type: "astra",
           position: { x: node2.position.x + offset, y: node2.position.y + offset },
           data: structuredClone(node2.data),
@@ -33297,14 +23902,14 @@ function createEditorStore(catalogue) {
         if (!s || !t) return [];
         return [{ id: edgeIdFor(s, edge.sourceHandle ?? "", t, edge.targetHandle ?? ""), source: s, target: t, sourceHandle: edge.sourceHandle ?? null, targetHandle: edge.targetHandle ?? null }];
       });
-      set4({
+      set2({
         nodes: [...nodes.map((node2) => node2.selected ? { ...node2, selected: false } : node2), ...added],
         edges: [...edges.map((edge) => edge.selected ? { ...edge, selected: false } : edge), ...addedEdges]
       });
       return added.length;
     };
     const selectionSnapshot = () => {
-      const { nodes, edges } = get3();
+      const { nodes, edges } = get();
       const chosen = nodes.filter((node2) => node2.selected);
       const ids = new Set(chosen.map((node2) => node2.id));
       return { nodes: chosen, edges: edges.filter((edge) => ids.has(edge.source) && ids.has(edge.target)) };
@@ -33330,25 +23935,25 @@ function createEditorStore(catalogue) {
       nodeRuns: {},
       loadGraph(flow, version2, graph) {
         const { nodes, edges } = fromFlowGraph(graph);
-        set4({ flow, savedVersion: version2, savedKey: graphKey(toFlowGraph(nodes, edges)), nodes, edges, past: [], future: [], historyTag: null });
+        set2({ flow, savedVersion: version2, savedKey: graphKey(toFlowGraph(nodes, edges)), nodes, edges, past: [], future: [], historyTag: null });
       },
       markSaved(flow, version2, graph) {
-        set4({ flow, savedVersion: version2, savedKey: graphKey(graph) });
+        set2({ flow, savedVersion: version2, savedKey: graphKey(graph) });
       },
       currentGraph() {
-        return toFlowGraph(get3().nodes, get3().edges);
+        return toFlowGraph(get().nodes, get().edges);
       },
       isDirty() {
-        return graphKey(get3().currentGraph()) !== get3().savedKey;
+        return graphKey(get().currentGraph()) !== get().savedKey;
       },
       onNodesChange(changes) {
-        set4({ nodes: applyNodeChanges(changes, get3().nodes) });
+        set2({ nodes: applyNodeChanges(changes, get().nodes) });
       },
       onEdgesChange(changes) {
-        set4({ edges: applyEdgeChanges(changes, get3().edges) });
+        set2({ edges: applyEdgeChanges(changes, get().edges) });
       },
       connectionRefusal(connection) {
-        const { nodes, edges, catalogue: cat } = get3();
+        const { nodes, edges, catalogue: cat } = get();
         const source = nodes.find((node2) => node2.id === connection.source);
         const target = nodes.find((node2) => node2.id === connection.target);
         const out = portOf(cat, source, "outputs", connection.sourceHandle);
@@ -33364,60 +23969,60 @@ function createEditorStore(catalogue) {
         return null;
       },
       onConnect(connection) {
-        if (get3().connectionRefusal(connection) !== null) return;
-        get3().recordHistory();
-        const id2 = edgeIdFor(connection.source, connection.sourceHandle ?? "", connection.target, connection.targetHandle ?? "");
-        set4({ edges: addEdge2({ ...connection, id: id2 }, get3().edges) });
+        if (get().connectionRefusal(connection) !== null) return;
+        get().recordHistory();
+        const id = edgeIdFor(connection.source, connection.sourceHandle ?? "", connection.target, connection.targetHandle ?? "");
+        set2({ edges: addEdge({ ...connection, id }, get().edges) });
       },
       recordHistory(tag) {
-        const now2 = Date.now();
-        const { historyTag, historyAt, past } = get3();
-        if (tag && tag === historyTag && now2 - historyAt < coalesceMs) {
-          set4({ historyAt: now2 });
+        const now = Date.now();
+        const { historyTag, historyAt, past } = get();
+        if (tag && tag === historyTag && now - historyAt < coalesceMs) {
+          set2({ historyAt: now });
           return;
         }
-        set4({ past: [...past.slice(-historyLimit + 1), snapshot()], future: [], historyTag: tag ?? null, historyAt: now2 });
+        set2({ past: [...past.slice(-historyLimit + 1), snapshot()], future: [], historyTag: tag ?? null, historyAt: now });
       },
       undo() {
-        const { past, future } = get3();
+        const { past, future } = get();
         const previous = past.at(-1);
         if (!previous) return;
-        set4({ past: past.slice(0, -1), future: [snapshot(), ...future], nodes: previous.nodes, edges: previous.edges, historyTag: null });
+        set2({ past: past.slice(0, -1), future: [snapshot(), ...future], nodes: previous.nodes, edges: previous.edges, historyTag: null });
       },
       redo() {
-        const { past, future } = get3();
+        const { past, future } = get();
         const next = future[0];
         if (!next) return;
-        set4({ past: [...past, snapshot()], future: future.slice(1), nodes: next.nodes, edges: next.edges, historyTag: null });
+        set2({ past: [...past, snapshot()], future: future.slice(1), nodes: next.nodes, edges: next.edges, historyTag: null });
       },
       addNode(type, version2, position) {
-        const info = get3().catalogue.byKey.get(specKey(type, version2));
+        const info = get().catalogue.byKey.get(specKey(type, version2));
         if (!info) return null;
-        get3().recordHistory();
-        const id2 = newNodeId(type, new Set(get3().nodes.map((node3) => node3.id)));
-        const node2 = { id: id2, type: "astra", position, selected: true, data: { nodeType: type, version: version2, params: defaultParams(info.params) } };
-        set4({
-          nodes: [...get3().nodes.map((other) => other.selected ? { ...other, selected: false } : other), node2],
-          edges: get3().edges.map((edge) => edge.selected ? { ...edge, selected: false } : edge)
+        get().recordHistory();
+        const id = newNodeId(type, new Set(get().nodes.map((node3) => node3.id)));
+        const node2 = { id, type: "astra", position, selected: true, data: { nodeType: type, version: version2, params: defaultParams(info.params) } };
+        set2({
+          nodes: [...get().nodes.map((other) => other.selected ? { ...other, selected: false } : other), node2],
+          edges: get().edges.map((edge) => edge.selected ? { ...edge, selected: false } : edge)
         });
-        return id2;
+        return id;
       },
-      setParam(nodeId, name, value2) {
-        get3().recordHistory(`param:${nodeId}:${name}`);
-        set4({
-          nodes: get3().nodes.map((node2) => {
+      setParam(nodeId, name, value) {
+        get().recordHistory(`param:${nodeId}:${name}`);
+        set2({
+          nodes: get().nodes.map((node2) => {
             if (node2.id !== nodeId) return node2;
             const params = { ...node2.data.params };
-            if (value2 === void 0) delete params[name];
-            else params[name] = value2;
+            if (value === void 0) delete params[name];
+            else params[name] = value;
             return { ...node2, data: { ...node2.data, params } };
           })
         });
       },
       setLabel(nodeId, label) {
-        get3().recordHistory(`label:${nodeId}`);
-        set4({
-          nodes: get3().nodes.map((node2) => {
+        get().recordHistory(`label:${nodeId}`);
+        set2({
+          nodes: get().nodes.map((node2) => {
             if (node2.id !== nodeId) return node2;
             const data = { ...node2.data };
             if (label) data.label = label;
@@ -33428,46 +24033,46 @@ function createEditorStore(catalogue) {
       },
       selectOnly(ids) {
         const wanted = new Set(ids);
-        set4({
-          nodes: get3().nodes.map((node2) => Boolean(node2.selected) === wanted.has(node2.id) ? node2 : { ...node2, selected: wanted.has(node2.id) }),
-          edges: get3().edges.map((edge) => edge.selected ? { ...edge, selected: false } : edge)
+        set2({
+          nodes: get().nodes.map((node2) => Boolean(node2.selected) === wanted.has(node2.id) ? node2 : { ...node2, selected: wanted.has(node2.id) }),
+          edges: get().edges.map((edge) => edge.selected ? { ...edge, selected: false } : edge)
         });
       },
       selectAll() {
-        set4({
-          nodes: get3().nodes.map((node2) => node2.selected ? node2 : { ...node2, selected: true }),
-          edges: get3().edges.map((edge) => edge.selected ? edge : { ...edge, selected: true })
+        set2({
+          nodes: get().nodes.map((node2) => node2.selected ? node2 : { ...node2, selected: true }),
+          edges: get().edges.map((edge) => edge.selected ? edge : { ...edge, selected: true })
         });
       },
       deleteSelected() {
-        const { nodes, edges } = get3();
+        const { nodes, edges } = get();
         const gone = new Set(nodes.filter((node2) => node2.selected).map((node2) => node2.id));
         const keptEdges = edges.filter((edge) => !edge.selected && !gone.has(edge.source) && !gone.has(edge.target));
         if (gone.size === 0 && keptEdges.length === edges.length) return;
-        get3().recordHistory();
-        set4({ nodes: nodes.filter((node2) => !gone.has(node2.id)), edges: keptEdges });
+        get().recordHistory();
+        set2({ nodes: nodes.filter((node2) => !gone.has(node2.id)), edges: keptEdges });
       },
       copySelection() {
         const copied = selectionSnapshot();
         if (copied.nodes.length === 0) return 0;
-        set4({ clipboard: structuredClone(copied), pasteCount: 0 });
+        set2({ clipboard: structuredClone(copied), pasteCount: 0 });
         return copied.nodes.length;
       },
       paste() {
-        const { clipboard, pasteCount } = get3();
+        const { clipboard, pasteCount } = get();
         if (!clipboard) return 0;
         const count = pasteFrom(clipboard, 40 * (pasteCount + 1));
-        set4({ pasteCount: pasteCount + 1 });
+        set2({ pasteCount: pasteCount + 1 });
         return count;
       },
       duplicateSelection() {
         return pasteFrom(selectionSnapshot(), 40);
       },
       layout() {
-        const { nodes, edges } = get3();
+        const { nodes, edges } = get();
         const onlySelected = nodes.filter((node2) => node2.selected).length > 1;
-        get3().recordHistory();
-        set4({ nodes: autoLayout(nodes, edges, onlySelected) });
+        get().recordHistory();
+        set2({ nodes: autoLayout(nodes, edges, onlySelected) });
       },
       setProblems(problems) {
         const nodeProblems = {};
@@ -33476,25 +24081,25 @@ function createEditorStore(catalogue) {
           if (problem.nodeId) (nodeProblems[problem.nodeId] ??= []).push(problem);
           if (problem.edgeId) edgeProblems[problem.edgeId] = problem.message;
         }
-        set4({ problems, nodeProblems, edgeProblems });
+        set2({ problems, nodeProblems, edgeProblems });
       },
       notify(kind, text2) {
         noticeIds += 1;
-        set4({ notice: { id: noticeIds, kind, text: text2 } });
+        set2({ notice: { id: noticeIds, kind, text: text2 } });
       },
-      dismissNotice(id2) {
-        if (get3().notice?.id === id2) set4({ notice: null });
+      dismissNotice(id) {
+        if (get().notice?.id === id) set2({ notice: null });
       },
       showRun(run2) {
         const nodeRuns = {};
         for (const node2 of run2?.nodes ?? []) nodeRuns[node2.nodeId] = viewOf(node2);
-        set4({ run: run2, nodeRuns });
+        set2({ run: run2, nodeRuns });
       },
       applyRunEvent(event) {
-        const { run: run2, nodeRuns } = get3();
+        const { run: run2, nodeRuns } = get();
         if (!run2) return;
         if (event.type === "run") {
-          set4({ run: { ...run2, status: event.status, finishedAt: event.status === "running" ? null : event.at, error: event.error ?? run2.error } });
+          set2({ run: { ...run2, status: event.status, finishedAt: event.status === "running" ? null : event.at, error: event.error ?? run2.error } });
           return;
         }
         const before = nodeRuns[event.nodeId] ?? emptyView;
@@ -33522,7 +24127,7 @@ function createEditorStore(catalogue) {
             after = { ...before, streamed: before.streamed + event.text };
             break;
         }
-        set4({ nodeRuns: { ...nodeRuns, [event.nodeId]: after } });
+        set2({ nodeRuns: { ...nodeRuns, [event.nodeId]: after } });
       }
     };
   });
@@ -33548,115 +24153,49 @@ function navigate(href) {
 }
 
 // ../editor/src/canvas/workbench.tsx
-import { useCallback as useCallback3, useEffect as useEffect3, useRef as useRef3 } from "react";
+import { useReactFlow as useReactFlow2 } from "@xyflow/react";
+import { useCallback as useCallback2, useEffect as useEffect2, useRef as useRef2 } from "react";
 
 // ../editor/src/panels/palette.tsx
-import { useMemo as useMemo3, useState as useState3 } from "react";
+import { useMemo as useMemo2, useState as useState2 } from "react";
 
 // ../editor/src/canvas/canvas.tsx
-import { useCallback as useCallback2, useEffect as useEffect2, useLayoutEffect as useLayoutEffect2, useMemo as useMemo2, useRef as useRef2, useState as useState2 } from "react";
-
-// ../node_modules/zustand/esm/react/shallow.mjs
-import React from "react";
-
-// ../node_modules/zustand/esm/vanilla/shallow.mjs
-var isIterable = (obj) => Symbol.iterator in obj;
-var hasIterableEntries = (value2) => (
-  // HACK: avoid checking entries type
-  "entries" in value2
-);
-var compareEntries = (valueA, valueB) => {
-  const mapA = valueA instanceof Map ? valueA : new Map(valueA.entries());
-  const mapB = valueB instanceof Map ? valueB : new Map(valueB.entries());
-  if (mapA.size !== mapB.size) {
-    return false;
-  }
-  for (const [key, value2] of mapA) {
-    if (!mapB.has(key) || !Object.is(value2, mapB.get(key))) {
-      return false;
-    }
-  }
-  return true;
-};
-var compareIterables = (valueA, valueB) => {
-  const iteratorA = valueA[Symbol.iterator]();
-  const iteratorB = valueB[Symbol.iterator]();
-  let nextA = iteratorA.next();
-  let nextB = iteratorB.next();
-  while (!nextA.done && !nextB.done) {
-    if (!Object.is(nextA.value, nextB.value)) {
-      return false;
-    }
-    nextA = iteratorA.next();
-    nextB = iteratorB.next();
-  }
-  return !!nextA.done && !!nextB.done;
-};
-function shallow(valueA, valueB) {
-  if (Object.is(valueA, valueB)) {
-    return true;
-  }
-  if (typeof valueA !== "object" || valueA === null || typeof valueB !== "object" || valueB === null) {
-    return false;
-  }
-  if (Object.getPrototypeOf(valueA) !== Object.getPrototypeOf(valueB)) {
-    return false;
-  }
-  if (isIterable(valueA) && isIterable(valueB)) {
-    if (hasIterableEntries(valueA) && hasIterableEntries(valueB)) {
-      return compareEntries(valueA, valueB);
-    }
-    return compareIterables(valueA, valueB);
-  }
-  return compareEntries(
-    { entries: () => Object.entries(valueA) },
-    { entries: () => Object.entries(valueB) }
-  );
-}
-
-// ../node_modules/zustand/esm/react/shallow.mjs
-function useShallow(selector2) {
-  const prev = React.useRef(void 0);
-  return (state) => {
-    const next = selector2(state);
-    return shallow(prev.current, next) ? prev.current : prev.current = next;
-  };
-}
+import {
+  Background,
+  Controls,
+  MiniMap,
+  Panel,
+  ReactFlow,
+  useConnection,
+  useNodesInitialized,
+  useReactFlow,
+  getViewportForBounds
+} from "@xyflow/react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { useShallow as useShallow2 } from "zustand/react/shallow";
 
 // ../editor/src/store/context.tsx
-import { createContext as createContext3, useContext as useContext3 } from "react";
-
-// ../node_modules/zustand/esm/react.mjs
-import React2 from "react";
-var identity4 = (arg) => arg;
-function useStore2(api, selector2 = identity4) {
-  const slice = React2.useSyncExternalStore(
-    api.subscribe,
-    React2.useCallback(() => selector2(api.getState()), [api, selector2]),
-    () => selector2(api.getInitialState())
-  );
-  React2.useDebugValue(slice);
-  return slice;
-}
-
-// ../editor/src/store/context.tsx
-import { jsx as jsx2 } from "react/jsx-runtime";
-var EditorStoreContext = createContext3(null);
-function EditorStoreProvider({ store, children: children2 }) {
-  return /* @__PURE__ */ jsx2(EditorStoreContext.Provider, { value: store, children: children2 });
+import { createContext as createContext2, useContext as useContext2 } from "react";
+import { useStore } from "zustand";
+import { jsx } from "react/jsx-runtime";
+var EditorStoreContext = createContext2(null);
+function EditorStoreProvider({ store, children }) {
+  return /* @__PURE__ */ jsx(EditorStoreContext.Provider, { value: store, children });
 }
 function useEditorStoreApi() {
-  const store = useContext3(EditorStoreContext);
+  const store = useContext2(EditorStoreContext);
   if (!store) throw new Error("useEditor needs an <EditorStoreProvider> above it");
   return store;
 }
-function useEditor(selector2) {
-  return useStore2(useEditorStoreApi(), selector2);
+function useEditor(selector) {
+  return useStore(useEditorStoreApi(), selector);
 }
 
 // ../editor/src/canvas/flow-node.tsx
-import { memo as memo3 } from "react";
-import { jsx as jsx3, jsxs as jsxs2 } from "react/jsx-runtime";
+import { Handle, Position, useStore as useStore2 } from "@xyflow/react";
+import { memo as memo2 } from "react";
+import { useShallow } from "zustand/react/shallow";
+import { jsx as jsx2, jsxs } from "react/jsx-runtime";
 var stateLabels = {
   pending: "Pending",
   running: "Running",
@@ -33671,8 +24210,8 @@ var isCompact = (state) => state.transform[2] < compactZoom;
 function Port({ port, side, problem, compact }) {
   const title = `${port.label} (${port.type})${port.description ? ` \u2014 ${port.description}` : ""}${problem ? `
 ${problem.message}` : ""}`;
-  return /* @__PURE__ */ jsxs2("div", { className: `port port-${side}${problem ? " port-problem" : ""}`, title, children: [
-    /* @__PURE__ */ jsx3(
+  return /* @__PURE__ */ jsxs("div", { className: `port port-${side}${problem ? " port-problem" : ""}`, title, children: [
+    /* @__PURE__ */ jsx2(
       Handle,
       {
         type: side === "in" ? "target" : "source",
@@ -33683,19 +24222,19 @@ ${problem.message}` : ""}`;
         "data-port": port.name
       }
     ),
-    compact ? null : /* @__PURE__ */ jsxs2("span", { className: "port-label", children: [
+    compact ? null : /* @__PURE__ */ jsxs("span", { className: "port-label", children: [
       port.label,
-      side === "in" && port.required === false ? /* @__PURE__ */ jsx3("span", { className: "port-optional", children: " (optional)" }) : null
+      side === "in" && port.required === false ? /* @__PURE__ */ jsx2("span", { className: "port-optional", children: " (optional)" }) : null
     ] })
   ] });
 }
 function paramSummary(info, params) {
   const shown = [];
   for (const [name, property] of Object.entries(info.params.properties ?? {})) {
-    const value2 = params[name];
-    if (value2 === void 0 || value2 === "" || typeof value2 !== "string" && typeof value2 !== "number") continue;
-    if (property.default !== void 0 && value2 === property.default && info.params.required?.includes(name) !== true && name !== "path") continue;
-    const text2 = String(value2);
+    const value = params[name];
+    if (value === void 0 || value === "" || typeof value !== "string" && typeof value !== "number") continue;
+    if (property.default !== void 0 && value === property.default && info.params.required?.includes(name) !== true && name !== "path") continue;
+    const text2 = String(value);
     shown.push([name, text2.length > 30 ? `${text2.slice(0, 29)}\u2026` : text2]);
     if (shown.length === 2) break;
   }
@@ -33703,64 +24242,64 @@ function paramSummary(info, params) {
 }
 function RunBadge({ run: run2 }) {
   const seconds2 = run2.durationMs !== null && run2.state !== "running" ? ` \xB7 ${(run2.durationMs / 1e3).toFixed(run2.durationMs < 1e4 ? 1 : 0)} s` : "";
-  return /* @__PURE__ */ jsxs2("span", { className: `run-badge run-${run2.state}`, role: "status", "aria-label": `State: ${stateLabels[run2.state]}`, children: [
+  return /* @__PURE__ */ jsxs("span", { className: `run-badge run-${run2.state}`, role: "status", "aria-label": `State: ${stateLabels[run2.state]}`, children: [
     stateLabels[run2.state],
     run2.attempts > 1 ? ` \xB7 try ${run2.attempts}` : "",
     seconds2
   ] });
 }
-function FlowNodeView({ id: id2, data, selected: selected2 }) {
-  const [info, run2, problems] = useEditor(useShallow((state) => [state.catalogue.byKey.get(specKey(data.nodeType, data.version)), state.nodeRuns[id2], state.nodeProblems[id2]]));
-  const compact = useStore(isCompact);
+function FlowNodeView({ id, data, selected }) {
+  const [info, run2, problems] = useEditor(useShallow((state) => [state.catalogue.byKey.get(specKey(data.nodeType, data.version)), state.nodeRuns[id], state.nodeProblems[id]]));
+  const compact = useStore2(isCompact);
   if (!info) {
-    return /* @__PURE__ */ jsxs2("div", { className: "astra-node unknown-node", "data-state": "unknown", "aria-label": `Unknown node ${id2}`, children: [
-      /* @__PURE__ */ jsx3("header", { className: "node-header", children: /* @__PURE__ */ jsxs2("span", { className: "node-title", children: [
+    return /* @__PURE__ */ jsxs("div", { className: "astra-node unknown-node", "data-state": "unknown", "aria-label": `Unknown node ${id}`, children: [
+      /* @__PURE__ */ jsx2("header", { className: "node-header", children: /* @__PURE__ */ jsxs("span", { className: "node-title", children: [
         data.nodeType,
         "@",
         data.version
       ] }) }),
-      /* @__PURE__ */ jsx3("div", { className: "node-problem", children: "No such node type on this server." })
+      /* @__PURE__ */ jsx2("div", { className: "node-problem", children: "No such node type on this server." })
     ] });
   }
   const portProblem = (side, name) => problems?.find((problem) => problem.path === `${side}.${name}`);
-  const ports = info.inputs.length + info.outputs.length > 0 ? /* @__PURE__ */ jsxs2("div", { className: "node-ports", children: [
-    /* @__PURE__ */ jsx3("div", { className: "ports-in", children: info.inputs.map((port) => /* @__PURE__ */ jsx3(Port, { port, side: "in", problem: portProblem("inputs", port.name), compact }, port.name)) }),
-    /* @__PURE__ */ jsx3("div", { className: "ports-out", children: info.outputs.map((port) => /* @__PURE__ */ jsx3(Port, { port, side: "out", problem: portProblem("outputs", port.name), compact }, port.name)) })
+  const ports = info.inputs.length + info.outputs.length > 0 ? /* @__PURE__ */ jsxs("div", { className: "node-ports", children: [
+    /* @__PURE__ */ jsx2("div", { className: "ports-in", children: info.inputs.map((port) => /* @__PURE__ */ jsx2(Port, { port, side: "in", problem: portProblem("inputs", port.name), compact }, port.name)) }),
+    /* @__PURE__ */ jsx2("div", { className: "ports-out", children: info.outputs.map((port) => /* @__PURE__ */ jsx2(Port, { port, side: "out", problem: portProblem("outputs", port.name), compact }, port.name)) })
   ] }) : null;
   if (compact) {
-    return /* @__PURE__ */ jsxs2("div", { className: `astra-node is-compact cat-${info.category}${selected2 ? " is-selected" : ""}${problems ? " has-problems" : ""}`, "data-state": run2?.state ?? "idle", "data-node-id": id2, children: [
-      /* @__PURE__ */ jsx3("header", { className: "node-header", children: /* @__PURE__ */ jsx3("span", { className: "node-title", children: data.label || info.title }) }),
+    return /* @__PURE__ */ jsxs("div", { className: `astra-node is-compact cat-${info.category}${selected ? " is-selected" : ""}${problems ? " has-problems" : ""}`, "data-state": run2?.state ?? "idle", "data-node-id": id, children: [
+      /* @__PURE__ */ jsx2("header", { className: "node-header", children: /* @__PURE__ */ jsx2("span", { className: "node-title", children: data.label || info.title }) }),
       ports
     ] });
   }
   const summary = paramSummary(info, data.params);
   const progress = run2?.state === "running" ? run2.progress : null;
-  return /* @__PURE__ */ jsxs2(
+  return /* @__PURE__ */ jsxs(
     "div",
     {
-      className: `astra-node cat-${info.category}${selected2 ? " is-selected" : ""}${problems ? " has-problems" : ""}`,
+      className: `astra-node cat-${info.category}${selected ? " is-selected" : ""}${problems ? " has-problems" : ""}`,
       "data-state": run2?.state ?? "idle",
-      "data-node-id": id2,
+      "data-node-id": id,
       children: [
-        /* @__PURE__ */ jsxs2("header", { className: "node-header", children: [
-          /* @__PURE__ */ jsx3("span", { className: "node-title", children: data.label || info.title }),
-          run2 ? /* @__PURE__ */ jsx3(RunBadge, { run: run2 }) : null
+        /* @__PURE__ */ jsxs("header", { className: "node-header", children: [
+          /* @__PURE__ */ jsx2("span", { className: "node-title", children: data.label || info.title }),
+          run2 ? /* @__PURE__ */ jsx2(RunBadge, { run: run2 }) : null
         ] }),
-        /* @__PURE__ */ jsxs2("div", { className: "node-sub", children: [
-          /* @__PURE__ */ jsx3("span", { className: "node-id", children: id2 }),
-          data.label ? /* @__PURE__ */ jsxs2("span", { children: [
+        /* @__PURE__ */ jsxs("div", { className: "node-sub", children: [
+          /* @__PURE__ */ jsx2("span", { className: "node-id", children: id }),
+          data.label ? /* @__PURE__ */ jsxs("span", { children: [
             " \xB7 ",
             info.title
           ] }) : null
         ] }),
         ports,
-        summary.length > 0 ? /* @__PURE__ */ jsx3("dl", { className: "node-params", children: summary.map(([name, value2]) => /* @__PURE__ */ jsxs2("div", { children: [
-          /* @__PURE__ */ jsx3("dt", { children: name }),
-          /* @__PURE__ */ jsx3("dd", { children: value2 })
+        summary.length > 0 ? /* @__PURE__ */ jsx2("dl", { className: "node-params", children: summary.map(([name, value]) => /* @__PURE__ */ jsxs("div", { children: [
+          /* @__PURE__ */ jsx2("dt", { children: name }),
+          /* @__PURE__ */ jsx2("dd", { children: value })
         ] }, name)) }) : null,
-        progress ? /* @__PURE__ */ jsxs2("div", { className: "node-progress", children: [
-          /* @__PURE__ */ jsx3("progress", { max: progress.total || 1, value: progress.done, "aria-label": `${progress.done} of ${progress.total} ${progress.unit}` }),
-          /* @__PURE__ */ jsxs2("span", { children: [
+        progress ? /* @__PURE__ */ jsxs("div", { className: "node-progress", children: [
+          /* @__PURE__ */ jsx2("progress", { max: progress.total || 1, value: progress.done, "aria-label": `${progress.done} of ${progress.total} ${progress.unit}` }),
+          /* @__PURE__ */ jsxs("span", { children: [
             progress.done,
             "/",
             progress.total,
@@ -33768,8 +24307,8 @@ function FlowNodeView({ id: id2, data, selected: selected2 }) {
             progress.unit
           ] })
         ] }) : null,
-        run2?.state === "failed" && run2.error ? /* @__PURE__ */ jsx3("div", { className: "node-problem node-error", children: run2.error }) : null,
-        problems ? /* @__PURE__ */ jsxs2("div", { className: "node-problem", role: "note", children: [
+        run2?.state === "failed" && run2.error ? /* @__PURE__ */ jsx2("div", { className: "node-problem node-error", children: run2.error }) : null,
+        problems ? /* @__PURE__ */ jsxs("div", { className: "node-problem", role: "note", children: [
           problems[0]?.message,
           problems.length > 1 ? ` (+${problems.length - 1} more)` : ""
         ] }) : null
@@ -33777,10 +24316,10 @@ function FlowNodeView({ id: id2, data, selected: selected2 }) {
     }
   );
 }
-var FlowNode = memo3(FlowNodeView);
+var FlowNode = memo2(FlowNodeView);
 
 // ../editor/src/canvas/canvas.tsx
-import { jsx as jsx4, jsxs as jsxs3 } from "react/jsx-runtime";
+import { jsx as jsx3, jsxs as jsxs2 } from "react/jsx-runtime";
 var paletteMime = "application/x-astra-node";
 var nodeTypes = { astra: FlowNode };
 var defaultEdgeOptions = { interactionWidth: 16 };
@@ -33815,14 +24354,14 @@ function ConnectionHint() {
   const ends = useConnection((connection) => connection.inProgress && connection.isValid === false ? endsOf(connection) : null);
   const reason = ends ? store.getState().connectionRefusal(ends) : null;
   if (!reason) return null;
-  return /* @__PURE__ */ jsxs3(Panel, { position: "top-center", className: "connection-hint", role: "status", children: [
+  return /* @__PURE__ */ jsxs2(Panel, { position: "top-center", className: "connection-hint", role: "status", children: [
     "Cannot connect: ",
     reason
   ] });
 }
 function useGraph(store) {
-  const [graph, setGraph] = useState2(() => ({ nodes: store.getState().nodes, edges: store.getState().edges }));
-  useEffect2(() => {
+  const [graph, setGraph] = useState(() => ({ nodes: store.getState().nodes, edges: store.getState().edges }));
+  useEffect(() => {
     const sync = (state) => setGraph((shown) => shown.nodes === state.nodes && shown.edges === state.edges ? shown : { nodes: state.nodes, edges: state.edges });
     sync(store.getState());
     return store.subscribe(sync);
@@ -33831,20 +24370,20 @@ function useGraph(store) {
 }
 function DeferredMiniMap({ nodeColour }) {
   const measured = useNodesInitialized();
-  const empty2 = useEditor((state) => state.nodes.length === 0);
-  const [shown, setShown] = useState2(false);
-  useEffect2(() => {
-    if (shown || !(measured || empty2)) return;
+  const empty = useEditor((state) => state.nodes.length === 0);
+  const [shown, setShown] = useState(false);
+  useEffect(() => {
+    if (shown || !(measured || empty)) return;
     const frameId = requestAnimationFrame(() => setShown(true));
     return () => cancelAnimationFrame(frameId);
-  }, [measured, empty2, shown]);
-  return shown ? /* @__PURE__ */ jsx4(MiniMap, { pannable: true, zoomable: true, nodeColor: nodeColour, ariaLabel: "Minimap" }) : null;
+  }, [measured, empty, shown]);
+  return shown ? /* @__PURE__ */ jsx3(MiniMap, { pannable: true, zoomable: true, nodeColor: nodeColour, ariaLabel: "Minimap" }) : null;
 }
 function Canvas({ colorMode }) {
   const store = useEditorStoreApi();
   const { nodes, edges } = useGraph(store);
   const { edgeProblems, nodeRuns, onNodesChange, onEdgesChange, onConnect } = useEditor(
-    useShallow((state) => ({
+    useShallow2((state) => ({
       edgeProblems: state.edgeProblems,
       nodeRuns: state.nodeRuns,
       onNodesChange: state.onNodesChange,
@@ -33853,11 +24392,11 @@ function Canvas({ colorMode }) {
     }))
   );
   const { screenToFlowPosition } = useReactFlow();
-  const [fitOnLoad] = useState2(() => store.getState().nodes.length > 0);
-  const frame2 = useRef2(null);
-  const [initialViewport, setInitialViewport] = useState2(null);
-  useLayoutEffect2(() => {
-    const box = frame2.current?.getBoundingClientRect();
+  const [fitOnLoad] = useState(() => store.getState().nodes.length > 0);
+  const frame = useRef(null);
+  const [initialViewport, setInitialViewport] = useState(null);
+  useLayoutEffect(() => {
+    const box = frame.current?.getBoundingClientRect();
     const placed = store.getState().nodes;
     if (!box || placed.length === 0) {
       setInitialViewport({ x: 0, y: 0, zoom: 1 });
@@ -33868,7 +24407,7 @@ function Canvas({ colorMode }) {
     const bounds = { x: Math.min(...xs), y: Math.min(...ys), width: Math.max(...xs) + 230 - Math.min(...xs), height: Math.max(...ys) + 150 - Math.min(...ys) };
     setInitialViewport(getViewportForBounds(bounds, box.width, box.height, minZoom, fitViewOptions.maxZoom, fitViewOptions.padding));
   }, [store]);
-  const shownEdges = useMemo2(
+  const shownEdges = useMemo(
     () => edges.map((edge) => {
       const problem = edgeProblems[edge.id];
       const flowing = nodeRuns[edge.target]?.state === "running" || nodeRuns[edge.source]?.state === "running";
@@ -33877,11 +24416,11 @@ function Canvas({ colorMode }) {
     }),
     [edges, edgeProblems, nodeRuns]
   );
-  const isValidConnection = useCallback2(
+  const isValidConnection = useCallback(
     (connection) => store.getState().connectionRefusal({ source: connection.source, target: connection.target, sourceHandle: connection.sourceHandle ?? null, targetHandle: connection.targetHandle ?? null }) === null,
     [store]
   );
-  const onConnectEnd = useCallback2(
+  const onConnectEnd = useCallback(
     (_event, state) => {
       if (state.isValid !== false) return;
       const ends = endsOf(state);
@@ -33890,17 +24429,17 @@ function Canvas({ colorMode }) {
     },
     [store]
   );
-  const onBeforeDelete = useCallback2(async () => {
+  const onBeforeDelete = useCallback(async () => {
     store.getState().recordHistory();
     return true;
   }, [store]);
-  const onDragStart = useCallback2(() => store.getState().recordHistory(), [store]);
-  const onDragOver = useCallback2((event) => {
+  const onDragStart = useCallback(() => store.getState().recordHistory(), [store]);
+  const onDragOver = useCallback((event) => {
     if (!event.dataTransfer.types.includes(paletteMime)) return;
     event.preventDefault();
     event.dataTransfer.dropEffect = "copy";
   }, []);
-  const onDrop = useCallback2(
+  const onDrop = useCallback(
     (event) => {
       const key = event.dataTransfer.getData(paletteMime);
       if (!key) return;
@@ -33912,7 +24451,7 @@ function Canvas({ colorMode }) {
     },
     [store, screenToFlowPosition]
   );
-  const minimapColour = useCallback2(
+  const minimapColour = useCallback(
     (node2) => {
       const run2 = store.getState().nodeRuns[node2.id];
       if (run2) return stateColours[run2.state] ?? "#999";
@@ -33921,8 +24460,8 @@ function Canvas({ colorMode }) {
     },
     [store]
   );
-  return /* @__PURE__ */ jsx4("div", { ref: frame2, className: "canvas-frame", children: initialViewport ? /* @__PURE__ */ jsxs3(
-    index,
+  return /* @__PURE__ */ jsx3("div", { ref: frame, className: "canvas-frame", children: initialViewport ? /* @__PURE__ */ jsxs2(
+    ReactFlow,
     {
       nodes,
       edges: shownEdges,
@@ -33947,17 +24486,17 @@ function Canvas({ colorMode }) {
       maxZoom: 2,
       "aria-label": "Flow canvas",
       children: [
-        /* @__PURE__ */ jsx4(Background, { gap: 20 }),
-        /* @__PURE__ */ jsx4(DeferredMiniMap, { nodeColour: minimapColour }),
-        /* @__PURE__ */ jsx4(Controls, { showInteractive: false }),
-        /* @__PURE__ */ jsx4(ConnectionHint, {})
+        /* @__PURE__ */ jsx3(Background, { gap: 20 }),
+        /* @__PURE__ */ jsx3(DeferredMiniMap, { nodeColour: minimapColour }),
+        /* @__PURE__ */ jsx3(Controls, { showInteractive: false }),
+        /* @__PURE__ */ jsx3(ConnectionHint, {})
       ]
     }
   ) : null });
 }
 
 // ../editor/src/panels/palette.tsx
-import { jsx as jsx5, jsxs as jsxs4 } from "react/jsx-runtime";
+import { jsx as jsx4, jsxs as jsxs3 } from "react/jsx-runtime";
 function score(info, words) {
   let total = 0;
   for (const word of words) {
@@ -33971,10 +24510,10 @@ function score(info, words) {
   }
   return words.length === 0 ? 1 : total;
 }
-function Palette({ onAdd: onAdd2 }) {
+function Palette({ onAdd }) {
   const catalogue = useEditor((state) => state.catalogue);
-  const [query, setQuery] = useState3("");
-  const { groups, best } = useMemo3(() => {
+  const [query, setQuery] = useState2("");
+  const { groups, best } = useMemo2(() => {
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
     const byCategory = /* @__PURE__ */ new Map();
     let top = null;
@@ -33992,8 +24531,8 @@ function Palette({ onAdd: onAdd2 }) {
     event.dataTransfer.setData(paletteMime, specKey(info.type, info.version));
     event.dataTransfer.effectAllowed = "copy";
   };
-  return /* @__PURE__ */ jsxs4("nav", { className: "palette", "aria-label": "Node palette", children: [
-    /* @__PURE__ */ jsx5(
+  return /* @__PURE__ */ jsxs3("nav", { className: "palette", "aria-label": "Node palette", children: [
+    /* @__PURE__ */ jsx4(
       "input",
       {
         type: "search",
@@ -34004,23 +24543,23 @@ function Palette({ onAdd: onAdd2 }) {
         onChange: (event) => setQuery(event.target.value),
         "aria-describedby": "palette-search-help",
         onKeyDown: (event) => {
-          if (event.key === "Enter" && best) onAdd2(best);
+          if (event.key === "Enter" && best) onAdd(best);
         }
       }
     ),
-    /* @__PURE__ */ jsxs4("p", { id: "palette-search-help", className: "visually-hidden", children: [
+    /* @__PURE__ */ jsxs3("p", { id: "palette-search-help", className: "visually-hidden", children: [
       "Enter adds the best match",
       best ? `, ${best.title},` : "",
       " to the middle of the canvas."
     ] }),
-    groups.length === 0 ? /* @__PURE__ */ jsxs4("p", { className: "muted palette-empty", children: [
+    groups.length === 0 ? /* @__PURE__ */ jsxs3("p", { className: "muted palette-empty", children: [
       "No node matches \u201C",
       query,
       "\u201D."
     ] }) : null,
-    groups.map(([category, group]) => /* @__PURE__ */ jsxs4("details", { className: `palette-group cat-${category}`, open: true, children: [
-      /* @__PURE__ */ jsx5("summary", { children: group.label }),
-      /* @__PURE__ */ jsx5("ul", { children: group.items.map((info) => /* @__PURE__ */ jsx5("li", { children: /* @__PURE__ */ jsxs4(
+    groups.map(([category, group]) => /* @__PURE__ */ jsxs3("details", { className: `palette-group cat-${category}`, open: true, children: [
+      /* @__PURE__ */ jsx4("summary", { children: group.label }),
+      /* @__PURE__ */ jsx4("ul", { children: group.items.map((info) => /* @__PURE__ */ jsx4("li", { children: /* @__PURE__ */ jsxs3(
         "button",
         {
           type: "button",
@@ -34030,10 +24569,10 @@ function Palette({ onAdd: onAdd2 }) {
           title: info.description,
           "aria-label": `Add ${info.title}: ${info.description}`,
           onDragStart: (event) => onDragStart(event, info),
-          onClick: () => onAdd2(info),
+          onClick: () => onAdd(info),
           children: [
-            /* @__PURE__ */ jsx5("span", { className: "palette-dot", "aria-hidden": "true" }),
-            /* @__PURE__ */ jsx5("span", { className: "palette-title", children: info.title })
+            /* @__PURE__ */ jsx4("span", { className: "palette-dot", "aria-hidden": "true" }),
+            /* @__PURE__ */ jsx4("span", { className: "palette-title", children: info.title })
           ]
         }
       ) }, info.type)) })
@@ -34042,24 +24581,24 @@ function Palette({ onAdd: onAdd2 }) {
 }
 
 // ../editor/src/canvas/workbench.tsx
-import { jsx as jsx6, jsxs as jsxs5 } from "react/jsx-runtime";
+import { jsx as jsx5, jsxs as jsxs4 } from "react/jsx-runtime";
 function useAddAtCenter(wrapper) {
   const store = useEditorStoreApi();
-  const { screenToFlowPosition } = useReactFlow();
-  return useCallback3(
+  const { screenToFlowPosition } = useReactFlow2();
+  return useCallback2(
     (info) => {
       const box = wrapper.current?.getBoundingClientRect();
       const centre = box ? screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 2 }) : { x: 0, y: 0 };
       const size = { width: 230, height: 120 };
       const boxes = store.getState().nodes.map((node2) => ({ x: node2.position.x, y: node2.position.y, width: node2.measured?.width ?? size.width, height: node2.measured?.height ?? size.height }));
       const free = (at4) => boxes.every((other) => at4.x + size.width + 20 <= other.x || other.x + other.width + 20 <= at4.x || at4.y + size.height + 20 <= other.y || other.y + other.height + 20 <= at4.y);
-      const start2 = { x: Math.round(centre.x - size.width / 2), y: Math.round(centre.y - size.height / 2) };
-      let at3 = start2;
+      const start = { x: Math.round(centre.x - size.width / 2), y: Math.round(centre.y - size.height / 2) };
+      let at3 = start;
       search: for (let ring = 0; ring < 12; ring += 1) {
         for (let dx = -ring; dx <= ring; dx += 1) {
           for (let dy = -ring; dy <= ring; dy += 1) {
             if (Math.max(Math.abs(dx), Math.abs(dy)) !== ring) continue;
-            const candidate = { x: start2.x + dx * (size.width + 30), y: start2.y + dy * (size.height + 30) };
+            const candidate = { x: start.x + dx * (size.width + 30), y: start.y + dy * (size.height + 30) };
             if (free(candidate)) {
               at3 = candidate;
               break search;
@@ -34075,52 +24614,53 @@ function useAddAtCenter(wrapper) {
 function NoticeBar() {
   const notice = useEditor((state) => state.notice);
   const dismiss = useEditor((state) => state.dismissNotice);
-  useEffect3(() => {
+  useEffect2(() => {
     if (!notice) return;
-    const timer2 = window.setTimeout(() => dismiss(notice.id), notice.kind === "error" ? 9e3 : 4e3);
-    return () => window.clearTimeout(timer2);
+    const timer = window.setTimeout(() => dismiss(notice.id), notice.kind === "error" ? 9e3 : 4e3);
+    return () => window.clearTimeout(timer);
   }, [notice, dismiss]);
   if (!notice) return null;
-  return /* @__PURE__ */ jsxs5("div", { className: `notice notice-${notice.kind}`, role: notice.kind === "error" ? "alert" : "status", "data-notice": notice.kind, children: [
-    /* @__PURE__ */ jsx6("span", { children: notice.text }),
-    /* @__PURE__ */ jsx6("button", { type: "button", className: "ghost", "aria-label": "Dismiss", onClick: () => dismiss(notice.id), children: "\xD7" })
+  return /* @__PURE__ */ jsxs4("div", { className: `notice notice-${notice.kind}`, role: notice.kind === "error" ? "alert" : "status", "data-notice": notice.kind, children: [
+    /* @__PURE__ */ jsx5("span", { children: notice.text }),
+    /* @__PURE__ */ jsx5("button", { type: "button", className: "ghost", "aria-label": "Dismiss", onClick: () => dismiss(notice.id), children: "\xD7" })
   ] });
 }
 function Workbench({ colorMode, side, toolbar }) {
-  const wrapper = useRef3(null);
+  const wrapper = useRef2(null);
   const addAtCenter = useAddAtCenter(wrapper);
-  return /* @__PURE__ */ jsxs5("div", { className: "workbench", children: [
+  return /* @__PURE__ */ jsxs4("div", { className: "workbench", children: [
     toolbar,
-    /* @__PURE__ */ jsxs5("div", { className: "workbench-body", children: [
-      /* @__PURE__ */ jsx6(Palette, { onAdd: addAtCenter }),
-      /* @__PURE__ */ jsxs5("div", { className: "canvas-wrap", ref: wrapper, children: [
-        /* @__PURE__ */ jsx6(Canvas, { colorMode }),
-        /* @__PURE__ */ jsx6(NoticeBar, {})
+    /* @__PURE__ */ jsxs4("div", { className: "workbench-body", children: [
+      /* @__PURE__ */ jsx5(Palette, { onAdd: addAtCenter }),
+      /* @__PURE__ */ jsxs4("div", { className: "canvas-wrap", ref: wrapper, children: [
+        /* @__PURE__ */ jsx5(Canvas, { colorMode }),
+        /* @__PURE__ */ jsx5(NoticeBar, {})
       ] }),
-      /* @__PURE__ */ jsx6("aside", { className: "side-panel", "aria-label": "Details", children: side })
+      /* @__PURE__ */ jsx5("aside", { className: "side-panel", "aria-label": "Details", children: side })
     ] })
   ] });
 }
 
 // ../editor/src/panels/inspector.tsx
-import { useEffect as useEffect4, useId, useState as useState4 } from "react";
+import { useEffect as useEffect3, useId, useState as useState3 } from "react";
+import { useShallow as useShallow3 } from "zustand/react/shallow";
 
 // ../editor/src/lib/inline-code.tsx
-import { jsx as jsx7 } from "react/jsx-runtime";
+import { jsx as jsx6 } from "react/jsx-runtime";
 function withCode(text2) {
-  return text2.split(/(`[^`]+`)/g).map((part, i) => part.length > 2 && part.startsWith("`") && part.endsWith("`") ? /* @__PURE__ */ jsx7("code", { children: part.slice(1, -1) }, i) : part);
+  return text2.split(/(`[^`]+`)/g).map((part, i) => part.length > 2 && part.startsWith("`") && part.endsWith("`") ? /* @__PURE__ */ jsx6("code", { children: part.slice(1, -1) }, i) : part);
 }
 
 // ../editor/src/panels/inspector.tsx
-import { Fragment as Fragment2, jsx as jsx8, jsxs as jsxs6 } from "react/jsx-runtime";
-var show = (value2) => value2 === void 0 ? "" : typeof value2 === "string" ? value2 : JSON.stringify(value2);
+import { Fragment, jsx as jsx7, jsxs as jsxs5 } from "react/jsx-runtime";
+var show = (value) => value === void 0 ? "" : typeof value === "string" ? value : JSON.stringify(value);
 function parseDraft(field, draft) {
   switch (field.kind) {
     case "number":
     case "integer": {
       if (draft.trim() === "") return field.required && !field.hasDefault ? { problem: "is required" } : { value: void 0 };
-      const number5 = Number(draft);
-      return Number.isFinite(number5) ? { value: number5 } : { problem: "must be a number" };
+      const number4 = Number(draft);
+      return Number.isFinite(number4) ? { value: number4 } : { problem: "must be a number" };
     }
     case "text-list":
       return { value: draft.split("\n").map((line) => line.trim()).filter(Boolean) };
@@ -34135,23 +24675,23 @@ function parseDraft(field, draft) {
       return { value: draft };
   }
 }
-function draftOf(field, value2) {
-  if (field.kind === "text-list") return Array.isArray(value2) ? value2.map(String).join("\n") : "";
-  if (field.kind === "json") return value2 === void 0 ? "" : JSON.stringify(value2, null, 2);
-  return show(value2);
+function draftOf(field, value) {
+  if (field.kind === "text-list") return Array.isArray(value) ? value.map(String).join("\n") : "";
+  if (field.kind === "json") return value === void 0 ? "" : JSON.stringify(value, null, 2);
+  return show(value);
 }
-function ParamField({ nodeId, field, value: value2, serverProblem }) {
+function ParamField({ nodeId, field, value, serverProblem }) {
   const store = useEditorStoreApi();
-  const id2 = useId();
-  const [draft, setDraft] = useState4(() => draftOf(field, value2));
-  const [draftProblem, setDraftProblem] = useState4(null);
-  useEffect4(() => {
+  const id = useId();
+  const [draft, setDraft] = useState3(() => draftOf(field, value));
+  const [draftProblem, setDraftProblem] = useState3(null);
+  useEffect3(() => {
     setDraft((current) => {
       const parsed = parseDraft(field, current);
-      return "value" in parsed && JSON.stringify(parsed.value) === JSON.stringify(value2) ? current : draftOf(field, value2);
+      return "value" in parsed && JSON.stringify(parsed.value) === JSON.stringify(value) ? current : draftOf(field, value);
     });
     setDraftProblem(null);
-  }, [field, value2]);
+  }, [field, value]);
   const commit = (text2) => {
     setDraft(text2);
     const parsed = parseDraft(field, text2);
@@ -34162,11 +24702,11 @@ function ParamField({ nodeId, field, value: value2, serverProblem }) {
     setDraftProblem(null);
     store.getState().setParam(nodeId, field.name, parsed.value);
   };
-  const localProblem = draftProblem ?? (value2 === void 0 ? field.required && !field.hasDefault ? "is required" : null : value2 === "" && field.required ? "is required" : valueProblem(field.schema, value2));
+  const localProblem = draftProblem ?? (value === void 0 ? field.required && !field.hasDefault ? "is required" : null : value === "" && field.required ? "is required" : valueProblem(field.schema, value));
   const problem = localProblem ? `${field.label} ${localProblem}` : serverProblem;
-  const describedBy = [field.description ? `${id2}-help` : "", problem ? `${id2}-error` : ""].filter(Boolean).join(" ") || void 0;
+  const describedBy = [field.description ? `${id}-help` : "", problem ? `${id}-error` : ""].filter(Boolean).join(" ") || void 0;
   const common = {
-    id: id2,
+    id,
     name: field.name,
     "aria-invalid": problem ? true : void 0,
     "aria-describedby": describedBy,
@@ -34175,22 +24715,22 @@ function ParamField({ nodeId, field, value: value2, serverProblem }) {
   let control;
   switch (field.kind) {
     case "boolean":
-      control = /* @__PURE__ */ jsx8("input", { ...common, type: "checkbox", checked: value2 === void 0 ? field.default === true : value2 === true, onChange: (event) => store.getState().setParam(nodeId, field.name, event.target.checked) });
+      control = /* @__PURE__ */ jsx7("input", { ...common, type: "checkbox", checked: value === void 0 ? field.default === true : value === true, onChange: (event) => store.getState().setParam(nodeId, field.name, event.target.checked) });
       break;
     case "choice":
-      control = /* @__PURE__ */ jsxs6("select", { ...common, value: show(value2 ?? field.default), onChange: (event) => store.getState().setParam(nodeId, field.name, event.target.value === "" ? void 0 : event.target.value), children: [
-        !field.hasDefault ? /* @__PURE__ */ jsx8("option", { value: "", children: "(not set)" }) : null,
-        field.choices.map((choice) => /* @__PURE__ */ jsx8("option", { value: choice, children: choice }, choice))
+      control = /* @__PURE__ */ jsxs5("select", { ...common, value: show(value ?? field.default), onChange: (event) => store.getState().setParam(nodeId, field.name, event.target.value === "" ? void 0 : event.target.value), children: [
+        !field.hasDefault ? /* @__PURE__ */ jsx7("option", { value: "", children: "(not set)" }) : null,
+        field.choices.map((choice) => /* @__PURE__ */ jsx7("option", { value: choice, children: choice }, choice))
       ] });
       break;
     case "long-text":
     case "text-list":
     case "json":
-      control = /* @__PURE__ */ jsx8("textarea", { ...common, rows: field.kind === "long-text" ? 5 : 3, value: draft, placeholder: field.kind === "text-list" ? "one per line" : show(field.default), onChange: (event) => commit(event.target.value) });
+      control = /* @__PURE__ */ jsx7("textarea", { ...common, rows: field.kind === "long-text" ? 5 : 3, value: draft, placeholder: field.kind === "text-list" ? "one per line" : show(field.default), onChange: (event) => commit(event.target.value) });
       break;
     case "number":
     case "integer":
-      control = /* @__PURE__ */ jsx8(
+      control = /* @__PURE__ */ jsx7(
         "input",
         {
           ...common,
@@ -34206,83 +24746,83 @@ function ParamField({ nodeId, field, value: value2, serverProblem }) {
       );
       break;
     default:
-      control = /* @__PURE__ */ jsx8("input", { ...common, type: "text", value: draft, spellCheck: false, placeholder: field.hasDefault ? show(field.default) : "", onChange: (event) => commit(event.target.value) });
+      control = /* @__PURE__ */ jsx7("input", { ...common, type: "text", value: draft, spellCheck: false, placeholder: field.hasDefault ? show(field.default) : "", onChange: (event) => commit(event.target.value) });
   }
-  return /* @__PURE__ */ jsxs6("div", { className: `field${field.kind === "boolean" ? " field-inline" : ""}${problem ? " field-invalid" : ""}`, children: [
-    /* @__PURE__ */ jsxs6("label", { htmlFor: id2, children: [
+  return /* @__PURE__ */ jsxs5("div", { className: `field${field.kind === "boolean" ? " field-inline" : ""}${problem ? " field-invalid" : ""}`, children: [
+    /* @__PURE__ */ jsxs5("label", { htmlFor: id, children: [
       field.label,
-      field.required && !field.hasDefault ? /* @__PURE__ */ jsx8("span", { className: "required", "aria-label": "required", children: " *" }) : null
+      field.required && !field.hasDefault ? /* @__PURE__ */ jsx7("span", { className: "required", "aria-label": "required", children: " *" }) : null
     ] }),
     control,
-    field.description ? /* @__PURE__ */ jsxs6("p", { className: "help", id: `${id2}-help`, children: [
+    field.description ? /* @__PURE__ */ jsxs5("p", { className: "help", id: `${id}-help`, children: [
       withCode(field.description),
       field.hasDefault && field.kind !== "boolean" ? ` (default: ${show(field.default) || "empty"})` : ""
     ] }) : null,
-    problem ? /* @__PURE__ */ jsx8("p", { className: "field-error", id: `${id2}-error`, role: "alert", children: problem }) : null
+    problem ? /* @__PURE__ */ jsx7("p", { className: "field-error", id: `${id}-error`, role: "alert", children: problem }) : null
   ] });
 }
 function LabelField({ nodeId, label }) {
   const store = useEditorStoreApi();
-  const id2 = useId();
-  return /* @__PURE__ */ jsxs6("div", { className: "field", children: [
-    /* @__PURE__ */ jsx8("label", { htmlFor: id2, children: "Label" }),
-    /* @__PURE__ */ jsx8("input", { id: id2, type: "text", value: label, placeholder: "shown on the node instead of its title", maxLength: 200, onChange: (event) => store.getState().setLabel(nodeId, event.target.value) })
+  const id = useId();
+  return /* @__PURE__ */ jsxs5("div", { className: "field", children: [
+    /* @__PURE__ */ jsx7("label", { htmlFor: id, children: "Label" }),
+    /* @__PURE__ */ jsx7("input", { id, type: "text", value: label, placeholder: "shown on the node instead of its title", maxLength: 200, onChange: (event) => store.getState().setLabel(nodeId, event.target.value) })
   ] });
 }
 function NodeForm({ nodeId, info }) {
-  const { params, label } = useEditor(useShallow((state) => {
+  const { params, label } = useEditor(useShallow3((state) => {
     const node2 = state.nodes.find((candidate) => candidate.id === nodeId);
     return { params: node2?.data.params, label: node2?.data.label ?? "" };
   }));
   const problems = useEditor((state) => state.nodeProblems[nodeId]);
-  const [fields] = useState4(() => formFields(info.params));
+  const [fields] = useState3(() => formFields(info.params));
   if (!params) return null;
   const serverProblem = (name) => problems?.find((problem) => problem.path === `params.${name}`)?.message;
   const otherProblems = (problems ?? []).filter((problem) => !problem.path.startsWith("params."));
-  return /* @__PURE__ */ jsxs6("form", { className: "inspector-form", "aria-label": `Parameters of ${nodeId}`, onSubmit: (event) => event.preventDefault(), children: [
-    otherProblems.length > 0 ? /* @__PURE__ */ jsx8("ul", { className: "problem-list", "aria-label": "Problems on this node", children: otherProblems.map((problem, i) => /* @__PURE__ */ jsx8("li", { children: problem.message }, i)) }) : null,
-    /* @__PURE__ */ jsx8(LabelField, { nodeId, label }),
-    fields.length === 0 ? /* @__PURE__ */ jsx8("p", { className: "muted", children: "This node has no parameters." }) : null,
-    fields.map((field) => /* @__PURE__ */ jsx8(ParamField, { nodeId, field, value: params[field.name], serverProblem: serverProblem(field.name) }, field.name))
+  return /* @__PURE__ */ jsxs5("form", { className: "inspector-form", "aria-label": `Parameters of ${nodeId}`, onSubmit: (event) => event.preventDefault(), children: [
+    otherProblems.length > 0 ? /* @__PURE__ */ jsx7("ul", { className: "problem-list", "aria-label": "Problems on this node", children: otherProblems.map((problem, i) => /* @__PURE__ */ jsx7("li", { children: problem.message }, i)) }) : null,
+    /* @__PURE__ */ jsx7(LabelField, { nodeId, label }),
+    fields.length === 0 ? /* @__PURE__ */ jsx7("p", { className: "muted", children: "This node has no parameters." }) : null,
+    fields.map((field) => /* @__PURE__ */ jsx7(ParamField, { nodeId, field, value: params[field.name], serverProblem: serverProblem(field.name) }, field.name))
   ] });
 }
 function Inspector() {
-  const selected2 = useEditor(useShallow((state) => state.nodes.filter((node2) => node2.selected).map((node2) => node2.id)));
-  const nodeType = useEditor(useShallow((state) => {
-    const node2 = selected2.length === 1 ? state.nodes.find((candidate) => candidate.id === selected2[0]) : void 0;
+  const selected = useEditor(useShallow3((state) => state.nodes.filter((node2) => node2.selected).map((node2) => node2.id)));
+  const nodeType = useEditor(useShallow3((state) => {
+    const node2 = selected.length === 1 ? state.nodes.find((candidate) => candidate.id === selected[0]) : void 0;
     return node2 ? specKey(node2.data.nodeType, node2.data.version) : null;
   }));
   const info = useEditor((state) => nodeType ? state.catalogue.byKey.get(nodeType) : void 0);
   const store = useEditorStoreApi();
-  if (selected2.length === 0) {
-    return /* @__PURE__ */ jsxs6("div", { className: "inspector-empty", children: [
-      /* @__PURE__ */ jsx8("p", { children: "Select a node to edit its parameters." }),
-      /* @__PURE__ */ jsx8("p", { className: "muted", children: "Drag nodes in from the palette, or focus one there and press Enter. Connect an output (right) to an input (left) of a matching type." })
+  if (selected.length === 0) {
+    return /* @__PURE__ */ jsxs5("div", { className: "inspector-empty", children: [
+      /* @__PURE__ */ jsx7("p", { children: "Select a node to edit its parameters." }),
+      /* @__PURE__ */ jsx7("p", { className: "muted", children: "Drag nodes in from the palette, or focus one there and press Enter. Connect an output (right) to an input (left) of a matching type." })
     ] });
   }
-  if (selected2.length > 1) {
-    return /* @__PURE__ */ jsxs6("div", { className: "inspector-multi", children: [
-      /* @__PURE__ */ jsx8("p", { children: /* @__PURE__ */ jsxs6("strong", { children: [
-        selected2.length,
+  if (selected.length > 1) {
+    return /* @__PURE__ */ jsxs5("div", { className: "inspector-multi", children: [
+      /* @__PURE__ */ jsx7("p", { children: /* @__PURE__ */ jsxs5("strong", { children: [
+        selected.length,
         " nodes selected"
       ] }) }),
-      /* @__PURE__ */ jsxs6("div", { className: "button-row", children: [
-        /* @__PURE__ */ jsx8("button", { type: "button", onClick: () => store.getState().duplicateSelection(), children: "Duplicate" }),
-        /* @__PURE__ */ jsx8("button", { type: "button", onClick: () => store.getState().layout(), children: "Arrange" }),
-        /* @__PURE__ */ jsx8("button", { type: "button", className: "danger", onClick: () => store.getState().deleteSelected(), children: "Delete" })
+      /* @__PURE__ */ jsxs5("div", { className: "button-row", children: [
+        /* @__PURE__ */ jsx7("button", { type: "button", onClick: () => store.getState().duplicateSelection(), children: "Duplicate" }),
+        /* @__PURE__ */ jsx7("button", { type: "button", onClick: () => store.getState().layout(), children: "Arrange" }),
+        /* @__PURE__ */ jsx7("button", { type: "button", className: "danger", onClick: () => store.getState().deleteSelected(), children: "Delete" })
       ] })
     ] });
   }
-  const nodeId = selected2[0];
-  if (!info) return /* @__PURE__ */ jsxs6("p", { className: "field-error", children: [
+  const nodeId = selected[0];
+  if (!info) return /* @__PURE__ */ jsxs5("p", { className: "field-error", children: [
     'Node "',
     nodeId,
     '" has a type this server does not know.'
   ] });
-  return /* @__PURE__ */ jsxs6("div", { className: "inspector", children: [
-    /* @__PURE__ */ jsx8("h2", { className: "inspector-title", children: info.title }),
-    /* @__PURE__ */ jsxs6("p", { className: "inspector-meta", children: [
-      /* @__PURE__ */ jsx8("code", { children: nodeId }),
+  return /* @__PURE__ */ jsxs5("div", { className: "inspector", children: [
+    /* @__PURE__ */ jsx7("h2", { className: "inspector-title", children: info.title }),
+    /* @__PURE__ */ jsxs5("p", { className: "inspector-meta", children: [
+      /* @__PURE__ */ jsx7("code", { children: nodeId }),
       " \xB7 ",
       info.type,
       " v",
@@ -34290,42 +24830,43 @@ function Inspector() {
       " \xB7 ",
       info.categoryLabel
     ] }),
-    /* @__PURE__ */ jsx8("p", { className: "inspector-description", children: withCode(info.description) }),
-    info.inputs.length + info.outputs.length > 0 ? /* @__PURE__ */ jsxs6("details", { className: "inspector-ports", children: [
-      /* @__PURE__ */ jsx8("summary", { children: "Ports" }),
-      /* @__PURE__ */ jsxs6("ul", { children: [
-        info.inputs.map((port) => /* @__PURE__ */ jsxs6("li", { children: [
+    /* @__PURE__ */ jsx7("p", { className: "inspector-description", children: withCode(info.description) }),
+    info.inputs.length + info.outputs.length > 0 ? /* @__PURE__ */ jsxs5("details", { className: "inspector-ports", children: [
+      /* @__PURE__ */ jsx7("summary", { children: "Ports" }),
+      /* @__PURE__ */ jsxs5("ul", { children: [
+        info.inputs.map((port) => /* @__PURE__ */ jsxs5("li", { children: [
           "in ",
-          /* @__PURE__ */ jsx8("strong", { children: port.label }),
+          /* @__PURE__ */ jsx7("strong", { children: port.label }),
           " ",
-          /* @__PURE__ */ jsx8("code", { children: port.type }),
+          /* @__PURE__ */ jsx7("code", { children: port.type }),
           port.required === false ? " (optional)" : "",
-          port.description ? /* @__PURE__ */ jsxs6(Fragment2, { children: [
+          port.description ? /* @__PURE__ */ jsxs5(Fragment, { children: [
             " \u2014 ",
             withCode(port.description)
           ] }) : ""
         ] }, `in-${port.name}`)),
-        info.outputs.map((port) => /* @__PURE__ */ jsxs6("li", { children: [
+        info.outputs.map((port) => /* @__PURE__ */ jsxs5("li", { children: [
           "out ",
-          /* @__PURE__ */ jsx8("strong", { children: port.label }),
+          /* @__PURE__ */ jsx7("strong", { children: port.label }),
           " ",
-          /* @__PURE__ */ jsx8("code", { children: port.type }),
-          port.description ? /* @__PURE__ */ jsxs6(Fragment2, { children: [
+          /* @__PURE__ */ jsx7("code", { children: port.type }),
+          port.description ? /* @__PURE__ */ jsxs5(Fragment, { children: [
             " \u2014 ",
             withCode(port.description)
           ] }) : ""
         ] }, `out-${port.name}`))
       ] })
     ] }) : null,
-    /* @__PURE__ */ jsx8(NodeForm, { nodeId, info })
+    /* @__PURE__ */ jsx7(NodeForm, { nodeId, info })
   ] }, nodeId);
 }
 
 // ../editor/src/panels/run-panel.tsx
-import { useCallback as useCallback4, useEffect as useEffect5, useId as useId2, useRef as useRef4, useState as useState5 } from "react";
+import { useCallback as useCallback3, useEffect as useEffect4, useId as useId2, useRef as useRef3, useState as useState4 } from "react";
+import { useShallow as useShallow4 } from "zustand/react/shallow";
 
 // ../editor/src/panels/output-view.tsx
-import { memo as memo4, useMemo as useMemo4 } from "react";
+import { memo as memo3, useMemo as useMemo3 } from "react";
 
 // ../node_modules/dompurify/dist/purify.es.mjs
 function _OverloadYield(e, d) {
@@ -34375,12 +24916,12 @@ function _unsupportedIterableToArray(r, a) {
 }
 function AsyncGenerator(e) {
   var t, n;
-  function resume(t4, n2) {
+  function resume(t2, n2) {
     try {
-      var r = e[t4](n2), o = r.value, u = o instanceof _OverloadYield;
+      var r = e[t2](n2), o = r.value, u = o instanceof _OverloadYield;
       Promise.resolve(u ? o.v : o).then(function(n3) {
         if (u) {
-          var i = "return" === t4 && o.k ? t4 : "next";
+          var i = "return" === t2 && o.k ? t2 : "next";
           if (!o.k || n3.done) return resume(i, n3);
           n3 = e[i](n3).value;
         }
@@ -34428,7 +24969,7 @@ var getPrototypeOf = Object.getPrototypeOf;
 var getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 var freeze = Object.freeze;
 var seal = Object.seal;
-var create2 = Object.create;
+var create = Object.create;
 var _ref = typeof Reflect !== "undefined" && Reflect;
 var apply = _ref.apply;
 var construct = _ref.construct;
@@ -34473,9 +25014,9 @@ var symbolToString = typeof Symbol === "undefined" ? null : unapply(Symbol.proto
 var objectHasOwnProperty = unapply(Object.prototype.hasOwnProperty);
 var objectToString = unapply(Object.prototype.toString);
 var regExpTestRaw = RegExp.prototype.test;
-var regExpTest = function regExpTest2(regExp, value2) {
+var regExpTest = function regExpTest2(regExp, value) {
   if (regExp instanceof RegExp) regExp.lastIndex = 0;
-  return apply(regExpTestRaw, regExp, [value2]);
+  return apply(regExpTestRaw, regExp, [value]);
 };
 var typeErrorCreate = unconstruct(TypeError);
 function unapply(func) {
@@ -34490,104 +25031,104 @@ function unconstruct(Func) {
     return construct(Func, args);
   };
 }
-function addToSet(set4, array3) {
+function addToSet(set2, array2) {
   let transformCaseFunc = arguments.length > 2 && arguments[2] !== void 0 ? arguments[2] : stringToLowerCase;
-  if (setPrototypeOf) setPrototypeOf(set4, null);
-  if (!arrayIsArray(array3)) return set4;
-  let l3 = array3.length;
+  if (setPrototypeOf) setPrototypeOf(set2, null);
+  if (!arrayIsArray(array2)) return set2;
+  let l3 = array2.length;
   while (l3--) {
-    let element = array3[l3];
+    let element = array2[l3];
     if (typeof element === "string") {
       const lcElement = transformCaseFunc(element);
       if (lcElement !== element) {
-        if (!isFrozen(array3)) array3[l3] = lcElement;
+        if (!isFrozen(array2)) array2[l3] = lcElement;
         element = lcElement;
       }
     }
-    set4[element] = true;
+    set2[element] = true;
   }
-  return set4;
+  return set2;
 }
-function cleanArray(array3) {
-  for (let index2 = 0; index2 < array3.length; index2++) if (!objectHasOwnProperty(array3, index2)) array3[index2] = null;
-  return array3;
+function cleanArray(array2) {
+  for (let index = 0; index < array2.length; index++) if (!objectHasOwnProperty(array2, index)) array2[index] = null;
+  return array2;
 }
-function clone2(object3) {
-  const newObject = create2(null);
-  for (const _ref2 of entries(object3)) {
+function clone2(object2) {
+  const newObject = create(null);
+  for (const _ref2 of entries(object2)) {
     var _ref3 = _slicedToArray(_ref2, 2);
     const property = _ref3[0];
-    const value2 = _ref3[1];
-    if (objectHasOwnProperty(object3, property)) {
-      if (arrayIsArray(value2)) newObject[property] = cleanArray(value2);
-      else if (value2 && typeof value2 === "object" && value2.constructor === Object) newObject[property] = clone2(value2);
-      else newObject[property] = value2;
+    const value = _ref3[1];
+    if (objectHasOwnProperty(object2, property)) {
+      if (arrayIsArray(value)) newObject[property] = cleanArray(value);
+      else if (value && typeof value === "object" && value.constructor === Object) newObject[property] = clone2(value);
+      else newObject[property] = value;
     }
   }
   return newObject;
 }
-function cloneSet(set4) {
-  const newSet = create2(null);
-  const keys = objectKeys(set4);
+function cloneSet(set2) {
+  const newSet = create(null);
+  const keys = objectKeys(set2);
   let l3 = keys.length;
-  while (l3--) newSet[keys[l3]] = set4[keys[l3]];
+  while (l3--) newSet[keys[l3]] = set2[keys[l3]];
   return newSet;
 }
-function stringifyValue(value2) {
-  switch (typeof value2) {
+function stringifyValue(value) {
+  switch (typeof value) {
     case "string":
-      return value2;
+      return value;
     case "number":
-      return numberToString(value2);
+      return numberToString(value);
     case "boolean":
-      return booleanToString(value2);
+      return booleanToString(value);
     case "bigint":
-      return bigintToString ? bigintToString(value2) : "0";
+      return bigintToString ? bigintToString(value) : "0";
     case "symbol":
-      return symbolToString ? symbolToString(value2) : "Symbol()";
+      return symbolToString ? symbolToString(value) : "Symbol()";
     case "undefined":
-      return objectToString(value2);
+      return objectToString(value);
     case "function":
     case "object": {
-      if (value2 === null) return objectToString(value2);
-      const valueAsRecord = value2;
+      if (value === null) return objectToString(value);
+      const valueAsRecord = value;
       const valueToString = lookupGetter(valueAsRecord, "toString");
       if (typeof valueToString === "function") {
         const stringified = valueToString(valueAsRecord);
         return typeof stringified === "string" ? stringified : objectToString(stringified);
       }
-      return objectToString(value2);
+      return objectToString(value);
     }
     default:
-      return objectToString(value2);
+      return objectToString(value);
   }
 }
-function lookupGetter(object3, prop) {
-  while (object3 !== null) {
-    const desc = getOwnPropertyDescriptor(object3, prop);
+function lookupGetter(object2, prop) {
+  while (object2 !== null) {
+    const desc = getOwnPropertyDescriptor(object2, prop);
     if (desc) {
       if (desc.get) return unapply(desc.get);
       if (typeof desc.value === "function") return unapply(desc.value);
     }
-    object3 = getPrototypeOf(object3);
+    object2 = getPrototypeOf(object2);
   }
   function fallbackValue() {
     return null;
   }
   return fallbackValue;
 }
-function lookupAccessor(object3, prop) {
-  while (object3 !== null) {
-    const desc = getOwnPropertyDescriptor(object3, prop);
+function lookupAccessor(object2, prop) {
+  while (object2 !== null) {
+    const desc = getOwnPropertyDescriptor(object2, prop);
     if (desc) return desc.get ? unapply(desc.get) : null;
-    object3 = getPrototypeOf(object3);
+    object2 = getPrototypeOf(object2);
   }
   return null;
 }
-function isRegex(value2) {
-  if (!value2) return false;
+function isRegex(value) {
+  if (!value) return false;
   try {
-    regExpTest(value2, "");
+    regExpTest(value, "");
     return true;
   } catch (_unused) {
     return false;
@@ -35336,12 +25877,12 @@ var _resolveSetOption = function _resolveSetOption2(cfg, key, fallback, options)
   return objectHasOwnProperty(cfg, key) && arrayIsArray(cfg[key]) ? addToSet(options.base ? cloneSet(options.base) : {}, cfg[key], options.transform) : fallback;
 };
 var _resolveObjectOption = function _resolveObjectOption2(cfg, key, fallback) {
-  const value2 = objectHasOwnProperty(cfg, key) ? cfg[key] : void 0;
-  return value2 && typeof value2 === "object" ? clone2(value2) : fallback;
+  const value = objectHasOwnProperty(cfg, key) ? cfg[key] : void 0;
+  return value && typeof value === "object" ? clone2(value) : fallback;
 };
 function createDOMPurify() {
   let window2 = arguments.length > 0 && arguments[0] !== void 0 ? arguments[0] : getGlobal();
-  const DOMPurify = (root2) => createDOMPurify(root2);
+  const DOMPurify = (root) => createDOMPurify(root);
   DOMPurify.version = "3.5.0";
   DOMPurify.removed = [];
   if (!window2 || !window2.document || window2.document.nodeType !== NODE_TYPE.document || !window2.Element) {
@@ -35354,7 +25895,7 @@ function createDOMPurify() {
   const HTMLTemplateElement = window2.HTMLTemplateElement, Node3 = window2.Node, Element = window2.Element, NodeFilter = window2.NodeFilter, DOMParser = window2.DOMParser, trustedTypes = window2.trustedTypes;
   const ElementPrototype = Element.prototype;
   const cloneNode = lookupGetter(ElementPrototype, "cloneNode");
-  const remove2 = lookupGetter(ElementPrototype, "remove");
+  const remove = lookupGetter(ElementPrototype, "remove");
   const removeChild = lookupGetter(ElementPrototype, "removeChild");
   const removeAttributeNode = lookupGetter(ElementPrototype, "removeAttributeNode");
   const getNextSibling = lookupGetter(ElementPrototype, "nextSibling");
@@ -35442,7 +25983,7 @@ function createDOMPurify() {
   let CUSTOM_ELEMENT_HANDLING = null;
   let FORBID_TAGS = null;
   let FORBID_ATTR = null;
-  const EXTRA_ELEMENT_HANDLING = Object.seal(create2(null, {
+  const EXTRA_ELEMENT_HANDLING = Object.seal(create(null, {
     tagCheck: {
       writable: true,
       configurable: false,
@@ -35554,7 +26095,7 @@ function createDOMPurify() {
   let MATHML_TEXT_INTEGRATION_POINTS = null;
   const DEFAULT_HTML_INTEGRATION_POINTS = freeze(addToSet({}, ["annotation-xml"]));
   let HTML_INTEGRATION_POINTS = null;
-  const DEFAULT_CUSTOM_ELEMENT_HANDLING = freeze(create2(null));
+  const DEFAULT_CUSTOM_ELEMENT_HANDLING = freeze(create(null));
   const COMMON_SVG_AND_HTML_ELEMENTS = addToSet({}, [
     "title",
     "style",
@@ -35590,8 +26131,8 @@ function createDOMPurify() {
       base: DEFAULT_DATA_URI_TAGS
     });
     FORBID_CONTENTS = _resolveSetOption(cfg, "FORBID_CONTENTS", DEFAULT_FORBID_CONTENTS, { transform: transformCaseFunc });
-    FORBID_TAGS = _resolveSetOption(cfg, "FORBID_TAGS", create2(null), { transform: transformCaseFunc });
-    FORBID_ATTR = _resolveSetOption(cfg, "FORBID_ATTR", create2(null), { transform: transformCaseFunc });
+    FORBID_TAGS = _resolveSetOption(cfg, "FORBID_TAGS", create(null), { transform: transformCaseFunc });
+    FORBID_ATTR = _resolveSetOption(cfg, "FORBID_ATTR", create(null), { transform: transformCaseFunc });
     USE_PROFILES = objectHasOwnProperty(cfg, "USE_PROFILES") ? cfg.USE_PROFILES && typeof cfg.USE_PROFILES === "object" ? clone2(cfg.USE_PROFILES) : cfg.USE_PROFILES : false;
     ALLOW_ARIA_ATTR = cfg.ALLOW_ARIA_ATTR !== false;
     ALLOW_DATA_ATTR = cfg.ALLOW_DATA_ATTR !== false;
@@ -35613,7 +26154,7 @@ function createDOMPurify() {
     MATHML_TEXT_INTEGRATION_POINTS = _resolveObjectOption(cfg, "MATHML_TEXT_INTEGRATION_POINTS", DEFAULT_MATHML_TEXT_INTEGRATION_POINTS);
     HTML_INTEGRATION_POINTS = _resolveObjectOption(cfg, "HTML_INTEGRATION_POINTS", DEFAULT_HTML_INTEGRATION_POINTS);
     const customElementHandling = _resolveObjectOption(cfg, "CUSTOM_ELEMENT_HANDLING", DEFAULT_CUSTOM_ELEMENT_HANDLING);
-    CUSTOM_ELEMENT_HANDLING = create2(null);
+    CUSTOM_ELEMENT_HANDLING = create(null);
     if (objectHasOwnProperty(customElementHandling, "tagNameCheck") && isRegexOrFunction(customElementHandling.tagNameCheck)) CUSTOM_ELEMENT_HANDLING.tagNameCheck = customElementHandling.tagNameCheck;
     if (objectHasOwnProperty(customElementHandling, "attributeNameCheck") && isRegexOrFunction(customElementHandling.attributeNameCheck)) CUSTOM_ELEMENT_HANDLING.attributeNameCheck = customElementHandling.attributeNameCheck;
     if (objectHasOwnProperty(customElementHandling, "allowCustomizedBuiltInElements") && typeof customElementHandling.allowCustomizedBuiltInElements === "boolean") CUSTOM_ELEMENT_HANDLING.allowCustomizedBuiltInElements = customElementHandling.allowCustomizedBuiltInElements;
@@ -35623,7 +26164,7 @@ function createDOMPurify() {
     if (USE_PROFILES) {
       if ((objectHasOwnProperty(cfg, "ALLOWED_TAGS") || objectHasOwnProperty(cfg, "ALLOWED_ATTR")) && typeof console !== "undefined" && typeof console.warn === "function") console.warn("DOMPurify: USE_PROFILES overrides ALLOWED_TAGS and ALLOWED_ATTR. Do not use these options together.");
       ALLOWED_TAGS = addToSet({}, text);
-      ALLOWED_ATTR = create2(null);
+      ALLOWED_ATTR = create(null);
       if (USE_PROFILES.html === true) {
         addToSet(ALLOWED_TAGS, html$1);
         addToSet(ALLOWED_ATTR, html);
@@ -35737,7 +26278,7 @@ function createDOMPurify() {
     try {
       getParentNode(node2).removeChild(node2);
     } catch (_2) {
-      remove2(node2);
+      remove(node2);
       if (!getParentNode(node2)) throw typeErrorCreate("a node selected for removal could not be detached from its tree and cannot be safely returned; refusing to sanitize in place");
     }
   };
@@ -35751,16 +26292,16 @@ function createDOMPurify() {
       }
     }
   };
-  const _neutralizeRoot = function _neutralizeRoot2(root2) {
-    _neutralizeSubtree(root2);
-    const childNodes = getChildNodes(root2);
+  const _neutralizeRoot = function _neutralizeRoot2(root) {
+    _neutralizeSubtree(root);
+    const childNodes = getChildNodes(root);
     if (childNodes) arrayForEach(arraySlice(childNodes), (child) => {
       try {
-        removeChild(root2, child);
+        removeChild(root, child);
       } catch (_2) {
       }
     });
-    if (_readNodeType(root2) === NODE_TYPE.element) _stripAttributes(root2, false);
+    if (_readNodeType(root) === NODE_TYPE.element) _stripAttributes(root, false);
   };
   const _removeAttribute = function _removeAttribute2(name, element, attr) {
     if (!attr) try {
@@ -35797,9 +26338,9 @@ function createDOMPurify() {
       if (typeof name === "string" && !(keepAllowed && ALLOWED_ATTR[transformCaseFunc(name)])) _stripAttributeNode(element, attribute, name);
     }
   };
-  const _walkTree = function _walkTree2(root2, visit2) {
+  const _walkTree = function _walkTree2(root, visit2) {
     let intoShadow = arguments.length > 2 && arguments[2] !== void 0 ? arguments[2] : false;
-    const stack = [root2];
+    const stack = [root];
     while (stack.length > 0) {
       const node2 = stack.pop();
       if (visit2(node2) === false) continue;
@@ -35811,44 +26352,44 @@ function createDOMPurify() {
       if (childNodes) for (let i = childNodes.length - 1; i >= 0; --i) stack.push(childNodes[i]);
     }
   };
-  const _neutralizeSubtree = function _neutralizeSubtree2(root2) {
-    _walkTree(root2, (node2) => {
+  const _neutralizeSubtree = function _neutralizeSubtree2(root) {
+    _walkTree(root, (node2) => {
       if (_readNodeType(node2) === NODE_TYPE.element) _stripAttributes(node2, true);
     });
   };
-  const _collectLiveNodes = function _collectLiveNodes2(root2) {
+  const _collectLiveNodes = function _collectLiveNodes2(root) {
     const nodes = [];
-    _walkTree(root2, (node2) => {
+    _walkTree(root, (node2) => {
       nodes.push(node2);
     }, true);
     return nodes;
   };
-  const _neutralizeEscapedElements = function _neutralizeEscapedElements2(root2, before) {
+  const _neutralizeEscapedElements = function _neutralizeEscapedElements2(root, before) {
     const reachable = setCreate();
-    arrayForEach(_collectLiveNodes(root2), (node2) => {
+    arrayForEach(_collectLiveNodes(root), (node2) => {
       if (_readNodeType(node2) === NODE_TYPE.element) setAdd(reachable, node2);
     });
     arrayForEach(before, (node2) => {
       if (_readNodeType(node2) === NODE_TYPE.element && !setHas(reachable, node2)) _stripAttributes(node2, true);
     });
   };
-  const _neutralizeDiscarded = function _neutralizeDiscarded2(root2, before) {
+  const _neutralizeDiscarded = function _neutralizeDiscarded2(root, before) {
     let rootRemoved = false;
     arrayForEach(DOMPurify.removed, (entry) => {
       if (entry.element) {
-        rootRemoved = rootRemoved || entry.element === root2;
+        rootRemoved = rootRemoved || entry.element === root;
         _neutralizeSubtree(entry.element);
       }
     });
-    _neutralizeEscapedElements(root2, before);
+    _neutralizeEscapedElements(root, before);
     return rootRemoved;
   };
-  const _failClosed = function _failClosed2(root2, before) {
-    _neutralizeRoot(root2);
-    _neutralizeDiscarded(root2, before);
+  const _failClosed = function _failClosed2(root, before) {
+    _neutralizeRoot(root);
+    _neutralizeDiscarded(root, before);
   };
   const MAX_UNVISITED_ROUNDS = 8;
-  const _sanitizeUnvisitedNodes = function _sanitizeUnvisitedNodes2(root2, before) {
+  const _sanitizeUnvisitedNodes = function _sanitizeUnvisitedNodes2(root, before) {
     const visited = IN_PLACE_VISITED;
     let original = null;
     const getOriginal = () => {
@@ -35861,8 +26402,8 @@ function createDOMPurify() {
       return original;
     };
     for (let round = 0; ; round++) {
-      const live = _collectLiveNodes(root2);
-      const containers = [root2];
+      const live = _collectLiveNodes(root);
+      const containers = [root];
       let pending = false;
       arrayForEach(live, (node2) => {
         if (_readNodeType(node2) === NODE_TYPE.documentFragment) arrayPush(containers, node2);
@@ -35870,18 +26411,18 @@ function createDOMPurify() {
       });
       if (!pending) return;
       if (round >= MAX_UNVISITED_ROUNDS) throw typeErrorCreate("the tree kept changing during in-place sanitization; refusing to return it");
-      arrayForEach(containers, (container, index2) => {
-        _sanitizeUnvisitedIn(container, index2 > 0, root2, getOriginal());
+      arrayForEach(containers, (container, index) => {
+        _sanitizeUnvisitedIn(container, index > 0, root, getOriginal());
       });
     }
   };
-  const _sanitizeUnvisitedIn = function _sanitizeUnvisitedIn2(container, inShadow, root2, original) {
+  const _sanitizeUnvisitedIn = function _sanitizeUnvisitedIn2(container, inShadow, root, original) {
     const iterator = _createNodeIterator(container);
     let node2;
     while (node2 = iterator.nextNode()) {
       if (!setHas(original, node2) || setHas(IN_PLACE_VISITED, node2)) continue;
       if (inShadow) _executeHooks(hooks.uponSanitizeShadowNode, node2, null);
-      _sanitizeNode(node2, root2);
+      _sanitizeNode(node2, root);
     }
   };
   const _markVisited = function _markVisited2(node2) {
@@ -35902,13 +26443,13 @@ function createDOMPurify() {
     if (lcName === "patchsrc") return true;
     return lcName === "for" && lcTag !== "label" && lcTag !== "output";
   };
-  const _neutralizePatchLinkage = function _neutralizePatchLinkage2(root2) {
+  const _neutralizePatchLinkage = function _neutralizePatchLinkage2(root) {
     if (!SAFE_FOR_XML) return;
-    _walkTree(root2, (node2) => {
+    _walkTree(root, (node2) => {
       const nodeType = _readNodeType(node2);
       if (nodeType === NODE_TYPE.processingInstruction || nodeType === NODE_TYPE.comment && regExpTest(COMMENT_MARKUP_PROBE, node2.data)) {
         try {
-          remove2(node2);
+          remove(node2);
         } catch (_2) {
         }
         return false;
@@ -35951,16 +26492,16 @@ function createDOMPurify() {
     if (NAMESPACE === HTML_NAMESPACE) return getElementsByTagName.call(doc, WHOLE_DOCUMENT ? "html" : "body")[0];
     return WHOLE_DOCUMENT ? doc.documentElement : body;
   };
-  const _createNodeIterator = function _createNodeIterator2(root2) {
+  const _createNodeIterator = function _createNodeIterator2(root) {
     let characterDataOnly = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : false;
-    const doc = getOwnerDocument ? getOwnerDocument(root2) : root2.ownerDocument;
-    return createNodeIterator.call(doc || root2, root2, (characterDataOnly ? 0 : NodeFilter.SHOW_ELEMENT) | NodeFilter.SHOW_COMMENT | NodeFilter.SHOW_TEXT | NodeFilter.SHOW_PROCESSING_INSTRUCTION | NodeFilter.SHOW_CDATA_SECTION, null);
+    const doc = getOwnerDocument ? getOwnerDocument(root) : root.ownerDocument;
+    return createNodeIterator.call(doc || root, root, (characterDataOnly ? 0 : NodeFilter.SHOW_ELEMENT) | NodeFilter.SHOW_COMMENT | NodeFilter.SHOW_TEXT | NodeFilter.SHOW_PROCESSING_INSTRUCTION | NodeFilter.SHOW_CDATA_SECTION, null);
   };
-  const _stripTemplateExpressions = function _stripTemplateExpressions2(value2) {
-    value2 = stringReplace(value2, MUSTACHE_EXPR$1, " ");
-    value2 = stringReplace(value2, ERB_EXPR$1, " ");
-    value2 = stringReplace(value2, TMPLIT_EXPR$1, " ");
-    return value2;
+  const _stripTemplateExpressions = function _stripTemplateExpressions2(value) {
+    value = stringReplace(value, MUSTACHE_EXPR$1, " ");
+    value = stringReplace(value, ERB_EXPR$1, " ");
+    value = stringReplace(value, TMPLIT_EXPR$1, " ");
+    return value;
   };
   const _scrubTemplateExpressions2 = function _scrubTemplateExpressions(node2) {
     var _node$querySelectorAl;
@@ -35985,18 +26526,18 @@ function createDOMPurify() {
     "script",
     "template"
   ]);
-  const _fosterTableContent = function _fosterTableContent2(root2) {
+  const _fosterTableContent = function _fosterTableContent2(root) {
     var _root$querySelectorAl;
     if (PARSER_MEDIA_TYPE === "application/xhtml+xml") return;
-    const structures = (_root$querySelectorAl = root2.querySelectorAll) === null || _root$querySelectorAl === void 0 ? void 0 : _root$querySelectorAl.call(root2, TABLE_STRUCTURE);
+    const structures = (_root$querySelectorAl = root.querySelectorAll) === null || _root$querySelectorAl === void 0 ? void 0 : _root$querySelectorAl.call(root, TABLE_STRUCTURE);
     if (!structures || structures.length === 0) return;
     arrayForEach(structures, (structure) => {
       arrayForEach(arraySlice(getChildNodes(structure)), (child) => {
         const nodeType = _readNodeType(child);
         if (!(nodeType === NODE_TYPE.text ? regExpTest(NON_WHITESPACE, child.data) : nodeType === NODE_TYPE.element && !TABLE_CONTENT[stringToLowerCase(_readNodeName(child))])) return;
         let table = structure;
-        while (table && stringToLowerCase(_readNodeName(table)) !== "table") table = table === root2 ? null : getParentNode(table);
-        const tableParent = table && table !== root2 ? getParentNode(table) : null;
+        while (table && stringToLowerCase(_readNodeName(table)) !== "table") table = table === root ? null : getParentNode(table);
+        const tableParent = table && table !== root ? getParentNode(table) : null;
         if (tableParent) try {
           tableParent.insertBefore(child, table);
         } catch (_2) {
@@ -36037,20 +26578,20 @@ function createDOMPurify() {
     if (transformCaseFunc(realTagName) !== "form") return false;
     return typeof element.nodeName !== "string" || typeof element.textContent !== "string" || typeof element.removeChild !== "function" || element.attributes !== getAttributes(element) || typeof element.removeAttribute !== "function" || typeof element.removeAttributeNode !== "function" || typeof element.getAttributeNode !== "function" || typeof element.setAttribute !== "function" || typeof element.namespaceURI !== "string" || typeof element.insertBefore !== "function" || typeof element.hasChildNodes !== "function" || element.nodeType !== getNodeType(element) || element.childNodes !== getChildNodes(element);
   };
-  const _nodeTypeOf = function _nodeTypeOf2(value2) {
-    if (!getNodeType || typeof value2 !== "object" || value2 === null) return null;
+  const _nodeTypeOf = function _nodeTypeOf2(value) {
+    if (!getNodeType || typeof value !== "object" || value === null) return null;
     try {
-      const nodeType = getNodeType(value2);
+      const nodeType = getNodeType(value);
       return typeof nodeType === "number" ? nodeType : null;
     } catch (_2) {
       return null;
     }
   };
-  const _isDocumentFragment = function _isDocumentFragment2(value2) {
-    return _nodeTypeOf(value2) === NODE_TYPE.documentFragment;
+  const _isDocumentFragment = function _isDocumentFragment2(value) {
+    return _nodeTypeOf(value) === NODE_TYPE.documentFragment;
   };
-  const _isNode = function _isNode2(value2) {
-    return _nodeTypeOf(value2) !== null;
+  const _isNode = function _isNode2(value) {
+    return _nodeTypeOf(value) !== null;
   };
   function _executeHooks(hooks2, currentNode, data) {
     if (hooks2.length === 0) return;
@@ -36082,7 +26623,7 @@ function createDOMPurify() {
     }
     return false;
   };
-  const _sanitizeDisallowedNode = function _sanitizeDisallowedNode2(currentNode, tagName, root2) {
+  const _sanitizeDisallowedNode = function _sanitizeDisallowedNode2(currentNode, tagName, root) {
     if (!FORBID_TAGS[tagName] && _isBasicCustomElement(tagName) && _matchesNameCheck(CUSTOM_ELEMENT_HANDLING.tagNameCheck, tagName)) return false;
     if (KEEP_CONTENT && !FORBID_CONTENTS[tagName] && !FORBID_CONTENTS[stringToLowerCase(tagName)]) {
       const parentNode = getParentNode(currentNode);
@@ -36090,7 +26631,7 @@ function createDOMPurify() {
       if (childNodes && parentNode) {
         const childCount = childNodes.length;
         for (let i = childCount - 1; i >= 0; --i) {
-          const hoisted = currentNode === root2 ? cloneNode(childNodes[i], true) : childNodes[i];
+          const hoisted = currentNode === root ? cloneNode(childNodes[i], true) : childNodes[i];
           parentNode.insertBefore(hoisted, getNextSibling(currentNode));
         }
       }
@@ -36098,20 +26639,20 @@ function createDOMPurify() {
     _forceRemove(currentNode);
     return true;
   };
-  const _forkSharedAllowlist = function _forkSharedAllowlist2(hookList, set4, defaultSet, setConfigSet) {
-    if (hookList.length === 0) return set4;
-    return set4 === defaultSet || set4 === setConfigSet ? cloneSet(set4) : set4;
+  const _forkSharedAllowlist = function _forkSharedAllowlist2(hookList, set2, defaultSet, setConfigSet) {
+    if (hookList.length === 0) return set2;
+    return set2 === defaultSet || set2 === setConfigSet ? cloneSet(set2) : set2;
   };
-  const _handleHookDetachedNode = function _handleHookDetachedNode2(currentNode, root2) {
-    if (currentNode === root2 || getParentNode(currentNode) !== null) return false;
+  const _handleHookDetachedNode = function _handleHookDetachedNode2(currentNode, root) {
+    if (currentNode === root || getParentNode(currentNode) !== null) return false;
     if (IN_PLACE) _neutralizeSubtree(currentNode);
     _unmarkVisited(currentNode);
     return true;
   };
-  const _sanitizeElements = function _sanitizeElements2(currentNode, root2) {
+  const _sanitizeElements = function _sanitizeElements2(currentNode, root) {
     _markVisited(currentNode);
     _executeHooks(hooks.beforeSanitizeElements, currentNode, null);
-    if (_handleHookDetachedNode(currentNode, root2)) return true;
+    if (_handleHookDetachedNode(currentNode, root)) return true;
     if (_isClobbered(currentNode)) {
       _forceRemove(currentNode);
       return true;
@@ -36123,12 +26664,12 @@ function createDOMPurify() {
       tagName,
       allowedTags: ALLOWED_TAGS
     });
-    if (_handleHookDetachedNode(currentNode, root2)) return true;
+    if (_handleHookDetachedNode(currentNode, root)) return true;
     if (_isUnsafeNode(currentNode, tagName, nodeType)) {
       _forceRemove(currentNode);
       return true;
     }
-    if ((FORBID_TAGS[tagName] || !(EXTRA_ELEMENT_HANDLING.tagCheck instanceof Function && EXTRA_ELEMENT_HANDLING.tagCheck(tagName)) && !ALLOWED_TAGS[tagName]) && _sanitizeDisallowedNode(currentNode, tagName, root2)) return true;
+    if ((FORBID_TAGS[tagName] || !(EXTRA_ELEMENT_HANDLING.tagCheck instanceof Function && EXTRA_ELEMENT_HANDLING.tagCheck(tagName)) && !ALLOWED_TAGS[tagName]) && _sanitizeDisallowedNode(currentNode, tagName, root)) return true;
     if (nodeType === NODE_TYPE.element && !_checkValidNamespace(currentNode)) {
       _forceRemove(currentNode);
       return true;
@@ -36146,22 +26687,22 @@ function createDOMPurify() {
       }
     }
     _executeHooks(hooks.afterSanitizeElements, currentNode, null);
-    return _handleHookDetachedNode(currentNode, root2);
+    return _handleHookDetachedNode(currentNode, root);
   };
-  const _isValidAttribute = function _isValidAttribute2(lcTag, lcName, value2) {
+  const _isValidAttribute = function _isValidAttribute2(lcTag, lcName, value) {
     if (FORBID_ATTR[lcName]) return false;
     if (_isPatchLinkageAttribute(lcName, lcTag)) return false;
-    if (SANITIZE_DOM && (lcName === "id" || lcName === "name") && (value2 in document2 || value2 in formElement)) return false;
+    if (SANITIZE_DOM && (lcName === "id" || lcName === "name") && (value in document2 || value in formElement)) return false;
     const nameIsPermitted = ALLOWED_ATTR[lcName] || EXTRA_ELEMENT_HANDLING.attributeCheck instanceof Function && EXTRA_ELEMENT_HANDLING.attributeCheck(lcName, lcTag);
     if (ALLOW_DATA_ATTR && regExpTest(DATA_ATTR$1, lcName)) return true;
     if (ALLOW_ARIA_ATTR && regExpTest(ARIA_ATTR$1, lcName)) return true;
-    if (!nameIsPermitted) return _isBasicCustomElement(lcTag) && _matchesNameCheck(CUSTOM_ELEMENT_HANDLING.tagNameCheck, lcTag) && _matchesNameCheck(CUSTOM_ELEMENT_HANDLING.attributeNameCheck, lcName, lcTag) || lcName === "is" && CUSTOM_ELEMENT_HANDLING.allowCustomizedBuiltInElements && _matchesNameCheck(CUSTOM_ELEMENT_HANDLING.tagNameCheck, value2);
+    if (!nameIsPermitted) return _isBasicCustomElement(lcTag) && _matchesNameCheck(CUSTOM_ELEMENT_HANDLING.tagNameCheck, lcTag) && _matchesNameCheck(CUSTOM_ELEMENT_HANDLING.attributeNameCheck, lcName, lcTag) || lcName === "is" && CUSTOM_ELEMENT_HANDLING.allowCustomizedBuiltInElements && _matchesNameCheck(CUSTOM_ELEMENT_HANDLING.tagNameCheck, value);
     if (URI_SAFE_ATTRIBUTES[lcName]) return true;
-    const compactValue = stringReplace(value2, ATTR_WHITESPACE$1, "");
+    const compactValue = stringReplace(value, ATTR_WHITESPACE$1, "");
     if (regExpTest(IS_ALLOWED_URI$1, compactValue)) return true;
-    if ((lcName === "src" || lcName === "xlink:href" || lcName === "href") && lcTag !== "script" && stringIndexOf(value2, "data:") === 0 && DATA_URI_TAGS[lcTag]) return true;
+    if ((lcName === "src" || lcName === "xlink:href" || lcName === "href") && lcTag !== "script" && stringIndexOf(value, "data:") === 0 && DATA_URI_TAGS[lcTag]) return true;
     if (ALLOW_UNKNOWN_PROTOCOLS && !regExpTest(IS_SCRIPT_OR_DATA$1, compactValue)) return true;
-    return !value2;
+    return !value;
   };
   const RESERVED_CUSTOM_ELEMENT_NAMES = addToSet({}, [
     "annotation-xml",
@@ -36176,19 +26717,19 @@ function createDOMPurify() {
   const _isBasicCustomElement = function _isBasicCustomElement2(tagName) {
     return !RESERVED_CUSTOM_ELEMENT_NAMES[stringToLowerCase(tagName)] && regExpTest(CUSTOM_ELEMENT$1, tagName);
   };
-  const _applyTrustedTypesToAttribute = function _applyTrustedTypesToAttribute2(lcTag, lcName, namespaceURI, value2) {
+  const _applyTrustedTypesToAttribute = function _applyTrustedTypesToAttribute2(lcTag, lcName, namespaceURI, value) {
     if (trustedTypesPolicy && typeof trustedTypes === "object" && typeof trustedTypes.getAttributeType === "function" && !namespaceURI) switch (trustedTypes.getAttributeType(lcTag, lcName)) {
       case "TrustedHTML":
-        return _createTrustedHTML(value2);
+        return _createTrustedHTML(value);
       case "TrustedScriptURL":
-        return _createTrustedScriptURL(value2);
+        return _createTrustedScriptURL(value);
     }
-    return value2;
+    return value;
   };
-  const _setAttributeValue = function _setAttributeValue2(currentNode, name, namespaceURI, value2) {
+  const _setAttributeValue = function _setAttributeValue2(currentNode, name, namespaceURI, value) {
     try {
-      if (namespaceURI) currentNode.setAttributeNS(namespaceURI, name, value2);
-      else currentNode.setAttribute(name, value2);
+      if (namespaceURI) currentNode.setAttributeNS(namespaceURI, name, value);
+      else currentNode.setAttribute(name, value);
       if (_isClobbered(currentNode)) {
         _forceRemove(currentNode);
         return false;
@@ -36199,13 +26740,13 @@ function createDOMPurify() {
       return false;
     }
   };
-  const _isUnsafeAttributeValue = function _isUnsafeAttributeValue2(name, value2) {
-    if (SAFE_FOR_XML && regExpTest(ATTR_VALUE_BREAKOUT, value2)) return true;
-    return stringToLowerCase(name) === "attributename" && stringIndexOf(value2, "href") !== -1;
+  const _isUnsafeAttributeValue = function _isUnsafeAttributeValue2(name, value) {
+    if (SAFE_FOR_XML && regExpTest(ATTR_VALUE_BREAKOUT, value)) return true;
+    return stringToLowerCase(name) === "attributename" && stringIndexOf(value, "href") !== -1;
   };
-  const _sanitizeAttributes = function _sanitizeAttributes2(currentNode, root2) {
+  const _sanitizeAttributes = function _sanitizeAttributes2(currentNode, root) {
     _executeHooks(hooks.beforeSanitizeAttributes, currentNode, null);
-    if (_handleHookDetachedNode(currentNode, root2)) return;
+    if (_handleHookDetachedNode(currentNode, root)) return;
     const attributes = _readAttributes(currentNode);
     if (!attributes || _isClobbered(currentNode)) return;
     ALLOWED_ATTR = _forkSharedAllowlist(hooks.uponSanitizeAttribute, ALLOWED_ATTR, DEFAULT_ALLOWED_ATTR, SET_CONFIG_ALLOWED_ATTR);
@@ -36224,20 +26765,20 @@ function createDOMPurify() {
       const name = attr.name, namespaceURI = attr.namespaceURI, attrValue = attr.value;
       const lcName = transformCaseFunc(name);
       const initValue = attrValue;
-      let value2 = name === "value" ? initValue : stringTrim(initValue);
+      let value = name === "value" ? initValue : stringTrim(initValue);
       let recreatedNamedProp = false;
       hookEvent.attrName = lcName;
-      hookEvent.attrValue = value2;
+      hookEvent.attrValue = value;
       hookEvent.keepAttr = true;
       hookEvent.forceKeepAttr = void 0;
       _executeHooks(hooks.uponSanitizeAttribute, currentNode, hookEvent);
-      value2 = hookEvent.attrValue;
-      if (SANITIZE_NAMED_PROPS && (lcName === "id" || lcName === "name") && stringIndexOf(value2, SANITIZE_NAMED_PROPS_PREFIX) !== 0) {
+      value = hookEvent.attrValue;
+      if (SANITIZE_NAMED_PROPS && (lcName === "id" || lcName === "name") && stringIndexOf(value, SANITIZE_NAMED_PROPS_PREFIX) !== 0) {
         _removeAttribute(name, currentNode, attr);
-        value2 = SANITIZE_NAMED_PROPS_PREFIX + value2;
+        value = SANITIZE_NAMED_PROPS_PREFIX + value;
         recreatedNamedProp = true;
       }
-      if (_isUnsafeAttributeValue(name, value2)) {
+      if (_isUnsafeAttributeValue(name, value)) {
         _removeAttribute(name, currentNode, attr);
         continue;
       }
@@ -36246,26 +26787,26 @@ function createDOMPurify() {
         _removeAttribute(name, currentNode, attr);
         continue;
       }
-      if (!ALLOW_SELF_CLOSE_IN_ATTR && regExpTest(SELF_CLOSING_TAG, value2)) {
+      if (!ALLOW_SELF_CLOSE_IN_ATTR && regExpTest(SELF_CLOSING_TAG, value)) {
         _removeAttribute(name, currentNode, attr);
         continue;
       }
-      if (SAFE_FOR_TEMPLATES) value2 = _stripTemplateExpressions(value2);
-      if (!_isValidAttribute(lcTag, lcName, value2)) {
+      if (SAFE_FOR_TEMPLATES) value = _stripTemplateExpressions(value);
+      if (!_isValidAttribute(lcTag, lcName, value)) {
         _removeAttribute(name, currentNode, attr);
         continue;
       }
-      value2 = _applyTrustedTypesToAttribute(lcTag, lcName, namespaceURI, value2);
-      if (value2 !== initValue) {
-        if (_setAttributeValue(currentNode, name, namespaceURI, value2) && recreatedNamedProp) arrayPop(DOMPurify.removed);
+      value = _applyTrustedTypesToAttribute(lcTag, lcName, namespaceURI, value);
+      if (value !== initValue) {
+        if (_setAttributeValue(currentNode, name, namespaceURI, value) && recreatedNamedProp) arrayPop(DOMPurify.removed);
       }
     }
     _executeHooks(hooks.afterSanitizeAttributes, currentNode, null);
-    _handleHookDetachedNode(currentNode, root2);
+    _handleHookDetachedNode(currentNode, root);
   };
-  const _sanitizeNode = function _sanitizeNode2(node2, root2) {
-    _sanitizeElements(node2, root2);
-    _sanitizeAttributes(node2, root2);
+  const _sanitizeNode = function _sanitizeNode2(node2, root) {
+    _sanitizeElements(node2, root);
+    _sanitizeAttributes(node2, root);
     if (_isDocumentFragment(node2.content)) _sanitizeShadowDOM2(node2.content);
   };
   const _sanitizeShadowDOM2 = function _sanitizeShadowDOM(fragment) {
@@ -36286,9 +26827,9 @@ function createDOMPurify() {
     if (SAFE_FOR_TEMPLATES) _scrubOwnCharacterData(fragment);
     _executeHooks(hooks.afterSanitizeShadowDOM, fragment, null);
   };
-  const _sanitizeAttachedShadowRoots = function _sanitizeAttachedShadowRoots2(root2) {
+  const _sanitizeAttachedShadowRoots = function _sanitizeAttachedShadowRoots2(root) {
     const stack = [{
-      node: root2,
+      node: root,
       shadow: null
     }];
     while (stack.length > 0) {
@@ -36445,12 +26986,12 @@ function createDOMPurify() {
     trustedTypesPolicy = defaultTrustedTypesPolicy;
     emptyHTML = "";
   };
-  DOMPurify.isValidAttribute = function(tag, attr, value2) {
+  DOMPurify.isValidAttribute = function(tag, attr, value) {
     if (!CONFIG) _parseConfig({});
     const lcTag = transformCaseFunc(tag);
     const lcName = transformCaseFunc(attr);
-    if (typeof value2 === "string" && (_isUnsafeAttributeValue(attr, value2) || !ALLOW_SELF_CLOSE_IN_ATTR && regExpTest(SELF_CLOSING_TAG, value2))) return false;
-    return _isValidAttribute(lcTag, lcName, value2);
+    if (typeof value === "string" && (_isUnsafeAttributeValue(attr, value) || !ALLOW_SELF_CLOSE_IN_ATTR && regExpTest(SELF_CLOSING_TAG, value))) return false;
+    return _isValidAttribute(lcTag, lcName, value);
   };
   DOMPurify.addHook = function(entryPoint, hookFunction) {
     if (typeof hookFunction !== "function") return;
@@ -36460,8 +27001,8 @@ function createDOMPurify() {
   DOMPurify.removeHook = function(entryPoint, hookFunction) {
     if (!objectHasOwnProperty(hooks, entryPoint)) return;
     if (hookFunction !== void 0) {
-      const index2 = arrayLastIndexOf(hooks[entryPoint], hookFunction);
-      return index2 === -1 ? void 0 : arraySplice(hooks[entryPoint], index2, 1)[0];
+      const index = arrayLastIndexOf(hooks[entryPoint], hookFunction);
+      return index === -1 ? void 0 : arraySplice(hooks[entryPoint], index, 1)[0];
     }
     return arrayPop(hooks[entryPoint]);
   };
@@ -36485,7 +27026,7 @@ function ue(l3) {
   S2 = l3;
 }
 var q2 = { exec: () => null };
-function D3(l3) {
+function D2(l3) {
   let e = [];
   return (t) => {
     let n = Math.max(0, Math.min(3, t - 1)), r = e[n];
@@ -36506,7 +27047,7 @@ var _e2 = ((l3 = "") => {
     return false;
   }
 })();
-var O = { codeRemoveIndent: /^(?: {0,3}\t| {1,4})/gm, listInterruptsParagraph: /^ {0,3}(?:[*+-]|1[.)])[ \t]+[^ \t\n]/, outputLinkReplace: /\\([\[\]])/g, indentCodeCompensation: /^(\s+)(?:```)/, beginningSpace: /^\s+/, endingHash: /#$/, startingSpaceChar: /^ /, endingSpaceChar: / $/, endingSpaceTabChar: /[ \t]$/, nonSpaceChar: /[^ ]/, newLineCharGlobal: /\n/g, tabCharGlobal: /\t/g, leadingSpaceTab: /^[ \t]+/, multipleSpaceGlobal: /\s+/g, blankLine: /^[ \t]*$/, doubleBlankLine: /\n[ \t]*\n[ \t]*$/, blockquoteStart: /^ {0,3}>/, blockquoteSetextReplace: /\n {0,3}((?:=+|-+)[ \t]*)(?=\n|$)/g, blockquoteSetextReplace2: /^ {0,3}>[ \t]?/gm, blockquoteMarkerWhitespace: /^( {0,3}>)(\t[ \t]*)/gm, nestedBlockMarker: /^ {0,3}(?:(?:[*+-]|\d{1,9}[.)])(?: |$)|> ?)/, listReplaceNesting: /^ {1,4}(?=( {4})*[^ ])/g, listIsTask: /^\[[ xX]\][ \t]+\S/, listReplaceTask: /^\[[ xX]\][ \t]+/, listTaskCheckbox: /\[[ xX]\]/, anyLine: /\n.*\n/, hrefBrackets: /^<(.*)>$/, tableDelimiter: /[:|]/, tableAlignChars: /^\||\| *$/g, tableRowBlankLine: /\n[ \t]*$/, tableAlignRight: /^ *-+: *$/, tableAlignCenter: /^ *:-+: *$/, tableAlignLeft: /^ *:-+ *$/, startATag: /^<a /i, endATag: /^<\/a>/i, startPreScriptTag: /^<(pre|code|kbd|script)(\s|>)/i, endPreScriptTag: /^<\/(pre|code|kbd|script)(\s|>)/i, startAngleBracket: /^</, endAngleBracket: />$/, pedanticHrefTitle: /^([^'"]*[^\s])\s+(['"])(.*)\2/, unicodeAlphaNumeric: /[\p{L}\p{N}]/u, numericCharacterReference: /&#(?:(\d{1,7})|[Xx]([A-Fa-f0-9]{1,6}));/, numericCharacterReferenceOrAmpersand: /&#(?:(\d{1,7})|[Xx]([A-Fa-f0-9]{1,6}));|&(?!(#\d{1,7}|#[Xx][a-fA-F0-9]{1,6}|\w+);)/g, escapeTest: /[&<>"']/, escapeReplace: /[&<>"']/g, escapeTestNoEncode: /[<>"']|&(?!(#\d{1,7}|#[Xx][a-fA-F0-9]{1,6}|\w+);)/, escapeReplaceNoEncode: /[<>"']|&(?!(#\d{1,7}|#[Xx][a-fA-F0-9]{1,6}|\w+);)/g, caret: /(^|[^\[])\^/g, percentDecode: /%25/g, findPipe: /\|/g, splitPipe: / \|/, slashPipe: /\\\|/g, carriageReturn: /\r\n|\r/g, spaceLine: /^ +$/gm, notSpaceStart: /^\S*/, endingNewline: /\n$/, listItemRegex: (l3) => new RegExp(`^( {0,3}${l3})((?:[	 ][^\\n]*)?(?:\\n|$))`), nextBulletRegex: D3((l3) => new RegExp(`^ {0,${l3}}(?:[*+-]|\\d{1,9}[.)])((?:[ 	][^\\n]*)?(?:\\n|$))`)), hrRegex: D3((l3) => new RegExp(`^ {0,${l3}}((?:-[ 	]*){3,}|(?:_[ 	]*){3,}|(?:\\*[ 	]*){3,})(?:\\n+|$)`)), fencesBeginRegex: D3((l3) => new RegExp(`^ {0,${l3}}(?:\`\`\`|~~~)`)), headingBeginRegex: D3((l3) => new RegExp(`^ {0,${l3}}#{1,6}(?:\\s|$)`)), pedanticHeadingBeginRegex: D3((l3) => new RegExp(`^ {0,${l3}}#`)), htmlBeginRegex: D3((l3) => new RegExp(`^ {0,${l3}}(?:</?(?:${he2})(?:[ \\t]+|$|/?>)|<(?:(?:script|pre|style|textarea)(?:[\\s>]|$)|!--)|<\\?|<![A-Za-z]|<!\\[CDATA\\[)`, "i")), blockquoteBeginRegex: D3((l3) => new RegExp(`^ {0,${l3}}>`)), nestedContainerMarkers: /^(?: {0,3}(?:(?:[*+-]|\d{1,9}[.)])[ \t]+|>[ \t]?))+/ };
+var O = { codeRemoveIndent: /^(?: {0,3}\t| {1,4})/gm, listInterruptsParagraph: /^ {0,3}(?:[*+-]|1[.)])[ \t]+[^ \t\n]/, outputLinkReplace: /\\([\[\]])/g, indentCodeCompensation: /^(\s+)(?:```)/, beginningSpace: /^\s+/, endingHash: /#$/, startingSpaceChar: /^ /, endingSpaceChar: / $/, endingSpaceTabChar: /[ \t]$/, nonSpaceChar: /[^ ]/, newLineCharGlobal: /\n/g, tabCharGlobal: /\t/g, leadingSpaceTab: /^[ \t]+/, multipleSpaceGlobal: /\s+/g, blankLine: /^[ \t]*$/, doubleBlankLine: /\n[ \t]*\n[ \t]*$/, blockquoteStart: /^ {0,3}>/, blockquoteSetextReplace: /\n {0,3}((?:=+|-+)[ \t]*)(?=\n|$)/g, blockquoteSetextReplace2: /^ {0,3}>[ \t]?/gm, blockquoteMarkerWhitespace: /^( {0,3}>)(\t[ \t]*)/gm, nestedBlockMarker: /^ {0,3}(?:(?:[*+-]|\d{1,9}[.)])(?: |$)|> ?)/, listReplaceNesting: /^ {1,4}(?=( {4})*[^ ])/g, listIsTask: /^\[[ xX]\][ \t]+\S/, listReplaceTask: /^\[[ xX]\][ \t]+/, listTaskCheckbox: /\[[ xX]\]/, anyLine: /\n.*\n/, hrefBrackets: /^<(.*)>$/, tableDelimiter: /[:|]/, tableAlignChars: /^\||\| *$/g, tableRowBlankLine: /\n[ \t]*$/, tableAlignRight: /^ *-+: *$/, tableAlignCenter: /^ *:-+: *$/, tableAlignLeft: /^ *:-+ *$/, startATag: /^<a /i, endATag: /^<\/a>/i, startPreScriptTag: /^<(pre|code|kbd|script)(\s|>)/i, endPreScriptTag: /^<\/(pre|code|kbd|script)(\s|>)/i, startAngleBracket: /^</, endAngleBracket: />$/, pedanticHrefTitle: /^([^'"]*[^\s])\s+(['"])(.*)\2/, unicodeAlphaNumeric: /[\p{L}\p{N}]/u, numericCharacterReference: /&#(?:(\d{1,7})|[Xx]([A-Fa-f0-9]{1,6}));/, numericCharacterReferenceOrAmpersand: /&#(?:(\d{1,7})|[Xx]([A-Fa-f0-9]{1,6}));|&(?!(#\d{1,7}|#[Xx][a-fA-F0-9]{1,6}|\w+);)/g, escapeTest: /[&<>"']/, escapeReplace: /[&<>"']/g, escapeTestNoEncode: /[<>"']|&(?!(#\d{1,7}|#[Xx][a-fA-F0-9]{1,6}|\w+);)/, escapeReplaceNoEncode: /[<>"']|&(?!(#\d{1,7}|#[Xx][a-fA-F0-9]{1,6}|\w+);)/g, caret: /(^|[^\[])\^/g, percentDecode: /%25/g, findPipe: /\|/g, splitPipe: / \|/, slashPipe: /\\\|/g, carriageReturn: /\r\n|\r/g, spaceLine: /^ +$/gm, notSpaceStart: /^\S*/, endingNewline: /\n$/, listItemRegex: (l3) => new RegExp(`^( {0,3}${l3})((?:[	 ][^\\n]*)?(?:\\n|$))`), nextBulletRegex: D2((l3) => new RegExp(`^ {0,${l3}}(?:[*+-]|\\d{1,9}[.)])((?:[ 	][^\\n]*)?(?:\\n|$))`)), hrRegex: D2((l3) => new RegExp(`^ {0,${l3}}((?:-[ 	]*){3,}|(?:_[ 	]*){3,}|(?:\\*[ 	]*){3,})(?:\\n+|$)`)), fencesBeginRegex: D2((l3) => new RegExp(`^ {0,${l3}}(?:\`\`\`|~~~)`)), headingBeginRegex: D2((l3) => new RegExp(`^ {0,${l3}}#{1,6}(?:\\s|$)`)), pedanticHeadingBeginRegex: D2((l3) => new RegExp(`^ {0,${l3}}#`)), htmlBeginRegex: D2((l3) => new RegExp(`^ {0,${l3}}(?:</?(?:${he2})(?:[ \\t]+|$|/?>)|<(?:(?:script|pre|style|textarea)(?:[\\s>]|$)|!--)|<\\?|<![A-Za-z]|<!\\[CDATA\\[)`, "i")), blockquoteBeginRegex: D2((l3) => new RegExp(`^ {0,${l3}}>`)), nestedContainerMarkers: /^(?: {0,3}(?:(?:[*+-]|\d{1,9}[.)])[ \t]+|>[ \t]?))+/ };
 var Ge2 = /^(?:[ \t]*(?:\n|$))+/;
 var Ne2 = /^((?: {4}| {0,3}\t)[^\n]+(?:\n(?:[ \t]*(?:\n|$))*)?)+/;
 var Fe2 = /^ {0,3}(`{3,}(?=[^`\n]*(?:\n|$))|~{3,})([^\n]*)(?:\n|$)(?:|([\s\S]*?)(?:\n|$))(?: {0,3}(?:(?=`)\1`*|(?=~)\1~*) *(?=\n|$)|$)/;
@@ -36619,7 +27160,7 @@ function be2(l3, e) {
   for (; r < n.length; r++) n[r] = n[r].trim().replace(O.slashPipe, "|");
   return n;
 }
-function C2(l3, e, t) {
+function C(l3, e, t) {
   let n = l3.length;
   if (n === 0) return "";
   let r = 0;
@@ -36786,22 +27327,22 @@ var _ = class {
     if (t) {
       let n = t[2].trim();
       if (this.rules.other.endingHash.test(n)) {
-        let r = C2(n, "#");
+        let r = C(n, "#");
         (this.options.pedantic || !r || this.rules.other.endingSpaceTabChar.test(r)) && (n = r.trim());
       }
-      return { type: "heading", raw: C2(t[0], `
+      return { type: "heading", raw: C(t[0], `
 `), depth: t[1].length, text: n, tokens: this.lexer.inline(n) };
     }
   }
   hr(e) {
     let t = this.rules.block.hr.exec(e);
-    if (t) return { type: "hr", raw: C2(t[0], `
+    if (t) return { type: "hr", raw: C(t[0], `
 `) };
   }
   blockquote(e) {
     let t = this.rules.block.blockquote.exec(e);
     if (t) {
-      let n = C2(t[0], `
+      let n = C(t[0], `
 `).split(`
 `), r = "", s = "", o = [];
       for (; n.length > 0; ) {
@@ -36825,8 +27366,8 @@ ${d}` : d;
 `), b = k.raw + `
 ` + m.replace(this.rules.other.blockquoteSetextReplace2, ""), f = this.blockquote(b);
           o[o.length - 1] = f;
-          let R = b.substring(f.raw.length).replace(/^\n/, ""), E2 = R ? R.split(`
-`).length : 0, T2 = E2 ? n.slice(0, -E2) : n;
+          let R = b.substring(f.raw.length).replace(/^\n/, ""), E = R ? R.split(`
+`).length : 0, T2 = E ? n.slice(0, -E) : n;
           if (T2.length > 0 && (r = `${r}
 ${T2.join(`
 `)}`), s = s.substring(0, s.length - k.text.length) + f.text, n = n.slice(T2.length), n.length > 0 && this.rules.other.blockquoteStart.test(n[0])) continue;
@@ -36866,25 +27407,25 @@ ${R}`;
         e = e.substring(t[0].length);
         let m = t[2].split(`
 `, 1)[0], b = t[1].length, f = this.options.pedantic ? te2(m, b) : m.replace(this.rules.other.leadingSpaceTab, (H2) => te2(H2, b)), R = e.split(`
-`, 1)[0], E2 = !f.trim(), T2 = 0;
-        if (this.options.pedantic ? (T2 = 2, p = f.trimStart()) : E2 ? T2 = b + 1 : (T2 = f.search(this.rules.other.nonSpaceChar), T2 = T2 > 4 ? 1 : T2, p = f.slice(T2), T2 += b), E2 && this.rules.other.blankLine.test(R) && (e = e.substring(R.length + 1), h = true), !h) {
-          let H2 = this.rules.other.nextBulletRegex(T2), K3 = this.rules.other.hrRegex(T2), re2 = this.rules.other.fencesBeginRegex(T2), B2 = this.options.pedantic ? this.rules.other.pedanticHeadingBeginRegex(T2) : this.rules.other.headingBeginRegex(T2), X2 = this.rules.other.htmlBeginRegex(T2), se2 = this.rules.other.blockquoteBeginRegex(T2), le = false;
+`, 1)[0], E = !f.trim(), T2 = 0;
+        if (this.options.pedantic ? (T2 = 2, p = f.trimStart()) : E ? T2 = b + 1 : (T2 = f.search(this.rules.other.nonSpaceChar), T2 = T2 > 4 ? 1 : T2, p = f.slice(T2), T2 += b), E && this.rules.other.blankLine.test(R) && (e = e.substring(R.length + 1), h = true), !h) {
+          let H2 = this.rules.other.nextBulletRegex(T2), K2 = this.rules.other.hrRegex(T2), re2 = this.rules.other.fencesBeginRegex(T2), B = this.options.pedantic ? this.rules.other.pedanticHeadingBeginRegex(T2) : this.rules.other.headingBeginRegex(T2), X2 = this.rules.other.htmlBeginRegex(T2), se2 = this.rules.other.blockquoteBeginRegex(T2), le = false;
           for (; e; ) {
             let we2 = e.split(`
 `, 1)[0], Z2;
-            if (R = we2, this.options.pedantic ? (R = R.replace(this.rules.other.listReplaceNesting, "  "), Z2 = R) : Z2 = R.replace(this.rules.other.leadingSpaceTab, ($2) => te2($2)), re2.test(R) || B2.test(R) || X2.test(R) || se2.test(R) || H2.test(R) || K3.test(R)) break;
+            if (R = we2, this.options.pedantic ? (R = R.replace(this.rules.other.listReplaceNesting, "  "), Z2 = R) : Z2 = R.replace(this.rules.other.leadingSpaceTab, ($2) => te2($2)), re2.test(R) || B.test(R) || X2.test(R) || se2.test(R) || H2.test(R) || K2.test(R)) break;
             if (Z2.search(this.rules.other.nonSpaceChar) >= T2 || !R.trim()) p += `
 ` + Z2.slice(T2), le = false;
             else {
-              if (E2) break;
+              if (E) break;
               let $2 = f;
               if (!this.options.pedantic && !p.includes(`
 `) && !f.includes("	")) {
                 let j;
-                for (; !K3.test($2) && (j = this.rules.other.nestedBlockMarker.exec($2)); ) $2 = $2.slice(j[0].length);
+                for (; !K2.test($2) && (j = this.rules.other.nestedBlockMarker.exec($2)); ) $2 = $2.slice(j[0].length);
                 if (!$2.trim()) break;
               }
-              if ($2.replace(this.rules.other.tabCharGlobal, "    ").search(this.rules.other.nonSpaceChar) >= 4 || re2.test($2) || B2.test($2) || X2.test($2) || K3.test($2)) break;
+              if ($2.replace(this.rules.other.tabCharGlobal, "    ").search(this.rules.other.nonSpaceChar) >= 4 || re2.test($2) || B.test($2) || X2.test($2) || K2.test($2)) break;
               if (!this.options.pedantic && !le) {
                 let j = f.replace(this.rules.other.nestedContainerMarkers, "");
                 if (this.rules.block.fences.test(j) || this.rules.block.heading.test(j) || this.rules.block.hr.test(j)) break;
@@ -36894,7 +27435,7 @@ ${R}`) ? `    ${Z2.replace(/^ {0,3}/, "")}` : R;
               p += `
 ` + je2, le = true;
             }
-            E2 = !R.trim(), e = e.substring(we2.length + 1), f = Z2.slice(T2);
+            E = !R.trim(), e = e.substring(we2.length + 1), f = Z2.slice(T2);
           }
         }
         let U2 = n.slice(k, r());
@@ -36945,7 +27486,7 @@ ${R}`) ? `    ${Z2.replace(/^ {0,3}/, "")}` : R;
     if (t) {
       if (!this.rules.other.startAngleBracket.test(t[2]) && Te2(t[2], "()") !== -1) return;
       let n = W2(t[1]), r = t[2] ? t[2].replace(this.rules.other.hrefBrackets, "$1").replace(this.rules.inline.anyPunctuation, "$1") : "", s = t[3] ? t[3].substring(1, t[3].length - 1).replace(this.rules.inline.anyPunctuation, "$1") : t[3];
-      return { type: "def", tag: n, raw: C2(t[0], `
+      return { type: "def", tag: n, raw: C(t[0], `
 `), href: r, title: s };
     }
   }
@@ -36953,7 +27494,7 @@ ${R}`) ? `    ${Z2.replace(/^ {0,3}/, "")}` : R;
     let t = this.rules.block.table.exec(e);
     if (!t || !this.rules.other.tableDelimiter.test(t[2])) return;
     let n = be2(t[1]), r = t[2].replace(this.rules.other.tableAlignChars, "").split("|"), s = t[3]?.trim() ? t[3].replace(this.rules.other.tableRowBlankLine, "").split(`
-`) : [], o = { type: "table", raw: C2(t[0], `
+`) : [], o = { type: "table", raw: C(t[0], `
 `), header: [], align: [], rows: [] };
     if (n.length === r.length) {
       for (let i of r) this.rules.other.tableAlignRight.test(i) ? o.align.push("right") : this.rules.other.tableAlignCenter.test(i) ? o.align.push("center") : this.rules.other.tableAlignLeft.test(i) ? o.align.push("left") : o.align.push(null);
@@ -36966,7 +27507,7 @@ ${R}`) ? `    ${Z2.replace(/^ {0,3}/, "")}` : R;
     let t = this.rules.block.lheading.exec(e);
     if (t) {
       let n = t[1].trim();
-      return { type: "heading", raw: C2(t[0], `
+      return { type: "heading", raw: C(t[0], `
 `), depth: t[2].charAt(0) === "=" ? 1 : 2, text: n, tokens: this.lexer.inline(n) };
     }
   }
@@ -37003,7 +27544,7 @@ ${R}`) ? `    ${Z2.replace(/^ {0,3}/, "")}` : R;
       let s = n[2].trim();
       if (!this.options.pedantic && this.rules.other.startAngleBracket.test(s)) {
         if (!this.rules.other.endAngleBracket.test(s)) return;
-        let c = C2(s.slice(0, -1), "\\");
+        let c = C(s.slice(0, -1), "\\");
         if ((s.length - c.length) % 2 === 0) return;
       } else {
         let c = Te2(n[2], "()");
@@ -37013,7 +27554,7 @@ ${R}`) ? `    ${Z2.replace(/^ {0,3}/, "")}` : R;
           n[2] = n[2].substring(0, c), n[0] = n[0].substring(0, d).trim(), n[3] = "";
         }
       }
-      let o = C2(n[0].slice(0, -1), "\\");
+      let o = C(n[0].slice(0, -1), "\\");
       if ((n[0].length - o.length) % 2 === 0) return;
       let i = n[2], a = "";
       if (this.options.pedantic) {
@@ -37049,31 +27590,31 @@ ${R}`) ? `    ${Z2.replace(/^ {0,3}/, "")}` : R;
     if (r[4] && n.match(this.rules.other.unicodeAlphaNumeric)) return;
     let h = r[1] || r[3] || "";
     if (!h || !n || d) {
-      let p = [...r[0]].length - 1, k, m, b = p, f = 0, R = i - a + p, E2 = !this.options.pedantic && !!c.trim() && (!!h || s === "*" && !u);
+      let p = [...r[0]].length - 1, k, m, b = p, f = 0, R = i - a + p, E = !this.options.pedantic && !!c.trim() && (!!h || s === "*" && !u);
       if (s !== "*" && s !== "_") return;
       let T2 = s === "*" ? this.rules.inline.emStrongRDelimAst : this.rules.inline.emStrongRDelimUnd, U2 = oe2(this, t, s), H2 = t.length - e.length + p;
       if (U2 < H2) return;
       t = t.slice(-1 * e.length + p);
-      let K3 = U2 - H2;
-      for (T2.lastIndex = 0; (r = T2.exec(t)) !== null && !(r.index > K3); ) {
+      let K2 = U2 - H2;
+      for (T2.lastIndex = 0; (r = T2.exec(t)) !== null && !(r.index > K2); ) {
         if (k = r[1] || r[2] || r[3] || r[4] || r[5] || r[6], !k) continue;
         if (m = [...k].length, r[3] || r[4]) {
           b += m;
           continue;
-        } else if ((r[5] || r[6] || E2) && R % 3 && !((R + m) % 3)) {
+        } else if ((r[5] || r[6] || E) && R % 3 && !((R + m) % 3)) {
           if (o && (r[5] || r[6])) break;
           f += m;
           continue;
         }
         if (b -= m, b > 0) continue;
         m = Math.min(m, m + b + f);
-        let re2 = [...r[0]][0].length, B2 = e.slice(0, p + r.index + re2 + m);
+        let re2 = [...r[0]][0].length, B = e.slice(0, p + r.index + re2 + m);
         if (Math.min(p, m) % 2) {
-          let se2 = B2.slice(1, -1);
-          return { type: "em", raw: B2, text: se2, tokens: this.lexer.inlineTokens(se2) };
+          let se2 = B.slice(1, -1);
+          return { type: "em", raw: B, text: se2, tokens: this.lexer.inlineTokens(se2) };
         }
-        let X2 = B2.slice(2, -2);
-        return { type: "strong", raw: B2, text: X2, tokens: this.lexer.inlineTokens(X2) };
+        let X2 = B.slice(2, -2);
+        return { type: "strong", raw: B, text: X2, tokens: this.lexer.inlineTokens(X2) };
       }
     }
   }
@@ -37743,7 +28284,7 @@ var P2 = class l2 {
     return n;
   }
 };
-var A3 = class {
+var A2 = class {
   options;
   block;
   constructor(e) {
@@ -37784,7 +28325,7 @@ var ne2 = class {
   TextRenderer = z3;
   Lexer = w;
   Tokenizer = _;
-  Hooks = A3;
+  Hooks = A2;
   constructor(...e) {
     this.use(...e);
   }
@@ -37858,13 +28399,13 @@ var ne2 = class {
         r.tokenizer = s;
       }
       if (n.hooks) {
-        let s = this.defaults.hooks || new A3();
+        let s = this.defaults.hooks || new A2();
         for (let o in n.hooks) {
           if (!(o in s)) throw new Error(`hook '${o}' does not exist`);
           if (["options", "block"].includes(o)) continue;
           let i = o, a = n.hooks[i], c = s[i];
-          A3.passThroughHooks.has(o) ? s[i] = (u) => {
-            if (s.options.async && A3.passThroughHooksRespectAsync.has(o)) return (async () => {
+          A2.passThroughHooks.has(o) ? s[i] = (u) => {
+            if (s.options.async && A2.passThroughHooksRespectAsync.has(o)) return (async () => {
               let h = await a.call(s, u);
               return c.call(s, h);
             })();
@@ -37959,7 +28500,7 @@ x.TextRenderer = z3;
 x.Lexer = w;
 x.lexer = w.lex;
 x.Tokenizer = _;
-x.Hooks = A3;
+x.Hooks = A2;
 x.parse = x;
 var En2 = x.options;
 var zn2 = x.setOptions;
@@ -38000,33 +28541,33 @@ function renderMarkdown(text2) {
 }
 
 // ../editor/src/panels/output-view.tsx
-import { jsx as jsx9, jsxs as jsxs7 } from "react/jsx-runtime";
-var Markdown = memo4(function Markdown2({ text: text2, className }) {
-  const html2 = useMemo4(() => renderMarkdown(text2), [text2]);
-  return /* @__PURE__ */ jsx9("div", { className: `markdown${className ? ` ${className}` : ""}`, dangerouslySetInnerHTML: { __html: html2 } });
+import { jsx as jsx8, jsxs as jsxs6 } from "react/jsx-runtime";
+var Markdown = memo3(function Markdown2({ text: text2, className }) {
+  const html2 = useMemo3(() => renderMarkdown(text2), [text2]);
+  return /* @__PURE__ */ jsx8("div", { className: `markdown${className ? ` ${className}` : ""}`, dangerouslySetInnerHTML: { __html: html2 } });
 });
-function AnswerView({ value: value2 }) {
-  return /* @__PURE__ */ jsxs7("div", { className: "answer", children: [
-    /* @__PURE__ */ jsx9(Markdown, { text: value2.answer, className: "answer-text" }),
-    value2.citations.length > 0 ? /* @__PURE__ */ jsx9("ol", { className: "citations", "aria-label": "Citations", children: value2.citations.map((citation) => /* @__PURE__ */ jsxs7("li", { value: citation.number, className: citation.cited ? "cited" : "uncited", children: [
-      /* @__PURE__ */ jsxs7("span", { className: "citation-number", children: [
+function AnswerView({ value }) {
+  return /* @__PURE__ */ jsxs6("div", { className: "answer", children: [
+    /* @__PURE__ */ jsx8(Markdown, { text: value.answer, className: "answer-text" }),
+    value.citations.length > 0 ? /* @__PURE__ */ jsx8("ol", { className: "citations", "aria-label": "Citations", children: value.citations.map((citation) => /* @__PURE__ */ jsxs6("li", { value: citation.number, className: citation.cited ? "cited" : "uncited", children: [
+      /* @__PURE__ */ jsxs6("span", { className: "citation-number", children: [
         "[",
         citation.number,
         "]"
       ] }),
       " ",
-      /* @__PURE__ */ jsx9("span", { className: "citation-title", children: citation.title ?? citation.source }),
-      citation.title ? /* @__PURE__ */ jsxs7("span", { className: "citation-source", children: [
+      /* @__PURE__ */ jsx8("span", { className: "citation-title", children: citation.title ?? citation.source }),
+      citation.title ? /* @__PURE__ */ jsxs6("span", { className: "citation-source", children: [
         " \u2014 ",
         citation.source
       ] }) : null,
-      citation.cited ? null : /* @__PURE__ */ jsx9("span", { className: "muted", children: " (not cited)" })
+      citation.cited ? null : /* @__PURE__ */ jsx8("span", { className: "muted", children: " (not cited)" })
     ] }, citation.number)) }) : null
   ] });
 }
-var isRecord = (value2) => typeof value2 === "object" && value2 !== null && !Array.isArray(value2);
-function cellText(value2, limit = 160) {
-  const text2 = typeof value2 === "string" ? value2 : Array.isArray(value2) && value2.every((item) => typeof item === "string") ? value2.join(" \u203A ") : JSON.stringify(value2) ?? "";
+var isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+function cellText(value, limit = 160) {
+  const text2 = typeof value === "string" ? value : Array.isArray(value) && value.every((item) => typeof item === "string") ? value.join(" \u203A ") : JSON.stringify(value) ?? "";
   return text2.length > limit ? `${text2.slice(0, limit - 1)}\u2026` : text2;
 }
 function columnsFor(rows) {
@@ -38060,57 +28601,57 @@ function columnsFor(rows) {
 function TableView({ rows }) {
   const columns = columnsFor(rows);
   const shown = rows.slice(0, 200);
-  return /* @__PURE__ */ jsxs7("div", { className: "table-wrap", children: [
-    /* @__PURE__ */ jsxs7("table", { className: "output-table", children: [
-      /* @__PURE__ */ jsx9("thead", { children: /* @__PURE__ */ jsx9("tr", { children: columns.map((column) => /* @__PURE__ */ jsx9("th", { scope: "col", children: column.label }, column.key)) }) }),
-      /* @__PURE__ */ jsx9("tbody", { children: shown.map((row, i) => /* @__PURE__ */ jsx9("tr", { children: columns.map((column) => /* @__PURE__ */ jsx9("td", { children: column.render ? column.render(row) : cellText(row[column.key]) }, column.key)) }, i)) })
+  return /* @__PURE__ */ jsxs6("div", { className: "table-wrap", children: [
+    /* @__PURE__ */ jsxs6("table", { className: "output-table", children: [
+      /* @__PURE__ */ jsx8("thead", { children: /* @__PURE__ */ jsx8("tr", { children: columns.map((column) => /* @__PURE__ */ jsx8("th", { scope: "col", children: column.label }, column.key)) }) }),
+      /* @__PURE__ */ jsx8("tbody", { children: shown.map((row, i) => /* @__PURE__ */ jsx8("tr", { children: columns.map((column) => /* @__PURE__ */ jsx8("td", { children: column.render ? column.render(row) : cellText(row[column.key]) }, column.key)) }, i)) })
     ] }),
-    rows.length > shown.length ? /* @__PURE__ */ jsxs7("p", { className: "muted", children: [
+    rows.length > shown.length ? /* @__PURE__ */ jsxs6("p", { className: "muted", children: [
       rows.length - shown.length,
       " more rows not shown."
-    ] }) : /* @__PURE__ */ jsxs7("p", { className: "muted", children: [
+    ] }) : /* @__PURE__ */ jsxs6("p", { className: "muted", children: [
       rows.length,
       " rows"
     ] })
   ] });
 }
-function JsonView({ value: value2 }) {
-  const text2 = JSON.stringify(value2, null, 2) ?? String(value2);
-  return /* @__PURE__ */ jsx9("pre", { className: "json", children: text2.length > 2e4 ? `${text2.slice(0, 2e4)}
+function JsonView({ value }) {
+  const text2 = JSON.stringify(value, null, 2) ?? String(value);
+  return /* @__PURE__ */ jsx8("pre", { className: "json", children: text2.length > 2e4 ? `${text2.slice(0, 2e4)}
 \u2026` : text2 });
 }
-function OutputValue({ value: value2 }) {
-  const answer = answerValue.safeParse(value2);
-  if (answer.success) return /* @__PURE__ */ jsx9(AnswerView, { value: answer.data });
-  if (typeof value2 === "string") return /* @__PURE__ */ jsx9(Markdown, { text: value2 });
-  if (typeof value2 === "number" || typeof value2 === "boolean") return /* @__PURE__ */ jsx9("p", { className: "output-scalar", children: String(value2) });
-  if (Array.isArray(value2) && value2.length > 0 && value2.every(isRecord)) return /* @__PURE__ */ jsx9(TableView, { rows: value2 });
-  if (isRecord(value2) && Array.isArray(value2.vectors) && typeof value2.dimension === "number") {
-    return /* @__PURE__ */ jsxs7("p", { className: "output-scalar", children: [
-      value2.vectors.length,
+function OutputValue({ value }) {
+  const answer = answerValue.safeParse(value);
+  if (answer.success) return /* @__PURE__ */ jsx8(AnswerView, { value: answer.data });
+  if (typeof value === "string") return /* @__PURE__ */ jsx8(Markdown, { text: value });
+  if (typeof value === "number" || typeof value === "boolean") return /* @__PURE__ */ jsx8("p", { className: "output-scalar", children: String(value) });
+  if (Array.isArray(value) && value.length > 0 && value.every(isRecord)) return /* @__PURE__ */ jsx8(TableView, { rows: value });
+  if (isRecord(value) && Array.isArray(value.vectors) && typeof value.dimension === "number") {
+    return /* @__PURE__ */ jsxs6("p", { className: "output-scalar", children: [
+      value.vectors.length,
       " vectors of dimension ",
-      value2.dimension,
+      value.dimension,
       " (",
-      cellText(value2.model),
+      cellText(value.model),
       ")"
     ] });
   }
-  if (isRecord(value2) && typeof value2.name === "string" && typeof value2.id === "string" && Object.keys(value2).length === 2) {
-    return /* @__PURE__ */ jsxs7("p", { className: "output-scalar", children: [
+  if (isRecord(value) && typeof value.name === "string" && typeof value.id === "string" && Object.keys(value).length === 2) {
+    return /* @__PURE__ */ jsxs6("p", { className: "output-scalar", children: [
       "Collection ",
-      /* @__PURE__ */ jsx9("strong", { children: value2.name })
+      /* @__PURE__ */ jsx8("strong", { children: value.name })
     ] });
   }
-  return /* @__PURE__ */ jsx9(JsonView, { value: value2 });
+  return /* @__PURE__ */ jsx8(JsonView, { value });
 }
 
 // ../editor/src/panels/run-panel.tsx
-import { Fragment as Fragment3, jsx as jsx10, jsxs as jsxs8 } from "react/jsx-runtime";
+import { Fragment as Fragment2, jsx as jsx9, jsxs as jsxs7 } from "react/jsx-runtime";
 var time3 = (iso) => iso ? new Date(iso).toLocaleTimeString() : "";
 var seconds = (ms) => `${(ms / 1e3).toFixed(ms < 1e4 ? 1 : 0)} s`;
 var durationOf = (run2) => run2.finishedAt ? seconds(Date.parse(run2.finishedAt) - Date.parse(run2.startedAt)) : "running";
 function useRunInputs() {
-  const inputNodes = useEditor(useShallow((state) => state.nodes.filter((node2) => node2.data.nodeType === "io.input" || node2.data.nodeType === "io.chat-input")));
+  const inputNodes = useEditor(useShallow4((state) => state.nodes.filter((node2) => node2.data.nodeType === "io.input" || node2.data.nodeType === "io.chat-input")));
   return inputNodes.map((node2) => {
     if (node2.data.nodeType === "io.chat-input") return { name: "message", label: "Message", placeholder: "", required: true };
     const params = node2.data.params;
@@ -38126,21 +28667,21 @@ function useRunInputs() {
 }
 function RunInputs({ inputs, values, onChange }) {
   const base = useId2();
-  if (inputs.length === 0) return /* @__PURE__ */ jsx10("p", { className: "muted", children: "This flow takes no inputs (add an Input node to ask for one)." });
-  return /* @__PURE__ */ jsx10(Fragment3, { children: inputs.map((input2) => /* @__PURE__ */ jsxs8("div", { className: "field", children: [
-    /* @__PURE__ */ jsxs8("label", { htmlFor: `${base}-${input2.name}`, children: [
+  if (inputs.length === 0) return /* @__PURE__ */ jsx9("p", { className: "muted", children: "This flow takes no inputs (add an Input node to ask for one)." });
+  return /* @__PURE__ */ jsx9(Fragment2, { children: inputs.map((input2) => /* @__PURE__ */ jsxs7("div", { className: "field", children: [
+    /* @__PURE__ */ jsxs7("label", { htmlFor: `${base}-${input2.name}`, children: [
       input2.label,
-      input2.required ? /* @__PURE__ */ jsx10("span", { className: "required", "aria-label": "required", children: " *" }) : null
+      input2.required ? /* @__PURE__ */ jsx9("span", { className: "required", "aria-label": "required", children: " *" }) : null
     ] }),
-    /* @__PURE__ */ jsx10("textarea", { id: `${base}-${input2.name}`, rows: 2, name: input2.name, "data-run-input": input2.name, value: values[input2.name] ?? "", placeholder: input2.placeholder, onChange: (event) => onChange(input2.name, event.target.value) })
+    /* @__PURE__ */ jsx9("textarea", { id: `${base}-${input2.name}`, rows: 2, name: input2.name, "data-run-input": input2.name, value: values[input2.name] ?? "", placeholder: input2.placeholder, onChange: (event) => onChange(input2.name, event.target.value) })
   ] }, input2.name)) });
 }
 function NodeOutputs({ run: run2, nodeId, view }) {
   const api = useApi();
-  const [outputs, setOutputs] = useState5(null);
-  const [problem, setProblem] = useState5(null);
+  const [outputs, setOutputs] = useState4(null);
+  const [problem, setProblem] = useState4(null);
   const done = view?.state === "succeeded" || view?.state === "cached";
-  useEffect5(() => {
+  useEffect4(() => {
     setOutputs(null);
     setProblem(null);
     if (!done) return;
@@ -38153,37 +28694,37 @@ function NodeOutputs({ run: run2, nodeId, view }) {
       live = false;
     };
   }, [api, run2.id, nodeId, done]);
-  if (!view) return /* @__PURE__ */ jsxs8("p", { className: "muted", children: [
+  if (!view) return /* @__PURE__ */ jsxs7("p", { className: "muted", children: [
     "Node ",
-    /* @__PURE__ */ jsx10("code", { children: nodeId }),
+    /* @__PURE__ */ jsx9("code", { children: nodeId }),
     " was not part of this run."
   ] });
-  return /* @__PURE__ */ jsxs8("div", { className: "node-run", "data-node-output": nodeId, children: [
-    /* @__PURE__ */ jsxs8("p", { className: "node-run-state", children: [
-      /* @__PURE__ */ jsx10("span", { className: `run-badge run-${view.state}`, children: stateLabels[view.state] }),
+  return /* @__PURE__ */ jsxs7("div", { className: "node-run", "data-node-output": nodeId, children: [
+    /* @__PURE__ */ jsxs7("p", { className: "node-run-state", children: [
+      /* @__PURE__ */ jsx9("span", { className: `run-badge run-${view.state}`, children: stateLabels[view.state] }),
       view.attempts > 0 ? ` \xB7 ${view.attempts} ${view.attempts === 1 ? "try" : "tries"}` : "",
       view.durationMs !== null ? ` \xB7 ${seconds(view.durationMs)}` : "",
       view.startedAt ? ` \xB7 started ${time3(view.startedAt)}` : ""
     ] }),
-    view.error ? /* @__PURE__ */ jsx10("p", { className: "field-error", role: "alert", children: view.error }) : null,
-    view.state === "running" && view.streamed ? /* @__PURE__ */ jsx10("div", { className: "streamed", children: /* @__PURE__ */ jsx10(OutputValue, { value: view.streamed }) }) : null,
-    problem ? /* @__PURE__ */ jsx10("p", { className: "field-error", children: problem }) : null,
-    outputs ? Object.entries(outputs).map(([port, value2]) => /* @__PURE__ */ jsxs8("section", { className: "output-port", children: [
-      /* @__PURE__ */ jsx10("h4", { children: port }),
-      /* @__PURE__ */ jsx10(OutputValue, { value: value2 })
-    ] }, port)) : done && view.preview ? /* @__PURE__ */ jsx10("pre", { className: "json", children: view.preview }) : null,
-    view.inputPreview ? /* @__PURE__ */ jsxs8("details", { className: "node-inputs", children: [
-      /* @__PURE__ */ jsx10("summary", { children: "Inputs" }),
-      /* @__PURE__ */ jsx10("pre", { className: "json", children: view.inputPreview })
+    view.error ? /* @__PURE__ */ jsx9("p", { className: "field-error", role: "alert", children: view.error }) : null,
+    view.state === "running" && view.streamed ? /* @__PURE__ */ jsx9("div", { className: "streamed", children: /* @__PURE__ */ jsx9(OutputValue, { value: view.streamed }) }) : null,
+    problem ? /* @__PURE__ */ jsx9("p", { className: "field-error", children: problem }) : null,
+    outputs ? Object.entries(outputs).map(([port, value]) => /* @__PURE__ */ jsxs7("section", { className: "output-port", children: [
+      /* @__PURE__ */ jsx9("h4", { children: port }),
+      /* @__PURE__ */ jsx9(OutputValue, { value })
+    ] }, port)) : done && view.preview ? /* @__PURE__ */ jsx9("pre", { className: "json", children: view.preview }) : null,
+    view.inputPreview ? /* @__PURE__ */ jsxs7("details", { className: "node-inputs", children: [
+      /* @__PURE__ */ jsx9("summary", { children: "Inputs" }),
+      /* @__PURE__ */ jsx9("pre", { className: "json", children: view.inputPreview })
     ] }) : null,
-    view.logs.length > 0 ? /* @__PURE__ */ jsxs8("details", { className: "logs", open: view.state === "failed", children: [
-      /* @__PURE__ */ jsxs8("summary", { children: [
+    view.logs.length > 0 ? /* @__PURE__ */ jsxs7("details", { className: "logs", open: view.state === "failed", children: [
+      /* @__PURE__ */ jsxs7("summary", { children: [
         "Logs (",
         view.logs.length,
         ")"
       ] }),
-      /* @__PURE__ */ jsx10("ol", { children: view.logs.map((log, i) => /* @__PURE__ */ jsxs8("li", { className: `log-${log.level}`, children: [
-        /* @__PURE__ */ jsx10("time", { children: time3(log.at) }),
+      /* @__PURE__ */ jsx9("ol", { children: view.logs.map((log, i) => /* @__PURE__ */ jsxs7("li", { className: `log-${log.level}`, children: [
+        /* @__PURE__ */ jsx9("time", { children: time3(log.at) }),
         " ",
         log.message
       ] }, i)) })
@@ -38194,14 +28735,14 @@ function RunPanel({ flowId, ensureSaved }) {
   const api = useApi();
   const store = useEditorStoreApi();
   const run2 = useEditor((state) => state.run);
-  const selected2 = useEditor(useShallow((state) => state.nodes.filter((node2) => node2.selected).map((node2) => node2.id)));
-  const selectedView = useEditor((state) => selected2.length === 1 ? state.nodeRuns[selected2[0]] : void 0);
+  const selected = useEditor(useShallow4((state) => state.nodes.filter((node2) => node2.selected).map((node2) => node2.id)));
+  const selectedView = useEditor((state) => selected.length === 1 ? state.nodeRuns[selected[0]] : void 0);
   const inputs = useRunInputs();
-  const [values, setValues] = useState5({});
-  const [history, setHistory] = useState5([]);
-  const [busy, setBusy] = useState5(false);
-  const stopFollowing = useRef4(null);
-  const refreshHistory = useCallback4(async () => {
+  const [values, setValues] = useState4({});
+  const [history, setHistory] = useState4([]);
+  const [busy, setBusy] = useState4(false);
+  const stopFollowing = useRef3(null);
+  const refreshHistory = useCallback3(async () => {
     try {
       const { runs } = await api.listRuns(flowId);
       setHistory(runs);
@@ -38211,7 +28752,7 @@ function RunPanel({ flowId, ensureSaved }) {
       return [];
     }
   }, [api, flowId, store]);
-  const watch = useCallback4(
+  const watch = useCallback3(
     async (runId) => {
       stopFollowing.current?.();
       stopFollowing.current = null;
@@ -38234,7 +28775,7 @@ function RunPanel({ flowId, ensureSaved }) {
     },
     [api, store, refreshHistory]
   );
-  useEffect5(() => {
+  useEffect4(() => {
     let live = true;
     void refreshHistory().then((runs) => {
       const latest = runs[0];
@@ -38246,7 +28787,7 @@ function RunPanel({ flowId, ensureSaved }) {
       stopFollowing.current = null;
     };
   }, [refreshHistory, watch, store]);
-  const start2 = async (begin) => {
+  const start = async (begin) => {
     setBusy(true);
     try {
       const version2 = await ensureSaved();
@@ -38263,12 +28804,12 @@ function RunPanel({ flowId, ensureSaved }) {
     }
   };
   const runFlow = () => {
-    const given = Object.fromEntries(Object.entries(values).filter(([, value2]) => value2 !== ""));
-    void start2((version2) => api.startRun({ flowId, version: version2, inputs: given }));
+    const given = Object.fromEntries(Object.entries(values).filter(([, value]) => value !== ""));
+    void start((version2) => api.startRun({ flowId, version: version2, inputs: given }));
   };
   const rerunFrom = (nodeId) => {
     if (!run2) return;
-    void start2((version2) => api.rerun(run2.id, nodeId, version2));
+    void start((version2) => api.rerun(run2.id, nodeId, version2));
   };
   const cancel = async () => {
     if (!run2) return;
@@ -38281,8 +28822,8 @@ function RunPanel({ flowId, ensureSaved }) {
   };
   const running = run2?.status === "running";
   const outputs = run2 ? Object.entries(run2.outputs) : [];
-  return /* @__PURE__ */ jsxs8("div", { className: "run-panel", children: [
-    /* @__PURE__ */ jsxs8(
+  return /* @__PURE__ */ jsxs7("div", { className: "run-panel", children: [
+    /* @__PURE__ */ jsxs7(
       "form",
       {
         className: "run-form",
@@ -38292,22 +28833,22 @@ function RunPanel({ flowId, ensureSaved }) {
           runFlow();
         },
         children: [
-          /* @__PURE__ */ jsx10(RunInputs, { inputs, values, onChange: (name, value2) => setValues((current) => ({ ...current, [name]: value2 })) }),
-          /* @__PURE__ */ jsxs8("div", { className: "button-row", children: [
-            /* @__PURE__ */ jsx10("button", { type: "submit", className: "primary", disabled: busy || running, "aria-keyshortcuts": "Control+Enter", children: busy ? "Starting\u2026" : "Run" }),
-            /* @__PURE__ */ jsx10("button", { type: "button", onClick: () => void cancel(), disabled: !running, children: "Cancel run" })
+          /* @__PURE__ */ jsx9(RunInputs, { inputs, values, onChange: (name, value) => setValues((current) => ({ ...current, [name]: value })) }),
+          /* @__PURE__ */ jsxs7("div", { className: "button-row", children: [
+            /* @__PURE__ */ jsx9("button", { type: "submit", className: "primary", disabled: busy || running, "aria-keyshortcuts": "Control+Enter", children: busy ? "Starting\u2026" : "Run" }),
+            /* @__PURE__ */ jsx9("button", { type: "button", onClick: () => void cancel(), disabled: !running, children: "Cancel run" })
           ] })
         ]
       }
     ),
-    run2 ? /* @__PURE__ */ jsxs8("section", { className: "run-current", "aria-label": "Current run", "aria-live": "polite", children: [
-      /* @__PURE__ */ jsxs8("h3", { children: [
+    run2 ? /* @__PURE__ */ jsxs7("section", { className: "run-current", "aria-label": "Current run", "aria-live": "polite", children: [
+      /* @__PURE__ */ jsxs7("h3", { children: [
         "Run ",
-        /* @__PURE__ */ jsx10("code", { children: run2.id.slice(0, 8) }),
+        /* @__PURE__ */ jsx9("code", { children: run2.id.slice(0, 8) }),
         " ",
-        /* @__PURE__ */ jsx10("span", { className: `run-status status-${run2.status}`, "data-run-status": run2.status, children: run2.status })
+        /* @__PURE__ */ jsx9("span", { className: `run-status status-${run2.status}`, "data-run-status": run2.status, children: run2.status })
       ] }),
-      /* @__PURE__ */ jsxs8("p", { className: "muted", children: [
+      /* @__PURE__ */ jsxs7("p", { className: "muted", children: [
         "v",
         run2.version,
         " \xB7 started ",
@@ -38316,29 +28857,29 @@ function RunPanel({ flowId, ensureSaved }) {
         durationOf(run2),
         run2.fromNode ? ` \xB7 re-run from ${run2.fromNode}` : ""
       ] }),
-      run2.temporalUrl ? /* @__PURE__ */ jsx10("p", { children: /* @__PURE__ */ jsx10("a", { href: run2.temporalUrl, target: "_blank", rel: "noopener noreferrer", children: "Open in the Temporal UI \u2197" }) }) : null,
-      run2.error ? /* @__PURE__ */ jsx10("p", { className: "field-error", role: "alert", children: run2.error }) : null,
-      outputs.length > 0 ? /* @__PURE__ */ jsxs8("section", { className: "run-outputs", "aria-label": "Run outputs", children: [
-        /* @__PURE__ */ jsx10("h4", { children: "Outputs" }),
-        outputs.map(([name, value2]) => /* @__PURE__ */ jsxs8("section", { className: "output-port", "data-output": name, children: [
-          /* @__PURE__ */ jsx10("h5", { children: name }),
-          /* @__PURE__ */ jsx10(OutputValue, { value: value2 })
+      run2.temporalUrl ? /* @__PURE__ */ jsx9("p", { children: /* @__PURE__ */ jsx9("a", { href: run2.temporalUrl, target: "_blank", rel: "noopener noreferrer", children: "Open in the Temporal UI \u2197" }) }) : null,
+      run2.error ? /* @__PURE__ */ jsx9("p", { className: "field-error", role: "alert", children: run2.error }) : null,
+      outputs.length > 0 ? /* @__PURE__ */ jsxs7("section", { className: "run-outputs", "aria-label": "Run outputs", children: [
+        /* @__PURE__ */ jsx9("h4", { children: "Outputs" }),
+        outputs.map(([name, value]) => /* @__PURE__ */ jsxs7("section", { className: "output-port", "data-output": name, children: [
+          /* @__PURE__ */ jsx9("h5", { children: name }),
+          /* @__PURE__ */ jsx9(OutputValue, { value })
         ] }, name))
       ] }) : null,
-      selected2.length === 1 ? /* @__PURE__ */ jsxs8("section", { className: "run-node", "aria-label": `Output of ${selected2[0]}`, children: [
-        /* @__PURE__ */ jsxs8("h4", { children: [
+      selected.length === 1 ? /* @__PURE__ */ jsxs7("section", { className: "run-node", "aria-label": `Output of ${selected[0]}`, children: [
+        /* @__PURE__ */ jsxs7("h4", { children: [
           "Selected node ",
-          /* @__PURE__ */ jsx10("code", { children: selected2[0] })
+          /* @__PURE__ */ jsx9("code", { children: selected[0] })
         ] }),
-        /* @__PURE__ */ jsx10(NodeOutputs, { run: run2, nodeId: selected2[0], view: selectedView }),
-        !running ? /* @__PURE__ */ jsx10("button", { type: "button", onClick: () => rerunFrom(selected2[0]), disabled: busy, children: "Re-run from this node" }) : null
-      ] }) : /* @__PURE__ */ jsx10("p", { className: "muted", children: "Select a node to see its output, logs and timings." })
+        /* @__PURE__ */ jsx9(NodeOutputs, { run: run2, nodeId: selected[0], view: selectedView }),
+        !running ? /* @__PURE__ */ jsx9("button", { type: "button", onClick: () => rerunFrom(selected[0]), disabled: busy, children: "Re-run from this node" }) : null
+      ] }) : /* @__PURE__ */ jsx9("p", { className: "muted", children: "Select a node to see its output, logs and timings." })
     ] }) : null,
-    /* @__PURE__ */ jsxs8("section", { className: "run-history", "aria-label": "Run history", children: [
-      /* @__PURE__ */ jsx10("h3", { children: "History" }),
-      history.length === 0 ? /* @__PURE__ */ jsx10("p", { className: "muted", children: "No runs yet." }) : null,
-      /* @__PURE__ */ jsx10("ul", { children: history.map((entry) => /* @__PURE__ */ jsx10("li", { children: /* @__PURE__ */ jsxs8("button", { type: "button", className: `history-item${entry.id === run2?.id ? " current" : ""}`, onClick: () => void watch(entry.id), "aria-current": entry.id === run2?.id ? "true" : void 0, children: [
-        /* @__PURE__ */ jsx10("span", { className: `run-status status-${entry.status}`, children: entry.status }),
+    /* @__PURE__ */ jsxs7("section", { className: "run-history", "aria-label": "Run history", children: [
+      /* @__PURE__ */ jsx9("h3", { children: "History" }),
+      history.length === 0 ? /* @__PURE__ */ jsx9("p", { className: "muted", children: "No runs yet." }) : null,
+      /* @__PURE__ */ jsx9("ul", { children: history.map((entry) => /* @__PURE__ */ jsx9("li", { children: /* @__PURE__ */ jsxs7("button", { type: "button", className: `history-item${entry.id === run2?.id ? " current" : ""}`, onClick: () => void watch(entry.id), "aria-current": entry.id === run2?.id ? "true" : void 0, children: [
+        /* @__PURE__ */ jsx9("span", { className: `run-status status-${entry.status}`, children: entry.status }),
         " v",
         entry.version,
         " \xB7 ",
@@ -38352,16 +28893,17 @@ function RunPanel({ flowId, ensureSaved }) {
 }
 
 // ../editor/src/panels/versions-panel.tsx
-import { memo as memo5, useCallback as useCallback5, useEffect as useEffect6, useMemo as useMemo5, useState as useState6 } from "react";
-import { Fragment as Fragment4, jsx as jsx11, jsxs as jsxs9 } from "react/jsx-runtime";
-var DiffNodeView = memo5(function DiffNodeView2({ data }) {
-  return /* @__PURE__ */ jsxs9("div", { className: `diff-node diff-${data.status}`, "aria-label": `${data.id}: ${data.status}`, children: [
-    /* @__PURE__ */ jsx11(Handle, { type: "target", position: Position.Left, isConnectable: false }),
-    /* @__PURE__ */ jsx11("strong", { children: data.title }),
-    /* @__PURE__ */ jsx11("div", { className: "node-id", children: data.id }),
-    data.status !== "same" ? /* @__PURE__ */ jsx11("div", { className: "diff-tag", children: data.status }) : null,
-    data.fields.length > 0 ? /* @__PURE__ */ jsx11("div", { className: "diff-fields", children: data.fields.join(", ") }) : null,
-    /* @__PURE__ */ jsx11(Handle, { type: "source", position: Position.Right, isConnectable: false })
+import { Background as Background2, Controls as Controls2, Handle as Handle2, Position as Position2, ReactFlow as ReactFlow2, ReactFlowProvider } from "@xyflow/react";
+import { memo as memo4, useCallback as useCallback4, useEffect as useEffect5, useMemo as useMemo4, useState as useState5 } from "react";
+import { Fragment as Fragment3, jsx as jsx10, jsxs as jsxs8 } from "react/jsx-runtime";
+var DiffNodeView = memo4(function DiffNodeView2({ data }) {
+  return /* @__PURE__ */ jsxs8("div", { className: `diff-node diff-${data.status}`, "aria-label": `${data.id}: ${data.status}`, children: [
+    /* @__PURE__ */ jsx10(Handle2, { type: "target", position: Position2.Left, isConnectable: false }),
+    /* @__PURE__ */ jsx10("strong", { children: data.title }),
+    /* @__PURE__ */ jsx10("div", { className: "node-id", children: data.id }),
+    data.status !== "same" ? /* @__PURE__ */ jsx10("div", { className: "diff-tag", children: data.status }) : null,
+    data.fields.length > 0 ? /* @__PURE__ */ jsx10("div", { className: "diff-fields", children: data.fields.join(", ") }) : null,
+    /* @__PURE__ */ jsx10(Handle2, { type: "source", position: Position2.Right, isConnectable: false })
   ] });
 });
 var diffNodeTypes = { diff: DiffNodeView };
@@ -38400,9 +28942,9 @@ function diffCanvas(before, after, diff, titleOf) {
 function DiffView({ flowId, from, to, onClose }) {
   const api = useApi();
   const catalogue = useEditor((state) => state.catalogue);
-  const [data, setData] = useState6(null);
-  const [problem, setProblem] = useState6(null);
-  useEffect6(() => {
+  const [data, setData] = useState5(null);
+  const [problem, setProblem] = useState5(null);
+  useEffect5(() => {
     let live = true;
     Promise.all([api.diff(flowId, from, to), api.version(flowId, from), api.version(flowId, to)]).then(
       ([diff, before, after]) => live && setData({ diff: diff.diff, before: before.version.graph, after: after.version.graph }),
@@ -38412,8 +28954,8 @@ function DiffView({ flowId, from, to, onClose }) {
       live = false;
     };
   }, [api, flowId, from, to]);
-  const titleOf = useCallback5((type) => catalogue.latest.get(type)?.title ?? type, [catalogue]);
-  const canvas = useMemo5(() => data ? diffCanvas(data.before, data.after, data.diff, titleOf) : null, [data, titleOf]);
+  const titleOf = useCallback4((type) => catalogue.latest.get(type)?.title ?? type, [catalogue]);
+  const canvas = useMemo4(() => data ? diffCanvas(data.before, data.after, data.diff, titleOf) : null, [data, titleOf]);
   const summary = data ? [
     `${data.diff.nodes.added.length} added`,
     `${data.diff.nodes.removed.length} removed`,
@@ -38421,62 +28963,62 @@ function DiffView({ flowId, from, to, onClose }) {
     `${data.diff.nodes.moved.length} moved`,
     `edges +${data.diff.edges.added.length} \u2212${data.diff.edges.removed.length}`
   ].join(" \xB7 ") : "";
-  return /* @__PURE__ */ jsx11("div", { className: "modal-backdrop", role: "presentation", onClick: onClose, children: /* @__PURE__ */ jsxs9("div", { className: "modal diff-modal", role: "dialog", "aria-modal": "true", "aria-label": `Changes from version ${from} to ${to}`, onClick: (event) => event.stopPropagation(), onKeyDown: (event) => event.key === "Escape" && onClose(), children: [
-    /* @__PURE__ */ jsxs9("header", { className: "modal-header", children: [
-      /* @__PURE__ */ jsxs9("h2", { children: [
+  return /* @__PURE__ */ jsx10("div", { className: "modal-backdrop", role: "presentation", onClick: onClose, children: /* @__PURE__ */ jsxs8("div", { className: "modal diff-modal", role: "dialog", "aria-modal": "true", "aria-label": `Changes from version ${from} to ${to}`, onClick: (event) => event.stopPropagation(), onKeyDown: (event) => event.key === "Escape" && onClose(), children: [
+    /* @__PURE__ */ jsxs8("header", { className: "modal-header", children: [
+      /* @__PURE__ */ jsxs8("h2", { children: [
         "Version ",
         from,
         " \u2192 ",
         to
       ] }),
-      /* @__PURE__ */ jsx11("button", { type: "button", onClick: onClose, autoFocus: true, "aria-label": "Close the comparison", children: "Close" })
+      /* @__PURE__ */ jsx10("button", { type: "button", onClick: onClose, autoFocus: true, "aria-label": "Close the comparison", children: "Close" })
     ] }),
-    problem ? /* @__PURE__ */ jsx11("p", { className: "field-error", children: problem }) : null,
-    data ? /* @__PURE__ */ jsxs9(Fragment4, { children: [
-      /* @__PURE__ */ jsx11("p", { className: "diff-summary", children: summary }),
-      /* @__PURE__ */ jsxs9("ul", { className: "diff-legend", "aria-hidden": "true", children: [
-        /* @__PURE__ */ jsx11("li", { className: "diff-added", children: "added" }),
-        /* @__PURE__ */ jsx11("li", { className: "diff-removed", children: "removed" }),
-        /* @__PURE__ */ jsx11("li", { className: "diff-changed", children: "changed" }),
-        /* @__PURE__ */ jsx11("li", { className: "diff-moved", children: "moved" })
+    problem ? /* @__PURE__ */ jsx10("p", { className: "field-error", children: problem }) : null,
+    data ? /* @__PURE__ */ jsxs8(Fragment3, { children: [
+      /* @__PURE__ */ jsx10("p", { className: "diff-summary", children: summary }),
+      /* @__PURE__ */ jsxs8("ul", { className: "diff-legend", "aria-hidden": "true", children: [
+        /* @__PURE__ */ jsx10("li", { className: "diff-added", children: "added" }),
+        /* @__PURE__ */ jsx10("li", { className: "diff-removed", children: "removed" }),
+        /* @__PURE__ */ jsx10("li", { className: "diff-changed", children: "changed" }),
+        /* @__PURE__ */ jsx10("li", { className: "diff-moved", children: "moved" })
       ] }),
-      /* @__PURE__ */ jsx11("div", { className: "diff-canvas", children: /* @__PURE__ */ jsx11(ReactFlowProvider, { children: /* @__PURE__ */ jsxs9(index, { nodes: canvas?.nodes, edges: canvas?.edges, nodeTypes: diffNodeTypes, fitView: true, nodesDraggable: false, nodesConnectable: false, elementsSelectable: false, minZoom: 0.1, children: [
-        /* @__PURE__ */ jsx11(Background, {}),
-        /* @__PURE__ */ jsx11(Controls, { showInteractive: false })
+      /* @__PURE__ */ jsx10("div", { className: "diff-canvas", children: /* @__PURE__ */ jsx10(ReactFlowProvider, { children: /* @__PURE__ */ jsxs8(ReactFlow2, { nodes: canvas?.nodes, edges: canvas?.edges, nodeTypes: diffNodeTypes, fitView: true, nodesDraggable: false, nodesConnectable: false, elementsSelectable: false, minZoom: 0.1, children: [
+        /* @__PURE__ */ jsx10(Background2, {}),
+        /* @__PURE__ */ jsx10(Controls2, { showInteractive: false })
       ] }) }) }),
-      data.diff.nodes.changed.length > 0 ? /* @__PURE__ */ jsx11("ul", { className: "diff-details", children: data.diff.nodes.changed.map((change) => /* @__PURE__ */ jsxs9("li", { children: [
-        /* @__PURE__ */ jsx11("code", { children: change.id }),
+      data.diff.nodes.changed.length > 0 ? /* @__PURE__ */ jsx10("ul", { className: "diff-details", children: data.diff.nodes.changed.map((change) => /* @__PURE__ */ jsxs8("li", { children: [
+        /* @__PURE__ */ jsx10("code", { children: change.id }),
         ":",
         " ",
         change.fields.map((field) => {
           const [, name] = field.split(".");
           const was = name ? change.before.params[name] : void 0;
-          const now2 = name ? change.after.params[name] : void 0;
-          return /* @__PURE__ */ jsxs9("span", { className: "diff-field", children: [
+          const now = name ? change.after.params[name] : void 0;
+          return /* @__PURE__ */ jsxs8("span", { className: "diff-field", children: [
             field,
             " ",
-            name ? /* @__PURE__ */ jsxs9(Fragment4, { children: [
+            name ? /* @__PURE__ */ jsxs8(Fragment3, { children: [
               "(",
-              /* @__PURE__ */ jsx11("del", { children: JSON.stringify(was) ?? "\u2014" }),
+              /* @__PURE__ */ jsx10("del", { children: JSON.stringify(was) ?? "\u2014" }),
               " \u2192 ",
-              /* @__PURE__ */ jsx11("ins", { children: JSON.stringify(now2) ?? "\u2014" }),
+              /* @__PURE__ */ jsx10("ins", { children: JSON.stringify(now) ?? "\u2014" }),
               ")"
             ] }) : null,
             " "
           ] }, field);
         })
       ] }, change.id)) }) : null
-    ] }) : problem ? null : /* @__PURE__ */ jsx11("p", { className: "muted", children: "Loading\u2026" })
+    ] }) : problem ? null : /* @__PURE__ */ jsx10("p", { className: "muted", children: "Loading\u2026" })
   ] }) });
 }
 function VersionsPanel({ flowId, onRestored, canEdit }) {
   const api = useApi();
   const savedVersion = useEditor((state) => state.savedVersion);
-  const [versions, setVersions] = useState6([]);
-  const [problem, setProblem] = useState6(null);
-  const [comparing, setComparing] = useState6(null);
-  const [busy, setBusy] = useState6(false);
-  useEffect6(() => {
+  const [versions, setVersions] = useState5([]);
+  const [problem, setProblem] = useState5(null);
+  const [comparing, setComparing] = useState5(null);
+  const [busy, setBusy] = useState5(false);
+  useEffect5(() => {
     let live = true;
     api.versions(flowId).then(
       (answer) => live && setVersions(answer.versions),
@@ -38497,19 +29039,19 @@ function VersionsPanel({ flowId, onRestored, canEdit }) {
       setBusy(false);
     }
   };
-  return /* @__PURE__ */ jsxs9("div", { className: "versions-panel", children: [
-    problem ? /* @__PURE__ */ jsx11("p", { className: "field-error", role: "alert", children: problem }) : null,
-    versions.length === 0 && !problem ? /* @__PURE__ */ jsx11("p", { className: "muted", children: "Loading versions\u2026" }) : null,
-    /* @__PURE__ */ jsx11("ol", { className: "version-list", "aria-label": "Versions, newest first", children: versions.map((version2) => /* @__PURE__ */ jsxs9("li", { className: version2.number === savedVersion ? "current" : "", children: [
-      /* @__PURE__ */ jsxs9("div", { className: "version-head", children: [
-        /* @__PURE__ */ jsxs9("strong", { children: [
+  return /* @__PURE__ */ jsxs8("div", { className: "versions-panel", children: [
+    problem ? /* @__PURE__ */ jsx10("p", { className: "field-error", role: "alert", children: problem }) : null,
+    versions.length === 0 && !problem ? /* @__PURE__ */ jsx10("p", { className: "muted", children: "Loading versions\u2026" }) : null,
+    /* @__PURE__ */ jsx10("ol", { className: "version-list", "aria-label": "Versions, newest first", children: versions.map((version2) => /* @__PURE__ */ jsxs8("li", { className: version2.number === savedVersion ? "current" : "", children: [
+      /* @__PURE__ */ jsxs8("div", { className: "version-head", children: [
+        /* @__PURE__ */ jsxs8("strong", { children: [
           "v",
           version2.number
         ] }),
         " ",
-        version2.message ? /* @__PURE__ */ jsx11("span", { children: version2.message }) : /* @__PURE__ */ jsx11("span", { className: "muted", children: "no message" })
+        version2.message ? /* @__PURE__ */ jsx10("span", { children: version2.message }) : /* @__PURE__ */ jsx10("span", { className: "muted", children: "no message" })
       ] }),
-      /* @__PURE__ */ jsxs9("div", { className: "muted", children: [
+      /* @__PURE__ */ jsxs8("div", { className: "muted", children: [
         version2.createdBy,
         " \xB7 ",
         new Date(version2.createdAt).toLocaleString(),
@@ -38519,20 +29061,20 @@ function VersionsPanel({ flowId, onRestored, canEdit }) {
         version2.edges,
         " edges"
       ] }),
-      version2.number !== latest ? /* @__PURE__ */ jsxs9("div", { className: "button-row", children: [
-        /* @__PURE__ */ jsxs9("button", { type: "button", onClick: () => setComparing({ from: version2.number, to: latest }), "aria-label": `Compare version ${version2.number} with version ${latest}`, children: [
+      version2.number !== latest ? /* @__PURE__ */ jsxs8("div", { className: "button-row", children: [
+        /* @__PURE__ */ jsxs8("button", { type: "button", onClick: () => setComparing({ from: version2.number, to: latest }), "aria-label": `Compare version ${version2.number} with version ${latest}`, children: [
           "Compare with v",
           latest
         ] }),
-        canEdit ? /* @__PURE__ */ jsx11("button", { type: "button", disabled: busy, onClick: () => void restore(version2.number), "aria-label": `Restore version ${version2.number}`, children: "Restore" }) : null
-      ] }) : /* @__PURE__ */ jsx11("div", { className: "muted", children: "latest" })
+        canEdit ? /* @__PURE__ */ jsx10("button", { type: "button", disabled: busy, onClick: () => void restore(version2.number), "aria-label": `Restore version ${version2.number}`, children: "Restore" }) : null
+      ] }) : /* @__PURE__ */ jsx10("div", { className: "muted", children: "latest" })
     ] }, version2.number)) }),
-    comparing ? /* @__PURE__ */ jsx11(DiffView, { flowId, from: comparing.from, to: comparing.to, onClose: () => setComparing(null) }) : null
+    comparing ? /* @__PURE__ */ jsx10(DiffView, { flowId, from: comparing.from, to: comparing.to, onClose: () => setComparing(null) }) : null
   ] });
 }
 
 // ../editor/src/pages/flow-editor.tsx
-import { Fragment as Fragment5, jsx as jsx12, jsxs as jsxs10 } from "react/jsx-runtime";
+import { Fragment as Fragment4, jsx as jsx11, jsxs as jsxs9 } from "react/jsx-runtime";
 var shortcuts = [
   ["Ctrl/\u2318 Z", "Undo"],
   ["Ctrl/\u2318 Shift Z, Ctrl Y", "Redo"],
@@ -38553,39 +29095,39 @@ var shortcuts = [
 var isTyping = (target) => target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
 function download(name, text2) {
   const url2 = URL.createObjectURL(new Blob([text2], { type: "application/json" }));
-  const link2 = document.createElement("a");
-  link2.href = url2;
-  link2.download = name;
-  document.body.append(link2);
-  link2.click();
-  link2.remove();
+  const link = document.createElement("a");
+  link.href = url2;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
   window.setTimeout(() => URL.revokeObjectURL(url2), 1e3);
 }
 function ShortcutsDialog({ onClose }) {
-  return /* @__PURE__ */ jsx12("div", { className: "modal-backdrop", role: "presentation", onClick: onClose, children: /* @__PURE__ */ jsxs10("div", { className: "modal", role: "dialog", "aria-modal": "true", "aria-labelledby": "shortcuts-title", onClick: (event) => event.stopPropagation(), onKeyDown: (event) => event.key === "Escape" && onClose(), children: [
-    /* @__PURE__ */ jsxs10("header", { className: "modal-header", children: [
-      /* @__PURE__ */ jsx12("h2", { id: "shortcuts-title", children: "Keyboard shortcuts" }),
-      /* @__PURE__ */ jsx12("button", { type: "button", onClick: onClose, autoFocus: true, children: "Close" })
+  return /* @__PURE__ */ jsx11("div", { className: "modal-backdrop", role: "presentation", onClick: onClose, children: /* @__PURE__ */ jsxs9("div", { className: "modal", role: "dialog", "aria-modal": "true", "aria-labelledby": "shortcuts-title", onClick: (event) => event.stopPropagation(), onKeyDown: (event) => event.key === "Escape" && onClose(), children: [
+    /* @__PURE__ */ jsxs9("header", { className: "modal-header", children: [
+      /* @__PURE__ */ jsx11("h2", { id: "shortcuts-title", children: "Keyboard shortcuts" }),
+      /* @__PURE__ */ jsx11("button", { type: "button", onClick: onClose, autoFocus: true, children: "Close" })
     ] }),
-    /* @__PURE__ */ jsx12("table", { className: "shortcuts", children: /* @__PURE__ */ jsx12("tbody", { children: shortcuts.map(([keys, what]) => /* @__PURE__ */ jsxs10("tr", { children: [
-      /* @__PURE__ */ jsx12("th", { scope: "row", children: /* @__PURE__ */ jsx12("kbd", { children: keys }) }),
-      /* @__PURE__ */ jsx12("td", { children: what })
+    /* @__PURE__ */ jsx11("table", { className: "shortcuts", children: /* @__PURE__ */ jsx11("tbody", { children: shortcuts.map(([keys, what]) => /* @__PURE__ */ jsxs9("tr", { children: [
+      /* @__PURE__ */ jsx11("th", { scope: "row", children: /* @__PURE__ */ jsx11("kbd", { children: keys }) }),
+      /* @__PURE__ */ jsx11("td", { children: what })
     ] }, keys)) }) })
   ] }) });
 }
 function ProblemsButton() {
   const problems = useEditor((state) => state.problems);
   const store = useEditorStoreApi();
-  const { fitView } = useReactFlow();
-  const [open2, setOpen] = useState7(false);
-  if (problems.length === 0) return /* @__PURE__ */ jsx12("span", { className: "status-ok", role: "status", children: "No problems" });
-  return /* @__PURE__ */ jsxs10("div", { className: "problems", children: [
-    /* @__PURE__ */ jsxs10("button", { type: "button", className: "problems-button", "aria-expanded": open2, onClick: () => setOpen(!open2), children: [
+  const { fitView } = useReactFlow3();
+  const [open2, setOpen] = useState6(false);
+  if (problems.length === 0) return /* @__PURE__ */ jsx11("span", { className: "status-ok", role: "status", children: "No problems" });
+  return /* @__PURE__ */ jsxs9("div", { className: "problems", children: [
+    /* @__PURE__ */ jsxs9("button", { type: "button", className: "problems-button", "aria-expanded": open2, onClick: () => setOpen(!open2), children: [
       problems.length,
       " ",
       problems.length === 1 ? "problem" : "problems"
     ] }),
-    open2 ? /* @__PURE__ */ jsx12("ul", { className: "problems-list", "aria-label": "Problems", children: problems.map((problem, i) => /* @__PURE__ */ jsx12("li", { children: /* @__PURE__ */ jsxs10(
+    open2 ? /* @__PURE__ */ jsx11("ul", { className: "problems-list", "aria-label": "Problems", children: problems.map((problem, i) => /* @__PURE__ */ jsx11("li", { children: /* @__PURE__ */ jsxs9(
       "button",
       {
         type: "button",
@@ -38598,7 +29140,7 @@ function ProblemsButton() {
           setOpen(false);
         },
         children: [
-          problem.nodeId ? /* @__PURE__ */ jsx12("code", { children: problem.nodeId }) : null,
+          problem.nodeId ? /* @__PURE__ */ jsx11("code", { children: problem.nodeId }) : null,
           " ",
           problem.message
         ]
@@ -38609,22 +29151,22 @@ function ProblemsButton() {
 function EditorScreen({ flowId, colorMode }) {
   const api = useApi();
   const store = useEditorStoreApi();
-  const { fitView } = useReactFlow();
+  const { fitView } = useReactFlow3();
   const flow = useEditor((state) => state.flow);
   const savedVersion = useEditor((state) => state.savedVersion);
   const canUndo = useEditor((state) => state.past.length > 0);
   const canRedo = useEditor((state) => state.future.length > 0);
-  const [name, setName] = useState7(flow?.name ?? "");
-  const [message, setMessage] = useState7("");
-  const [graphDirty, setGraphDirty] = useState7(false);
-  const [saving, setSaving] = useState7(false);
-  const [tab, setTab] = useState7("inspector");
-  const [showShortcuts, setShowShortcuts] = useState7(false);
-  const [leaving, setLeaving] = useState7(false);
-  const runForm = useRef5(null);
+  const [name, setName] = useState6(flow?.name ?? "");
+  const [message, setMessage] = useState6("");
+  const [graphDirty, setGraphDirty] = useState6(false);
+  const [saving, setSaving] = useState6(false);
+  const [tab, setTab] = useState6("inspector");
+  const [showShortcuts, setShowShortcuts] = useState6(false);
+  const [leaving, setLeaving] = useState6(false);
+  const runForm = useRef4(null);
   const canEdit = flow?.canEdit ?? false;
   const dirty = graphDirty || flow !== null && name.trim() !== flow.name;
-  useEffect7(() => {
+  useEffect6(() => {
     let dirtyTimer = 0;
     let validateTimer = 0;
     let validatedKey = "";
@@ -38656,13 +29198,13 @@ function EditorScreen({ flowId, colorMode }) {
       window.clearTimeout(validateTimer);
     };
   }, [api, store]);
-  useEffect7(() => {
+  useEffect6(() => {
     if (!dirty) return;
     const warn = (event) => event.preventDefault();
     window.addEventListener("beforeunload", warn);
     return () => window.removeEventListener("beforeunload", warn);
   }, [dirty]);
-  const save = useCallback6(async () => {
+  const save = useCallback5(async () => {
     const state = store.getState();
     if (!state.flow) return null;
     const graph = state.currentGraph();
@@ -38693,14 +29235,14 @@ function EditorScreen({ flowId, colorMode }) {
       setSaving(false);
     }
   }, [api, store, name, message]);
-  const exportFlow = useCallback6(() => {
+  const exportFlow = useCallback5(() => {
     const state = store.getState();
     const file2 = { format: "astra.flow", formatVersion: 1, name: name.trim() || state.flow?.name || "flow", description: state.flow?.description ?? "", graph: state.currentGraph() };
     const slug = file2.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "flow";
     download(`${slug}.astra.json`, `${JSON.stringify(file2, null, 2)}
 `);
   }, [store, name]);
-  const onRestored = useCallback6(
+  const onRestored = useCallback5(
     (answer) => {
       store.getState().loadGraph(answer.flow, answer.version.number, answer.version.graph);
       setName(answer.flow.name);
@@ -38708,11 +29250,11 @@ function EditorScreen({ flowId, colorMode }) {
     },
     [store]
   );
-  const run2 = useCallback6(() => {
+  const run2 = useCallback5(() => {
     setTab("run");
     runForm.current?.querySelector("form")?.requestSubmit();
   }, []);
-  useEffect7(() => {
+  useEffect6(() => {
     const onKey = (event) => {
       const mod = event.ctrlKey || event.metaKey;
       const key = event.key.toLowerCase();
@@ -38763,72 +29305,72 @@ function EditorScreen({ flowId, colorMode }) {
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, [store, save, run2, fitView]);
-  const toolbar = /* @__PURE__ */ jsxs10("div", { className: "toolbar", role: "toolbar", "aria-label": "Flow", children: [
-    leaving ? /* @__PURE__ */ jsxs10("span", { className: "leave-confirm", role: "alert", children: [
+  const toolbar = /* @__PURE__ */ jsxs9("div", { className: "toolbar", role: "toolbar", "aria-label": "Flow", children: [
+    leaving ? /* @__PURE__ */ jsxs9("span", { className: "leave-confirm", role: "alert", children: [
       "Unsaved changes.",
       " ",
-      /* @__PURE__ */ jsx12("button", { type: "button", className: "danger", onClick: () => navigate(listHref), children: "Leave without saving" }),
-      /* @__PURE__ */ jsx12("button", { type: "button", onClick: () => setLeaving(false), children: "Stay" })
-    ] }) : /* @__PURE__ */ jsx12("a", { href: listHref, className: "back", onClick: (event) => {
+      /* @__PURE__ */ jsx11("button", { type: "button", className: "danger", onClick: () => navigate(listHref), children: "Leave without saving" }),
+      /* @__PURE__ */ jsx11("button", { type: "button", onClick: () => setLeaving(false), children: "Stay" })
+    ] }) : /* @__PURE__ */ jsx11("a", { href: listHref, className: "back", onClick: (event) => {
       if (dirty) {
         event.preventDefault();
         setLeaving(true);
       }
     }, children: "\u2190 Flows" }),
-    /* @__PURE__ */ jsx12("label", { htmlFor: "flow-name", className: "visually-hidden", children: "Flow name" }),
-    /* @__PURE__ */ jsx12("input", { id: "flow-name", className: "flow-name", value: name, maxLength: 200, readOnly: !canEdit, onChange: (event) => setName(event.target.value) }),
-    /* @__PURE__ */ jsx12("span", { className: `save-state${dirty ? " is-dirty" : ""}`, role: "status", "data-dirty": dirty, children: dirty ? "Unsaved changes" : `Saved \xB7 v${savedVersion}` }),
-    /* @__PURE__ */ jsx12(ProblemsButton, {}),
-    /* @__PURE__ */ jsx12("span", { className: "toolbar-spacer" }),
-    /* @__PURE__ */ jsx12("button", { type: "button", onClick: () => store.getState().undo(), disabled: !canUndo, "aria-label": "Undo", "aria-keyshortcuts": "Control+Z", title: "Undo (Ctrl/\u2318 Z)", children: "\u21B6" }),
-    /* @__PURE__ */ jsx12("button", { type: "button", onClick: () => store.getState().redo(), disabled: !canRedo, "aria-label": "Redo", "aria-keyshortcuts": "Control+Shift+Z", title: "Redo (Ctrl/\u2318 Shift Z)", children: "\u21B7" }),
-    /* @__PURE__ */ jsx12("button", { type: "button", onClick: () => {
+    /* @__PURE__ */ jsx11("label", { htmlFor: "flow-name", className: "visually-hidden", children: "Flow name" }),
+    /* @__PURE__ */ jsx11("input", { id: "flow-name", className: "flow-name", value: name, maxLength: 200, readOnly: !canEdit, onChange: (event) => setName(event.target.value) }),
+    /* @__PURE__ */ jsx11("span", { className: `save-state${dirty ? " is-dirty" : ""}`, role: "status", "data-dirty": dirty, children: dirty ? "Unsaved changes" : `Saved \xB7 v${savedVersion}` }),
+    /* @__PURE__ */ jsx11(ProblemsButton, {}),
+    /* @__PURE__ */ jsx11("span", { className: "toolbar-spacer" }),
+    /* @__PURE__ */ jsx11("button", { type: "button", onClick: () => store.getState().undo(), disabled: !canUndo, "aria-label": "Undo", "aria-keyshortcuts": "Control+Z", title: "Undo (Ctrl/\u2318 Z)", children: "\u21B6" }),
+    /* @__PURE__ */ jsx11("button", { type: "button", onClick: () => store.getState().redo(), disabled: !canRedo, "aria-label": "Redo", "aria-keyshortcuts": "Control+Shift+Z", title: "Redo (Ctrl/\u2318 Shift Z)", children: "\u21B7" }),
+    /* @__PURE__ */ jsx11("button", { type: "button", onClick: () => {
       store.getState().layout();
       window.setTimeout(() => void fitView({ duration: 300, maxZoom: 1.2 }), 50);
     }, "aria-keyshortcuts": "Shift+L", title: "Arrange (Shift L)", children: "Arrange" }),
-    /* @__PURE__ */ jsx12("button", { type: "button", onClick: () => void fitView({ duration: 300, maxZoom: 1.2 }), "aria-keyshortcuts": "Shift+F", title: "Zoom to fit (Shift F)", children: "Fit" }),
-    /* @__PURE__ */ jsx12("button", { type: "button", onClick: exportFlow, title: "Download this flow as a file", children: "Export" }),
-    /* @__PURE__ */ jsx12("button", { type: "button", onClick: () => setShowShortcuts(true), "aria-label": "Keyboard shortcuts", title: "Keyboard shortcuts (?)", children: "?" }),
-    /* @__PURE__ */ jsx12("label", { htmlFor: "save-message", className: "visually-hidden", children: "Version message" }),
-    /* @__PURE__ */ jsx12("input", { id: "save-message", className: "save-message", placeholder: "What changed? (optional)", value: message, maxLength: 500, onChange: (event) => setMessage(event.target.value), disabled: !canEdit }),
-    /* @__PURE__ */ jsx12("button", { type: "button", className: "primary", onClick: () => void save(), disabled: saving || !dirty || !canEdit, "aria-keyshortcuts": "Control+S", title: "Save a version (Ctrl/\u2318 S)", children: saving ? "Saving\u2026" : "Save" })
+    /* @__PURE__ */ jsx11("button", { type: "button", onClick: () => void fitView({ duration: 300, maxZoom: 1.2 }), "aria-keyshortcuts": "Shift+F", title: "Zoom to fit (Shift F)", children: "Fit" }),
+    /* @__PURE__ */ jsx11("button", { type: "button", onClick: exportFlow, title: "Download this flow as a file", children: "Export" }),
+    /* @__PURE__ */ jsx11("button", { type: "button", onClick: () => setShowShortcuts(true), "aria-label": "Keyboard shortcuts", title: "Keyboard shortcuts (?)", children: "?" }),
+    /* @__PURE__ */ jsx11("label", { htmlFor: "save-message", className: "visually-hidden", children: "Version message" }),
+    /* @__PURE__ */ jsx11("input", { id: "save-message", className: "save-message", placeholder: "What changed? (optional)", value: message, maxLength: 500, onChange: (event) => setMessage(event.target.value), disabled: !canEdit }),
+    /* @__PURE__ */ jsx11("button", { type: "button", className: "primary", onClick: () => void save(), disabled: saving || !dirty || !canEdit, "aria-keyshortcuts": "Control+S", title: "Save a version (Ctrl/\u2318 S)", children: saving ? "Saving\u2026" : "Save" })
   ] });
   const tabs = [["inspector", "Inspector"], ["run", "Run"], ["versions", "Versions"]];
-  const side = /* @__PURE__ */ jsxs10(Fragment5, { children: [
-    /* @__PURE__ */ jsx12("div", { className: "tabs", role: "tablist", "aria-label": "Panels", children: tabs.map(([id2, label]) => /* @__PURE__ */ jsx12(
+  const side = /* @__PURE__ */ jsxs9(Fragment4, { children: [
+    /* @__PURE__ */ jsx11("div", { className: "tabs", role: "tablist", "aria-label": "Panels", children: tabs.map(([id, label]) => /* @__PURE__ */ jsx11(
       "button",
       {
         type: "button",
         role: "tab",
-        id: `tab-${id2}`,
-        "aria-controls": `panel-${id2}`,
-        "aria-selected": tab === id2,
-        tabIndex: tab === id2 ? 0 : -1,
-        onClick: () => setTab(id2),
+        id: `tab-${id}`,
+        "aria-controls": `panel-${id}`,
+        "aria-selected": tab === id,
+        tabIndex: tab === id ? 0 : -1,
+        onClick: () => setTab(id),
         onKeyDown: (event) => {
           if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
-          const index2 = tabs.findIndex(([t]) => t === tab);
-          const next = tabs[(index2 + (event.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length][0];
+          const index = tabs.findIndex(([t]) => t === tab);
+          const next = tabs[(index + (event.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length][0];
           setTab(next);
           document.getElementById(`tab-${next}`)?.focus();
         },
         children: label
       },
-      id2
+      id
     )) }),
-    /* @__PURE__ */ jsx12("div", { role: "tabpanel", id: "panel-inspector", "aria-labelledby": "tab-inspector", hidden: tab !== "inspector", className: "tab-panel", children: /* @__PURE__ */ jsx12(Inspector, {}) }),
-    /* @__PURE__ */ jsx12("div", { role: "tabpanel", id: "panel-run", "aria-labelledby": "tab-run", hidden: tab !== "run", className: "tab-panel", ref: runForm, children: /* @__PURE__ */ jsx12(RunPanel, { flowId, ensureSaved: save }) }),
-    /* @__PURE__ */ jsx12("div", { role: "tabpanel", id: "panel-versions", "aria-labelledby": "tab-versions", hidden: tab !== "versions", className: "tab-panel", children: tab === "versions" ? /* @__PURE__ */ jsx12(VersionsPanel, { flowId, onRestored, canEdit }) : null })
+    /* @__PURE__ */ jsx11("div", { role: "tabpanel", id: "panel-inspector", "aria-labelledby": "tab-inspector", hidden: tab !== "inspector", className: "tab-panel", children: /* @__PURE__ */ jsx11(Inspector, {}) }),
+    /* @__PURE__ */ jsx11("div", { role: "tabpanel", id: "panel-run", "aria-labelledby": "tab-run", hidden: tab !== "run", className: "tab-panel", ref: runForm, children: /* @__PURE__ */ jsx11(RunPanel, { flowId, ensureSaved: save }) }),
+    /* @__PURE__ */ jsx11("div", { role: "tabpanel", id: "panel-versions", "aria-labelledby": "tab-versions", hidden: tab !== "versions", className: "tab-panel", children: tab === "versions" ? /* @__PURE__ */ jsx11(VersionsPanel, { flowId, onRestored, canEdit }) : null })
   ] });
-  return /* @__PURE__ */ jsxs10(Fragment5, { children: [
-    /* @__PURE__ */ jsx12(Workbench, { colorMode, toolbar, side }),
-    showShortcuts ? /* @__PURE__ */ jsx12(ShortcutsDialog, { onClose: () => setShowShortcuts(false) }) : null
+  return /* @__PURE__ */ jsxs9(Fragment4, { children: [
+    /* @__PURE__ */ jsx11(Workbench, { colorMode, toolbar, side }),
+    showShortcuts ? /* @__PURE__ */ jsx11(ShortcutsDialog, { onClose: () => setShowShortcuts(false) }) : null
   ] });
 }
 function FlowEditorPage({ flowId, colorMode }) {
   const api = useApi();
-  const [loaded, setLoaded] = useState7(null);
-  useEffect7(() => {
+  const [loaded, setLoaded] = useState6(null);
+  useEffect6(() => {
     let live = true;
     Promise.all([loadCatalogue(api), api.getFlow(flowId)]).then(
       ([catalogue, answer]) => {
@@ -38843,39 +29385,39 @@ function FlowEditorPage({ flowId, colorMode }) {
       live = false;
     };
   }, [api, flowId]);
-  if (!loaded) return /* @__PURE__ */ jsx12("p", { className: "muted page-message", "aria-busy": "true", children: "Loading the flow\u2026" });
-  if ("problem" in loaded) return /* @__PURE__ */ jsxs10("p", { className: "field-error page-message", role: "alert", children: [
+  if (!loaded) return /* @__PURE__ */ jsx11("p", { className: "muted page-message", "aria-busy": "true", children: "Loading the flow\u2026" });
+  if ("problem" in loaded) return /* @__PURE__ */ jsxs9("p", { className: "field-error page-message", role: "alert", children: [
     loaded.problem,
     " ",
-    /* @__PURE__ */ jsx12("a", { href: listHref, children: "Back to the flows" })
+    /* @__PURE__ */ jsx11("a", { href: listHref, children: "Back to the flows" })
   ] });
-  return /* @__PURE__ */ jsx12(EditorStoreProvider, { store: loaded.store, children: /* @__PURE__ */ jsx12(ReactFlowProvider, { children: /* @__PURE__ */ jsx12(EditorScreen, { flowId, colorMode }) }) });
+  return /* @__PURE__ */ jsx11(EditorStoreProvider, { store: loaded.store, children: /* @__PURE__ */ jsx11(ReactFlowProvider2, { children: /* @__PURE__ */ jsx11(EditorScreen, { flowId, colorMode }) }) });
 }
 
 // ../editor/src/embed.tsx
-import { jsx as jsx13 } from "react/jsx-runtime";
+import { jsx as jsx12 } from "react/jsx-runtime";
 function EmbeddedFlowEditor({ client, flowId, colorMode = "light" }) {
-  return /* @__PURE__ */ jsx13(ApiContext.Provider, { value: client, children: /* @__PURE__ */ jsx13("div", { className: "astra-embedded-editor app-main", children: /* @__PURE__ */ jsx13(FlowEditorPage, { flowId, colorMode }) }) });
+  return /* @__PURE__ */ jsx12(ApiContext.Provider, { value: client, children: /* @__PURE__ */ jsx12("div", { className: "astra-embedded-editor app-main", children: /* @__PURE__ */ jsx12(FlowEditorPage, { flowId, colorMode }) }) });
 }
 
 // src/sidebar.tsx
-import { useCallback as useCallback7, useEffect as useEffect9, useState as useState9 } from "react";
+import { useCallback as useCallback6, useEffect as useEffect8, useState as useState8 } from "react";
 
 // src/run-view.tsx
-import { useEffect as useEffect8, useState as useState8 } from "react";
-import { jsx as jsx14, jsxs as jsxs11 } from "react/jsx-runtime";
+import { useEffect as useEffect7, useState as useState7 } from "react";
+import { jsx as jsx13, jsxs as jsxs10 } from "react/jsx-runtime";
 function applyEvent(run2, event) {
   if (event.type === "node") return { ...run2, nodes: run2.nodes.map((node2) => node2.nodeId === event.nodeId ? { ...node2, state: event.state, error: event.error ?? node2.error } : node2) };
   if (event.type === "run") return { ...run2, status: event.status, error: event.error ?? run2.error };
   return run2;
 }
 function RunView({ client, runId, initial, onRerun }) {
-  const [run2, setRun] = useState8(initial);
-  const [tokens, setTokens] = useState8("");
-  const [progress, setProgress] = useState8({});
-  const [problem, setProblem] = useState8("");
-  const [fromNode, setFromNode] = useState8("");
-  useEffect8(() => {
+  const [run2, setRun] = useState7(initial);
+  const [tokens, setTokens] = useState7("");
+  const [progress, setProgress] = useState7({});
+  const [problem, setProblem] = useState7("");
+  const [fromNode, setFromNode] = useState7("");
+  useEffect7(() => {
     setTokens("");
     return client.followRun(runId, {
       snapshot: (snapshot) => setRun(snapshot),
@@ -38888,55 +29430,55 @@ function RunView({ client, runId, initial, onRerun }) {
       lost: (reason) => setProblem(`live updates stopped: ${reason}`)
     });
   }, [client, runId]);
-  if (!run2) return /* @__PURE__ */ jsxs11("div", { className: "astra-run-view", children: [
+  if (!run2) return /* @__PURE__ */ jsxs10("div", { className: "astra-run-view", children: [
     "loading run ",
     runId,
     " \u2026"
   ] });
   const answer = outputText(run2);
-  return /* @__PURE__ */ jsxs11("div", { className: "astra-run-view", "data-run-id": run2.id, "data-status": run2.status, children: [
-    /* @__PURE__ */ jsxs11("p", { children: [
-      /* @__PURE__ */ jsx14("b", { children: run2.flowName }),
+  return /* @__PURE__ */ jsxs10("div", { className: "astra-run-view", "data-run-id": run2.id, "data-status": run2.status, children: [
+    /* @__PURE__ */ jsxs10("p", { children: [
+      /* @__PURE__ */ jsx13("b", { children: run2.flowName }),
       " v",
       run2.version,
       ": ",
-      /* @__PURE__ */ jsx14("span", { className: `astra-node-state astra-state-${run2.status}`, "aria-label": "run status", children: run2.status })
+      /* @__PURE__ */ jsx13("span", { className: `astra-node-state astra-state-${run2.status}`, "aria-label": "run status", children: run2.status })
     ] }),
-    /* @__PURE__ */ jsx14("table", { children: /* @__PURE__ */ jsx14("tbody", { children: run2.nodes.map((node2) => /* @__PURE__ */ jsxs11("tr", { "data-node-id": node2.nodeId, children: [
-      /* @__PURE__ */ jsx14("td", { children: node2.label ?? node2.nodeId }),
-      /* @__PURE__ */ jsx14("td", { children: /* @__PURE__ */ jsx14("span", { className: `astra-node-state astra-state-${node2.state}`, "data-state": node2.state, children: node2.state }) }),
-      /* @__PURE__ */ jsx14("td", { children: progress[node2.nodeId] ?? "" })
+    /* @__PURE__ */ jsx13("table", { children: /* @__PURE__ */ jsx13("tbody", { children: run2.nodes.map((node2) => /* @__PURE__ */ jsxs10("tr", { "data-node-id": node2.nodeId, children: [
+      /* @__PURE__ */ jsx13("td", { children: node2.label ?? node2.nodeId }),
+      /* @__PURE__ */ jsx13("td", { children: /* @__PURE__ */ jsx13("span", { className: `astra-node-state astra-state-${node2.state}`, "data-state": node2.state, children: node2.state }) }),
+      /* @__PURE__ */ jsx13("td", { children: progress[node2.nodeId] ?? "" })
     ] }, node2.nodeId)) }) }),
-    tokens && run2.status === "running" ? /* @__PURE__ */ jsx14("pre", { className: "astra-tokens", children: tokens }) : null,
-    answer ? /* @__PURE__ */ jsx14("pre", { className: "astra-outputs", children: answer }) : null,
-    run2.error ? /* @__PURE__ */ jsx14("p", { className: "astra-problem", children: run2.error }) : null,
-    problem ? /* @__PURE__ */ jsx14("p", { className: "astra-problem", children: problem }) : null,
-    run2.status === "running" ? /* @__PURE__ */ jsx14("button", { type: "button", onClick: () => void client.cancelRun(run2.id).catch((error62) => setProblem(error62.message)), children: "Cancel" }) : onRerun ? /* @__PURE__ */ jsxs11("span", { children: [
-      /* @__PURE__ */ jsxs11("select", { "aria-label": "Re-run from node", value: fromNode, onChange: (event) => setFromNode(event.target.value), children: [
-        /* @__PURE__ */ jsx14("option", { value: "", children: "re-run from \u2026" }),
-        run2.nodes.map((node2) => /* @__PURE__ */ jsx14("option", { value: node2.nodeId, children: node2.nodeId }, node2.nodeId))
+    tokens && run2.status === "running" ? /* @__PURE__ */ jsx13("pre", { className: "astra-tokens", children: tokens }) : null,
+    answer ? /* @__PURE__ */ jsx13("pre", { className: "astra-outputs", children: answer }) : null,
+    run2.error ? /* @__PURE__ */ jsx13("p", { className: "astra-problem", children: run2.error }) : null,
+    problem ? /* @__PURE__ */ jsx13("p", { className: "astra-problem", children: problem }) : null,
+    run2.status === "running" ? /* @__PURE__ */ jsx13("button", { type: "button", onClick: () => void client.cancelRun(run2.id).catch((error62) => setProblem(error62.message)), children: "Cancel" }) : onRerun ? /* @__PURE__ */ jsxs10("span", { children: [
+      /* @__PURE__ */ jsxs10("select", { "aria-label": "Re-run from node", value: fromNode, onChange: (event) => setFromNode(event.target.value), children: [
+        /* @__PURE__ */ jsx13("option", { value: "", children: "re-run from \u2026" }),
+        run2.nodes.map((node2) => /* @__PURE__ */ jsx13("option", { value: node2.nodeId, children: node2.nodeId }, node2.nodeId))
       ] }),
-      /* @__PURE__ */ jsx14("button", { type: "button", disabled: !fromNode, onClick: () => void client.rerun(run2.id, fromNode).then(({ run: next }) => onRerun(next), (error62) => setProblem(error62.message)), children: "Re-run" })
+      /* @__PURE__ */ jsx13("button", { type: "button", disabled: !fromNode, onClick: () => void client.rerun(run2.id, fromNode).then(({ run: next }) => onRerun(next), (error62) => setProblem(error62.message)), children: "Re-run" })
     ] }) : null
   ] });
 }
 
 // src/sidebar.tsx
-import { jsx as jsx15, jsxs as jsxs12 } from "react/jsx-runtime";
+import { jsx as jsx14, jsxs as jsxs11 } from "react/jsx-runtime";
 function RunForm({ client, flow, onStarted }) {
-  const [inputs, setInputs] = useState9(null);
-  const [values, setValues] = useState9({});
-  const [problem, setProblem] = useState9("");
-  useEffect9(() => {
+  const [inputs, setInputs] = useState8(null);
+  const [values, setValues] = useState8({});
+  const [problem, setProblem] = useState8("");
+  useEffect8(() => {
     client.getFlow(flow.id).then(({ version: version2 }) => {
       const found = version2.graph.nodes.filter((node2) => node2.type === "io.input").map((node2) => ({ name: String(node2.params.name ?? node2.id), label: String(node2.params.label || node2.params.name || node2.id), default: typeof node2.params.default === "string" ? node2.params.default : "" }));
       setInputs(found);
       setValues(Object.fromEntries(found.map((input2) => [input2.name, input2.default])));
     }, (error62) => setProblem(error62.message));
   }, [client, flow.id]);
-  if (problem) return /* @__PURE__ */ jsx15("p", { className: "astra-problem", children: problem });
-  if (!inputs) return /* @__PURE__ */ jsx15("p", { children: "loading inputs \u2026" });
-  return /* @__PURE__ */ jsxs12(
+  if (problem) return /* @__PURE__ */ jsx14("p", { className: "astra-problem", children: problem });
+  if (!inputs) return /* @__PURE__ */ jsx14("p", { children: "loading inputs \u2026" });
+  return /* @__PURE__ */ jsxs11(
     "form",
     {
       "aria-label": `Run ${flow.name}`,
@@ -38945,65 +29487,65 @@ function RunForm({ client, flow, onStarted }) {
         client.startRun({ flowId: flow.id, inputs: values }).then(({ run: run2 }) => onStarted(run2), (error62) => setProblem(error62.message));
       },
       children: [
-        inputs.map((input2) => /* @__PURE__ */ jsxs12("label", { children: [
+        inputs.map((input2) => /* @__PURE__ */ jsxs11("label", { children: [
           input2.label,
-          /* @__PURE__ */ jsx15("input", { name: input2.name, value: values[input2.name] ?? "", onChange: (event) => setValues((known) => ({ ...known, [input2.name]: event.target.value })) })
+          /* @__PURE__ */ jsx14("input", { name: input2.name, value: values[input2.name] ?? "", onChange: (event) => setValues((known) => ({ ...known, [input2.name]: event.target.value })) })
         ] }, input2.name)),
-        /* @__PURE__ */ jsx15("button", { type: "submit", className: "jp-mod-styled jp-mod-accept", children: "Start run" })
+        /* @__PURE__ */ jsx14("button", { type: "submit", className: "jp-mod-styled jp-mod-accept", children: "Start run" })
       ]
     }
   );
 }
 function AstraSidebar({ client, openFlow }) {
-  const [search, setSearch] = useState9("");
-  const [flows, setFlows] = useState9([]);
-  const [runs, setRuns] = useState9([]);
-  const [collections, setCollections] = useState9([]);
-  const [schedules, setSchedules] = useState9([]);
-  const [runningFlow, setRunningFlow] = useState9(null);
-  const [shownRun, setShownRun] = useState9(null);
-  const [query, setQuery] = useState9({ collection: "", text: "" });
-  const [results, setResults] = useState9(null);
-  const [problem, setProblem] = useState9("");
-  const refresh = useCallback7(() => {
+  const [search, setSearch] = useState8("");
+  const [flows, setFlows] = useState8([]);
+  const [runs, setRuns] = useState8([]);
+  const [collections, setCollections] = useState8([]);
+  const [schedules, setSchedules] = useState8([]);
+  const [runningFlow, setRunningFlow] = useState8(null);
+  const [shownRun, setShownRun] = useState8(null);
+  const [query, setQuery] = useState8({ collection: "", text: "" });
+  const [results, setResults] = useState8(null);
+  const [problem, setProblem] = useState8("");
+  const refresh = useCallback6(() => {
     const fail = (error62) => setProblem(error62.message);
     client.listFlows(search.trim()).then(({ flows: found }) => setFlows(found), fail);
     client.listRuns(void 0, 20).then(({ runs: found }) => setRuns(found), fail);
     client.collections().then(({ collections: found }) => setCollections(found), fail);
     client.schedules().then(({ schedules: found }) => setSchedules(found), fail);
   }, [client, search]);
-  useEffect9(refresh, [refresh]);
+  useEffect8(refresh, [refresh]);
   const started = (run2) => {
     setRunningFlow(null);
     setShownRun(run2.id);
     refresh();
   };
-  return /* @__PURE__ */ jsxs12("div", { className: "astra-sidebar", children: [
-    problem ? /* @__PURE__ */ jsx15("p", { className: "astra-problem", role: "alert", children: problem }) : null,
-    /* @__PURE__ */ jsxs12("section", { "aria-label": "Flows", children: [
-      /* @__PURE__ */ jsx15("h2", { children: "Flows" }),
-      /* @__PURE__ */ jsx15("input", { type: "search", placeholder: "Search flows", "aria-label": "Search flows", value: search, onChange: (event) => setSearch(event.target.value) }),
-      /* @__PURE__ */ jsx15("ul", { children: flows.map((flow) => /* @__PURE__ */ jsxs12("li", { "data-flow-id": flow.id, children: [
-        /* @__PURE__ */ jsx15("div", { className: "astra-flow-name", children: flow.name }),
-        /* @__PURE__ */ jsx15("button", { type: "button", onClick: () => openFlow(flow), "aria-label": `Open ${flow.name}`, children: "Open" }),
-        /* @__PURE__ */ jsx15("button", { type: "button", onClick: () => setRunningFlow(runningFlow?.id === flow.id ? null : flow), "aria-label": `Run ${flow.name}`, children: "Run" }),
-        runningFlow?.id === flow.id ? /* @__PURE__ */ jsx15(RunForm, { client, flow, onStarted: started }) : null
+  return /* @__PURE__ */ jsxs11("div", { className: "astra-sidebar", children: [
+    problem ? /* @__PURE__ */ jsx14("p", { className: "astra-problem", role: "alert", children: problem }) : null,
+    /* @__PURE__ */ jsxs11("section", { "aria-label": "Flows", children: [
+      /* @__PURE__ */ jsx14("h2", { children: "Flows" }),
+      /* @__PURE__ */ jsx14("input", { type: "search", placeholder: "Search flows", "aria-label": "Search flows", value: search, onChange: (event) => setSearch(event.target.value) }),
+      /* @__PURE__ */ jsx14("ul", { children: flows.map((flow) => /* @__PURE__ */ jsxs11("li", { "data-flow-id": flow.id, children: [
+        /* @__PURE__ */ jsx14("div", { className: "astra-flow-name", children: flow.name }),
+        /* @__PURE__ */ jsx14("button", { type: "button", onClick: () => openFlow(flow), "aria-label": `Open ${flow.name}`, children: "Open" }),
+        /* @__PURE__ */ jsx14("button", { type: "button", onClick: () => setRunningFlow(runningFlow?.id === flow.id ? null : flow), "aria-label": `Run ${flow.name}`, children: "Run" }),
+        runningFlow?.id === flow.id ? /* @__PURE__ */ jsx14(RunForm, { client, flow, onStarted: started }) : null
       ] }, flow.id)) })
     ] }),
-    /* @__PURE__ */ jsxs12("section", { "aria-label": "Runs", children: [
-      /* @__PURE__ */ jsxs12("h2", { children: [
+    /* @__PURE__ */ jsxs11("section", { "aria-label": "Runs", children: [
+      /* @__PURE__ */ jsxs11("h2", { children: [
         "Runs ",
-        /* @__PURE__ */ jsx15("button", { type: "button", onClick: refresh, "aria-label": "Refresh", children: "\u21BB" })
+        /* @__PURE__ */ jsx14("button", { type: "button", onClick: refresh, "aria-label": "Refresh", children: "\u21BB" })
       ] }),
-      shownRun ? /* @__PURE__ */ jsx15(RunView, { client, runId: shownRun, onRerun: started }, shownRun) : null,
-      /* @__PURE__ */ jsx15("ul", { children: runs.map((run2) => /* @__PURE__ */ jsxs12("li", { children: [
-        /* @__PURE__ */ jsx15("button", { type: "button", onClick: () => setShownRun(run2.id), children: run2.flowName }),
-        /* @__PURE__ */ jsx15("span", { className: `astra-node-state astra-state-${run2.status}`, children: run2.status })
+      shownRun ? /* @__PURE__ */ jsx14(RunView, { client, runId: shownRun, onRerun: started }, shownRun) : null,
+      /* @__PURE__ */ jsx14("ul", { children: runs.map((run2) => /* @__PURE__ */ jsxs11("li", { children: [
+        /* @__PURE__ */ jsx14("button", { type: "button", onClick: () => setShownRun(run2.id), children: run2.flowName }),
+        /* @__PURE__ */ jsx14("span", { className: `astra-node-state astra-state-${run2.status}`, children: run2.status })
       ] }, run2.id)) })
     ] }),
-    /* @__PURE__ */ jsxs12("section", { "aria-label": "Collections", children: [
-      /* @__PURE__ */ jsx15("h2", { children: "Collections" }),
-      /* @__PURE__ */ jsxs12(
+    /* @__PURE__ */ jsxs11("section", { "aria-label": "Collections", children: [
+      /* @__PURE__ */ jsx14("h2", { children: "Collections" }),
+      /* @__PURE__ */ jsxs11(
         "form",
         {
           onSubmit: (event) => {
@@ -39011,46 +29553,46 @@ function AstraSidebar({ client, openFlow }) {
             client.query({ collection: query.collection, query: query.text }).then(({ results: found }) => setResults(found), (error62) => setProblem(error62.message));
           },
           children: [
-            /* @__PURE__ */ jsxs12("select", { "aria-label": "Collection", value: query.collection, onChange: (event) => setQuery((known) => ({ ...known, collection: event.target.value })), children: [
-              /* @__PURE__ */ jsx15("option", { value: "", children: "collection \u2026" }),
-              collections.map((collection) => /* @__PURE__ */ jsxs12("option", { value: collection.name, children: [
+            /* @__PURE__ */ jsxs11("select", { "aria-label": "Collection", value: query.collection, onChange: (event) => setQuery((known) => ({ ...known, collection: event.target.value })), children: [
+              /* @__PURE__ */ jsx14("option", { value: "", children: "collection \u2026" }),
+              collections.map((collection) => /* @__PURE__ */ jsxs11("option", { value: collection.name, children: [
                 collection.name,
                 " (",
                 collection.chunks,
                 " chunks)"
               ] }, collection.name))
             ] }),
-            /* @__PURE__ */ jsx15("input", { "aria-label": "Query", placeholder: "Ask the collection", value: query.text, onChange: (event) => setQuery((known) => ({ ...known, text: event.target.value })) }),
-            /* @__PURE__ */ jsx15("button", { type: "submit", disabled: !query.collection || !query.text.trim(), children: "Query" })
+            /* @__PURE__ */ jsx14("input", { "aria-label": "Query", placeholder: "Ask the collection", value: query.text, onChange: (event) => setQuery((known) => ({ ...known, text: event.target.value })) }),
+            /* @__PURE__ */ jsx14("button", { type: "submit", disabled: !query.collection || !query.text.trim(), children: "Query" })
           ]
         }
       ),
-      results ? /* @__PURE__ */ jsx15("ol", { children: results.map((result) => /* @__PURE__ */ jsxs12("li", { children: [
-        /* @__PURE__ */ jsx15("b", { children: result.title ?? result.source }),
+      results ? /* @__PURE__ */ jsx14("ol", { children: results.map((result) => /* @__PURE__ */ jsxs11("li", { children: [
+        /* @__PURE__ */ jsx14("b", { children: result.title ?? result.source }),
         " ",
         result.score.toFixed(3),
-        /* @__PURE__ */ jsx15("br", {}),
+        /* @__PURE__ */ jsx14("br", {}),
         result.text.slice(0, 200)
       ] }, result.chunkId)) }) : null
     ] }),
-    /* @__PURE__ */ jsxs12("section", { "aria-label": "Schedules", children: [
-      /* @__PURE__ */ jsx15("h2", { children: "Schedules" }),
-      /* @__PURE__ */ jsx15("ul", { children: schedules.map((schedule2) => /* @__PURE__ */ jsxs12("li", { children: [
-        schedule2.name,
+    /* @__PURE__ */ jsxs11("section", { "aria-label": "Schedules", children: [
+      /* @__PURE__ */ jsx14("h2", { children: "Schedules" }),
+      /* @__PURE__ */ jsx14("ul", { children: schedules.map((schedule) => /* @__PURE__ */ jsxs11("li", { children: [
+        schedule.name,
         ": ",
-        schedule2.every ?? schedule2.cron,
+        schedule.every ?? schedule.cron,
         " into ",
-        schedule2.collection,
+        schedule.collection,
         " (",
-        schedule2.state,
+        schedule.state,
         ")"
-      ] }, schedule2.name)) })
+      ] }, schedule.name)) })
     ] })
   ] });
 }
 
 // src/index.tsx
-import { jsx as jsx16, jsxs as jsxs13 } from "react/jsx-runtime";
+import { jsx as jsx15, jsxs as jsxs12 } from "react/jsx-runtime";
 var runBundleData = external_exports.object({ run, tokens: external_exports.string().default("") });
 var flowBundleData = external_exports.object({ id: external_exports.string().optional(), name: external_exports.string(), graph: flowGraph });
 var resultsBundleData = external_exports.object({ query: external_exports.string(), results: external_exports.array(external_exports.object({ source: external_exports.string(), score: external_exports.number(), title: external_exports.string().nullable(), text: external_exports.string(), chunkId: external_exports.string() }).passthrough()) });
@@ -39059,7 +29601,7 @@ function jupyterClient() {
   const settings = ServerConnection.makeSettings();
   return createAstraClient({
     baseUrl: URLExt.join(settings.baseUrl, "astra"),
-    fetch: (url2, init2) => ServerConnection.makeRequest(url2, init2, settings)
+    fetch: (url2, init) => ServerConnection.makeRequest(url2, init, settings)
   });
 }
 var ReactRenderer = class extends Widget {
@@ -39083,7 +29625,7 @@ var ReactRenderer = class extends Widget {
   }
 };
 function Unreadable({ what, error: error62 }) {
-  return /* @__PURE__ */ jsxs13("p", { className: "astra-problem", children: [
+  return /* @__PURE__ */ jsxs12("p", { className: "astra-problem", children: [
     "This ",
     what,
     " output cannot be read: ",
@@ -39095,16 +29637,16 @@ function Unreadable({ what, error: error62 }) {
 function FlowPreview({ app, data }) {
   const nodes = data.graph.nodes.map((node2) => ({ id: node2.id, position: node2.position ?? { x: 0, y: 0 }, data: { label: node2.label ?? `${node2.id} (${node2.type})` } }));
   const edges = data.graph.edges.map((edge) => ({ id: edge.id, source: edge.source, target: edge.target }));
-  return /* @__PURE__ */ jsxs13("div", { className: "astra-flow-preview", children: [
-    /* @__PURE__ */ jsxs13("p", { children: [
-      /* @__PURE__ */ jsx16("b", { children: data.name }),
+  return /* @__PURE__ */ jsxs12("div", { className: "astra-flow-preview", children: [
+    /* @__PURE__ */ jsxs12("p", { children: [
+      /* @__PURE__ */ jsx15("b", { children: data.name }),
       " (",
       data.graph.nodes.length,
       " nodes)",
       " ",
-      data.id ? /* @__PURE__ */ jsx16("button", { type: "button", onClick: () => void app.commands.execute(OPEN_FLOW, { flowId: data.id ?? "", name: data.name }), children: "Open in tab" }) : null
+      data.id ? /* @__PURE__ */ jsx15("button", { type: "button", onClick: () => void app.commands.execute(OPEN_FLOW, { flowId: data.id ?? "", name: data.name }), children: "Open in tab" }) : null
     ] }),
-    /* @__PURE__ */ jsx16("div", { style: { height: 260 }, children: /* @__PURE__ */ jsx16(index, { nodes, edges, fitView: true, nodesDraggable: false, nodesConnectable: false, elementsSelectable: false, proOptions: { hideAttribution: true } }) })
+    /* @__PURE__ */ jsx15("div", { style: { height: 260 }, children: /* @__PURE__ */ jsx15(ReactFlow3, { nodes, edges, fitView: true, nodesDraggable: false, nodesConnectable: false, elementsSelectable: false, proOptions: { hideAttribution: true } }) })
   ] });
 }
 var plugin = {
@@ -39125,7 +29667,7 @@ var plugin = {
           app.shell.activateById(open2.id);
           return;
         }
-        const content = ReactWidget.create(/* @__PURE__ */ jsx16(EmbeddedFlowEditor, { client, flowId }));
+        const content = ReactWidget.create(/* @__PURE__ */ jsx15(EmbeddedFlowEditor, { client, flowId }));
         content.addClass("astra-flow-tab");
         const widget = new MainAreaWidget({ content });
         widget.id = `astra-flow-${flowId}`;
@@ -39136,7 +29678,7 @@ var plugin = {
         app.shell.activateById(widget.id);
       }
     });
-    const sidebar = ReactWidget.create(/* @__PURE__ */ jsx16(AstraSidebar, { client, openFlow: (flow) => void app.commands.execute(OPEN_FLOW, { flowId: flow.id, name: flow.name }) }));
+    const sidebar = ReactWidget.create(/* @__PURE__ */ jsx15(AstraSidebar, { client, openFlow: (flow) => void app.commands.execute(OPEN_FLOW, { flowId: flow.id, name: flow.name }) }));
     sidebar.id = "astra-sidebar";
     sidebar.title.caption = "Astra";
     sidebar.title.label = "Astra";
@@ -39147,7 +29689,7 @@ var plugin = {
       defaultRank: 10,
       createRenderer: () => new ReactRenderer((data) => {
         const parsed = runBundleData.safeParse(data);
-        return parsed.success ? /* @__PURE__ */ jsx16(RunView, { client, runId: parsed.data.run.id, initial: parsed.data.run }) : /* @__PURE__ */ jsx16(Unreadable, { what: "run", error: parsed.error });
+        return parsed.success ? /* @__PURE__ */ jsx15(RunView, { client, runId: parsed.data.run.id, initial: parsed.data.run }) : /* @__PURE__ */ jsx15(Unreadable, { what: "run", error: parsed.error });
       })
     }, 10);
     rendermime.addFactory({
@@ -39156,7 +29698,7 @@ var plugin = {
       defaultRank: 10,
       createRenderer: () => new ReactRenderer((data) => {
         const parsed = flowBundleData.safeParse(data);
-        return parsed.success ? /* @__PURE__ */ jsx16(FlowPreview, { app, data: parsed.data }) : /* @__PURE__ */ jsx16(Unreadable, { what: "flow", error: parsed.error });
+        return parsed.success ? /* @__PURE__ */ jsx15(FlowPreview, { app, data: parsed.data }) : /* @__PURE__ */ jsx15(Unreadable, { what: "flow", error: parsed.error });
       })
     }, 10);
     rendermime.addFactory({
@@ -39165,12 +29707,12 @@ var plugin = {
       defaultRank: 10,
       createRenderer: () => new ReactRenderer((data) => {
         const parsed = resultsBundleData.safeParse(data);
-        if (!parsed.success) return /* @__PURE__ */ jsx16(Unreadable, { what: "results", error: parsed.error });
-        return /* @__PURE__ */ jsx16("ol", { className: "astra-results", "aria-label": `Results for ${parsed.data.query}`, children: parsed.data.results.map((result) => /* @__PURE__ */ jsxs13("li", { children: [
-          /* @__PURE__ */ jsx16("b", { children: result.title ?? result.source }),
+        if (!parsed.success) return /* @__PURE__ */ jsx15(Unreadable, { what: "results", error: parsed.error });
+        return /* @__PURE__ */ jsx15("ol", { className: "astra-results", "aria-label": `Results for ${parsed.data.query}`, children: parsed.data.results.map((result) => /* @__PURE__ */ jsxs12("li", { children: [
+          /* @__PURE__ */ jsx15("b", { children: result.title ?? result.source }),
           " ",
-          /* @__PURE__ */ jsx16("code", { children: result.score.toFixed(3) }),
-          /* @__PURE__ */ jsx16("br", {}),
+          /* @__PURE__ */ jsx15("code", { children: result.score.toFixed(3) }),
+          /* @__PURE__ */ jsx15("br", {}),
           result.text.slice(0, 400)
         ] }, result.chunkId)) });
       })
@@ -39183,28 +29725,6 @@ export {
   index_default as default
 };
 /*! Bundled license information:
-
-use-sync-external-store/cjs/use-sync-external-store-shim.production.js:
-  (**
-   * @license React
-   * use-sync-external-store-shim.production.js
-   *
-   * Copyright (c) Meta Platforms, Inc. and affiliates.
-   *
-   * This source code is licensed under the MIT license found in the
-   * LICENSE file in the root directory of this source tree.
-   *)
-
-use-sync-external-store/cjs/use-sync-external-store-shim/with-selector.production.js:
-  (**
-   * @license React
-   * use-sync-external-store-shim/with-selector.production.js
-   *
-   * Copyright (c) Meta Platforms, Inc. and affiliates.
-   *
-   * This source code is licensed under the MIT license found in the
-   * LICENSE file in the root directory of this source tree.
-   *)
 
 @dagrejs/dagre/dist/dagre.esm.js:
   (*! For license information please see dagre.esm.js.LEGAL.txt *)

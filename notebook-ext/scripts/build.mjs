@@ -20,7 +20,8 @@ await build({
   platform: 'browser',
   target: 'es2022',
   jsx: 'automatic',
-  external: ['@jupyterlab/*', '@lumino/*', 'react', 'react-dom', 'react/jsx-runtime', 'react-dom/client'],
+  // React and the packages that `require('react')` from CommonJS are left to Rspack, which hands them JupyterLab's shared React.
+  external: ['@jupyterlab/*', '@lumino/*', 'react', 'react-dom', 'react/*', 'react-dom/*', '@xyflow/react', 'zustand', 'zustand/*', 'use-sync-external-store', 'use-sync-external-store/*'],
   loader: { '.css': 'empty' },
   define: { 'process.env.NODE_ENV': '"production"' },
   logLevel: 'warning',

@@ -1,9 +1,10 @@
 // JupyterLab with Astra's extension against a real Astra (worker, Temporal, Postgres, Chroma, models):
 // the server extension's auth, Astra refusing Jupyter's token, the example notebooks run headless on
-// tslab.
+// tslab, a wrong param type refused by the type checker in a cell, and the sidebar, a flow tab and a live
+// run renderer in real JupyterLab in Chromium (screenshots in tests/screenshots/).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,12 +13,16 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { startTestWorker, type TestWorker } from '../../activities/src/testing/test-worker';
 import { createAppHarness, type AppHarness } from '../../server/src/testing/app-harness';
+import { chromium, type Page } from 'playwright-core';
+import { createAstraClient, flow } from '@astra/client';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const venv = path.resolve(root, process.env.ASTRA_VENV ?? '.venv');
 const jupyterPort = 9431 + Math.floor(Math.random() * 8);
 const jupyterToken = randomBytes(16).toString('hex');
 const jupyterUrl = `http://127.0.0.1:${jupyterPort}`;
+const screenshots = path.join(root, 'notebook-ext', 'tests', 'screenshots');
+const waitFlowName = 'Browser: wait and echo';
 
 let stack: { baseUrl: string; harness: AppHarness; worker: TestWorker; server: ServerType };
 let jupyter: ChildProcess;
@@ -44,6 +49,14 @@ beforeAll(async () => {
     const response = await fetch(`${stack.baseUrl}/api/flows/import`, { method: 'POST', headers: { authorization: `Bearer ${astraToken}`, 'content-type': 'application/json' }, body: readFileSync(path.join(root, 'examples', 'flows', file), 'utf8') });
     expect(response.status).toBe(201);
   }
+  // A flow slow enough to watch: its Wait node is visibly running for three seconds.
+  const f = flow();
+  const question = f.node('question', 'io.input', { name: 'question', label: 'Question' });
+  const pause = f.node('wait', 'util.wait', { milliseconds: 3000 });
+  const echo = f.node('echo', 'text.template', { template: 'echo: {{input}}' });
+  const result = f.node('result', 'io.output', { name: 'result' });
+  f.connect(question, 'value', pause, 'value').connect(pause, 'value', echo, 'input').connect(echo, 'text', result, 'value');
+  await createAstraClient({ baseUrl: stack.baseUrl, token: astraToken }).createFlow({ name: waitFlowName, graph: f.graph() });
   jupyter = spawn(path.join(venv, 'bin', 'jupyter'), ['lab', '--no-browser', '--allow-root', `--port=${jupyterPort}`, '--ServerApp.ip=127.0.0.1', `--IdentityProvider.token=${jupyterToken}`, `--ServerApp.root_dir=${root}`], {
     env: { ...process.env, ASTRA_URL: stack.baseUrl, ASTRA_TOKEN: astraToken, PATH: `${path.join(venv, 'bin')}:${process.env.PATH}` },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -90,19 +103,23 @@ describe('the server extension', () => {
   });
 });
 
+function runNotebooks(files: string[], timeout: number) {
+  const result = spawnSync(path.join(venv, 'bin', 'python'), [path.join(root, 'examples', 'notebooks', 'run_notebooks.py'), ...files], {
+    env: { ...process.env, ASTRA_URL: stack.baseUrl, ASTRA_TOKEN: astraToken, PATH: `${path.join(venv, 'bin')}:${process.env.PATH}` },
+    encoding: 'utf8',
+    timeout,
+  });
+  expect(result.status, result.stderr.slice(-2000)).toBe(0);
+  return result.stdout.trim().split('\n').map((line) => executed.parse(JSON.parse(line)));
+}
+
 const output = z.object({ output_type: z.string(), name: z.string().optional(), text: z.string().optional(), ename: z.string().optional(), evalue: z.string().optional(), data: z.record(z.string(), z.unknown()).optional() });
 const executed = z.object({ notebook: z.string(), cells: z.array(z.array(output)) });
 
 describe('example notebooks on tslab', () => {
   it('every example notebook executes headless and its assertions pass', () => {
     const order = ['rag-quickstart', 'retrieval-evaluation', 'build-a-flow-in-code', 'scheduled-ingestion'].map((name) => path.join(root, 'examples', 'notebooks', `${name}.ipynb`));
-    const result = spawnSync(path.join(venv, 'bin', 'python'), [path.join(root, 'examples', 'notebooks', 'run_notebooks.py'), ...order], {
-      env: { ...process.env, ASTRA_URL: stack.baseUrl, ASTRA_TOKEN: astraToken, PATH: `${path.join(venv, 'bin')}:${process.env.PATH}` },
-      encoding: 'utf8',
-      timeout: 280_000,
-    });
-    expect(result.status, result.stderr.slice(-2000)).toBe(0);
-    const notebooks = result.stdout.trim().split('\n').map((line) => executed.parse(JSON.parse(line)));
+    const notebooks = runNotebooks(order, 420_000);
     expect(notebooks.map((nb) => nb.notebook)).toEqual(order.map((file) => path.basename(file)));
     const texts = Object.fromEntries(notebooks.map((nb) => [nb.notebook, nb.cells.flat()]));
     for (const [name, outputs] of Object.entries(texts)) {
@@ -120,5 +137,75 @@ describe('example notebooks on tslab', () => {
     expect(stdout('build-a-flow-in-code')).toContain('output: You asked: what is WAL?');
     expect(texts['build-a-flow-in-code.ipynb']!.some((out) => out.data?.['application/vnd.astra.flow+json'] !== undefined)).toBe(true);
     expect(stdout('scheduled-ingestion')).toContain('then deleted nb-sqlite-hourly');
-  }, 320_000);
+  }, 450_000);
+});
+
+describe('flows built in a notebook cell', () => {
+  it('a wrong param type fails to type-check, with a message naming the param', () => {
+    const [notebook] = runNotebooks([path.join(root, 'notebook-ext', 'tests', 'fixtures', 'wrong-param.ipynb')], 120_000);
+    const [setup, wrong] = notebook!.cells;
+    expect(setup!.map((out) => out.text).join('')).toContain('builder ready');
+    const errors = wrong!.filter((out) => out.name === 'stderr' || out.output_type === 'error').map((out) => `${out.text ?? ''}${out.evalue ?? ''}`).join('\n');
+    // tslab prints the expected type by name: ParamProblem<"k", …> names the param, its node type and what it takes.
+    expect(errors).toContain('ParamProblem<"k", "rag.retrieve", number>');
+    expect(wrong!.some((out) => out.text?.includes('this line must never run'))).toBe(false);
+  }, 150_000);
+});
+
+describe('JupyterLab in Chromium', () => {
+  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(screenshots, `${name}.png`) });
+
+  it('the sidebar lists and runs flows live, a flow opens in a tab, and a run rendered by a cell keeps updating', async () => {
+    mkdirSync(screenshots, { recursive: true });
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'], headless: true });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      page.setDefaultTimeout(30_000);
+      await page.goto(`${jupyterUrl}/lab?token=${jupyterToken}`);
+      await page.locator('.lm-TabBar-tab[data-id="astra-sidebar"]').click();
+      const sidebar = page.locator('.astra-sidebar');
+      await sidebar.getByText('RAG: answer a question').waitFor();
+      await sidebar.getByText(waitFlowName).waitFor();
+      await shot(page, 'sidebar-flows');
+
+      // Run from the sidebar: its Wait node shows running, then the run succeeds with the echoed input.
+      await sidebar.getByRole('button', { name: `Run ${waitFlowName}` }).click();
+      await sidebar.getByLabel('Question').fill('from the sidebar');
+      await sidebar.getByRole('button', { name: 'Start run' }).click();
+      await sidebar.locator('.astra-run-view tr[data-node-id="wait"] [data-state="running"]').waitFor();
+      await shot(page, 'sidebar-run-live');
+      await sidebar.locator('.astra-run-view[data-status="succeeded"]').waitFor();
+      expect(await sidebar.locator('.astra-run-view .astra-outputs').textContent()).toContain('echo: from the sidebar');
+      await shot(page, 'sidebar-run-done');
+
+      // The flow in a main-area tab, drawn by the editor's own canvas.
+      await sidebar.getByRole('button', { name: `Open ${waitFlowName}` }).click();
+      const tab = page.locator('.astra-flow-tab');
+      await tab.locator('.react-flow__node').first().waitFor();
+      expect(await tab.locator('.react-flow__node').count()).toBe(4);
+      await shot(page, 'flow-tab');
+
+      // A tslab cell shows a run that is still going; the renderer follows it after the cell has finished.
+      const notebookPath = 'notebook-ext/tests/fixtures/live-run.ipynb';
+      const cell = `import { connect } from '@astra/client/notebook';\nconst astra = connect();\nconst found = await astra.findFlow('${waitFlowName}');\nconst { run } = await astra.client.startRun({ flowId: found.id, inputs: { question: 'from a cell' } });\nastra.showRun(run);`;
+      const put = await fetch(`${jupyterUrl}/api/contents/${notebookPath}`, {
+        method: 'PUT',
+        headers: { authorization: `token ${jupyterToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'notebook', format: 'json', content: { cells: [{ cell_type: 'code', id: 'live', metadata: {}, execution_count: null, outputs: [], source: cell }], metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } }, nbformat: 4, nbformat_minor: 5 } }),
+      });
+      expect(put.status).toBeLessThan(300);
+      await page.goto(`${jupyterUrl}/lab/tree/${notebookPath}?token=${jupyterToken}`);
+      await page.locator('.jp-Notebook .jp-Cell').first().click();
+      await page.locator('.jp-Notebook .jp-mod-idle, .jp-Notebook-ExecutionIndicator[data-status="idle"]').first().waitFor({ timeout: 60_000 }).catch(() => undefined);
+      await page.keyboard.press('Shift+Enter');
+      const rendered = page.locator('.jp-OutputArea .astra-run-view');
+      await rendered.first().waitFor({ timeout: 90_000 });
+      await shot(page, 'cell-run-live');
+      await page.locator('.jp-OutputArea .astra-run-view[data-status="succeeded"]').waitFor({ timeout: 60_000 });
+      expect(await page.locator('.jp-OutputArea .astra-run-view .astra-outputs').first().textContent()).toContain('echo: from a cell');
+      await shot(page, 'cell-run-done');
+    } finally {
+      await browser.close();
+    }
+  }, 240_000);
 });
