@@ -108,13 +108,14 @@ function runNotebooks(files: string[], timeout: number) {
     env: { ...process.env, ASTRA_URL: stack.baseUrl, ASTRA_TOKEN: astraToken, PATH: `${path.join(venv, 'bin')}:${process.env.PATH}` },
     encoding: 'utf8',
     timeout,
+    maxBuffer: 256 * 1024 * 1024,
   });
-  expect(result.status, result.stderr.slice(-2000)).toBe(0);
+  expect(result.status, `${result.error?.message ?? ''} ${result.stderr.slice(-2000)} ${result.stdout.slice(-3000)}`).toBe(0);
   return result.stdout.trim().split('\n').map((line) => executed.parse(JSON.parse(line)));
 }
 
 const output = z.object({ output_type: z.string(), name: z.string().optional(), text: z.string().optional(), ename: z.string().optional(), evalue: z.string().optional(), data: z.record(z.string(), z.unknown()).optional() });
-const executed = z.object({ notebook: z.string(), cells: z.array(z.array(output)) });
+const executed = z.object({ notebook: z.string(), cells: z.array(z.array(output)), stopped: z.string().nullable() });
 
 describe('example notebooks on tslab', () => {
   it('every example notebook executes headless and its assertions pass', () => {
@@ -122,6 +123,7 @@ describe('example notebooks on tslab', () => {
     const notebooks = runNotebooks(order, 420_000);
     expect(notebooks.map((nb) => nb.notebook)).toEqual(order.map((file) => path.basename(file)));
     const texts = Object.fromEntries(notebooks.map((nb) => [nb.notebook, nb.cells.flat()]));
+    for (const nb of notebooks) expect(nb.stopped, `${nb.notebook} stopped: ${nb.stopped}; outputs ${JSON.stringify(nb.cells).slice(0, 3000)}`).toBeNull();
     for (const [name, outputs] of Object.entries(texts)) {
       // tslab reports a failed cell (a thrown assertion, a type error) on stderr or as an error output.
       const failures = outputs.filter((out) => out.output_type === 'error' || out.name === 'stderr');
@@ -170,7 +172,7 @@ describe('JupyterLab in Chromium', () => {
 
       // Run from the sidebar: its Wait node shows running, then the run succeeds with the echoed input.
       await sidebar.getByRole('button', { name: `Run ${waitFlowName}` }).click();
-      await sidebar.getByLabel('Question').fill('from the sidebar');
+      await sidebar.getByRole('textbox', { name: 'Question', exact: true }).fill('from the sidebar');
       await sidebar.getByRole('button', { name: 'Start run' }).click();
       await sidebar.locator('.astra-run-view tr[data-node-id="wait"] [data-state="running"]').waitFor();
       await shot(page, 'sidebar-run-live');
@@ -181,7 +183,10 @@ describe('JupyterLab in Chromium', () => {
       // The flow in a main-area tab, drawn by the editor's own canvas.
       await sidebar.getByRole('button', { name: `Open ${waitFlowName}` }).click();
       const tab = page.locator('.astra-flow-tab');
-      await tab.locator('.react-flow__node').first().waitFor();
+      await tab.locator('.react-flow__node').first().waitFor().catch(async (error: unknown) => {
+        await shot(page, 'flow-tab-failed');
+        throw error;
+      });
       expect(await tab.locator('.react-flow__node').count()).toBe(4);
       await shot(page, 'flow-tab');
 
