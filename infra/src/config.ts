@@ -28,6 +28,9 @@ export const supervisorEnvSchema = z.object({
   CHROMA_PORT: port.default(8010),
   ASTRA_TASK_QUEUE: z.string().default('astra'),
   ASTRA_START_TIMEOUT_S: z.coerce.number().positive().default(120),
+  /** `off` (or false/0/no): start without JupyterLab. */
+  ASTRA_JUPYTER: z.string().default('on').transform((value) => !/^(off|false|0|no)$/i.test(value)),
+  ASTRA_JUPYTER_PORT: port.default(8890),
 });
 
 export type SupervisorConfig = z.infer<typeof supervisorEnvSchema> & { dataDir: string };

@@ -1,5 +1,6 @@
 // `npm start`: brings up every part of Astra on its embedded default (or the external one configured),
 // health-checks each in order, prints one summary, and on Ctrl-C stops them in reverse order.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, readSupervisorConfig, repoRoot, type SupervisorConfig } from './config';
@@ -188,11 +189,34 @@ async function main(config: SupervisorConfig): Promise<void> {
     });
   });
 
+  let jupyterUrl: string | undefined;
+  if (config.ASTRA_JUPYTER) {
+    jupyterUrl = await timed('JupyterLab', (url) => url, async () => {
+      await assertPortFree(config.ASTRA_JUPYTER_PORT, 'ASTRA_JUPYTER_PORT');
+      const venvBin = path.join(path.resolve(repoRoot, process.env.ASTRA_VENV ?? '.venv'), 'bin');
+      const token = randomBytes(24).toString('hex');
+      // The server extension reads Astra's key from the credentials file in the data folder: it never reaches the browser.
+      const lab = spawnService('jupyterlab', path.join(venvBin, 'jupyter'), ['lab', '--no-browser', '--allow-root', '--ServerApp.ip=127.0.0.1', `--port=${config.ASTRA_JUPYTER_PORT}`, `--IdentityProvider.token=${token}`, `--ServerApp.root_dir=${repoRoot}`], {
+        env: { ...childEnv, ASTRA_URL: `http://${config.ASTRA_HOST}:${config.ASTRA_PORT}`, PATH: `${venvBin}:${process.env.PATH ?? ''}` },
+        cwd: repoRoot,
+        logDir,
+      });
+      started.push({ name: 'JupyterLab', stop: () => lab.stop('SIGTERM', 10_000) });
+      const base = `http://127.0.0.1:${config.ASTRA_JUPYTER_PORT}`;
+      await waitUntil('JupyterLab', async () => (await fetch(`${base}/api/status`, { headers: { authorization: `token ${token}` }, signal: AbortSignal.timeout(3_000) })).ok, {
+        timeoutMs,
+        abortIf: () => (lab.child.exitCode !== null ? `exited; see ${lab.logFile}` : undefined),
+      });
+      return `${base}/lab?token=${token}`;
+    });
+  }
+
   const credentials = JSON.parse(readFileSync(path.join(config.dataDir, 'credentials'), 'utf8')) as { loginUrl: string; username: string };
   line('');
   line('Astra is ready.');
   line(`  Server       ${serverUrl}`);
   line(`  Temporal UI  ${temporalUi ?? '(not configured; set TEMPORAL_UI_URL)'}`);
+  line(`  JupyterLab   ${jupyterUrl ?? '(off: ASTRA_JUPYTER=off)'}`);
   line(`  Log in       ${credentials.loginUrl}`);
   const credentialsFile = path.join(config.dataDir, 'credentials');
   const shownFile = credentialsFile.startsWith(`${process.cwd()}${path.sep}`) ? path.relative(process.cwd(), credentialsFile) : credentialsFile;

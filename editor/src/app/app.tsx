@@ -1,7 +1,7 @@
 // The shell: who is signed in (GET /api/auth/me decides between the login screen and the app),
 // the header with the theme switch, and the page the hash names.
 import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError } from '../api/client';
+import { ApiError, useApi } from '../api/client';
 import type { User } from '../api/schemas';
 import { FlowEditorPage } from '../pages/flow-editor';
 import { FlowListPage } from '../pages/flow-list';
@@ -12,6 +12,7 @@ import { useTheme } from './theme';
 type Session = { state: 'checking' } | { state: 'signed-out'; problem?: string } | { state: 'signed-in'; user: User };
 
 export function App() {
+  const api = useApi();
   const [session, setSession] = useState<Session>({ state: 'checking' });
   const [theme, toggleTheme] = useTheme();
   const route = parseRoute(useHash());
@@ -21,12 +22,12 @@ export function App() {
       ({ user }) => setSession({ state: 'signed-in', user }),
       (error: unknown) => setSession({ state: 'signed-out', ...(error instanceof ApiError && error.status !== 401 ? { problem: error.message } : {}) }),
     );
-  }, []);
+  }, [api]);
 
   const logout = useCallback(async () => {
     await api.logout().catch(() => undefined);
     setSession({ state: 'signed-out' });
-  }, []);
+  }, [api]);
 
   const themeButton = (
     <button type="button" className="theme-toggle" onClick={toggleTheme} aria-label={theme === 'dark' ? 'Switch to light mode' : 'Switch to dark mode'} title="Light or dark">

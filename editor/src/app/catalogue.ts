@@ -1,13 +1,15 @@
 // The node types, fetched once per page load: every flow editor draws its palette and forms from them.
-import { api } from '../api/client';
+import type { AstraClient } from '../api/client';
 import { makeCatalogue, type Catalogue } from '../store/editor-store';
 
-let loading: Promise<Catalogue> | null = null;
+const loading = new WeakMap<AstraClient, Promise<Catalogue>>();
 
-export function loadCatalogue(): Promise<Catalogue> {
-  loading ??= api.nodeTypes().then((answer) => makeCatalogue(answer.nodeTypes, answer.portTypes));
-  loading.catch(() => {
-    loading = null;
-  });
-  return loading;
+export function loadCatalogue(api: AstraClient): Promise<Catalogue> {
+  let pending = loading.get(api);
+  if (!pending) {
+    pending = api.nodeTypes().then((answer) => makeCatalogue(answer.nodeTypes, answer.portTypes));
+    loading.set(api, pending);
+    pending.catch(() => loading.delete(api));
+  }
+  return pending;
 }

@@ -2,7 +2,7 @@
 // land on the nodes and fields they concern), run it and watch the run, browse and restore versions.
 import { ReactFlowProvider, useReactFlow, type ColorMode } from '@xyflow/react';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError } from '../api/client';
+import { ApiError, useApi } from '../api/client';
 import type { FlowExportFile, FlowWithVersion } from '../api/schemas';
 import { loadCatalogue } from '../app/catalogue';
 import { listHref, navigate } from '../app/router';
@@ -101,6 +101,7 @@ function ProblemsButton() {
 }
 
 function EditorScreen({ flowId, colorMode }: { flowId: string; colorMode: ColorMode }) {
+  const api = useApi();
   const store = useEditorStoreApi();
   const { fitView } = useReactFlow();
   const flow = useEditor((state) => state.flow);
@@ -150,7 +151,7 @@ function EditorScreen({ flowId, colorMode }: { flowId: string; colorMode: ColorM
       window.clearTimeout(dirtyTimer);
       window.clearTimeout(validateTimer);
     };
-  }, [store]);
+  }, [api, store]);
 
   useEffect(() => {
     if (!dirty) return;
@@ -190,7 +191,7 @@ function EditorScreen({ flowId, colorMode }: { flowId: string; colorMode: ColorM
     } finally {
       setSaving(false);
     }
-  }, [store, name, message]);
+  }, [api, store, name, message]);
 
   const exportFlow = useCallback(() => {
     const state = store.getState();
@@ -328,10 +329,11 @@ function EditorScreen({ flowId, colorMode }: { flowId: string; colorMode: ColorM
 }
 
 export function FlowEditorPage({ flowId, colorMode }: { flowId: string; colorMode: ColorMode }) {
+  const api = useApi();
   const [loaded, setLoaded] = useState<{ store: EditorStore } | { problem: string } | null>(null);
   useEffect(() => {
     let live = true;
-    Promise.all([loadCatalogue(), api.getFlow(flowId)]).then(
+    Promise.all([loadCatalogue(api), api.getFlow(flowId)]).then(
       ([catalogue, answer]) => {
         if (!live) return;
         const store = createEditorStore(catalogue);
@@ -343,7 +345,7 @@ export function FlowEditorPage({ flowId, colorMode }: { flowId: string; colorMod
     return () => {
       live = false;
     };
-  }, [flowId]);
+  }, [api, flowId]);
 
   if (!loaded) return <p className="muted page-message" aria-busy="true">Loading the flow…</p>;
   if ('problem' in loaded) return <p className="field-error page-message" role="alert">{loaded.problem} <a href={listHref}>Back to the flows</a></p>;

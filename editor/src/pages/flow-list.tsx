@@ -1,10 +1,11 @@
 // Your flows and those shared with you: search, create, import a flow file, or start from a template.
 import { useEffect, useId, useState } from 'react';
-import { api } from '../api/client';
+import { useApi } from '../api/client';
 import { flowExportFile, type FlowSummary, type FlowTemplate } from '../api/schemas';
 import { flowHref, navigate } from '../app/router';
 
 export function FlowListPage() {
+  const api = useApi();
   const [query, setQuery] = useState('');
   const [flows, setFlows] = useState<FlowSummary[] | null>(null);
   const [templates, setTemplates] = useState<FlowTemplate[]>([]);
@@ -27,7 +28,7 @@ export function FlowListPage() {
       live = false;
       window.clearTimeout(timer);
     };
-  }, [query, refresh]);
+  }, [api, query, refresh]);
 
   useEffect(() => {
     let live = true;
@@ -38,7 +39,7 @@ export function FlowListPage() {
     return () => {
       live = false;
     };
-  }, []);
+  }, [api]);
 
   const act = async (action: () => Promise<{ flow: { id: string } }>) => {
     setBusy(true);

@@ -1,8 +1,9 @@
 import { useState, type ReactNode } from 'react';
-import { api } from '../api/client';
+import { useApi } from '../api/client';
 import type { User } from '../api/schemas';
 
 export function LoginPage({ onSignedIn, problem, themeButton }: { onSignedIn: (user: User) => void; problem: string | undefined; themeButton: ReactNode }) {
+  const api = useApi();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(problem ?? null);

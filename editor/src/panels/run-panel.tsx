@@ -2,7 +2,7 @@
 // outputs, the selected node's output, logs and timings, re-run from a node, and the run history.
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { api, ApiError, followRun } from '../api/client';
+import { ApiError, useApi } from '../api/client';
 import type { Run, RunSummary } from '../api/schemas';
 import { stateLabels } from '../canvas/flow-node';
 import { useEditor, useEditorStoreApi } from '../store/context';
@@ -56,6 +56,7 @@ function RunInputs({ inputs, values, onChange }: { inputs: RunInput[]; values: R
 }
 
 function NodeOutputs({ run, nodeId, view }: { run: Run; nodeId: string; view: NodeRunView | undefined }) {
+  const api = useApi();
   const [outputs, setOutputs] = useState<Record<string, unknown> | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const done = view?.state === 'succeeded' || view?.state === 'cached';
@@ -71,7 +72,7 @@ function NodeOutputs({ run, nodeId, view }: { run: Run; nodeId: string; view: No
     return () => {
       live = false;
     };
-  }, [run.id, nodeId, done]);
+  }, [api, run.id, nodeId, done]);
 
   if (!view) return <p className="muted">Node <code>{nodeId}</code> was not part of this run.</p>;
   return (
@@ -114,6 +115,7 @@ function NodeOutputs({ run, nodeId, view }: { run: Run; nodeId: string; view: No
 }
 
 export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved: () => Promise<number | null> }) {
+  const api = useApi();
   const store = useEditorStoreApi();
   const run = useEditor((state) => state.run);
   const selected = useEditor(useShallow((state) => state.nodes.filter((node) => node.selected).map((node) => node.id)));
@@ -133,7 +135,7 @@ export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved:
       store.getState().notify('error', `Run history: ${(error as Error).message}`);
       return [];
     }
-  }, [flowId, store]);
+  }, [api, flowId, store]);
 
   const watch = useCallback(
     async (runId: string) => {
@@ -142,7 +144,7 @@ export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved:
       const { run: loaded } = await api.getRun(runId);
       store.getState().showRun(loaded);
       if (loaded.status !== 'running') return;
-      stopFollowing.current = followRun(runId, {
+      stopFollowing.current = api.followRun(runId, {
         snapshot: (snapshot) => store.getState().showRun(snapshot),
         event: (event) => {
           store.getState().applyRunEvent(event);
@@ -157,7 +159,7 @@ export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved:
         lost: () => store.getState().notify('error', 'Lost the live connection to the run; reload to see where it is.'),
       });
     },
-    [store, refreshHistory],
+    [api, store, refreshHistory],
   );
 
   useEffect(() => {

@@ -2,7 +2,7 @@
 // and moved nodes and edges coloured) and restore one as a new version.
 import { Background, Controls, Handle, Position, ReactFlow, ReactFlowProvider, type Edge, type Node, type NodeProps, type NodeTypes } from '@xyflow/react';
 import { memo, useCallback, useEffect, useMemo, useState } from 'react';
-import { api } from '../api/client';
+import { useApi } from '../api/client';
 import type { FlowDiff, FlowGraph, FlowWithVersion, VersionInfo } from '../api/schemas';
 import { useEditor } from '../store/context';
 
@@ -59,6 +59,7 @@ function diffCanvas(before: FlowGraph, after: FlowGraph, diff: FlowDiff, titleOf
 }
 
 function DiffView({ flowId, from, to, onClose }: { flowId: string; from: number; to: number; onClose: () => void }) {
+  const api = useApi();
   const catalogue = useEditor((state) => state.catalogue);
   const [data, setData] = useState<{ diff: FlowDiff; before: FlowGraph; after: FlowGraph } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -71,7 +72,7 @@ function DiffView({ flowId, from, to, onClose }: { flowId: string; from: number;
     return () => {
       live = false;
     };
-  }, [flowId, from, to]);
+  }, [api, flowId, from, to]);
   const titleOf = useCallback((type: string) => catalogue.latest.get(type)?.title ?? type, [catalogue]);
   const canvas = useMemo(() => (data ? diffCanvas(data.before, data.after, data.diff, titleOf) : null), [data, titleOf]);
   const summary = data
@@ -129,6 +130,7 @@ function DiffView({ flowId, from, to, onClose }: { flowId: string; from: number;
 }
 
 export function VersionsPanel({ flowId, onRestored, canEdit }: { flowId: string; onRestored: (answer: FlowWithVersion) => void; canEdit: boolean }) {
+  const api = useApi();
   const savedVersion = useEditor((state) => state.savedVersion);
   const [versions, setVersions] = useState<VersionInfo[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
@@ -144,7 +146,7 @@ export function VersionsPanel({ flowId, onRestored, canEdit }: { flowId: string;
     return () => {
       live = false;
     };
-  }, [flowId, savedVersion]);
+  }, [api, flowId, savedVersion]);
 
   const latest = versions[0]?.number ?? savedVersion;
   const restore = async (n: number) => {

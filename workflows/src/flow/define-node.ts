@@ -46,8 +46,9 @@ export interface ActivityRun { kind: 'activity'; activity: string; startToCloseT
  */
 export type NodeRun = ActivityRun | (Omit<ActivityRun, 'kind'> & { kind: 'pure' }) | { kind: 'inline' };
 
-export interface NodeSpec<P extends z.ZodObject = z.ZodObject, I extends Record<string, PortSpec> = Record<string, PortSpec>, O extends Record<string, PortSpec> = Record<string, PortSpec>, R extends NodeRun = NodeRun> {
-  type: string;
+export interface NodeSpec<P extends z.ZodObject = z.ZodObject, I extends Record<string, PortSpec> = Record<string, PortSpec>, O extends Record<string, PortSpec> = Record<string, PortSpec>, R extends NodeRun = NodeRun, T extends string = string> {
+  /** The type name as a literal, so notebooks' flow builders find a node's params by it. */
+  type: T;
   version: number;
   title: string;
   category: NodeCategory;
@@ -65,7 +66,7 @@ export interface NodeSpec<P extends z.ZodObject = z.ZodObject, I extends Record<
 export type AnyNodeSpec = NodeSpec<z.ZodObject, Record<string, PortSpec>, Record<string, PortSpec>>;
 
 /** Declares a node type; the generic parameters keep the params, port names and activity name typed for its activity. */
-export function defineNode<P extends z.ZodObject, I extends Record<string, PortSpec>, O extends Record<string, PortSpec>, const R extends NodeRun>(spec: NodeSpec<P, I, O, R>): NodeSpec<P, I, O, R> {
+export function defineNode<P extends z.ZodObject, I extends Record<string, PortSpec>, O extends Record<string, PortSpec>, const R extends NodeRun, const T extends string>(spec: NodeSpec<P, I, O, R, T>): NodeSpec<P, I, O, R, T> {
   return spec;
 }
 

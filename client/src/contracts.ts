@@ -1,0 +1,46 @@
+// The answers the client parses, each taken from the one definition of its contract: the shared flow and
+// run schemas of @astra/workflows/flow, and the response schemas of the server's own route definitions.
+import { z } from 'zod';
+import { askCollection, queryCollection } from '@astra/server/routes/query';
+import { ingestStatus, startIngest } from '@astra/server/routes/ingest';
+import { listCollections } from '@astra/server/routes/collections';
+import { createSchedule, deleteSchedule, listSchedules } from '@astra/server/routes/schedules';
+import { listModels } from '@astra/server/routes/models';
+
+/** The JSON schema of a route's answer with that status (the route definitions name them once). */
+function answerOf<R extends { responses: Record<number, unknown> }, S extends keyof R['responses'] & number>(route: R, status: S) {
+  const response = route.responses[status];
+  const schema = (response as { content?: { 'application/json'?: { schema?: unknown } } }).content?.['application/json']?.schema;
+  if (!(schema instanceof z.ZodType)) throw new Error(`route has no JSON answer for ${status}`);
+  return schema as R['responses'][S] extends { content: { 'application/json': { schema: infer T } } } ? T : never;
+}
+
+export const queryAnswer = answerOf(queryCollection, 200);
+export const queryRequest = queryCollection.request.body.content['application/json'].schema;
+export const askRequest = askCollection.request.body.content['application/json'].schema;
+export const ingestStarted = answerOf(startIngest, 202);
+export const ingestRequest = startIngest.request.body.content['application/json'].schema;
+export const ingestStatusAnswer = answerOf(ingestStatus, 200);
+export const collectionsAnswer = answerOf(listCollections, 200);
+export const schedulesAnswer = answerOf(listSchedules, 200);
+export const scheduleCreated = answerOf(createSchedule, 201);
+export const scheduleRequest = createSchedule.request.body.content['application/json'].schema;
+export const scheduleDeleted = answerOf(deleteSchedule, 200);
+export const modelsAnswer = answerOf(listModels, 200);
+
+/** What `POST /api/ask` streams after its tokens (docs: askCollection's description). */
+export const askAnswerEvent = z.object({
+  answer: z.string(),
+  citations: z.array(z.object({ number: z.number(), source: z.string(), title: z.string().nullable().optional(), cited: z.boolean().optional() }).passthrough()),
+}).passthrough();
+export const askTokenEvent = z.object({ text: z.string() });
+export const askErrorEvent = z.object({ error: z.string() });
+export const errorAnswer = z.object({ error: z.string(), problems: z.array(z.object({ code: z.string(), nodeId: z.string().optional(), edgeId: z.string().optional(), path: z.string(), message: z.string() })).optional() });
+
+export type QueryRequest = z.input<typeof queryRequest>;
+export type QueryResult = z.infer<typeof queryAnswer>['results'][number];
+export type AskRequest = z.input<typeof askRequest>;
+export type AskAnswer = z.infer<typeof askAnswerEvent>;
+export type IngestRequest = z.input<typeof ingestRequest>;
+export type ScheduleRequest = z.input<typeof scheduleRequest>;
+export type IngestStatus = z.infer<typeof ingestStatusAnswer>;
