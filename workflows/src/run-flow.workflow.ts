@@ -51,6 +51,8 @@ function activityFor(spec: AnyNodeSpec & { run: { kind: 'activity' } }): NodeAct
       startToCloseTimeout: spec.run.startToCloseTimeout,
       retry: { ...spec.run.retry, nonRetryableErrorTypes: ['InvalidNodeParams'] },
       ...(spec.run.heartbeatTimeout ? { heartbeatTimeout: spec.run.heartbeatTimeout } : {}),
+      // Only specs that name a queue (training) leave the run's own queue, so existing histories replay unchanged.
+      ...(spec.run.taskQueue ? { taskQueue: spec.run.taskQueue } : {}),
     };
     proxy = proxyActivities<Record<string, NodeActivity>>(options);
     proxies.set(key, proxy);

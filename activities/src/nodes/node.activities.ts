@@ -17,6 +17,7 @@ import { loadDocument } from '../rag/loaders';
 import { createRetriever } from '../rag/retrieval';
 import { asList, asMessages, asText, fillTemplate } from './coerce';
 import { NodeParamError, nodeActivity, type NodeActivityFunction, type NodeContext } from './node-activity';
+import { createFineTuneNodeActivities } from '../finetune/finetune.activities';
 import { createRunStore } from './run-store';
 import { UserPatternError, userPatternMatches } from './user-regex';
 
@@ -295,6 +296,8 @@ export function createNodeActivities(deps: IngestDeps) {
     }),
 
     ...nodeActivity(nodeSpecs.noopNode, store, async ({ inputs }) => ({ value: inputs.value ?? null })),
+
+    ...createFineTuneNodeActivities(deps, store),
   } satisfies Record<NodeSpecActivity, NodeActivityFunction>;
 
   return {

@@ -3,13 +3,14 @@
 import type { z } from 'zod';
 import type { PortType } from './ports';
 
-export type NodeCategory = 'input-output' | 'sources' | 'rag' | 'models' | 'text' | 'control' | 'utility';
+export type NodeCategory = 'input-output' | 'sources' | 'rag' | 'models' | 'training' | 'text' | 'control' | 'utility';
 
 export const nodeCategories: Record<NodeCategory, string> = {
   'input-output': 'Input & output',
   sources: 'Sources',
   rag: 'Retrieval',
   models: 'Models',
+  training: 'Training',
   text: 'Text',
   control: 'Control',
   utility: 'Utility',
@@ -35,7 +36,15 @@ export interface NodeRetry {
 
 /** How a node runs: as the named activity on the worker, or inside the workflow (flow inputs and outputs, and Wait as a durable timer). */
 export type NodeRun =
-  | { kind: 'activity'; activity: string; startToCloseTimeout: Duration; heartbeatTimeout?: Duration; retry: NodeRetry }
+  | {
+      kind: 'activity';
+      activity: string;
+      startToCloseTimeout: Duration;
+      heartbeatTimeout?: Duration;
+      retry: NodeRetry;
+      /** The task queue its activity is scheduled on (default: the run's own), so capacity such as a GPU training worker can be placed apart. */
+      taskQueue?: string;
+    }
   | { kind: 'inline' };
 
 export interface NodeSpec<P extends z.ZodObject = z.ZodObject, I extends Record<string, PortSpec> = Record<string, PortSpec>, O extends Record<string, PortSpec> = Record<string, PortSpec>, R extends NodeRun = NodeRun> {
@@ -63,6 +72,9 @@ export function defineNode<P extends z.ZodObject, I extends Record<string, PortS
 
 /** The name of the activity a spec runs, as a literal type (never for nodes the workflow runs itself). */
 export type ActivityOf<S> = S extends { run: { kind: 'activity'; activity: infer A extends string } } ? A : never;
+
+/** The queue training nodes run on; `npm start`'s worker polls it too (ASTRA_EXTRA_TASK_QUEUES). */
+export const trainingTaskQueue = 'astra-training';
 
 /** The retry policy most activity nodes use: five tries, doubling from one second. */
 export const standardRetry: NodeRetry = { maximumAttempts: 5, initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' };

@@ -7,3 +7,4 @@ export * from './validate';
 export { nodeCatalogue, nodeSpecs, findNodeSpec } from '../nodes/registry';
 export * from './api';
 export * from './catalogue';
+export { fineTuneJobSchema, exportedFileSchema, quantTypes, type FineTuneJob, type ExportedFile, type QuantType } from '../nodes/training/job';
