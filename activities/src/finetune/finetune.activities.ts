@@ -5,14 +5,16 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
-import { fineTuneJobSchema, nodeSpecs, type ExportedFile, type FineTuneJob, type QuantType } from '@astra/workflows/flow';
+import { fineTuneJobSchema, modelNamePattern, nodeSpecs, type ExportedFile, type FineTuneJob, type QuantType } from '@astra/workflows/flow';
 import { resolveModelsDir } from '../models/config';
+import { readModelManifest } from '../models/manifest';
 import { createModelsRepo } from '../models/models-repo';
 import type { ModelProvider } from '../models/provider';
 import { NodeParamError, nodeActivity, type NodeContext } from '../nodes/node-activity';
 import { asText } from '../nodes/coerce';
 import type { RunStore } from '../nodes/run-store';
 import type pg from 'pg';
+import { z } from 'zod';
 import { DatasetError, prepareDataset, toJsonl } from './dataset';
 import { fileSize, ggufFileType, ggufValidationLoss, quantizeGguf, renderedExampleSchema, sha256File } from './gguf-tools';
 import { llamaCppDir, runConverter, runTrainer, trainingThreads, type TrainerEvent } from './trainer';
@@ -32,7 +34,16 @@ export function keepsFineTune(fileLoss: number, before: number, after: number): 
 }
 
 const parseJob = (value: unknown, node: NodeContext): FineTuneJob => {
-  const parsed = fineTuneJobSchema.safeParse(value);
+  // A job given as text (a flow input, as `astra quantize` passes it) is read as JSON.
+  let raw = value;
+  if (typeof value === 'string') {
+    try {
+      raw = JSON.parse(value);
+    } catch {
+      raw = undefined;
+    }
+  }
+  const parsed = fineTuneJobSchema.safeParse(raw);
   if (!parsed.success) throw ApplicationFailure.nonRetryable(`node "${node.nodeId}": the job input is not a fine-tune job (${parsed.error.issues[0]?.message}); connect it to Prepare Dataset or another training node`, 'InvalidJob');
   return parsed.data;
 };
@@ -49,7 +60,10 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
   const dataDir = path.resolve(deps.dataDir ?? '.astra');
   const modelsDir = resolveModelsDir();
   const repo = createModelsRepo(deps.pool);
-  const threads = () => trainingThreads(deps.threads);
+  // The fp32 copies of base models (about 0.5 GB each for SmolLM2), made once and shared by every job.
+  const basesDir = path.resolve(process.env.ASTRA_FINETUNE_BASES_DIR || path.join(dataDir, 'finetune', 'bases'));
+  const configuredThreads = deps.threads ?? z.coerce.number().int().positive().optional().parse(process.env.ASTRA_TRAIN_THREADS || undefined);
+  const threads = () => trainingThreads(configuredThreads);
 
   const logEvent = (node: NodeContext) => (event: TrainerEvent) => {
     if (event.event === 'step') {
@@ -66,7 +80,7 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
 
   /** The fp32 transformers copy of a GGUF base, saved once per base file and shared by every job. */
   const baseCopy = async (job: FineTuneJob, node: NodeContext) => {
-    const out = path.join(dataDir, 'finetune', 'bases', job.base.sha256.slice(0, 16));
+    const out = path.join(basesDir, job.base.sha256.slice(0, 16));
     if (!existsSync(path.join(out, 'config.json'))) {
       await mkdir(path.dirname(out), { recursive: true });
       await node.log(`dequantising ${job.base.model} once into an fp32 copy`);
@@ -102,9 +116,13 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
           throw new NodeParamError('path', `cannot read ${params.path}: ${error.code ?? error.message}`);
         });
       }
-      const base = await repo.get(params.baseModel);
-      if (!base || base.kind !== 'generation') throw new NodeParamError('baseModel', `no generation model "${params.baseModel}"`);
-      if (base.baseModel) throw new NodeParamError('baseModel', `"${params.baseModel}" is itself a fine-tune; fine-tune its base, ${base.baseModel}, instead`);
+      const base = (await readModelManifest(modelsDir)).find((model) => model.name === params.baseModel);
+      if (!base || base.kind !== 'generation') {
+        const tuned = await repo.get(params.baseModel);
+        throw new NodeParamError('baseModel', tuned?.baseModel
+          ? `"${params.baseModel}" is itself a fine-tune; fine-tune its base, ${tuned.baseModel}, instead`
+          : `no provisioned generation model "${params.baseModel}"; available: ${(await readModelManifest(modelsDir)).filter((m) => m.kind === 'generation').map((m) => m.name).join(', ')}`);
+      }
       const countTokens = await deps.models.tokenCounter?.(params.baseModel);
       let prepared;
       try {
@@ -122,7 +140,7 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
       await writeFile(path.join(dir, 'dataset.json'), JSON.stringify({ sha256: prepared.sha256, stats: prepared.stats }, null, 2));
       const s = prepared.stats;
       await node.log(`dataset ${prepared.sha256.slice(0, 12)} (${s.format}): ${s.lines} lines, ${s.train} train / ${s.val} validation; ${s.duplicates} duplicates and ${s.tooLong} too long dropped${s.skippedInvalid ? `, ${s.skippedInvalid} invalid lines skipped` : ''}`);
-      const job: FineTuneJob = { dir, dataset: { sha256: prepared.sha256, train, val, stats: prepared.stats }, base: { model: base.name, gguf: base.filePath, sha256: base.sha256 }, files: [] };
+      const job: FineTuneJob = { dir, dataset: { sha256: prepared.sha256, train, val, stats: prepared.stats }, base: { model: base.name, gguf: base.path, sha256: base.sha256 }, files: [] };
       return { job };
     }),
 
@@ -230,8 +248,12 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
       return { job };
     }),
 
-    ...nodeActivity(nodeSpecs.registerModelNode, store, async ({ params, inputs, node }) => {
+    ...nodeActivity(nodeSpecs.registerModelNode, store, async ({ params: given, inputs, node }) => {
       const job = parseJob(inputs.job, node);
+      const name = (inputs.name === undefined ? '' : asText(inputs.name).trim()) || given.name;
+      if (!name) throw new NodeParamError('name', 'give the new model a name, as the parameter or on the Name input');
+      if (!modelNamePattern.test(name)) throw new NodeParamError('name', `"${name.slice(0, 80)}": use lower-case letters, digits, ".", "_" and "-", at most 63`);
+      const params = { ...given, name };
       const file = job.files.find((candidate) => candidate.format === params.format);
       if (!file) throw new NodeParamError('format', `the job made no ${params.format} file (it has ${job.files.map((f) => f.format).join(', ') || 'none'}); add the node that makes it`);
       if (!file.keepsFineTune && !params.allowLossyFormat) {
@@ -239,8 +261,10 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
       }
       const existing = await repo.get(params.name);
       if (existing && !existing.baseModel) throw new NodeParamError('name', `"${params.name}" is a provisioned model; choose another name`);
-      const base = await repo.get(job.base.model);
-      if (!base) throw new NodeParamError('name', `the base model ${job.base.model} is no longer registered`);
+      const base = (await readModelManifest(modelsDir)).find((model) => model.name === job.base.model);
+      if (!base || base.sha256 !== job.base.sha256) throw ApplicationFailure.nonRetryable(`Register Model "${node.nodeId}": the base model ${job.base.model} is no longer the file this job was tuned on (sha256 ${job.base.sha256.slice(0, 12)}…)`, 'InvalidJob');
+      // The base's own row first (the server records it at start; a worker may get here before): the fine-tune's lineage points at it.
+      await repo.register([base]);
       const lineage = {
         base: { model: job.base.model, sha256: job.base.sha256 },
         dataset: { sha256: job.dataset.sha256, stats: job.dataset.stats },
@@ -248,11 +272,13 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
         metrics: { ...lossesOf(job), files: job.files.map(({ format, valLoss, sizeBytes, keepsFineTune: keeps }) => ({ format, valLoss, sizeBytes, keepsFineTune: keeps })), trainingSeconds: job.training?.seconds, device: job.training?.device, resumedFrom: job.training?.resumedFrom },
         file: { format: file.format, path: file.path, sha256: file.sha256 },
         run: { runId: node.runId, nodeId: node.nodeId },
+        // The whole job, so `astra quantize` can go on from its F16 later.
+        job,
       };
       const lora = file.format === 'lora';
       await repo.registerFineTuned({
         name: params.name,
-        path: lora ? base.filePath : file.path,
+        path: lora ? base.path : file.path,
         sha256: lora ? base.sha256 : file.sha256,
         sizeBytes: lora ? base.sizeBytes : file.sizeBytes,
         contextLength: base.contextLength,

@@ -17,7 +17,7 @@ const out = (text: string) => process.stdout.write(`${text}\n`);
 const enc = encodeURIComponent;
 
 /** Calls the API and parses its answer; an answer of another shape is reported, not trusted. */
-async function api<S extends z.ZodType>(config: CliConfig, schema: S, method: string, route: string, body?: unknown): Promise<z.infer<S>> {
+export async function api<S extends z.ZodType>(config: CliConfig, schema: S, method: string, route: string, body?: unknown): Promise<z.infer<S>> {
   const payload = await callApi<unknown>(config, method, route, body);
   const parsed = schema.safeParse(payload);
   if (!parsed.success) {
@@ -32,7 +32,7 @@ export const problemLine = (problem: FlowProblem) =>
   `${problem.nodeId ? `node ${problem.nodeId}` : problem.edgeId ? `edge ${problem.edgeId}` : 'flow'} ${problem.path}: ${problem.message}`;
 
 /** A 422 from a flow route becomes its message and one line per problem; other errors pass through. */
-function withProblems(error: unknown): never {
+export function withProblems(error: unknown): never {
   if (error instanceof ApiError && error.status === 422) {
     const body = problemsAnswer.safeParse(error.body);
     if (body.success) throw new CliError([body.data.error, ...body.data.problems.map((problem) => `  ${problemLine(problem)}`)].join('\n'));

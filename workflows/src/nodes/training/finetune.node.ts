@@ -21,5 +21,5 @@ export const fineTuneNode = defineNode({
   }),
   // One training at a time per run: it takes the machine's cores.
   concurrency: 1,
-  run: { kind: 'activity', activity: 'nodeFineTune', taskQueue: trainingTaskQueue, startToCloseTimeout: '6 hours', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 4, initialInterval: '2 seconds', backoffCoefficient: 2 } },
+  run: { kind: 'activity', activity: 'nodeFineTune', taskQueue: trainingTaskQueue, startToCloseTimeout: '6 hours', heartbeatTimeout: '30 seconds', retry: { maximumAttempts: 4, initialInterval: '2 seconds', backoffCoefficient: 2 } },
 });
