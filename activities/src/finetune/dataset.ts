@@ -87,7 +87,8 @@ export function prepareDataset(text: string, options: { skipInvalid: boolean; va
   let duplicates = 0;
   let tooLong = 0;
   const kept: Array<{ example: ChatExample; hash: string }> = [];
-  for (const { line: _line, ...example } of parsed.examples) {
+  for (const { messages } of parsed.examples) {
+    const example = { messages };
     const hash = exampleHash(example);
     if (seen.has(hash)) {
       duplicates++;
