@@ -15,7 +15,7 @@ import { createRunStore } from '@astra/activities';
 import { graphOf } from '../server/src/flows/testing/graphs';
 import { startBenchStack } from './support/stack';
 
-const steps = Number(process.env.CHECK_STEPS ?? 200);
+const steps = Number(process.env.CHECK_STEPS ?? 150);
 const name = 'veltrana-smollm2';
 const base = 'smollm2-135m-instruct';
 const dataset = await readFile(new URL('../examples/datasets/veltrana.jsonl', import.meta.url), 'utf8');

@@ -286,6 +286,11 @@ def merge(args):
     shutil.rmtree(tmp, ignore_errors=True)
     model.merge_and_unload().save_pretrained(tmp, safe_serialization=True)
     load_tokenizer(args.base).save_pretrained(tmp)
+    # With sentencepiece installed, transformers also writes a tokenizer.model rebuilt from the GGUF that
+    # sentencepiece cannot parse; the converter would try it first. tokenizer.json is what it should read
+    # (and graft-vocab then puts the base GGUF's own tokenizer back).
+    if os.path.exists(os.path.join(tmp, "tokenizer.model")):
+        os.remove(os.path.join(tmp, "tokenizer.model"))
     shutil.rmtree(args.out, ignore_errors=True)
     os.replace(tmp, args.out)
     emit("merged", path=args.out)
