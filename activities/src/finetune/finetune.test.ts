@@ -6,7 +6,7 @@
 // The full-size acceptance (100 examples, facts answered) is `npm run check:finetune`.
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
@@ -48,6 +48,18 @@ const pipeline = (name: string): FlowGraph => graphOf(
   ],
   ['data.value>prepare.data', 'prepare.job>tune.job', 'tune.job>export.job', 'export.job>quantize.job', 'quantize.job>register.job', 'register.model>model.value', 'register.job>job.value'],
 );
+
+/** The pid of the worker process whose trainer child trains this run's job (its folder names the run). */
+async function trainerParent(runId: string): Promise<number | undefined> {
+  for (const entry of await readdir('/proc').catch(() => [])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const command = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (!command.includes('finetune.py') || !command.includes(runId)) continue;
+    const status = await readFile(`/proc/${entry}/status`, 'utf8').catch(() => '');
+    return Number(status.match(/^PPid:\s+(\d+)/m)?.[1]);
+  }
+  return undefined;
+}
 
 const input = (runId: string, graph: FlowGraph, inputs: Record<string, string>): RunFlowInput => ({ runId, ownerId: randomUUID(), snapshot: { flowId: randomUUID(), flowVersion: 1, graph }, inputs });
 const nodeRow = async (runId: string, nodeId: string) =>
@@ -111,6 +123,9 @@ describe('fine-tune → export → quantise → register, as a flow', () => {
     const name = `veltrana-test-${randomBytes(3).toString('hex')}`;
     const data = (await readFile(datasetFile, 'utf8')).split('\n').slice(0, 24).join('\n');
     const runId = randomUUID();
+    // The replacement is already polling (a worker can take a minute to start on a loaded machine); the one
+    // whose trainer child is running is the one killed.
+    await startWorker();
     const handle = await client.workflow.start<typeof workflows.runFlow>('runFlow', { taskQueue, workflowId: `run-${runId}`, args: [input(runId, pipeline(name), { data })] });
     // Kill the worker once a checkpoint is on disk, mid-training.
     const deadline = Date.now() + 480_000;
@@ -118,10 +133,12 @@ describe('fine-tune → export → quantise → register, as a flow', () => {
       if (Date.now() > deadline) throw new Error(`no checkpoint was written: ${JSON.stringify(await nodeRow(runId, 'tune'))}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    workers[0]!.kill('SIGKILL');
+    const parent = await trainerParent(runId);
+    const training = workers.find((worker) => worker.pid === parent);
+    expect(training, 'the worker running the trainer').toBeDefined();
+    training!.kill('SIGKILL');
     const logsAtKill = (await nodeRow(runId, 'tune'))!.logs!.map((log) => log.message);
     const lastCheckpoint = Math.max(...logsAtKill.filter((m) => m.startsWith('checkpoint at step')).map((m) => Number(m.split(' ').at(-1))));
-    await startWorker();
 
     const result = await handle.result();
     expect(result.status).toBe('succeeded');
