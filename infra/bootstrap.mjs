@@ -15,6 +15,8 @@ const requirementsFile = path.join(root, 'infra', 'requirements.txt');
 const opsRequirementsFile = path.join(root, 'infra', 'requirements-ops.txt');
 // JupyterLab, nbclient and the extension's Python build tools, one resolve for the set.
 const notebookRequirementsFile = path.join(root, 'infra', 'requirements-notebook.txt');
+// The fine-tune pipeline's Python side (PyTorch CPU build, transformers, peft, accelerate, gguf, safetensors).
+const trainRequirementsFile = path.join(root, 'infra', 'requirements-train.txt');
 
 function fail(message) {
   console.error(`\n[astra] ${message}`);
@@ -88,6 +90,26 @@ function ensureVirtualenv() {
       const detail = (pip.stderr || pip.stdout).trim().split('\n').slice(-3).join('\n');
       fail(`pip could not install ${requirement} (listed in infra/requirements.txt):\n${detail}\n` +
         `Check that PyPI is reachable, then retry, or install it by hand: ${venvPython} -m pip install '${requirement}'`);
+    }
+  }
+  writeFileSync(stamp, wanted);
+}
+
+/** The training packages (infra/requirements-train.txt), PyTorch's CPU build first so nothing pulls a CUDA build. */
+function ensureTrainingPackages() {
+  const stamp = path.join(venvDir, '.astra-requirements-train');
+  const wanted = createHash('sha256').update(readFileSync(trainRequirementsFile)).digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
+  const venvPython = path.join(venvDir, 'bin', 'python');
+  const torchPin = readFileSync(trainRequirementsFile, 'utf8').split('\n').map((line) => line.trim()).find((line) => line.startsWith('torch=='));
+  if (!torchPin) fail('infra/requirements-train.txt names no torch== pin');
+  say(`installing the fine-tune packages (infra/requirements-train.txt, ${torchPin} first) into the virtualenv (first time only) ...`);
+  for (const args of [['--only-binary=:all:', torchPin], ['-r', trainRequirementsFile]]) {
+    const pip = spawnSync(venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', ...args], { encoding: 'utf8' });
+    if (pip.status !== 0) {
+      const detail = (pip.stderr || pip.stdout).trim().split('\n').slice(-3).join('\n');
+      fail(`pip could not install ${args.at(-1)} (infra/requirements-train.txt):\n${detail}\n` +
+        `Check that PyPI is reachable, then retry, or install it by hand: ${venvPython} -m pip install ${args.join(' ')}`);
     }
   }
   writeFileSync(stamp, wanted);
@@ -214,6 +236,7 @@ if (!(command in commands)) fail(`unknown command "${command}"; expected one of 
 ensureNodeDependencies();
 ensureEditorBuild();
 ensureVirtualenv();
+ensureTrainingPackages();
 if (command === 'ensure') ensureDeployTools();
 if (jupyterWanted(command)) ensureNotebook();
 ensureModels();

@@ -6,7 +6,8 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from 
 import { z } from 'zod';
 import { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import { runMetricsInterceptorPath, workflowsPath } from '@astra/workflows';
-import { chromaClientFor, createActivities, createDatabasePool, createEgress, createModelProvider, egressPolicyFromEnv, workerHeartbeats } from './index';
+import { trainingTaskQueue } from '@astra/workflows/flow';
+import { chromaClientFor, createActivities, createDatabasePool, createEgress, createModelProvider, createModelsRepo, egressPolicyFromEnv, workerHeartbeats } from './index';
 import { createWorkerMetrics } from './metrics/worker-metrics';
 import { otelWorkflowInterceptorPath, startTracing } from './tracing';
 
@@ -15,6 +16,9 @@ const env = z
     TEMPORAL_ADDRESS: z.string().min(1),
     TEMPORAL_NAMESPACE: z.string().default('default'),
     ASTRA_TASK_QUEUE: z.string().default('astra'),
+    // Queues that node specs name (training), polled for their activities beside the main queue (comma-separated;
+    // empty for none, so that training runs only on workers placed for it, a GPU machine).
+    ASTRA_EXTRA_TASK_QUEUES: z.string().default(trainingTaskQueue).transform((value) => value.split(',').map((queue) => queue.trim()).filter(Boolean)),
     DATABASE_URL: z.string().min(1),
     CHROMA_URL: z.string().url(),
     ASTRA_DATA_DIR: z.string().default('.astra'),
@@ -42,7 +46,8 @@ const tracing = startTracing('astra-worker', process.env);
 // A database restart drops idle connections: the pool replaces them, and activities that failed meanwhile are retried by Temporal.
 const pool = createDatabasePool(config.DATABASE_URL, { max: 10, onConnectionLost: (error) => console.warn(`worker: a database connection was lost (${error.message}); it will be replaced`) });
 const metrics = createWorkerMetrics();
-const models = metrics.meteredModels(await createModelProvider(process.env));
+// Fine-tunes registered while the worker runs are served at once, from the models table.
+const models = metrics.meteredModels(await createModelProvider(process.env, { fineTuned: createModelsRepo(pool).fineTuned }));
 // With metrics on, the SDK's own runtime metrics (task slots, poll and schedule-to-start latencies,
 // workflow completions) are exported by its core on a loopback port and served within /metrics.
 const sdkMetricsPort = config.ASTRA_WORKER_METRICS_PORT === undefined ? undefined : await loopbackFreePort();
@@ -57,22 +62,27 @@ Runtime.install({
   ...(sdkMetricsPort === undefined ? {} : { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}`, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } } } }),
 });
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+const activities = createActivities({ pool, chroma: chromaClientFor(config.CHROMA_URL), models, egress: createEgress({ policy: egressPolicyFromEnv(process.env) }), dataDir: path.resolve(config.ASTRA_DATA_DIR) });
+const activityInterceptors = [(ctx: Parameters<typeof metrics.activityInterceptor>[0]) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }), metrics.activityInterceptor];
 const worker = await Worker.create({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.ASTRA_TASK_QUEUE,
   ...(config.ASTRA_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.ASTRA_WORKFLOW_BUNDLE } } : { workflowsPath }),
-  activities: createActivities({ pool, chroma: chromaClientFor(config.CHROMA_URL), models, egress: createEgress({ policy: egressPolicyFromEnv(process.env) }), dataDir: path.resolve(config.ASTRA_DATA_DIR) }),
+  activities,
   // Traces: a span per workflow run and activity, continuing the trace of the request that started the run.
   interceptors: {
     // Tracing first, so the metrics interceptor (and its log line) runs inside the activity's span.
-    activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }), metrics.activityInterceptor],
+    activity: activityInterceptors,
     workflowModules: [runMetricsInterceptorPath, otelWorkflowInterceptorPath],
   },
   sinks: { ...metrics.sinks, exporter: makeWorkflowExporter(tracing.processor, tracing.resource) },
   shutdownGraceTime: '10 seconds',
   ...workerHeartbeats,
 });
+// Activities only: the workflows stay on the main queue.
+const extraWorkers = await Promise.all(config.ASTRA_EXTRA_TASK_QUEUES.filter((queue) => queue !== config.ASTRA_TASK_QUEUE).map((taskQueue) =>
+  Worker.create({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue, activities, interceptors: { activity: activityInterceptors }, shutdownGraceTime: '10 seconds', ...workerHeartbeats })));
 const metricsListener = config.ASTRA_WORKER_METRICS_PORT === undefined
   ? undefined
   : await metrics.listen({ port: config.ASTRA_WORKER_METRICS_PORT, host: config.ASTRA_WORKER_METRICS_HOST, token: config.ASTRA_METRICS_TOKEN, alsoServe: `http://127.0.0.1:${sdkMetricsPort}/metrics` }).catch((error: Error) => {
@@ -81,8 +91,8 @@ const metricsListener = config.ASTRA_WORKER_METRICS_PORT === undefined
   });
 if (metricsListener) logger.info(`worker metrics on http://${config.ASTRA_WORKER_METRICS_HOST}:${metricsListener.port}/metrics`);
 // The SDK's runtime shuts the worker down gracefully on SIGINT/SIGTERM; run() then resolves.
-logger.info(`worker polling task queue "${config.ASTRA_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}; models from the ${models.name} provider; workflows ${config.ASTRA_WORKFLOW_BUNDLE ? `from the bundle ${config.ASTRA_WORKFLOW_BUNDLE}` : 'bundled at start'}`);
-await worker.run();
+logger.info(`worker polling task queue "${config.ASTRA_TASK_QUEUE}"${extraWorkers.length ? ` (and for activities ${extraWorkers.map((extra) => `"${extra.options.taskQueue}"`).join(', ')})` : ''} on ${config.TEMPORAL_ADDRESS}; models from the ${models.name} provider; workflows ${config.ASTRA_WORKFLOW_BUNDLE ? `from the bundle ${config.ASTRA_WORKFLOW_BUNDLE}` : 'bundled at start'}`);
+await Promise.all([worker.run(), ...extraWorkers.map((extra) => extra.run())]);
 await metricsListener?.close();
 await tracing.shutdown();
 await models.close();

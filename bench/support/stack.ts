@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import pg from 'pg';
-import { chromaClientFor, createActivities, createEgress, createLocalProvider, readModelManifest, resolveModelsDir, workerHeartbeats, type ModelProvider } from '@astra/activities';
+import { chromaClientFor, createActivities, createEgress, createLocalProvider, createModelsRepo, readModelManifest, resolveModelsDir, workerHeartbeats, type ModelProvider } from '@astra/activities';
 import { workflowsPath } from '@astra/workflows';
 import { startTestServices } from '../../infra/src/testing/services';
 import { migrate } from '../../server/src/db/migrate';
@@ -20,13 +20,16 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-/** `workflowsPath`: a bundle entry of the benchmark's own (the product's workflows plus a baseline); the product's by default. */
-export async function startBenchStack(options: { workflowsPath?: string } = {}): Promise<BenchStack> {
+/**
+ * `workflowsPath`: a bundle entry of the benchmark's own (the product's workflows plus a baseline); the product's by default.
+ * `extraTaskQueues`: queues node specs name (training), polled for activities as the real worker does; `dataDir`: the worker's data folder.
+ */
+export async function startBenchStack(options: { workflowsPath?: string; extraTaskQueues?: string[]; dataDir?: string } = {}): Promise<BenchStack> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const services = await startTestServices();
   const pool = new pg.Pool({ connectionString: services.databaseUrl, max: 10 });
   await migrate(pool);
-  const models = createLocalProvider({ models: await readModelManifest(resolveModelsDir()) });
+  const models = createLocalProvider({ models: await readModelManifest(resolveModelsDir()), fineTuned: createModelsRepo(pool).fineTuned });
   const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
   const nativeConnection = await NativeConnection.connect({ address: services.temporalAddress });
   const worker = await Worker.create({
@@ -34,9 +37,13 @@ export async function startBenchStack(options: { workflowsPath?: string } = {}):
     taskQueue,
     workflowsPath: options.workflowsPath ?? workflowsPath,
     ...workerHeartbeats,
-    activities: createActivities({ pool, chroma: chromaClientFor(services.chromaUrl), models, egress: createEgress({ policy: { allow: [] } }) }),
+    activities: createActivities({ pool, chroma: chromaClientFor(services.chromaUrl), models, egress: createEgress({ policy: { allow: [] } }), ...(options.dataDir ? { dataDir: options.dataDir } : {}) }),
   });
-  const running = worker.run();
+  const extras = await Promise.all((options.extraTaskQueues ?? []).map((queue) => Worker.create({
+    connection: nativeConnection, taskQueue: queue, ...workerHeartbeats,
+    activities: createActivities({ pool, chroma: chromaClientFor(services.chromaUrl), models, egress: createEgress({ policy: { allow: [] } }), ...(options.dataDir ? { dataDir: options.dataDir } : {}) }),
+  })));
+  const running = Promise.all([worker.run(), ...extras.map((extra) => extra.run())]);
   const connection = await Connection.connect({ address: services.temporalAddress });
   return {
     services: { temporalAddress: services.temporalAddress, databaseUrl: services.databaseUrl, chromaUrl: services.chromaUrl },
@@ -47,6 +54,7 @@ export async function startBenchStack(options: { workflowsPath?: string } = {}):
     taskQueue,
     async stop() {
       worker.shutdown();
+      for (const extra of extras) extra.shutdown();
       await running;
       await nativeConnection.close();
       await connection.close();

@@ -8,6 +8,8 @@ export interface CatalogModel {
   dimension: number | null;
   /** Local models only: the registry's record of the file. */
   file?: { path: string; sha256: string; sizeBytes: number; architecture: string; sourcePackage: string; registeredAt: string };
+  /** Fine-tuned models: the base they were tuned from, the LoRA GGUF served on top of `file` (null for a merged file), and their lineage. */
+  fineTune?: { baseModel: string; loraPath: string | null; lineage: unknown };
 }
 
 /** The models the configured provider offers: the registry table for local models, the server's own list otherwise. */
@@ -27,6 +29,7 @@ export function createModelCatalog(deps: { provider: ProviderName; repo: ModelsR
         contextLength: model.contextLength,
         dimension: model.dimension,
         file: { path: model.filePath, sha256: model.sha256, sizeBytes: model.sizeBytes, architecture: model.architecture, sourcePackage: model.sourcePackage, registeredAt: model.registeredAt },
+        ...(model.baseModel ? { fineTune: { baseModel: model.baseModel, loraPath: model.loraPath ?? null, lineage: model.lineage ?? null } } : {}),
       }));
     },
   };

@@ -56,6 +56,8 @@ function activityFor(spec: AnyNodeSpec, run: ActivityRun | (Omit<ActivityRun, 'k
       startToCloseTimeout: run.startToCloseTimeout,
       retry: { ...run.retry, nonRetryableErrorTypes: ['InvalidNodeParams'] },
       ...(run.heartbeatTimeout && run.kind === 'activity' ? { heartbeatTimeout: run.heartbeatTimeout } : {}),
+      // Only specs that name a queue (training) leave the run's own queue, so existing histories replay unchanged.
+      ...(run.kind === 'activity' && run.taskQueue ? { taskQueue: run.taskQueue } : {}),
     };
     proxy = run.kind === 'pure' ? proxyLocalActivities<Record<string, NodeActivity>>(options) : proxyActivities<Record<string, NodeActivity>>(options);
     proxies.set(key, proxy);

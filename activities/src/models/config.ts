@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { createLocalProvider } from './local-provider';
-import { readModelManifest } from './manifest';
+import { readModelManifest, type ManifestModel } from './manifest';
 import type { ModelProvider, ProviderName } from './provider';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -30,11 +30,12 @@ export function chooseProvider(env: NodeJS.ProcessEnv = process.env): ProviderNa
   return 'local';
 }
 
-export async function createModelProvider(env: NodeJS.ProcessEnv = process.env): Promise<ModelProvider> {
+/** `fineTuned`: where the local provider finds models registered after start (the models table, on the worker). */
+export async function createModelProvider(env: NodeJS.ProcessEnv = process.env, extras: { fineTuned?: () => Promise<ManifestModel[]> } = {}): Promise<ModelProvider> {
   const parsed = modelEnvSchema.parse(env);
   switch (chooseProvider(env)) {
     case 'local':
-      return createLocalProvider({ models: await readModelManifest(resolveModelsDir(env)), threads: parsed.ASTRA_MODEL_THREADS });
+      return createLocalProvider({ models: await readModelManifest(resolveModelsDir(env)), threads: parsed.ASTRA_MODEL_THREADS, ...(extras.fineTuned ? { fineTuned: extras.fineTuned } : {}) });
     case 'ollama': {
       const { createOllamaProvider } = await import('./ollama-provider');
       return createOllamaProvider({ host: parsed.OLLAMA_HOST ?? 'http://127.0.0.1:11434' });

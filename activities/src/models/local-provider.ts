@@ -33,6 +33,8 @@ export interface LocalProviderOptions {
   threads?: number;
   /** Context window for generation models (default 4096, never more than the model was trained for). */
   generationContextSize?: number;
+  /** Models registered after start (fine-tunes, from the models table), looked up when a name is not among `models`. */
+  fineTuned?: () => Promise<ManifestModel[]>;
 }
 
 interface LoadedGeneration {
@@ -72,16 +74,19 @@ export function createLocalProvider(options: LocalProviderOptions): ModelProvide
   const queues = new Map<string, ReturnType<typeof createSerialQueue>>();
   let llama: Promise<Llama> | undefined;
 
-  const entry = (name: string, kind: ManifestModel['kind']): ManifestModel => {
-    const model = byName.get(name);
+  const fineTuned = async () => (options.fineTuned ? await options.fineTuned() : []);
+  const entry = async (name: string, kind: ManifestModel['kind']): Promise<ManifestModel> => {
+    // A fine-tune registered since the last look is served at once; a re-registered one with its new files.
+    const model = byName.get(name) ?? (await fineTuned()).find((candidate) => candidate.name === name);
     if (!model || model.kind !== kind) {
-      throw new UnknownModelError(name, options.models.filter((m) => m.kind === kind).map((m) => m.name));
+      throw new UnknownModelError(name, [...options.models, ...(await fineTuned())].filter((m) => m.kind === kind).map((m) => m.name));
     }
     return model;
   };
 
   const load = (spec: ManifestModel): Promise<Loaded> => {
-    let pending = loaded.get(spec.name);
+    const key = `${spec.name}:${spec.sha256}:${spec.loraPath ?? ''}`;
+    let pending = loaded.get(key);
     if (!pending) {
       pending = (async (): Promise<Loaded> => {
         llama ??= getLlama({ gpu: false, logLevel: LlamaLogLevel.error });
@@ -90,11 +95,12 @@ export function createLocalProvider(options: LocalProviderOptions): ModelProvide
           return { kind: 'embedding', model, context: await model.createEmbeddingContext({ contextSize: Math.min(model.trainContextSize, spec.contextLength + 2), threads }) };
         }
         const contextSize = Math.min(model.trainContextSize, options.generationContextSize ?? 4096);
-        return { kind: 'generation', model, context: await model.createContext({ contextSize, threads }), contextSize };
+        const lora = spec.loraPath ? { lora: { adapters: [{ filePath: spec.loraPath }] } } : {};
+        return { kind: 'generation', model, context: await model.createContext({ contextSize, threads, ...lora }), contextSize };
       })();
       // A failed load is not cached, so the next request tries again.
-      pending.catch(() => loaded.delete(spec.name));
-      loaded.set(spec.name, pending);
+      pending.catch(() => loaded.delete(key));
+      loaded.set(key, pending);
     }
     return pending;
   };
@@ -106,7 +112,7 @@ export function createLocalProvider(options: LocalProviderOptions): ModelProvide
   };
 
   const generation = async (name: string) => {
-    const spec = entry(name, 'generation');
+    const spec = await entry(name, 'generation');
     const model = await load(spec);
     if (model.kind !== 'generation') throw new UnknownModelError(name, []);
     return model;
@@ -121,7 +127,7 @@ export function createLocalProvider(options: LocalProviderOptions): ModelProvide
     name: 'local',
 
     async listModels(): Promise<ModelInfo[]> {
-      return options.models.map((model) => ({
+      return [...options.models, ...(await fineTuned())].map((model) => ({
         name: model.name,
         kind: model.kind,
         provider: 'local',
@@ -217,7 +223,7 @@ export function createLocalProvider(options: LocalProviderOptions): ModelProvide
     },
 
     async embed(request: EmbedRequest): Promise<EmbedResult> {
-      const spec = entry(request.model, 'embedding');
+      const spec = await entry(request.model, 'embedding');
       const loadedModel = await load(spec);
       if (loadedModel.kind !== 'embedding') throw new UnknownModelError(request.model, []);
       return queueFor(request.model).run(async () => {
@@ -233,7 +239,7 @@ export function createLocalProvider(options: LocalProviderOptions): ModelProvide
     },
 
     async tokenCounter(name: string): Promise<(text: string) => number> {
-      const spec = byName.get(name);
+      const spec = byName.get(name) ?? (await fineTuned()).find((candidate) => candidate.name === name);
       if (!spec) throw new UnknownModelError(name, options.models.map((m) => m.name));
       const { model } = await load(spec);
       return (text: string) => model.tokenize(text).length;

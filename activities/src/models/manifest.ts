@@ -15,7 +15,8 @@ export const manifestModelSchema = z.object({
   sourcePackage: z.string(),
 });
 
-export type ManifestModel = z.infer<typeof manifestModelSchema> & { path: string };
+/** `loraPath`: a fine-tuned model served as its base file with this LoRA GGUF applied at run time. */
+export type ManifestModel = z.infer<typeof manifestModelSchema> & { path: string; loraPath?: string };
 
 /** Reads `<modelsDir>/manifest.json`; a missing or broken manifest says how to make it. */
 export async function readModelManifest(modelsDir: string): Promise<ManifestModel[]> {

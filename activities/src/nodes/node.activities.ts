@@ -18,6 +18,7 @@ import { createRetriever } from '../rag/retrieval';
 import { asList, asMessages, asText, fillTemplate } from '@astra/workflows/nodes/coerce';
 import { pureEvaluators } from '@astra/workflows/nodes/pure';
 import { NodeParamError, nodeActivity, type NodeActivityFunction, type NodeContext } from './node-activity';
+import { createFineTuneNodeActivities } from '../finetune/finetune.activities';
 import { createRunStore } from './run-store';
 
 const embedBatch = 32;
@@ -260,6 +261,8 @@ export function createNodeActivities(deps: IngestDeps) {
     ...nodeActivity(nodeSpecs.mergeNode, store, async ({ params, inputs }) => pureEvaluators['control.merge'](params, inputs)),
 
     ...nodeActivity(nodeSpecs.noopNode, store, async ({ params, inputs }) => pureEvaluators['util.pass-through'](params, inputs)),
+
+    ...createFineTuneNodeActivities(deps, store),
   } satisfies Record<NodeSpecActivity, NodeActivityFunction>;
 
   return {

@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import { workflowsPath, type RunFlowInput, type workflows } from '@astra/workflows';
 import type { FlowGraph } from '@astra/workflows/flow';
 import { chromaClientFor } from '../chroma';
-import { createActivities, createEgress, workerHeartbeats } from '../index';
+import { createActivities, createEgress, createModelsRepo, workerHeartbeats } from '../index';
 import { createLocalProvider } from '../models/local-provider';
 import { readModelManifest } from '../models/manifest';
 import { resolveModelsDir } from '../models/config';
@@ -23,7 +23,7 @@ export interface TestWorker {
 let runtimeInstalled = false;
 
 /** A real worker (every workflow and activity, local models) on its own task queue of the run's dev server. */
-export async function startTestWorker(options: { egressAllow?: string[]; dataDir?: string } = {}): Promise<TestWorker> {
+export async function startTestWorker(options: { egressAllow?: string[]; dataDir?: string; extraTaskQueues?: string[] } = {}): Promise<TestWorker> {
   const services = inject('services');
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -31,17 +31,20 @@ export async function startTestWorker(options: { egressAllow?: string[]; dataDir
   }
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const pool = new pg.Pool({ connectionString: services.databaseUrl, max: 5 });
-  const models = createLocalProvider({ models: await readModelManifest(resolveModelsDir()) });
+  const models = createLocalProvider({ models: await readModelManifest(resolveModelsDir()), fineTuned: createModelsRepo(pool).fineTuned });
   const nativeConnection = await NativeConnection.connect({ address: services.temporalAddress });
+  const activities = createActivities({ pool, chroma: chromaClientFor(services.chromaUrl), models, egress: createEgress({ policy: { allow: options.egressAllow ?? [] } }), ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
   const worker = await Worker.create({
     connection: nativeConnection,
     namespace: services.namespace,
     taskQueue,
     workflowsPath,
     ...workerHeartbeats,
-    activities: createActivities({ pool, chroma: chromaClientFor(services.chromaUrl), models, egress: createEgress({ policy: { allow: options.egressAllow ?? [] } }), ...(options.dataDir ? { dataDir: options.dataDir } : {}) }),
+    activities,
   });
-  const running = worker.run();
+  // Queues a node spec names (training): activities only, as the real worker polls them.
+  const extras = await Promise.all((options.extraTaskQueues ?? []).map((queue) => Worker.create({ connection: nativeConnection, namespace: services.namespace, taskQueue: queue, ...workerHeartbeats, activities })));
+  const running = Promise.all([worker.run(), ...extras.map((extra) => extra.run())]);
   const connection = await Connection.connect({ address: services.temporalAddress });
   const client = new Client({ connection, namespace: services.namespace });
   return {
@@ -51,6 +54,7 @@ export async function startTestWorker(options: { egressAllow?: string[]; dataDir
     taskQueue,
     async stop() {
       worker.shutdown();
+      for (const extra of extras) extra.shutdown();
       await running;
       await nativeConnection.close();
       await connection.close();

@@ -20,7 +20,7 @@ export const problemLine = (problem: FlowProblem) =>
   `${problem.nodeId ? `node ${problem.nodeId}` : problem.edgeId ? `edge ${problem.edgeId}` : 'flow'} ${problem.path}: ${problem.message}`;
 
 /** A 422 from a flow route becomes its message and one line per problem; other errors pass through. */
-function withProblems(error: unknown): never {
+export function withProblems(error: unknown): never {
   if (error instanceof ApiError && error.status === 422) {
     const body = problemsAnswer.safeParse(error.body);
     if (body.success) throw new CliError([body.data.error, ...body.data.problems.map((problem) => `  ${problemLine(problem)}`)].join('\n'));

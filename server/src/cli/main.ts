@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { callApi } from './api';
 import { resolveCliConfig } from './config';
 import { CliError } from './errors';
+import { finetuneCommand, quantizeCommand } from './finetune';
 import { flowsCommand, runCommand, runsCommand } from './flows';
 import { schedulesCommand } from './schedules';
 import { appsCommand, chatCommand, keysCommand, publishCommand } from './chat';
@@ -55,7 +57,14 @@ const usage = `astra — command line for Astra
                                       an API key for OpenAI and Ollama clients (printed once)
   astra keys list|revoke <id|name>
   astra models list [--json]          the models the configured provider offers
-  astra models show <name> [--json]   one model: kind, context, dimension, file, sha256, source package
+  astra models show <name> [--json]   one model: kind, context, dimension, file, sha256, source package;
+                                      for a fine-tune its lineage (base, dataset, hyperparameters, metrics)
+  astra finetune --base <model> --data <file.jsonl> --name <new> [--steps N] [--lora-r R]
+                 [--quantize Q4_K_M|Q8_0] [--skip-invalid] [--json]
+                                      LoRA fine-tune as a durable run: live step and loss, then the
+                                      registered model (base + LoRA GGUF, or the merged quantised file)
+  astra quantize <fine-tuned model> --type Q4_K_M|Q8_0 [--name N] [--json]
+                                      quantise a fine-tune's merged F16 and register the result
 
 Connects with ASTRA_URL and ASTRA_TOKEN, or with the credentials \`npm start\` writes to .astra/credentials.`;
 
@@ -131,6 +140,28 @@ interface CatalogModel {
   contextLength: number | null;
   dimension: number | null;
   file?: { path: string; sha256: string; sizeBytes: number; architecture: string; sourcePackage: string; registeredAt: string };
+  fineTune?: { baseModel: string; loraPath: string | null; lineage: unknown };
+}
+
+const lineageSchema = z.object({
+  dataset: z.object({ sha256: z.string(), stats: z.object({ train: z.number(), val: z.number(), format: z.string() }) }),
+  hyperparameters: z.object({ steps: z.number(), loraR: z.number(), loraAlpha: z.number(), learningRate: z.number(), batchSize: z.number() }).optional(),
+  metrics: z.object({ before: z.number().nullable(), after: z.number().nullable(), files: z.array(z.object({ format: z.string(), valLoss: z.number(), sizeBytes: z.number(), keepsFineTune: z.boolean() })), trainingSeconds: z.number().optional(), device: z.string().optional() }),
+  file: z.object({ format: z.string(), path: z.string(), sha256: z.string() }),
+});
+
+/** A fine-tune's lineage as `models show` prints it; a lineage of a shape this CLI does not know is said so. */
+function lineageLines(fineTune: NonNullable<CatalogModel['fineTune']>): string[] {
+  const lines = [`  fine-tune of    ${fineTune.baseModel}${fineTune.loraPath ? ` + LoRA ${fineTune.loraPath}` : ''}`];
+  const parsed = lineageSchema.safeParse(fineTune.lineage);
+  if (!parsed.success) return [...lines, '  lineage         (in a shape this CLI does not know; see --json)'];
+  const { dataset, hyperparameters: h, metrics, file } = parsed.data;
+  lines.push(`  dataset         sha256 ${dataset.sha256} (${dataset.stats.format}, ${dataset.stats.train} train / ${dataset.stats.val} validation)`);
+  if (h) lines.push(`  training        ${h.steps} steps, LoRA r ${h.loraR} alpha ${h.loraAlpha}, lr ${h.learningRate}, batch ${h.batchSize}${metrics.trainingSeconds ? `, ${Math.round(metrics.trainingSeconds)} s on ${metrics.device ?? '?'}` : ''}`);
+  lines.push(`  validation loss ${metrics.before?.toFixed(4) ?? '?'} before, ${metrics.after?.toFixed(4) ?? '?'} after (PyTorch)`);
+  for (const f of metrics.files) lines.push(`    ${f.format.padEnd(7)} ${f.valLoss.toFixed(4)} in llama.cpp, ${mebibytes(f.sizeBytes)}${f.keepsFineTune ? '' : '  (loses the fine-tune)'}`);
+  lines.push(`  served file     ${file.format} ${file.path} sha256 ${file.sha256}`);
+  return lines;
 }
 
 const mebibytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -172,6 +203,7 @@ async function models(args: string[]): Promise<number> {
         out(`  architecture    ${model.file.architecture}`);
         out(`  source package  ${model.file.sourcePackage}`);
       }
+      if (model.fineTune) for (const line of lineageLines(model.fineTune)) out(line);
       return 0;
     }
     default:
@@ -214,6 +246,10 @@ async function main(argv: string[]): Promise<number> {
       return chatCommand(rest);
     case 'keys':
       return keysCommand(rest);
+    case 'finetune':
+      return finetuneCommand(rest);
+    case 'quantize':
+      return quantizeCommand(rest);
     case undefined:
     case 'help':
     case '--help':

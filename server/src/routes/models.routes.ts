@@ -8,6 +8,7 @@ const modelBody = z.object({
   contextLength: z.number().nullable(),
   dimension: z.number().nullable(),
   file: z.object({ path: z.string(), sha256: z.string(), sizeBytes: z.number(), architecture: z.string(), sourcePackage: z.string(), registeredAt: z.string() }).optional(),
+  fineTune: z.object({ baseModel: z.string(), loraPath: z.string().nullable(), lineage: z.unknown() }).optional(),
 });
 
 export const listModels = createRoute({

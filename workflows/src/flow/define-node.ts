@@ -3,13 +3,14 @@
 import type { z } from 'zod';
 import type { PortType } from './ports';
 
-export type NodeCategory = 'input-output' | 'sources' | 'rag' | 'models' | 'text' | 'control' | 'utility';
+export type NodeCategory = 'input-output' | 'sources' | 'rag' | 'models' | 'training' | 'text' | 'control' | 'utility';
 
 export const nodeCategories: Record<NodeCategory, string> = {
   'input-output': 'Input & output',
   sources: 'Sources',
   rag: 'Retrieval',
   models: 'Models',
+  training: 'Training',
   text: 'Text',
   control: 'Control',
   utility: 'Utility',
@@ -34,7 +35,15 @@ export interface NodeRetry {
 }
 
 /** A node run as the named activity on the worker, with these timeouts and retries. */
-export interface ActivityRun { kind: 'activity'; activity: string; startToCloseTimeout: Duration; heartbeatTimeout?: Duration; retry: NodeRetry }
+export interface ActivityRun {
+  kind: 'activity';
+  activity: string;
+  startToCloseTimeout: Duration;
+  heartbeatTimeout?: Duration;
+  retry: NodeRetry;
+  /** The task queue its activity is scheduled on (default: the run's own), so capacity such as a GPU training worker can be placed apart. */
+  taskQueue?: string;
+}
 
 /**
  * How a node runs:
@@ -81,6 +90,9 @@ export function pureVersion<P extends z.ZodObject, I extends Record<string, Port
   if (version <= spec.version) throw new Error(`${spec.type}: a pure version must come after version ${spec.version}`);
   return { ...spec, version, run: { ...spec.run, kind: 'pure' } };
 }
+
+/** The queue training nodes run on; `npm start`'s worker polls it too (ASTRA_EXTRA_TASK_QUEUES). */
+export const trainingTaskQueue = 'astra-training';
 
 /** The retry policy most activity nodes use: five tries, doubling from one second. */
 export const standardRetry: NodeRetry = { maximumAttempts: 5, initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' };

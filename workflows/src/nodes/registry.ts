@@ -8,6 +8,9 @@ import { chatOutputNode } from './io/chat-output.node.ts';
 import { chunkNode } from './rag/chunk.node.ts';
 import { conditionNode, conditionNodeV2 } from './control/condition.node.ts';
 import { embedNode } from './rag/embed.node.ts';
+import { evaluateNode } from './training/evaluate.node.ts';
+import { exportGgufNode } from './training/export-gguf.node.ts';
+import { fineTuneNode } from './training/finetune.node.ts';
 import { generateNode } from './models/generate.node.ts';
 import { inputNode } from './io/input.node.ts';
 import { loadFilesNode } from './sources/load-files.node.ts';
@@ -17,6 +20,9 @@ import { mergeNode, mergeNodeV2 } from './control/merge.node.ts';
 import { noopNode, noopNodeV2 } from './util/noop.node.ts';
 import { outputNode } from './io/output.node.ts';
 import { promptTemplateNode, promptTemplateNodeV2 } from './models/prompt-template.node.ts';
+import { prepareDatasetNode } from './training/prepare-dataset.node.ts';
+import { quantizeNode } from './training/quantize.node.ts';
+import { registerModelNode } from './training/register-model.node.ts';
 import { retrieveNode } from './rag/retrieve.node.ts';
 import { storeNode } from './rag/store.node.ts';
 import { textTemplateNode, textTemplateNodeV2 } from './text/template.node.ts';
@@ -27,6 +33,7 @@ export const nodeSpecs = {
   loadFilesNode, loadUrlNode,
   chunkNode, embedNode, storeNode, retrieveNode, answerNode,
   promptTemplateNode, generateNode,
+  prepareDatasetNode, fineTuneNode, evaluateNode, exportGgufNode, quantizeNode, registerModelNode,
   textTemplateNode,
   conditionNode, mapNode, mergeNode,
   noopNode, waitNode,
