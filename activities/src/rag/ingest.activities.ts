@@ -97,6 +97,24 @@ export function chromaCollectionFor(chroma: ChromaClient, collection: Collection
   return chroma.getOrCreateCollection({ name: collection.chromaName, embeddingFunction: null, configuration: { hnsw: { space: 'cosine' } } });
 }
 
+/**
+ * The ledger's verdict on a source about to be ingested: unchanged when the collection holds it (all its
+ * records, for a JSON or CSV file) indexed with the same content hash. The ingest pipeline and the flow's
+ * Chunk node both skip by it, so a folder ingested either way is re-embedded the same way: not at all.
+ */
+export function unchangedInLedger(rows: Array<{ content_hash: string; status: string }>, contentHash: string): boolean {
+  return rows.length > 0 && rows.every((row) => row.content_hash === contentHash && row.status === 'indexed');
+}
+
+/** The ledger rows of a source and of its records (`source#n`). */
+export async function ledgerRowsOf(pool: pg.Pool, collectionId: string, source: string): Promise<DocumentRow[]> {
+  return (await pool.query<DocumentRow>(
+    `select id, source, content_hash, version, status, chunk_ids from documents
+      where collection_id = $1 and (source = $2 or source like $3)`,
+    [collectionId, source, `${source.replace(/[\\%_]/g, '\\$&')}#%`],
+  )).rows;
+}
+
 interface DocumentRow {
   id: string;
   source: string;
@@ -144,11 +162,7 @@ export function createIngestActivities(deps: IngestDeps) {
 
   /** Loads, chunks, embeds and stores one source; returns its outcome. Safe to run twice. */
   async function ingestOne(collection: Collection, workflowId: string, ord: number, source: string): Promise<void> {
-    const existing = (await deps.pool.query<DocumentRow>(
-      `select id, source, content_hash, version, status, chunk_ids from documents
-        where collection_id = $1 and (source = $2 or source like $3)`,
-      [collection.id, source, `${source.replace(/[\\%_]/g, '\\$&')}#%`],
-    )).rows;
+    const existing = await ledgerRowsOf(deps.pool, collection.id, source);
     const recordOutcome = async (client: pg.PoolClient | pg.Pool, outcome: string, chunks: number, error: string | null) => {
       await client.query('update ingest_items set outcome = $3, chunks = $4, error = $5 where workflow_id = $1 and ord = $2', [workflowId, ord, outcome, chunks, error]);
     };
@@ -166,7 +180,7 @@ export function createIngestActivities(deps: IngestDeps) {
       throw error;
     }
     const contentHash = createHash('sha256').update(bytes).digest('hex');
-    if (existing.length > 0 && existing.every((doc) => doc.content_hash === contentHash && doc.status === 'indexed')) {
+    if (unchangedInLedger(existing, contentHash)) {
       await recordOutcome(deps.pool, 'skipped', existing.reduce((sum, doc) => sum + doc.chunk_ids.length, 0), null);
       return;
     }
@@ -246,10 +260,7 @@ export function createIngestActivities(deps: IngestDeps) {
   }
 
   async function recordStubbornFailure(collection: Collection, workflowId: string, ord: number, source: string, reason: string) {
-    const existing = (await deps.pool.query<DocumentRow>(
-      'select id, source, content_hash, version, status, chunk_ids from documents where collection_id = $1 and (source = $2 or source like $3)',
-      [collection.id, source, `${source.replace(/[\\%_]/g, '\\$&')}#%`],
-    )).rows;
+    const existing = await ledgerRowsOf(deps.pool, collection.id, source);
     await failDocument(collection, workflowId, ord, source, existing[0]?.content_hash ?? '', existing, reason);
   }
 
