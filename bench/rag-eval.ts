@@ -131,12 +131,15 @@ try {
       let cites = 0;
       let stray = 0;
       const firstToken: number[] = [];
+      // What the answers were written from, kept for tuning the extractive style without the stack.
+      const retrieved: Array<{ question: string; facts: string[]; passages: RetrievedChunk[] }> = [];
       for (const { question, facts: expectedFacts } of questions.slice(0, count)) {
         const started = performance.now();
         const passages = await retriever.retrieve({ collection, query: question, k: 5, mode: 'hybrid' });
         let answer: string;
         if (style === 'extractive') {
           answer = extractiveAnswer(question, passages);
+          retrieved.push({ question, facts: expectedFacts, passages });
           firstToken.push(performance.now() - started);
         } else {
           let first: number | undefined;
@@ -149,6 +152,7 @@ try {
         if (citationsFor(answer, passages).some((citation) => citation.cited)) cites += 1;
         stray += numbers.filter((n) => n < 1 || n > passages.length).length;
       }
+      if (retrieved.length > 0) await writeFile(path.join(cacheDir, `passages-${corpus.name}.json`), JSON.stringify(retrieved));
       const row = { corpus: corpus.name, style, model, questions: count, factRate: facts / count, citeRate: cites / count, strayCitations: stray, ttftP50Ms: percentile(firstToken, 50) };
       answerRows.push(row);
       console.log(`  answers ${style.padEnd(10)} ${model.padEnd(22)} ${count} questions: fact ${row.factRate.toFixed(2)}  cites [n] ${row.citeRate.toFixed(2)}  stray [n] ${stray}  first token p50 ${row.ttftP50Ms.toFixed(0)} ms`);

@@ -195,11 +195,11 @@ export function createRetriever(deps: { pool: pg.Pool; chroma: ChromaClient; mod
             df as (select q.term, (select count(*) from chunk_postings p where p.collection_id = $1 and p.term = q.term)::float8 as df from q),
             hits as (
               select p.chunk_id, p.tf, p.dl, df.df from df cross join lateral (
-                select chunk_id, tf, dl from chunk_postings p where p.collection_id = $1 and p.term = df.term order by impact desc limit $5
+                select chunk_id, tf, dl from chunk_postings p where p.collection_id = $1 and p.term = df.term order by impact desc limit $5::int
               ) p where df.df > 0),
             scored as (
-              select chunk_id, sum(ln(1 + ($3 - df + 0.5) / (df + 0.5)) * tf * ($6 + 1) / (tf + $6 * (1 - $7 + $7 * dl / $4))) as bm25
-                from hits group by chunk_id order by bm25 desc, chunk_id limit $8)
+              select chunk_id, sum(ln(1 + ($3::float8 - df + 0.5) / (df + 0.5)) * tf * ($6::float8 + 1) / (tf + $6::float8 * (1 - $7::float8 + $7::float8 * dl / $4::float8))) as bm25
+                from hits group by chunk_id order by bm25 desc, chunk_id limit $8::int)
        select c.id, c.source, c.title, c.heading_path, c.text, c.start_offset, c.end_offset, s.bm25
          from scored s join chunks c on c.id = s.chunk_id
         order by s.bm25 desc, c.id`,
