@@ -12,7 +12,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { chromaClientFor, chunkSizeFor, createCollectionsRepo, createRetriever, defaultFusion, type Collection, type FusionWeights, type ModelProvider, type RetrievalMode } from '@astra/activities';
 import type { workflows } from '@astra/workflows';
-import { answerMessages, citationsFor, extractiveAnswer, type RetrievedChunk } from '@astra/workflows/answer';
+import { answerMessages, citationsFor, type RetrievedChunk } from '@astra/workflows/answer';
+import { quotedAnswer } from '../activities/src/rag/quoted-answer';
 import { startBenchStack } from './support/stack';
 import { percentile } from './support/stats';
 
@@ -138,7 +139,7 @@ try {
         const passages = await retriever.retrieve({ collection, query: question, k: 5, mode: 'hybrid' });
         let answer: string;
         if (style === 'extractive') {
-          answer = extractiveAnswer(question, passages);
+          answer = await quotedAnswer(models, collection.embeddingModel, question, passages);
           retrieved.push({ question, facts: expectedFacts, passages });
           firstToken.push(performance.now() - started);
         } else {

@@ -89,30 +89,51 @@ function sentencesOf(text: string): string[] {
 
 const longestSentence = 400;
 
+/** The sentences an extractive answer chooses from, passage by passage (what `similarity` is given for). */
+export function answerSentences(chunks: RetrievedChunk[]): string[] {
+  return chunks.flatMap((chunk) => sentencesOf(chunk.text));
+}
+
+export interface ExtractiveOptions {
+  /** Most sentences quoted. */
+  sentences?: number;
+  /** Cosine similarity of the question to each of `answerSentences(chunks)`, in order, when an embedding model gave them. */
+  similarity?: number[];
+  /** How much similarity counts against word overlap (overlap is scaled into [0, 1] first). */
+  similarityWeight?: number;
+}
+
 /**
- * An answer quoted from the passages: the sentences that share the most (idf-weighted) words with the
- * question, favouring better-ranked passages, each followed by the [n] of its passage, in passage order.
- * Every [n] names a retrieved passage; nothing is made up. Pure, so the workflow can call it.
+ * An answer quoted from the passages: the sentences that best match the question (idf-weighted words in
+ * common, plus the embedding similarity when given), favouring better-ranked passages, each followed by
+ * the [n] of its passage, in passage order. Every [n] names a retrieved passage; nothing is made up.
+ * Pure, so the workflow can call it.
  */
-export function extractiveAnswer(question: string, chunks: RetrievedChunk[], options: { sentences?: number } = {}): string {
+export function extractiveAnswer(question: string, chunks: RetrievedChunk[], options: ExtractiveOptions = {}): string {
   const wanted = new Set(terms(question));
   const candidates = chunks.flatMap((chunk, rank) => {
     const heading = new Set(terms(`${chunk.title ?? ''} ${chunk.headingPath.join(' ')}`));
     return sentencesOf(chunk.text).map((sentence, position) => ({ sentence, rank, position, words: new Set(terms(sentence)), heading }));
   });
   if (candidates.length === 0) return 'The passages found have no sentence that answers this question.';
+  const similarity = options.similarity?.length === candidates.length ? options.similarity : undefined;
   const documentFrequency = new Map<string, number>();
   for (const { words } of candidates) for (const word of words) if (wanted.has(word)) documentFrequency.set(word, (documentFrequency.get(word) ?? 0) + 1);
   const idf = (word: string) => Math.log(1 + candidates.length / (documentFrequency.get(word) ?? candidates.length));
-  const scored = candidates.map((candidate) => {
+  const overlaps = candidates.map((candidate) => {
     let overlap = 0;
     for (const word of wanted) {
       if (candidate.words.has(word)) overlap += idf(word);
       else if (candidate.heading.has(word)) overlap += 0.3 * idf(word);
     }
-    // A passage's rank is retrieval's judgement; long sentences match more words by their length alone.
-    const score = (overlap / (1 + 0.25 * candidate.rank)) / Math.sqrt(Math.max(1, candidate.words.size / 12));
-    return { ...candidate, score };
+    // Long sentences match more words by their length alone.
+    return overlap / Math.sqrt(Math.max(1, candidate.words.size / 12));
+  });
+  const most = Math.max(...overlaps, 1e-9);
+  const scored = candidates.map((candidate, i) => {
+    const match = overlaps[i]! / most + (similarity ? (options.similarityWeight ?? 1) * similarity[i]! : 0);
+    // A passage's rank is retrieval's judgement.
+    return { ...candidate, score: match / (1 + 0.25 * candidate.rank) };
   });
   scored.sort((a, b) => b.score - a.score || a.rank - b.rank || a.position - b.position);
   const best = scored[0]!;

@@ -73,7 +73,7 @@ const fromRow = (row: ChunkRow, score: number): RetrievedChunk => ({
   end: row.end_offset,
 });
 
-const cosine = (a: number[], b: number[]) => {
+export const cosine = (a: number[], b: number[]) => {
   let dot = 0;
   let na = 0;
   let nb = 0;
