@@ -60,7 +60,7 @@ export const defaultGlob = '**/*.{txt,text,md,markdown,html,htm,pdf,docx,json,cs
 const embedBatch = 32;
 // From this attempt of a batch on, a document that throws again is recorded failed and the batch goes on.
 const documentAttempts = 3;
-const loadHeartbeatMs = 5_000;
+const heartbeatEveryMs = 5_000;
 // The same bound as an upload: a file is read into memory whole before its loader sees it.
 const maxFileBytes = 100 * 1024 * 1024;
 
@@ -188,7 +188,7 @@ export function createIngestActivities(deps: IngestDeps) {
 
     let loaded: LoadedDocument[];
     // The heartbeat goes on while a thread reads the file, so a slow document is not taken for a dead worker.
-    const beat = setInterval(() => Context.current().heartbeat({ ord, loading: fileName }), loadHeartbeatMs);
+    const beat = setInterval(() => Context.current().heartbeat({ ord, loading: fileName }), heartbeatEveryMs);
     try {
       loaded = await sandbox.load({ bytes, fileName, contentType });
     } catch (error) {
@@ -224,11 +224,19 @@ export function createIngestActivities(deps: IngestDeps) {
 
     // Vectors first: a crash after this point re-runs the document and upserts the same ids.
     const chromaCollection = await chromaCollectionFor(deps.chroma, collection);
-    for (let start = 0; start < allChunks.length; start += embedBatch) {
-      const batch = allChunks.slice(start, start + embedBatch);
-      const { vectors } = await deps.models.embed({ model: collection.embeddingModel, texts: batch.map(({ chunk }) => chunk.text) });
-      await upsertChunkVectors(chromaCollection, collection, batch.map((entry, i) => ({ ...entry, vector: vectors[i]! })));
-      Context.current().heartbeat({ ord, embedded: start + batch.length, of: allChunks.length });
+    let embedded = 0;
+    // A batch can take longer than the heartbeat timeout on a busy machine: the beat goes on while it embeds.
+    const embedding = setInterval(() => Context.current().heartbeat({ ord, embedded, of: allChunks.length }), heartbeatEveryMs);
+    try {
+      for (let start = 0; start < allChunks.length; start += embedBatch) {
+        const batch = allChunks.slice(start, start + embedBatch);
+        const { vectors } = await deps.models.embed({ model: collection.embeddingModel, texts: batch.map(({ chunk }) => chunk.text) });
+        await upsertChunkVectors(chromaCollection, collection, batch.map((entry, i) => ({ ...entry, vector: vectors[i]! })));
+        embedded = start + batch.length;
+        Context.current().heartbeat({ ord, embedded, of: allChunks.length });
+      }
+    } finally {
+      clearInterval(embedding);
     }
 
     const newIds = new Set(allChunks.map(({ chunk }) => chunk.id));
