@@ -13,7 +13,8 @@ create table chunk_postings (
   impact real not null,
   primary key (collection_id, term, chunk_id)
 );
-create index chunk_postings_impact on chunk_postings (collection_id, term, impact desc);
+-- A query reads a term's best postings from this index alone (index-only scans).
+create index chunk_postings_impact on chunk_postings (collection_id, term, impact desc) include (chunk_id, tf, dl);
 -- Deleting a document's chunks cascades here by chunk id.
 create index chunk_postings_chunk on chunk_postings (chunk_id);
 
