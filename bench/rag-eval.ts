@@ -12,8 +12,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { chromaClientFor, chunkSizeFor, createCollectionsRepo, createRetriever, defaultFusion, type Collection, type FusionWeights, type ModelProvider, type RetrievalMode } from '@astra/activities';
 import type { workflows } from '@astra/workflows';
-import { answerMessages, citationsFor, type RetrievedChunk } from '@astra/workflows/answer';
-import { quotedAnswer } from '../activities/src/rag/quoted-answer';
+import { answerMessages, citationsFor, extractiveAnswer, type RetrievedChunk } from '@astra/workflows/answer';
 import { startBenchStack } from './support/stack';
 import { percentile } from './support/stats';
 
@@ -101,7 +100,7 @@ try {
       { label: 'vector', mode: 'vector' },
       { label: 'keyword', mode: 'keyword' },
       { label: 'hybrid', mode: 'hybrid' },
-      ...[0.25, 0.75, 1].filter((weight) => weight !== defaultFusion.keyword).map((weight) => ({ label: `hybrid kw×${weight}`, mode: 'hybrid' as const, fusion: { vector: 1, keyword: weight } })),
+      ...[0.25, 0.5, 0.75].filter((weight) => weight !== defaultFusion.keyword).map((weight) => ({ label: `hybrid kw×${weight}`, mode: 'hybrid' as const, fusion: { vector: 1, keyword: weight } })),
     ];
     for (const variant of variants) {
       let hit1 = 0;
@@ -139,7 +138,7 @@ try {
         const passages = await retriever.retrieve({ collection, query: question, k: 5, mode: 'hybrid' });
         let answer: string;
         if (style === 'extractive') {
-          answer = await quotedAnswer(models, collection.embeddingModel, question, passages);
+          answer = extractiveAnswer(question, passages);
           retrieved.push({ question, facts: expectedFacts, passages });
           firstToken.push(performance.now() - started);
         } else {

@@ -33,13 +33,13 @@ export interface AnswerQuestionResult {
  * citations; or, for a small model, the passages' own sentences quoted with their [n].
  */
 export async function answerQuestion(input: AnswerQuestionInput): Promise<AnswerQuestionResult> {
-  const { chunks, messages, style, quoted } = await retrieveForAnswer({
+  const { chunks, messages, style } = await retrieveForAnswer({
     collectionId: input.collectionId, question: input.question, k: input.k ?? 5, mode: input.mode ?? 'hybrid', model: input.model, style: input.style ?? 'auto',
   });
   if (chunks.length === 0) return { answer: 'The collection has nothing relevant to this question.', citations: [] };
   // Histories recorded before extractive answers always generated.
   if (style === 'extractive' && patched('extractive-answers')) {
-    const answer = quoted ?? extractiveAnswer(input.question, chunks);
+    const answer = extractiveAnswer(input.question, chunks);
     return { answer, citations: citationsFor(answer, chunks) };
   }
   const generated = await generateText({ model: input.model, messages, temperature: 0, maxTokens: input.maxTokens ?? 300, publishAs: workflowInfo().workflowId });

@@ -89,25 +89,25 @@ function sentencesOf(text: string): string[] {
 
 const longestSentence = 400;
 
-/** The sentences an extractive answer chooses from, passage by passage (what `similarity` is given for). */
-export function answerSentences(chunks: RetrievedChunk[]): string[] {
-  return chunks.flatMap((chunk) => sentencesOf(chunk.text));
-}
+/**
+ * "How do I…" is answered by a sentence that names the thing to use (`json_each`, `.import`, `PRAGMA
+ * foreign_keys`, `fs.watch()`, `:memory:`): such a sentence counts this much more.
+ */
+const identifierBonus = 1;
+const namesSomething = (sentence: string) => /`[^`]+`|\b[a-z]+_[a-z_]+\b|\b\w+\.\w+\(|(?:^|\s)\.[a-z]+\b|:[a-z]+:|\b[A-Z]{3,}(?:\s+[A-Z]{3,})+\b|\w\(\)/.test(sentence);
 
 export interface ExtractiveOptions {
   /** Most sentences quoted. */
   sentences?: number;
-  /** Cosine similarity of the question to each of `answerSentences(chunks)`, in order, when an embedding model gave them. */
-  similarity?: number[];
-  /** How much similarity counts against word overlap (overlap is scaled into [0, 1] first). */
-  similarityWeight?: number;
 }
 
 /**
  * An answer quoted from the passages: the sentences that best match the question (idf-weighted words in
- * common, plus the embedding similarity when given), favouring better-ranked passages, each followed by
- * the [n] of its passage, in passage order. Every [n] names a retrieved passage; nothing is made up.
- * Pure, so the workflow can call it.
+ * common, more for a sentence that names something to use), favouring better-ranked passages, each
+ * followed by the [n] of its passage, in passage order. Every [n] names a retrieved passage; nothing is
+ * made up. Pure, so the workflow can call it. Tuned on the SQLite questions, checked on the Node.js
+ * ones (docs/rag-quality.md); on the SQLite ones, adding MiniLM similarity per sentence lowered the fact
+ * rate (0.72 against 0.84) and cost about 3 s an answer, so it is not used.
  */
 export function extractiveAnswer(question: string, chunks: RetrievedChunk[], options: ExtractiveOptions = {}): string {
   const wanted = new Set(terms(question));
@@ -116,7 +116,6 @@ export function extractiveAnswer(question: string, chunks: RetrievedChunk[], opt
     return sentencesOf(chunk.text).map((sentence, position) => ({ sentence, rank, position, words: new Set(terms(sentence)), heading }));
   });
   if (candidates.length === 0) return 'The passages found have no sentence that answers this question.';
-  const similarity = options.similarity?.length === candidates.length ? options.similarity : undefined;
   const documentFrequency = new Map<string, number>();
   for (const { words } of candidates) for (const word of words) if (wanted.has(word)) documentFrequency.set(word, (documentFrequency.get(word) ?? 0) + 1);
   const idf = (word: string) => Math.log(1 + candidates.length / (documentFrequency.get(word) ?? candidates.length));
@@ -127,11 +126,11 @@ export function extractiveAnswer(question: string, chunks: RetrievedChunk[], opt
       else if (candidate.heading.has(word)) overlap += 0.3 * idf(word);
     }
     // Long sentences match more words by their length alone.
-    return overlap / Math.sqrt(Math.max(1, candidate.words.size / 12));
+    return overlap / Math.sqrt(Math.max(1, candidate.words.size / 12)) * (namesSomething(candidate.sentence) ? 1 + identifierBonus : 1);
   });
   const most = Math.max(...overlaps, 1e-9);
   const scored = candidates.map((candidate, i) => {
-    const match = overlaps[i]! / most + (similarity ? (options.similarityWeight ?? 1) * similarity[i]! : 0);
+    const match = overlaps[i]! / most;
     // A passage's rank is retrieval's judgement.
     return { ...candidate, score: match / (1 + 0.25 * candidate.rank) };
   });
@@ -139,7 +138,7 @@ export function extractiveAnswer(question: string, chunks: RetrievedChunk[], opt
   const best = scored[0]!;
   const chosen = [best];
   for (const next of scored.slice(1)) {
-    if (chosen.length >= (options.sentences ?? 2)) break;
+    if (chosen.length >= (options.sentences ?? 3)) break;
     if (next.score < 0.5 * best.score) break;
     if (chosen.some((taken) => taken.sentence === next.sentence)) continue;
     chosen.push(next);

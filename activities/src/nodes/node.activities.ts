@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
-import { answerMessages, citationsFor, resolveAnswerStyle } from '@astra/workflows/answer';
+import { answerMessages, citationsFor, extractiveAnswer, resolveAnswerStyle } from '@astra/workflows/answer';
 import { nodeSpecs, type FlowChunk, type FlowDocument, type FlowEmbeddings, type NodeStateRecord, type ActivityOf, type PortValue, type RunFlowState, type RunStatus } from '@astra/workflows/flow';
 import { inTransaction } from '../db';
 import { chunkDocument, chunkSizeFor } from '../rag/chunker';
@@ -15,7 +15,6 @@ import { saveDocument, upsertChunkVectors, type StoredDocument } from '../rag/do
 import { EgressRefusedError } from '../rag/egress';
 import { chromaCollectionFor, chunkId, filesUnder, unchangedInLedger, type IngestDeps } from '../rag/ingest.activities';
 import { loadDocument } from '../rag/loaders';
-import { quotedAnswer } from '../rag/quoted-answer';
 import { createRetriever } from '../rag/retrieval';
 import { asList, asMessages, asText, fillTemplate } from './coerce';
 import { NodeParamError, nodeActivity, type NodeActivityFunction, type NodeContext } from './node-activity';
@@ -230,8 +229,7 @@ export function createNodeActivities(deps: IngestDeps) {
         return { answer: { answer, citations: [] }, text: answer };
       }
       if (resolveAnswerStyle(params.style, (await registered.get(params.model))?.sizeBytes) === 'extractive') {
-        await modelInfo(params.embeddingModel, 'embeddingModel', 'embedding');
-        const answer = await quotedAnswer(deps.models, params.embeddingModel, question, passages);
+        const answer = extractiveAnswer(question, passages);
         node.token(answer);
         await node.flushTokens();
         return { answer: { answer, citations: citationsFor(answer, passages) }, text: answer };

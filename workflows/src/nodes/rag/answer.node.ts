@@ -22,7 +22,6 @@ export const answerNode = defineNode({
       .enum(['auto', 'extractive', 'generative'])
       .default('auto')
       .describe('extractive quotes the passage sentences that answer, each with its [n]; generative lets the model write; auto quotes when the model is small (under 1 GB)'),
-    embeddingModel: z.string().min(1).default('all-minilm-l6-v2').describe('Extractive style: the embedding model that compares sentences with the question'),
   }),
   run: { kind: 'activity', activity: 'nodeAnswer', startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry: { maximumAttempts: 3, initialInterval: '1 second', backoffCoefficient: 2 } },
 });
