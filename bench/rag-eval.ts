@@ -125,7 +125,7 @@ try {
     const answerStyles: Array<{ style: string; model: string; count: number }> = [
       { style: 'extractive', model: '-', count: questions.length },
       ...generationModels.map((model) => ({ style: 'generative', model, count: Math.min(generativeQuestions, questions.length) })),
-    ];
+    ].filter((entry) => entry.count > 0);
     for (const { style, model, count } of answerStyles) {
       let facts = 0;
       let cites = 0;
