@@ -23,13 +23,15 @@ export interface BenchStack {
 /**
  * `workflowsPath`: a bundle entry of the benchmark's own (the product's workflows plus a baseline); the product's by default.
  * `extraTaskQueues`: queues node specs name (training), polled for activities as the real worker does; `dataDir`: the worker's data folder.
+ * `wrapModels`: a provider around the local one (an evaluation's embedding cache), used by the worker too.
  */
-export async function startBenchStack(options: { workflowsPath?: string; extraTaskQueues?: string[]; dataDir?: string } = {}): Promise<BenchStack> {
+export async function startBenchStack(options: { workflowsPath?: string; extraTaskQueues?: string[]; dataDir?: string; wrapModels?: (models: ModelProvider) => ModelProvider } = {}): Promise<BenchStack> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const services = await startTestServices();
   const pool = new pg.Pool({ connectionString: services.databaseUrl, max: 10 });
   await migrate(pool);
-  const models = createLocalProvider({ models: await readModelManifest(resolveModelsDir()), fineTuned: createModelsRepo(pool).fineTuned });
+  const local = createLocalProvider({ models: await readModelManifest(resolveModelsDir()), fineTuned: createModelsRepo(pool).fineTuned });
+  const models = options.wrapModels ? options.wrapModels(local) : local;
   const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
   const nativeConnection = await NativeConnection.connect({ address: services.temporalAddress });
   const worker = await Worker.create({

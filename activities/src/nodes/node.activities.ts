@@ -4,15 +4,16 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
-import { answerMessages, citationsFor } from '@astra/workflows/answer';
+import { answerMessages, citationsFor, extractiveAnswer, resolveAnswerStyle } from '@astra/workflows/answer';
 import { nodeSpecs, type FlowChunk, type FlowDocument, type FlowEmbeddings, type NodeStateRecord, type ActivityOf, type PortValue, type RunFlowState, type RunStatus } from '@astra/workflows/flow';
 import { inTransaction } from '../db';
 import { chunkDocument, chunkSizeFor } from '../rag/chunker';
+import { createModelsRepo } from '../models/models-repo';
 import { createCollectionsRepo } from '../rag/collections-repo';
 import { CorruptDocumentError, UnsupportedDocumentError } from '../rag/document';
 import { saveDocument, upsertChunkVectors, type StoredDocument } from '../rag/document-store';
 import { EgressRefusedError } from '../rag/egress';
-import { chromaCollectionFor, chunkId, filesUnder, type IngestDeps } from '../rag/ingest.activities';
+import { chromaCollectionFor, chunkId, filesUnder, unchangedInLedger, type IngestDeps } from '../rag/ingest.activities';
 import { loadDocument } from '../rag/loaders';
 import { createRetriever } from '../rag/retrieval';
 import { asList, asMessages, asText, fillTemplate } from '@astra/workflows/nodes/coerce';
@@ -40,6 +41,7 @@ export function createNodeActivities(deps: IngestDeps) {
   const store = createRunStore(deps.pool);
   const collections = createCollectionsRepo(deps.pool);
   const retriever = createRetriever(deps);
+  const registered = createModelsRepo(deps.pool);
 
   const modelInfo = async (name: string, field: string, kind: 'generation' | 'embedding') => {
     const models = await deps.models.listModels();
@@ -115,7 +117,18 @@ export function createNodeActivities(deps: IngestDeps) {
         throw new NodeParamError('chunkTokens', (error as Error).message);
       }
       const countTokens = (await deps.models.tokenCounter?.(model.name)) ?? ((text: string) => Math.ceil(text.length / 3));
-      const documents = inputs.documents ?? [];
+      let documents = inputs.documents ?? [];
+      if (params.skipStoredIn) {
+        const stored = await collections.find(node.ownerId, params.skipStoredIn);
+        const rows = stored
+          ? (await deps.pool.query<{ source: string; content_hash: string; status: string }>(
+            'select source, content_hash, status from documents where collection_id = $1 and source = any($2)', [stored.id, documents.map((doc) => doc.source)],
+          )).rows
+          : [];
+        const kept = documents.filter((doc) => !unchangedInLedger(rows.filter((row) => row.source === doc.source), doc.contentHash));
+        if (kept.length < documents.length) await node.log(`${documents.length - kept.length} of ${documents.length} documents are unchanged in "${params.skipStoredIn}": not chunked, embedded or stored again`);
+        documents = kept;
+      }
       const chunks: FlowChunk[] = [];
       for (const [i, doc] of documents.entries()) {
         for (const chunk of chunkDocument({ title: doc.title, text: doc.text, format: doc.format as 'text', sections: doc.sections }, { ...sizes, countTokens })) {
@@ -215,6 +228,12 @@ export function createNodeActivities(deps: IngestDeps) {
       if (passages.length === 0) {
         const answer = 'The collection has nothing relevant to this question.';
         return { answer: { answer, citations: [] }, text: answer };
+      }
+      if (resolveAnswerStyle(params.style, (await registered.get(params.model))?.sizeBytes) === 'extractive') {
+        const answer = extractiveAnswer(question, passages);
+        node.token(answer);
+        await node.flushTokens();
+        return { answer: { answer, citations: citationsFor(answer, passages) }, text: answer };
       }
       const result = await generate(node, { model: params.model, messages: answerMessages(question, passages), maxTokens: params.maxTokens, temperature: 0 });
       return { answer: { answer: result.text, citations: citationsFor(result.text, passages) }, text: result.text };

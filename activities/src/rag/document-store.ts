@@ -57,11 +57,12 @@ export async function saveDocument(client: pg.PoolClient, collection: Collection
   if (chunks.length === 0) return;
   // Heading paths travel joined by the unit separator (unnest cannot take ragged arrays).
   await client.query(
-    `insert into chunks (id, collection_id, document_id, source, ord, title, heading_path, start_offset, end_offset, text, search)
+    `insert into chunks (id, collection_id, document_id, source, ord, title, heading_path, start_offset, end_offset, text, search, term_count)
      select id, $2::uuid, $3::uuid, $4::text, ord, $5::text, coalesce(string_to_array(nullif(heading, ''), chr(31)), '{}'), start_offset, end_offset, text,
-            to_tsvector('english', coalesce($5::text, '') || ' ' || replace(heading, chr(31), ' ') || ' ' || text)
+            v.search, (select coalesce(sum(coalesce(array_length(positions, 1), 1)), 0) from unnest(v.search))
        from unnest($1::text[], $6::int[], $7::text[], $8::int[], $9::int[], $10::text[])
-         as t(id, ord, heading, start_offset, end_offset, text)`,
+         as t(id, ord, heading, start_offset, end_offset, text)
+       cross join lateral (select to_tsvector('english', coalesce($5::text, '') || ' ' || replace(heading, chr(31), ' ') || ' ' || text) as search) v`,
     [
       chunks.map((chunk) => chunk.id),
       collection.id,
@@ -74,5 +75,12 @@ export async function saveDocument(client: pg.PoolClient, collection: Collection
       chunks.map((chunk) => chunk.end),
       chunks.map((chunk) => chunk.text),
     ],
+  );
+  await client.query(
+    `insert into chunk_postings (collection_id, term, chunk_id, tf, dl, impact)
+     select c.collection_id, t.lexeme, c.id, coalesce(array_length(t.positions, 1), 1), c.term_count,
+            bm25_impact(coalesce(array_length(t.positions, 1), 1), c.term_count, $2)
+       from chunks c, unnest(c.search) t where c.document_id = $1`,
+    [documentId, collection.chunkTokens],
   );
 }

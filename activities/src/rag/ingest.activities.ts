@@ -60,7 +60,7 @@ export const defaultGlob = '**/*.{txt,text,md,markdown,html,htm,pdf,docx,json,cs
 const embedBatch = 32;
 // From this attempt of a batch on, a document that throws again is recorded failed and the batch goes on.
 const documentAttempts = 3;
-const loadHeartbeatMs = 5_000;
+const heartbeatEveryMs = 5_000;
 // The same bound as an upload: a file is read into memory whole before its loader sees it.
 const maxFileBytes = 100 * 1024 * 1024;
 
@@ -95,6 +95,24 @@ export function chunkId(collectionId: string, key: string, index: number, text: 
 
 export function chromaCollectionFor(chroma: ChromaClient, collection: Collection): Promise<ChromaCollection> {
   return chroma.getOrCreateCollection({ name: collection.chromaName, embeddingFunction: null, configuration: { hnsw: { space: 'cosine' } } });
+}
+
+/**
+ * The ledger's verdict on a source about to be ingested: unchanged when the collection holds it (all its
+ * records, for a JSON or CSV file) indexed with the same content hash. The ingest pipeline and the flow's
+ * Chunk node both skip by it, so a folder ingested either way is re-embedded the same way: not at all.
+ */
+export function unchangedInLedger(rows: Array<{ content_hash: string; status: string }>, contentHash: string): boolean {
+  return rows.length > 0 && rows.every((row) => row.content_hash === contentHash && row.status === 'indexed');
+}
+
+/** The ledger rows of a source and of its records (`source#n`). */
+export async function ledgerRowsOf(pool: pg.Pool, collectionId: string, source: string): Promise<DocumentRow[]> {
+  return (await pool.query<DocumentRow>(
+    `select id, source, content_hash, version, status, chunk_ids from documents
+      where collection_id = $1 and (source = $2 or source like $3)`,
+    [collectionId, source, `${source.replace(/[\\%_]/g, '\\$&')}#%`],
+  )).rows;
 }
 
 interface DocumentRow {
@@ -144,11 +162,7 @@ export function createIngestActivities(deps: IngestDeps) {
 
   /** Loads, chunks, embeds and stores one source; returns its outcome. Safe to run twice. */
   async function ingestOne(collection: Collection, workflowId: string, ord: number, source: string): Promise<void> {
-    const existing = (await deps.pool.query<DocumentRow>(
-      `select id, source, content_hash, version, status, chunk_ids from documents
-        where collection_id = $1 and (source = $2 or source like $3)`,
-      [collection.id, source, `${source.replace(/[\\%_]/g, '\\$&')}#%`],
-    )).rows;
+    const existing = await ledgerRowsOf(deps.pool, collection.id, source);
     const recordOutcome = async (client: pg.PoolClient | pg.Pool, outcome: string, chunks: number, error: string | null) => {
       await client.query('update ingest_items set outcome = $3, chunks = $4, error = $5 where workflow_id = $1 and ord = $2', [workflowId, ord, outcome, chunks, error]);
     };
@@ -166,7 +180,7 @@ export function createIngestActivities(deps: IngestDeps) {
       throw error;
     }
     const contentHash = createHash('sha256').update(bytes).digest('hex');
-    if (existing.length > 0 && existing.every((doc) => doc.content_hash === contentHash && doc.status === 'indexed')) {
+    if (unchangedInLedger(existing, contentHash)) {
       await recordOutcome(deps.pool, 'skipped', existing.reduce((sum, doc) => sum + doc.chunk_ids.length, 0), null);
       return;
     }
@@ -174,7 +188,7 @@ export function createIngestActivities(deps: IngestDeps) {
 
     let loaded: LoadedDocument[];
     // The heartbeat goes on while a thread reads the file, so a slow document is not taken for a dead worker.
-    const beat = setInterval(() => Context.current().heartbeat({ ord, loading: fileName }), loadHeartbeatMs);
+    const beat = setInterval(() => Context.current().heartbeat({ ord, loading: fileName }), heartbeatEveryMs);
     try {
       loaded = await sandbox.load({ bytes, fileName, contentType });
     } catch (error) {
@@ -210,11 +224,19 @@ export function createIngestActivities(deps: IngestDeps) {
 
     // Vectors first: a crash after this point re-runs the document and upserts the same ids.
     const chromaCollection = await chromaCollectionFor(deps.chroma, collection);
-    for (let start = 0; start < allChunks.length; start += embedBatch) {
-      const batch = allChunks.slice(start, start + embedBatch);
-      const { vectors } = await deps.models.embed({ model: collection.embeddingModel, texts: batch.map(({ chunk }) => chunk.text) });
-      await upsertChunkVectors(chromaCollection, collection, batch.map((entry, i) => ({ ...entry, vector: vectors[i]! })));
-      Context.current().heartbeat({ ord, embedded: start + batch.length, of: allChunks.length });
+    let embedded = 0;
+    // A batch can take longer than the heartbeat timeout on a busy machine: the beat goes on while it embeds.
+    const embedding = setInterval(() => Context.current().heartbeat({ ord, embedded, of: allChunks.length }), heartbeatEveryMs);
+    try {
+      for (let start = 0; start < allChunks.length; start += embedBatch) {
+        const batch = allChunks.slice(start, start + embedBatch);
+        const { vectors } = await deps.models.embed({ model: collection.embeddingModel, texts: batch.map(({ chunk }) => chunk.text) });
+        await upsertChunkVectors(chromaCollection, collection, batch.map((entry, i) => ({ ...entry, vector: vectors[i]! })));
+        embedded = start + batch.length;
+        Context.current().heartbeat({ ord, embedded, of: allChunks.length });
+      }
+    } finally {
+      clearInterval(embedding);
     }
 
     const newIds = new Set(allChunks.map(({ chunk }) => chunk.id));
@@ -246,10 +268,7 @@ export function createIngestActivities(deps: IngestDeps) {
   }
 
   async function recordStubbornFailure(collection: Collection, workflowId: string, ord: number, source: string, reason: string) {
-    const existing = (await deps.pool.query<DocumentRow>(
-      'select id, source, content_hash, version, status, chunk_ids from documents where collection_id = $1 and (source = $2 or source like $3)',
-      [collection.id, source, `${source.replace(/[\\%_]/g, '\\$&')}#%`],
-    )).rows;
+    const existing = await ledgerRowsOf(deps.pool, collection.id, source);
     await failDocument(collection, workflowId, ord, source, existing[0]?.content_hash ?? '', existing, reason);
   }
 

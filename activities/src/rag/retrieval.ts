@@ -1,6 +1,7 @@
-// Retrieval over a collection: vector (Chroma), keyword (Postgres full-text) and their reciprocal-rank
-// fusion, with an optional relevance threshold and MMR diversity. Callers pass a collection they checked
-// belongs to the asking user (the server looks collections up by owner).
+// Retrieval over a collection: vector (Chroma), keyword (BM25 over postings in Postgres) and their weighted
+// reciprocal-rank fusion over candidate pools that do not depend on k, with an optional relevance
+// threshold and MMR diversity, and caches for query embeddings and repeated queries. Callers pass a
+// collection they checked belongs to the asking user (the server looks collections up by owner).
 import type { ChromaClient } from 'chromadb';
 import type pg from 'pg';
 import type { ModelProvider } from '../models/provider';
@@ -15,13 +16,38 @@ export interface RetrieveRequest {
   query: string;
   k: number;
   mode: RetrievalMode;
-  /** Drops vector matches below this cosine similarity (vector and hybrid) or keyword matches below this normalised rank (keyword). */
+  /** Drops vector matches below this cosine similarity (vector and hybrid) or keyword matches below this BM25 score mapped into [0, 1) as s / (1 + s) (keyword). */
   minScore?: number;
   /** Maximal marginal relevance: 1 is pure relevance, lower trades relevance for diversity. */
   mmrLambda?: number;
+  /** Hybrid only: how much each method's ranks count; the defaults are `defaultFusion`. */
+  fusion?: Partial<FusionWeights>;
 }
 
+export interface FusionWeights {
+  vector: number;
+  keyword: number;
+}
+
+/**
+ * Weighted RRF: score = Σ weight / (60 + rank). Swept with `npm run eval:rag` (docs/rag-quality.md):
+ * with BM25 keyword ranks, equal weights gave the best hit@1 and MRR on the SQLite corpus, where
+ * keyword beats vector; weights stay a request option for collections where one method is weaker.
+ */
+export const defaultFusion: FusionWeights = { vector: 1, keyword: 1 };
+
+/**
+ * Candidates each method contributes to fusion, whatever k is: with pools of k the fused order changed
+ * with k (a page at rank 6 of both lists was lost at k=5 and found at k=10).
+ */
+export const fusionPool = 50;
+
 export type { RetrievedChunk } from '@astra/workflows/answer';
+
+/** BM25's usual constants (Robertson et al.): term-frequency saturation and length normalisation. */
+const bm25 = { k1: 1.2, b: 0.75 };
+/** Postings read per query term, best impact first: enough that a chunk matching several terms is among them. */
+const postingsPerTerm = 1000;
 
 /** The constant of reciprocal rank fusion (Cormack et al.): damps the weight of the very first ranks. */
 const rrfK = 60;
@@ -59,7 +85,35 @@ const cosine = (a: number[], b: number[]) => {
   return dot / Math.sqrt(na * nb || 1);
 };
 
-export function createRetriever(deps: { pool: pg.Pool; chroma: ChromaClient; models: ModelProvider }) {
+/** A bounded map that forgets the least recently used entry first. */
+class RecentlyUsed<V> {
+  private readonly entries = new Map<string, V>();
+  constructor(private readonly capacity: number) {}
+  get(key: string): V | undefined {
+    const value = this.entries.get(key);
+    if (value !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+  set(key: string, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
+export interface RetrieverCaches {
+  /** Query texts whose embedding is kept per model (an embedding never changes for the same model). */
+  embeddings: number;
+  /** Whole results kept per collection state; any change to the collection's documents misses them. */
+  results: number;
+}
+
+export function createRetriever(deps: { pool: pg.Pool; chroma: ChromaClient; models: ModelProvider; caches?: Partial<RetrieverCaches> }) {
+  const queryVectors = new RecentlyUsed<number[]>(deps.caches?.embeddings ?? 2000);
+  const results = new RecentlyUsed<RetrievedChunk[]>(deps.caches?.results ?? 500);
   // One Chroma handle per collection: looking it up costs a round trip per query otherwise.
   const handles = new Map<string, ReturnType<typeof chromaCollectionFor>>();
   const chromaOf = (collection: Collection) => {
@@ -84,8 +138,21 @@ export function createRetriever(deps: { pool: pg.Pool; chroma: ChromaClient; mod
   };
 
   async function embedQuery(collection: Collection, query: string): Promise<number[]> {
+    const key = `${collection.embeddingModel}\0${query}`;
+    const cached = queryVectors.get(key);
+    if (cached) return cached;
     const { vectors } = await deps.models.embed({ model: collection.embeddingModel, texts: [query] });
+    queryVectors.set(key, vectors[0]!);
     return vectors[0]!;
+  }
+
+  /** What changes whenever a document of the collection is written, re-written or removed. */
+  async function collectionState(collection: Collection): Promise<string> {
+    const row = (await deps.pool.query<{ documents: number; changed: string | null }>(
+      'select count(*)::int as documents, max(updated_at)::text as changed from documents where collection_id = $1',
+      [collection.id],
+    )).rows[0]!;
+    return `${row.documents}@${row.changed ?? '-'}`;
   }
 
   async function vectorSearch(collection: Collection, queryVector: number[], n: number, minScore = -1): Promise<RetrievedChunk[]> {
@@ -102,18 +169,45 @@ export function createRetriever(deps: { pool: pg.Pool; chroma: ChromaClient; mod
       .filter((chunk) => chunk.score >= minScore);
   }
 
-  async function keywordSearch(collection: Collection, query: string, n: number, minScore = 0): Promise<RetrievedChunk[]> {
-    // Any of the question's words may match (OR, as BM25 does): requiring all of them finds almost
-    // nothing for questions in plain language. ts_rank with normalisation 1|32 damps long chunks and maps into [0, 1).
-    const rows = (await deps.pool.query<ChunkRow & { rank: number }>(
-      `with q as (select replace(plainto_tsquery('english', $2)::text, ' & ', ' | ')::tsquery as q)
-       select id, source, title, heading_path, text, start_offset, end_offset, ts_rank(search, q.q, 33) as rank
-         from chunks, q
-        where collection_id = $1 and search @@ q.q
-        order by rank desc, id limit $3`,
-      [collection.id, query, n],
+  /** Chunks and their average length in terms, for BM25; kept per collection state, so a change recounts them. */
+  const lengths = new RecentlyUsed<{ chunks: number; averageTerms: number }>(200);
+  async function collectionLengths(collection: Collection, state: string) {
+    const key = `${collection.id}\0${state}`;
+    let found = lengths.get(key);
+    if (!found) {
+      const row = (await deps.pool.query<{ chunks: number; average: number | null }>(
+        'select count(*)::int as chunks, avg(term_count)::float8 as average from chunks where collection_id = $1',
+        [collection.id],
+      )).rows[0]!;
+      found = { chunks: row.chunks, averageTerms: Math.max(1, row.average ?? 1) };
+      lengths.set(key, found);
+    }
+    return found;
+  }
+
+  async function keywordSearch(collection: Collection, state: string, query: string, n: number, minScore = 0): Promise<RetrievedChunk[]> {
+    // BM25 over the chunk postings (migration 0007): any of the question's terms may match, each term's
+    // best postings by impact are read through the index, and those are scored exactly. The document
+    // frequencies are materialised: inlined, Postgres recounted them for every posting (0.6 s a query).
+    const { chunks, averageTerms } = await collectionLengths(collection, state);
+    if (chunks === 0) return [];
+    const rows = (await deps.pool.query<ChunkRow & { bm25: number }>(
+      `with q as (select distinct lexeme as term from unnest(to_tsvector('english', $2))),
+            df as materialized (select q.term, (select count(*) from chunk_postings p where p.collection_id = $1 and p.term = q.term)::float8 as df from q),
+            hits as materialized (
+              select p.chunk_id, p.tf, p.dl, df.df from df cross join lateral (
+                select chunk_id, tf, dl from chunk_postings p where p.collection_id = $1 and p.term = df.term order by impact desc limit $5::int
+              ) p where df.df > 0),
+            scored as (
+              select chunk_id, sum(ln(1 + ($3::float8 - df + 0.5) / (df + 0.5)) * tf * ($6::float8 + 1) / (tf + $6::float8 * (1 - $7::float8 + $7::float8 * dl / $4::float8))) as bm25
+                from hits group by chunk_id order by bm25 desc, chunk_id limit $8::int)
+       select c.id, c.source, c.title, c.heading_path, c.text, c.start_offset, c.end_offset, s.bm25
+         from scored s join chunks c on c.id = s.chunk_id
+        order by s.bm25 desc, c.id`,
+      [collection.id, query, chunks, averageTerms, postingsPerTerm, bm25.k1, bm25.b, n],
     )).rows;
-    return rows.map((row) => fromRow(row, row.rank)).filter((chunk) => chunk.score >= minScore);
+    // Reported in [0, 1) (s / (1 + s)), so minScore reads the same whatever the collection's size.
+    return rows.map((row) => fromRow(row, row.bm25 / (1 + row.bm25))).filter((chunk) => chunk.score >= minScore);
   }
 
   async function chunkRows(collection: Collection, ids: string[]): Promise<Map<string, ChunkRow>> {
@@ -147,39 +241,55 @@ export function createRetriever(deps: { pool: pg.Pool; chroma: ChromaClient; mod
     return chosen;
   }
 
+  async function rank(request: RetrieveRequest, state: string): Promise<RetrievedChunk[]> {
+    const { collection, query, k, mode } = request;
+    const candidateCount = request.mmrLambda !== undefined || mode === 'hybrid' ? Math.max(k, fusionPool) : k;
+    let ranked: RetrievedChunk[];
+    let queryVector: number[] | undefined;
+    if (mode === 'keyword') {
+      ranked = await keywordSearch(collection, state, query, candidateCount, request.minScore);
+    } else {
+      queryVector = await embedQuery(collection, query);
+      if (mode === 'vector') {
+        ranked = await vectorSearch(collection, queryVector, candidateCount, request.minScore);
+      } else {
+        const [vector, keyword] = await Promise.all([
+          vectorSearch(collection, queryVector, candidateCount, request.minScore),
+          keywordSearch(collection, state, query, candidateCount),
+        ]);
+        ranked = fuse([vector, keyword], [request.fusion?.vector ?? defaultFusion.vector, request.fusion?.keyword ?? defaultFusion.keyword]);
+      }
+    }
+    if (request.mmrLambda !== undefined && ranked.length > 0) {
+      queryVector ??= await embedQuery(collection, query);
+      return diversify(collection, queryVector, ranked, k, request.mmrLambda);
+    }
+    return ranked.slice(0, k);
+  }
+
   return {
     async retrieve(request: RetrieveRequest): Promise<RetrievedChunk[]> {
-      const { collection, query, k, mode } = request;
-      const candidateCount = request.mmrLambda !== undefined || mode === 'hybrid' ? Math.max(k * 4, 20) : k;
-      let ranked: RetrievedChunk[];
-      let queryVector: number[] | undefined;
-      if (mode === 'keyword') {
-        ranked = await keywordSearch(collection, query, candidateCount, request.minScore);
-      } else {
-        queryVector = await embedQuery(collection, query);
-        const vector = await vectorSearch(collection, queryVector, candidateCount, request.minScore);
-        if (mode === 'vector') {
-          ranked = vector;
-        } else {
-          const keyword = await keywordSearch(collection, query, candidateCount);
-          const fused = new Map<string, RetrievedChunk>();
-          for (const list of [vector, keyword]) {
-            list.forEach((chunk, rank) => {
-              const previous = fused.get(chunk.chunkId);
-              const add = 1 / (rrfK + rank + 1);
-              fused.set(chunk.chunkId, { ...chunk, score: (previous?.score ?? 0) + add });
-            });
-          }
-          ranked = [...fused.values()].sort((a, b) => b.score - a.score || a.chunkId.localeCompare(b.chunkId));
-        }
-      }
-      if (request.mmrLambda !== undefined && ranked.length > 0) {
-        queryVector ??= await embedQuery(collection, query);
-        return diversify(collection, queryVector, ranked, k, request.mmrLambda);
-      }
-      return ranked.slice(0, k);
+      const state = await collectionState(request.collection);
+      const key = JSON.stringify([request.collection.id, state, request.query, request.k, request.mode, request.minScore ?? null, request.mmrLambda ?? null, request.fusion ?? null]);
+      const cached = results.get(key);
+      if (cached) return cached.map((chunk) => ({ ...chunk }));
+      const ranked = await rank(request, state);
+      results.set(key, ranked);
+      return ranked.map((chunk) => ({ ...chunk }));
     },
   };
+}
+
+/** Weighted reciprocal-rank fusion of ranked lists; ties broken by chunk id so the order is stable. */
+export function fuse(lists: RetrievedChunk[][], weights: number[]): RetrievedChunk[] {
+  const fused = new Map<string, RetrievedChunk>();
+  lists.forEach((list, which) => {
+    list.forEach((chunk, rank) => {
+      const previous = fused.get(chunk.chunkId);
+      fused.set(chunk.chunkId, { ...(previous ?? chunk), score: (previous?.score ?? 0) + weights[which]! / (rrfK + rank + 1) });
+    });
+  });
+  return [...fused.values()].sort((a, b) => b.score - a.score || a.chunkId.localeCompare(b.chunkId));
 }
 
 export type Retriever = ReturnType<typeof createRetriever>;

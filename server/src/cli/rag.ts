@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { askEvents } from '../routes/query.routes';
 import { callApi, openStream } from './api';
 import { resolveCliConfig, type CliConfig } from './config';
 import { ApiError, CliError } from './errors';
@@ -167,24 +168,28 @@ export async function queryCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-interface Citation { number: number; source: string; title: string | null; cited: boolean }
-
 export async function askCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { collection: { type: 'string', short: 'c' }, k: { type: 'string', default: '5' }, mode: { type: 'string', default: 'hybrid' }, model: { type: 'string' } },
+    options: { collection: { type: 'string', short: 'c' }, k: { type: 'string', default: '5' }, mode: { type: 'string', default: 'hybrid' }, model: { type: 'string' }, style: { type: 'string', default: 'auto' } },
   });
+  if (!['auto', 'extractive', 'generative'].includes(values.style!)) throw new CliError(`--style must be auto, extractive or generative (got "${values.style}")`, 2);
   const question = positionals.join(' ').trim();
   if (!question || !values.collection) throw new CliError('usage: astra ask "<question>" --collection C', 2);
   let failed: string | undefined;
-  for await (const event of openStream(resolveCliConfig(), '/api/ask', { collection: values.collection, question, k: Number(values.k), mode: values.mode, ...(values.model ? { model: values.model } : {}) })) {
-    if (event.event === 'token') process.stdout.write((JSON.parse(event.data) as { text: string }).text);
-    else if (event.event === 'answer') {
-      const { citations } = JSON.parse(event.data) as { citations: Citation[] };
+  let streamed = false;
+  for await (const event of openStream(resolveCliConfig(), '/api/ask', { collection: values.collection, question, k: Number(values.k), mode: values.mode, style: values.style, ...(values.model ? { model: values.model } : {}) })) {
+    if (event.event === 'token') {
+      streamed = true;
+      process.stdout.write(askEvents.token.parse(JSON.parse(event.data)).text);
+    } else if (event.event === 'answer') {
+      const { answer, citations } = askEvents.answer.parse(JSON.parse(event.data));
+      // A quoted (extractive) answer is not streamed: it arrives whole.
+      if (!streamed) process.stdout.write(answer);
       out('\n\nSources:');
       for (const citation of citations) out(`  [${citation.number}] ${citation.title ?? citation.source} — ${citation.source}${citation.cited ? '' : '  (retrieved, not cited)'}`);
-    } else if (event.event === 'error') failed = (JSON.parse(event.data) as { error: string }).error;
+    } else if (event.event === 'error') failed = askEvents.error.parse(JSON.parse(event.data)).error;
   }
   if (failed) throw new CliError(failed);
   return 0;

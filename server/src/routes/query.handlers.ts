@@ -55,7 +55,7 @@ export const queryHandlers = (deps: AppDeps) => {
           const result = await deps.temporal.workflow.execute<typeof workflows.answerQuestion>('answerQuestion', {
             taskQueue: deps.env.ASTRA_TASK_QUEUE,
             workflowId,
-            args: [{ collectionId: found.collection.id, question: body.question, k: body.k, mode: body.mode, model: body.model ?? deps.env.ASTRA_GENERATION_MODEL }],
+            args: [{ collectionId: found.collection.id, question: body.question, k: body.k, mode: body.mode, model: body.model ?? deps.env.ASTRA_GENERATION_MODEL, style: body.style }],
           });
           await stream.writeSSE({ event: 'answer', data: JSON.stringify({ workflowId, ...result }) });
         } catch (error) {

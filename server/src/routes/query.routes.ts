@@ -40,6 +40,16 @@ export const queryCollection = createRoute({
   },
 });
 
+/** The events of the /api/ask stream, one schema each, parsed by the CLI. */
+export const askEvents = {
+  token: z.object({ text: z.string() }),
+  answer: z.object({
+    answer: z.string(),
+    citations: z.array(z.object({ number: z.number(), source: z.string(), title: z.string().nullable(), cited: z.boolean() })),
+  }),
+  error: z.object({ error: z.string() }),
+};
+
 export const askCollection = createRoute({
   method: 'post',
   path: '/api/ask',
@@ -56,6 +66,7 @@ export const askCollection = createRoute({
             k: z.number().int().min(1).max(20).default(5),
             mode: z.enum(['hybrid', 'vector', 'keyword']).default('hybrid'),
             model: z.string().optional(),
+            style: z.enum(['auto', 'extractive', 'generative']).default('auto').describe('extractive quotes the passages with their [n]; auto does so for a small model'),
           }),
         },
       },

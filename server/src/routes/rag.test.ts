@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestWorker, type TestWorker } from '../../../activities/src/testing/test-worker';
 import { copyOfSampleCorpus } from '../../../activities/src/rag/testing/corpus';
+import { askEvents } from './query.routes';
 import { createAppHarness, type AppHarness } from '../testing/app-harness';
 
 let worker: TestWorker;
@@ -76,20 +77,34 @@ describe('collections, ingest, query and ask over HTTP', () => {
     expect(diverse.results.length).toBe(5);
   });
 
-  it('streams an answer with numbered citations that point to retrieved sources', async () => {
-    const response = await call(admin.token, 'POST', '/api/ask', { collection: 'sqlite', question: 'What does the ATTACH DATABASE statement do?', k: 3 });
+  const ask = async (body: Record<string, unknown>) => {
+    const response = await call(admin.token, 'POST', '/api/ask', body);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
-    const body = await response.text();
-    const events = body.split('\n\n').filter(Boolean).map((block) => ({ event: /^event: (.*)$/m.exec(block)?.[1], data: /^data: (.*)$/m.exec(block)?.[1] ?? '' }));
-    const tokens = events.filter((event) => event.event === 'token').map((event) => (JSON.parse(event.data) as { text: string }).text);
+    const text = await response.text();
+    const events = text.split('\n\n').filter(Boolean).map((block) => ({ event: /^event: (.*)$/m.exec(block)?.[1], data: /^data: (.*)$/m.exec(block)?.[1] ?? '' }));
+    const tokens = events.filter((event) => event.event === 'token').map((event) => askEvents.token.parse(JSON.parse(event.data)).text);
     const answer = events.find((event) => event.event === 'answer');
-    expect(answer, body).toBeDefined();
-    const result = JSON.parse(answer!.data) as { answer: string; citations: Array<{ number: number; source: string; cited: boolean }> };
+    expect(answer, text).toBeDefined();
+    return { tokens, result: askEvents.answer.parse(JSON.parse(answer!.data)) };
+  };
+
+  it('streams a generated answer with numbered citations that point to retrieved sources', async () => {
+    const { tokens, result } = await ask({ collection: 'sqlite', question: 'What does the ATTACH DATABASE statement do?', k: 3, style: 'generative' });
     expect(tokens.length).toBeGreaterThan(1);
     expect(tokens.join('')).toBe(result.answer);
     expect(result.citations.map((citation) => citation.number)).toEqual([1, 2, 3]);
     for (const citation of result.citations) expect(citation.source.startsWith(corpus.dir)).toBe(true);
+  });
+
+  it('quotes the passages with their [n] by default with the small default model, every [n] a retrieved source', async () => {
+    const { tokens, result } = await ask({ collection: 'sqlite', question: 'What does the ATTACH DATABASE statement do?', k: 3 });
+    expect(tokens).toEqual([]);
+    const cited = [...result.answer.matchAll(/\[(\d+)\]/g)].map((match) => Number(match[1]));
+    expect(cited.length).toBeGreaterThan(0);
+    expect(cited.every((n) => n >= 1 && n <= 3)).toBe(true);
+    expect(result.citations.filter((citation) => citation.cited).map((citation) => citation.number)).toEqual([...new Set(cited)].sort());
+    expect(result.answer.toLowerCase()).toContain('attach');
   });
 
   it('keeps collections to their owner and says what is wrong with a bad query', async () => {

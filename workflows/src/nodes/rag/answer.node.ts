@@ -18,6 +18,10 @@ export const answerNode = defineNode({
   params: z.object({
     model: z.string().min(1).default('smollm2-135m-instruct').describe('Generation model'),
     maxTokens: z.number().int().min(1).max(8192).default(300).describe('Longest answer, in tokens'),
+    style: z
+      .enum(['auto', 'extractive', 'generative'])
+      .default('auto')
+      .describe('extractive quotes the passage sentences that answer, each with its [n]; generative lets the model write; auto quotes when the model is small (under 1 GB)'),
   }),
   run: { kind: 'activity', activity: 'nodeAnswer', startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry: { maximumAttempts: 3, initialInterval: '1 second', backoffCoefficient: 2 } },
 });
