@@ -221,6 +221,13 @@ export function createAstraClient(options: AstraClientOptions = {}) {
     schedules: () => request(c.schedulesAnswer, 'GET', '/api/schedules'),
     createSchedule: (body: c.ScheduleRequest) => request(c.scheduleCreated, 'POST', '/api/schedules', body),
     deleteSchedule: (name: string) => request(c.scheduleDeleted, 'DELETE', `/api/schedules/${enc(name)}`),
+
+    apps: () => request(c.appsAnswer, 'GET', '/api/apps'),
+    app: (slug: string) => request(c.appAnswer, 'GET', `/api/apps/${enc(slug)}`),
+    publish: (body: c.PublishRequest) => request(c.appAnswer, 'POST', '/api/apps', body),
+    keys: () => request(c.keysAnswer, 'GET', '/api/keys'),
+    createKey: (body: c.KeyRequest) => request(c.keyCreated, 'POST', '/api/keys', body),
+    revokeKey: (id: string) => request(noContent, 'DELETE', `/api/keys/${enc(id)}`),
   };
 }
 

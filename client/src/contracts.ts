@@ -6,6 +6,8 @@ import { ingestStatus, startIngest } from '@astra/server/routes/ingest';
 import { listCollections } from '@astra/server/routes/collections';
 import { createSchedule, deleteSchedule, listSchedules } from '@astra/server/routes/schedules';
 import { listModels } from '@astra/server/routes/models';
+import { createKey, listKeys } from '@astra/server/routes/keys';
+import { getApp, listApps, publishApp } from '@astra/server/routes/apps';
 
 /** The JSON schema of a route's answer with that status (the route definitions name them once). */
 function answerOf<R extends { responses: Record<number, unknown> }, S extends keyof R['responses'] & number>(route: R, status: S) {
@@ -27,6 +29,12 @@ export const scheduleCreated = answerOf(createSchedule, 201);
 export const scheduleRequest = createSchedule.request.body.content['application/json'].schema;
 export const scheduleDeleted = answerOf(deleteSchedule, 200);
 export const modelsAnswer = answerOf(listModels, 200);
+export const keysAnswer = answerOf(listKeys, 200);
+export const keyCreated = answerOf(createKey, 201);
+export const keyRequest = createKey.request.body.content['application/json'].schema;
+export const appsAnswer = answerOf(listApps, 200);
+export const appAnswer = answerOf(getApp, 200);
+export const publishRequest = publishApp.request.body.content['application/json'].schema;
 
 /** What `POST /api/ask` streams after its tokens (docs: askCollection's description). */
 export const askAnswerEvent = z.object({
@@ -38,6 +46,8 @@ export const askErrorEvent = z.object({ error: z.string() });
 export const errorAnswer = z.object({ error: z.string(), problems: z.array(z.object({ code: z.string(), nodeId: z.string().optional(), edgeId: z.string().optional(), path: z.string(), message: z.string() })).optional() });
 
 export type QueryRequest = z.input<typeof queryRequest>;
+export type KeyRequest = z.input<typeof keyRequest>;
+export type PublishRequest = z.input<typeof publishRequest>;
 export type QueryResult = z.infer<typeof queryAnswer>['results'][number];
 export type AskRequest = z.input<typeof askRequest>;
 export type AskAnswer = z.infer<typeof askAnswerEvent>;

@@ -6,7 +6,8 @@ import type { User } from '../api/schemas';
 import { FlowEditorPage } from '../pages/flow-editor';
 import { FlowListPage } from '../pages/flow-list';
 import { LoginPage } from '../pages/login';
-import { listHref, parseRoute, useHash } from './router';
+import { ApiKeysPage } from '../pages/api-keys';
+import { keysHref, listHref, parseRoute, useHash } from './router';
 import { useTheme } from './theme';
 
 type Session = { state: 'checking' } | { state: 'signed-out'; problem?: string } | { state: 'signed-in'; user: User };
@@ -44,7 +45,10 @@ export function App() {
     <div className="app">
       <header className="app-header">
         <a className="brand" href={listHref}>Astra</a>
-        <nav aria-label="Main"><a href={listHref} aria-current={route.page === 'flows' ? 'page' : undefined}>Flows</a></nav>
+        <nav aria-label="Main">
+          <a href={listHref} aria-current={route.page === 'flows' ? 'page' : undefined}>Flows</a>
+          <a href={keysHref} aria-current={route.page === 'keys' ? 'page' : undefined}>API keys</a>
+        </nav>
         <div className="header-end">
           {themeButton}
           <span className="who" aria-label="Signed in as">{user.username}</span>
@@ -54,6 +58,8 @@ export function App() {
       <main className="app-main">
         {user.role === 'pending' ? (
           <p className="pending">Your account is waiting for an admin to approve it.</p>
+        ) : route.page === 'keys' ? (
+          <ApiKeysPage />
         ) : route.page === 'flow' ? (
           <FlowEditorPage key={route.id} flowId={route.id} colorMode={theme} />
         ) : (

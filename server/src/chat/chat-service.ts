@@ -8,8 +8,8 @@ import { z } from 'zod';
 import type { AppDeps } from '../app-types';
 import { createRunService, isRefusal, type RunService } from '../flows/run-service';
 import type { Caller, StoredApp } from './apps-repo';
+import { citationSchema } from '../routes/apps.routes';
 
-export const citationSchema = z.object({ number: z.number(), source: z.string(), title: z.string().nullable(), chunkId: z.string(), cited: z.boolean() });
 export type TurnCitation = z.infer<typeof citationSchema>;
 
 /** What a Chat Output may receive: plain text (Generate) or an answer with citations (Answer with Citations). */

@@ -1,7 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { appSlug, appVisibility } from '../chat/apps-repo';
-import { citationSchema } from '../chat/chat-service';
 import { errorContent } from './schemas';
+
+/** A numbered source of an answer (Answer with Citations), as chat messages and the compatible APIs carry it. */
+export const citationSchema = z.object({ number: z.number(), source: z.string(), title: z.string().nullable(), chunkId: z.string(), cited: z.boolean() });
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const versionNumber = z.number().int().positive().max(2_147_483_647);
