@@ -69,7 +69,9 @@ describe('astra flows and astra run', () => {
     expect(await astra(['flows'])).toEqual(listed);
     for (const name of ['RAG: ingest a folder', 'RAG: answer a question', 'RAG: ingest a folder, then answer', 'Summarize a document']) expect(listed.stdout).toContain(name);
     const json = JSON.parse((await astra(['flows', 'list', '--json'])).stdout) as Array<{ name: string; latestVersion: number; owner: string }>;
-    expect(json.filter((flow) => flow.owner === admin.username).map((flow) => flow.name).sort()).toEqual(['RAG: answer a question', 'RAG: ingest a folder', 'RAG: ingest a folder, then answer', 'Summarize a document']);
+    // One flow per file, each named as its file names it.
+    const names = await Promise.all(files.map(async (file) => (JSON.parse(await readFile(path.join(examplesDir, file), 'utf8')) as { name: string }).name));
+    expect(json.filter((flow) => flow.owner === admin.username).map((flow) => flow.name).sort()).toEqual(names.sort());
 
     const renamed = await astra(['flows', 'import', path.join(examplesDir, 'rag-question-answering.json'), '--name', 'Harbour questions']);
     expect(renamed.code).toBe(0);
