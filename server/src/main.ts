@@ -5,14 +5,10 @@ import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { startTracing } from '@astra/activities/tracing';
-import { chooseProvider, chromaClientFor, createCollectionsRepo, createDatabasePool, createModelProvider, createModelsRepo, createRetriever, readModelManifest, resolveModelsDir } from '@astra/activities';
-import { createFlowsRepo } from './flows/flows-repo';
-import { createAppsRepo } from './chat/apps-repo';
-import { createKeysRepo } from './chat/keys-repo';
-import { createConversationsRepo } from './chat/conversations-repo';
-import { createRunsRepo } from './flows/runs-repo';
+import { chooseProvider, chromaClientFor, createDatabasePool, createModelProvider, createModelsRepo, readModelManifest, resolveModelsDir } from '@astra/activities';
 import { createRunReconciler } from './flows/run-reconciler';
 import { createRunEvents } from './run-events';
+import { appStores } from './app-stores';
 import { createApp } from './app';
 import { createCredentialsRepo } from './auth/credentials-repo';
 import { createUsersRepo } from './auth/users-repo';
@@ -65,16 +61,8 @@ const chroma = chromaClientFor(env.CHROMA_URL);
 const modelProvider = await createModelProvider(process.env);
 const runEvents = await createRunEvents(env.DATABASE_URL, logger);
 const app = createApp({
-  env, pool, logger, temporal, readiness, users, credentials, models, chroma,
-  collections: createCollectionsRepo(pool),
-  retriever: createRetriever({ pool, chroma, models: modelProvider }),
-  runEvents,
-  flows: createFlowsRepo(pool),
-  runs: createRunsRepo(pool),
-  apps: createAppsRepo(pool),
-  keys: createKeysRepo(pool),
-  conversations: createConversationsRepo(pool),
-  inference: modelProvider,
+  env, pool, logger, temporal, readiness, users, credentials, models, chroma, runEvents,
+  ...appStores(pool, chroma, modelProvider),
 });
 // Runs whose workflow ended where it could not write its own end (terminated, timed out) are ended from Temporal's word.
 const reconciler = createRunReconciler({ pool, temporal, logger });

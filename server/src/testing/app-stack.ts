@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type pg from 'pg';
+import { appStores } from '../app-stores';
 import { createApp } from '../app';
 import type { App } from '../app-types';
 import { createCredentialsRepo } from '../auth/credentials-repo';
@@ -13,12 +14,7 @@ import { parseServerEnv } from '../env';
 import { createLogger } from '../logger';
 import { createReadiness } from '../readiness';
 import { createModelCatalog } from '../model-catalog';
-import { chromaClientFor, createCollectionsRepo, createDatabasePool, createLocalProvider, createModelsRepo, createRetriever, readModelManifest, resolveModelsDir, type ModelProvider } from '@astra/activities';
-import { createFlowsRepo } from '../flows/flows-repo';
-import { createRunsRepo } from '../flows/runs-repo';
-import { createAppsRepo } from '../chat/apps-repo';
-import { createKeysRepo } from '../chat/keys-repo';
-import { createConversationsRepo } from '../chat/conversations-repo';
+import { chromaClientFor, createDatabasePool, createLocalProvider, createModelsRepo, readModelManifest, resolveModelsDir, type ModelProvider } from '@astra/activities';
 import { createRunEvents, type RunEvents } from '../run-events';
 
 export interface AppHarness {
@@ -71,16 +67,8 @@ export async function createAppOver(shared: { temporalAddress: string; databaseU
   const modelProvider: ModelProvider = createLocalProvider({ models: await readModelManifest(resolveModelsDir()) });
   const runEvents = await createRunEvents(services.databaseUrl, logger);
   const app = createApp({
-    env, pool, logger, temporal, readiness, users, credentials, models, chroma,
-    collections: createCollectionsRepo(pool),
-    retriever: createRetriever({ pool, chroma, models: modelProvider }),
-    runEvents,
-    flows: createFlowsRepo(pool),
-    runs: createRunsRepo(pool),
-    apps: createAppsRepo(pool),
-    keys: createKeysRepo(pool),
-    conversations: createConversationsRepo(pool),
-    inference: modelProvider,
+    env, pool, logger, temporal, readiness, users, credentials, models, chroma, runEvents,
+    ...appStores(pool, chroma, modelProvider),
   });
   return {
     app,
