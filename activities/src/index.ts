@@ -18,7 +18,7 @@ export { createModelsRepo, type ModelsRepo, type RegisteredModel } from './model
 export { runEventsChannel, type GenerateTextInput, type EmbedTextsInput } from './models/model.activities';
 export { createCollectionsRepo, collectionNamePattern, type Collection, type CollectionsRepo } from './rag/collections-repo';
 export { ingestSummary, chromaCollectionFor, defaultGlob, type IngestSource, type IngestSummary, type IngestCounts, type IngestOutcome } from './rag/ingest.activities';
-export { createRetriever, defaultFusion, fusionPool, type FusionWeights, type Retriever, type RetrievalMode } from './rag/retrieval';
+export { createRetriever, defaultFusion, fusionPool, type FusionWeights, type Retriever, type RetrievalMode, type RetrieverCaches } from './rag/retrieval';
 export type { RebuildPlan, RebuildSummary } from './rag/rebuild.activities';
 export { createEgress, egressPolicyFromEnv, EgressRefusedError } from './rag/egress';
 export { chunkSizeFor } from './rag/chunker';

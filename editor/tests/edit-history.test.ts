@@ -22,7 +22,7 @@ const shot = (page: Page, name: string) => page.screenshot({ path: path.join(scr
 
 /** What the editor holds right now, through its Export button (the file a person would download). */
 async function exported(page: Page): Promise<FlowExport> {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export' }).click()]);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export', exact: true }).click()]);
   const file = await download.path();
   return JSON.parse(await readFile(file, 'utf8')) as FlowExport;
 }
@@ -112,7 +112,7 @@ describe('editing history, clipboard and export round trip', () => {
     expect(file).toEqual({ format: 'astra.flow', formatVersion: 1, name: 'History check', description: 'undo, paste, round trip', graph: stored });
     const serverExport = await api<FlowExport>('GET', `/api/flows/${flowId}/export`);
     expect(serverExport.body.graph).toEqual(stored);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export' }).click()]);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export', exact: true }).click()]);
     const exportPath = await download.path();
     await page.getByRole('link', { name: '← Flows' }).click();
     await page.getByLabel('Import a flow file').setInputFiles(exportPath);

@@ -2,17 +2,18 @@
 // way by the server's main and by the tests' app.
 import type pg from 'pg';
 import type { ChromaClient } from 'chromadb';
-import { createCollectionsRepo, createRetriever, type ModelProvider } from '@astra/activities';
+import { createCollectionsRepo, createRetriever, type ModelProvider, type RetrieverCaches } from '@astra/activities';
 import { createAppsRepo } from './chat/apps-repo';
 import { createConversationsRepo } from './chat/conversations-repo';
 import { createKeysRepo } from './chat/keys-repo';
 import { createFlowsRepo } from './flows/flows-repo';
 import { createRunsRepo } from './flows/runs-repo';
 
-export function appStores(pool: pg.Pool, chroma: ChromaClient, inference: ModelProvider) {
+/** `caches`: the retriever's cache sizes (a test that loses Chroma's data on purpose turns result caching off). */
+export function appStores(pool: pg.Pool, chroma: ChromaClient, inference: ModelProvider, caches?: Partial<RetrieverCaches>) {
   return {
     collections: createCollectionsRepo(pool),
-    retriever: createRetriever({ pool, chroma, models: inference }),
+    retriever: createRetriever({ pool, chroma, models: inference, ...(caches ? { caches } : {}) }),
     flows: createFlowsRepo(pool),
     runs: createRunsRepo(pool),
     apps: createAppsRepo(pool),

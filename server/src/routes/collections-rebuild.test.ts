@@ -81,7 +81,8 @@ function astra(args: string[], token: string): Promise<{ code: number; stdout: s
 beforeAll(async () => {
   chroma = await startOwnChroma();
   worker = await startWorkerProcess(taskQueue, { chromaUrl: chroma.url });
-  harness = await createAppHarness({ taskQueue, chromaUrl: chroma.url });
+  // No result cache: the test loses Chroma's data on purpose and must see retrieval come back from the rebuilt vectors.
+  harness = await createAppHarness({ taskQueue, chromaUrl: chroma.url, retrieverCaches: { results: 0 } });
   owner = await harness.newUser('user');
   stranger = await harness.newUser('user');
   server = await new Promise<ServerType>((resolve) => {
