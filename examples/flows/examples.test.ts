@@ -7,8 +7,8 @@ const files = (await readdir(folder)).filter((name) => name.endsWith('.json')).s
 const read = async (name: string): Promise<unknown> => JSON.parse(await readFile(new URL(name, folder), 'utf8'));
 
 describe('example flows', () => {
-  it('ships the five ready flows the README describes', () => {
-    expect(files).toEqual(['document-summary.json', 'fine-tune-and-serve.json', 'rag-ingest-and-answer.json', 'rag-ingest.json', 'rag-question-answering.json']);
+  it('ships the seven ready flows the README describes', () => {
+    expect(files).toEqual(['chat-with-a-model.json', 'document-summary.json', 'fine-tune-and-serve.json', 'rag-chat.json', 'rag-ingest-and-answer.json', 'rag-ingest.json', 'rag-question-answering.json']);
   });
 
   it.each(files)('%s is a valid astra.flow export with no problems', async (name) => {
