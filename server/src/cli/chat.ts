@@ -94,20 +94,23 @@ export async function appsCommand(args: string[]): Promise<number> {
 /** One turn: the answer streamed to stdout, then its sources; the stored message comes back. */
 async function turn(config: CliConfig, conversationId: string, content: string): Promise<z.infer<typeof messageBody> | undefined> {
   let message: z.infer<typeof messageBody> | undefined;
-  let wrote = false;
+  // The status line ("Retrieve…", "Generate…") is redrawn in place, so only on a terminal.
+  let wrote = !process.stderr.isTTY;
+  let streamed = false;
   for await (const event of openStream(config, `/api/conversations/${enc(conversationId)}/messages`, { content })) {
     const data: unknown = JSON.parse(event.data);
     if (event.event === 'status' && !wrote) process.stderr.write(`\r\x1b[2m${z.object({ status: z.string() }).parse(data).status}…\x1b[0m\x1b[K`);
     if (event.event === 'token') {
       if (!wrote) process.stderr.write('\r\x1b[K');
       wrote = true;
+      streamed = true;
       process.stdout.write(z.object({ text: z.string() }).parse(data).text);
     }
     if (event.event === 'done' || event.event === 'error') {
       const parsed = z.object({ message: messageBody, error: z.string().optional() }).parse(data);
       message = parsed.message;
       if (!wrote) process.stderr.write('\r\x1b[K');
-      if (!wrote && message.content) process.stdout.write(message.content);
+      if (!streamed && message.content) process.stdout.write(message.content);
       process.stdout.write('\n');
       if (event.event === 'error') process.stderr.write(`astra: the answer failed: ${parsed.error ?? message.error ?? 'unknown error'}\n`);
       const cited = message.citations.filter((citation) => citation.cited);
