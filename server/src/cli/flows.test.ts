@@ -176,7 +176,12 @@ describe('astra flows and astra run', () => {
   }, 300_000);
 
   it('redraws the live table in place on a terminal and ends on every node succeeded', async () => {
-    const started = await astra(['run', 'Harbour questions', '--input', 'question=When do spring tides happen?']);
+    // The answer written by the model (not quoted from the passages), so the run lasts long enough to redraw.
+    const example = JSON.parse(await readFile(path.join(examplesDir, 'rag-question-answering.json'), 'utf8')) as { graph: { nodes: Array<{ id: string; params: Record<string, unknown> }> } };
+    for (const node of example.graph.nodes) if (node.id === 'answer') node.params = { ...node.params, style: 'generative', maxTokens: 48 };
+    const created = await harness.call(admin.token, 'POST', '/api/flows', { name: 'Harbour questions, written', graph: example.graph });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const started = await astra(['run', 'Harbour questions, written', '--input', 'question=When do spring tides happen?']);
     expect(started.code).toBe(0);
     const runId = started.stdout.trim();
     expect(runId).toMatch(/^\S+$/);
@@ -189,7 +194,7 @@ describe('astra flows and astra run', () => {
     expect(screen).toMatch(/\x1b\[\d+F\x1b\[0J/);
     const frames = screen.split(/\x1b\[\d+F/);
     const last = frames.at(-1)!;
-    expect(last).toContain(`run ${runId} · "Harbour questions" v1 · succeeded`);
+    expect(last).toContain(`run ${runId} · "Harbour questions, written" v1 · succeeded`);
     for (const [nodeId, type] of questionNodes) {
       expect(last, nodeId).toMatch(new RegExp(`^ {2}${nodeId} +${type.replace('.', '\\.')} +✓ succeeded`, 'm'));
     }
