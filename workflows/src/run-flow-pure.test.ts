@@ -99,7 +99,9 @@ describe('pure nodes inside the workflow', () => {
 
       // The live events show every node's final state, the pure ones with their output's preview.
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const mine = events.map((event) => channelEvent.parse(event)).filter((event) => event.stream === inWorkflow.runId);
+      // The channel carries every run's events (other test files run beside this one): this run's only are parsed.
+      const ofThisRun = (event: unknown) => typeof event === 'object' && event !== null && 'stream' in event && event.stream === inWorkflow.runId;
+      const mine = events.filter(ofThisRun).map((event) => channelEvent.parse(event));
       for (const nodeId of ['quote', 'asks', 'join', 'prompt', 'same']) {
         const final = mine.find((event) => event.type === 'node' && event.nodeId === nodeId && event.state === 'succeeded');
         expect(final, nodeId).toBeDefined();
