@@ -54,12 +54,12 @@ export function sourcesFooter(citations: TurnCitation[]): string {
 }
 
 export function createCompletions(deps: AppDeps, chat: ChatService) {
-  /** Published apps first, then the provider's models of that kind; only what this caller may use. */
+  /** Published apps first, then the provider's models of that kind; only what this caller may use (`known`: every model, for refusals). */
   const targets = async (caller: Caller, kind: 'generation' | 'embedding') => {
-    const apps = kind === 'generation' ? await deps.apps.list(caller) : [];
+    const [apps, known] = await Promise.all([kind === 'generation' ? deps.apps.list(caller) : Promise.resolve([]), deps.models.list()]);
     // A key scoped to some apps reaches those apps and nothing else.
-    const models = caller.key?.appIds ? [] : (await deps.models.list()).filter((model) => model.kind === kind);
-    return { apps, models };
+    const models = caller.key?.appIds ? [] : known.filter((model) => model.kind === kind);
+    return { apps, models, known };
   };
 
   const resolve = async (caller: Caller, name: string, kind: 'generation' | 'embedding'): Promise<Target> => {
@@ -71,10 +71,10 @@ export function createCompletions(deps: AppDeps, chat: ChatService) {
         if (caller.key?.appIds) throw new CompletionError(`this API key is not scoped to "${wanted}"`, 403, 'model_not_allowed', 'model');
       }
     }
-    const { apps, models } = await targets(caller, kind);
+    const { apps, models, known } = await targets(caller, kind);
     const model = models.find((candidate) => candidate.name === wanted);
     if (model) return { kind: 'model', name: model.name };
-    if (caller.key?.appIds && (await deps.models.list()).some((candidate) => candidate.name === wanted)) {
+    if (caller.key?.appIds && known.some((candidate) => candidate.name === wanted)) {
       throw new CompletionError(`this API key is scoped to chat apps (${apps.map((app) => app.slug).join(', ')}) and does not reach model "${wanted}"`, 403, 'model_not_allowed', 'model');
     }
     const offered = [...apps.map((app) => app.slug), ...models.map((m) => m.name)];
@@ -100,7 +100,7 @@ export function createCompletions(deps: AppDeps, chat: ChatService) {
     return { text: result.text, citations: result.citations, finishReason: result.finishReason, promptTokens: result.promptTokens, completionTokens: result.completionTokens, runId: result.runId, durationMs: result.durationMs, firstTokenMs: result.firstTokenMs };
   };
 
-  return { targets, resolve, complete };
+  return { targets, resolve, complete, countTokens: chat.countTokens };
 }
 
 export type Completions = ReturnType<typeof createCompletions>;

@@ -173,7 +173,7 @@ export function registerOpenAiRoutes(app: App, deps: AppDeps, completions: Compl
       if (target.kind !== 'model') return openAiError(c, 400, `"${body.model}" is not an embedding model`, 'invalid_model', 'model');
       const texts = typeof body.input === 'string' ? [body.input] : body.input;
       const result = await deps.inference.embed({ model: target.name, texts });
-      const tokens = (await Promise.all(texts.map((text) => deps.inference.tokenCounter?.(target.name).then((count) => count(text)) ?? Math.ceil(text.length / 4)))).reduce((a, b) => a + b, 0);
+      const tokens = (await Promise.all(texts.map((text) => completions.countTokens(target.name, text)))).reduce((a, b) => a + b, 0);
       const encode = (vector: number[]) => (body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector);
       return c.json({ object: 'list', data: result.vectors.map((vector, index) => ({ object: 'embedding', index, embedding: encode(vector) })), model: target.name, usage: { prompt_tokens: tokens, total_tokens: tokens } }, 200);
     } catch (error) {
