@@ -52,6 +52,12 @@ const runInput = (graph: FlowGraph, inputs: Record<string, string>, extra: Parti
   runId: randomUUID(), ownerId: owner, snapshot: { flowId: randomUUID(), flowVersion: 1, graph }, inputs, ...extra,
 });
 
+/** Chat Input → Generate → Chat Output, as a published chat app runs it. */
+const chatTurnGraph = graphOf(
+  [{ id: 'chat', type: 'io.chat-input' }, { id: 'talk', type: 'models.generate', params: { model: 'smollm2-135m-instruct', maxTokens: 16 } }, { id: 'reply', type: 'io.chat-output' }],
+  ['chat.messages>talk.prompt', 'talk.text>reply.message'],
+);
+
 async function runFlow(name: string, input: RunFlowInput, taskQueue = stack.taskQueue): Promise<WorkflowHandle> {
   const handle = await client.workflow.start<typeof workflows.runFlow>('runFlow', { taskQueue, workflowId: `replay-${name}-${input.runId}`, args: [input] });
   await handle.result().catch(() => undefined);
@@ -71,6 +77,9 @@ for (const file of (await readdir(examples)).filter((name) => name.endsWith('.js
   const flow = flowExport.parse(JSON.parse(await readFile(path.join(examples, file), 'utf8')));
   await save(`example-${name}`, await runFlow(name, runInput(flow.graph, exampleInputs[name] ?? {})));
 }
+
+// A chat turn: the Chat Input's state rides with the Generate node's start (no bookkeeping round trip before it).
+await save('chat-turn-states-ride-with-node', await runFlow('chat-turn', runInput(chatTurnGraph, { message: 'Say hello to the keeper.' }, { chat: { history: [{ role: 'user', content: 'Who lights the lamp?' }, { role: 'assistant', content: 'The keeper does.' }] } })));
 
 // The ingest and answer workflows behind `astra ingest` and `astra ask`.
 const collection = await createCollectionsRepo(stack.pool).findOrCreate({ ownerId: owner, name: 'replay', embeddingModel: 'all-minilm-l6-v2', ...chunkSizeFor(256) });

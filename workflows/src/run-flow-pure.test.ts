@@ -174,3 +174,27 @@ describe('pure nodes inside the workflow', () => {
     expect(states.every((state) => state === 'succeeded')).toBe(true);
   });
 });
+
+describe('the first node of a run', () => {
+  it('is scheduled in the run\'s first workflow task, with the input it follows recorded by its activity, not by a round trip before it', async () => {
+    const graph = graphOf(
+      [{ id: 'in', type: 'io.input', params: { name: 'question' } }, { id: 'same', type: 'util.pass-through', version: 1 }, { id: 'out', type: 'io.output', params: { name: 'text' } }],
+      ['in.value>same.value', 'same.value>out.value'],
+    );
+    const input = inputFor(graph, { inputs: { question: 'first' } });
+    const result = await (await start(input)).result();
+    expect(result.outputs).toEqual({ text: { value: 'first' } });
+
+    const events = (await worker.client.workflow.getHandle(`run-${input.runId}`).fetchHistory()).events ?? [];
+    const firstCompleted = events.findIndex((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+    const nextTask = events.findIndex((event, i) => i > firstCompleted && event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
+    const firstTask = events.slice(firstCompleted, nextTask);
+    // What the first workflow task decided: the pass-through's activity, and no local activity held it back.
+    expect(firstTask.map((event) => event.eventType)).toContain(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+    expect(firstTask.map((event) => event.markerRecordedEventAttributes?.markerName).filter(Boolean)).not.toContain('core_local_activity');
+    const nodes = await recordedNodes(input.runId);
+    expect(nodes.in).toEqual({ state: 'succeeded', outputs: { value: { value: 'first' } } });
+    expect(nodes.same!.state).toBe('succeeded');
+    expect(nodes.out!.state).toBe('succeeded');
+  });
+});

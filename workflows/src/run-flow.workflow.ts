@@ -10,6 +10,7 @@ import {
   ContinueAsNew,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   sleep,
@@ -124,6 +125,10 @@ export async function runFlow(input: RunFlowInput): Promise<RunFlowResult> {
   let runOutputs: RunFlowState['runOutputs'] = {};
   let failure: RunFlowState['failure'];
   const pendingRecords: NodeStateRecord[] = [];
+  // Final states handed to a starting node's activity to write (see NodeRequest.states); written again with
+  // the run's last records, in case that activity never got to start.
+  const handedOff: NodeStateRecord[] = [];
+  const statesRideWithNodes = patched('node-requests-carry-states');
 
   try {
     if (input.carried) ({ outputs, done, runOutputs, failure } = await bookkeeping.loadRunState({ ref: input.carried.ref }));
@@ -229,12 +234,20 @@ export async function runFlow(input: RunFlowInput): Promise<RunFlowResult> {
       }
     };
 
+    /** The final states recorded so far, for an activity that is starting to write (they change no more). */
+    const statesToHandOff = (): NodeRequest['states'] => {
+      if (!statesRideWithNodes || pendingRecords.length === 0 || !pendingRecords.every((entry) => finalStates.has(entry.state))) return undefined;
+      const records = pendingRecords.splice(0);
+      handedOff.push(...records);
+      return { types: Object.fromEntries(records.map((entry) => [entry.nodeId, types[entry.nodeId]!])), records };
+    };
     const start = (node: FlowNode, spec: AnyNodeSpec, values: Record<string, PortValue>) => {
       const scope = new CancellationScope();
       const { run } = spec;
+      const states = run.kind === 'inline' ? undefined : statesToHandOff();
       const work: Promise<Record<string, PortValue>> = run.kind === 'inline'
         ? scope.run(() => runInline(node, spec, values))
-        : scope.run(() => activityFor(spec, run)({ runId: input.runId, ownerId: input.ownerId, nodeId: node.id, type: node.type, version: node.version, params: node.params, inputs: values }).then((result) => result.outputs));
+        : scope.run(() => activityFor(spec, run)({ runId: input.runId, ownerId: input.ownerId, nodeId: node.id, type: node.type, version: node.version, params: node.params, inputs: values, ...(states ? { states } : {}) }).then((result) => result.outputs));
       const settled = work.then((produced): Settled => ({ nodeId: node.id, outputs: produced }), (error: unknown): Settled => ({ nodeId: node.id, error }));
       running.set(node.id, { type: node.type, scope, settled });
     };
@@ -353,6 +366,7 @@ export async function runFlow(input: RunFlowInput): Promise<RunFlowResult> {
     }
     // Nodes never reached because an upstream node failed.
     for (const node of graph.nodes) if (!done[node.id]) settle(node.id, 'skipped', { error: failure ? `not run: "${failure.nodeId}" failed` : 'not reached' });
+    if (failure) pendingRecords.unshift(...handedOff.splice(0));
     await flush();
 
     if (failure) {
@@ -366,6 +380,7 @@ export async function runFlow(input: RunFlowInput): Promise<RunFlowResult> {
     if (error instanceof ApplicationFailure && error.type === 'NodeFailed') throw error;
     if (isCancellation(error)) {
       await CancellationScope.nonCancellable(async () => {
+        pendingRecords.unshift(...handedOff.splice(0));
         for (const node of input.snapshot.graph.nodes) if (!done[node.id]) pendingRecords.push({ nodeId: node.id, state: 'cancelled' });
         await bookkeeping.recordNodeStates({ runId: input.runId, types: Object.fromEntries(input.snapshot.graph.nodes.map((node) => [node.id, node.type])), records: pendingRecords.splice(0) });
         await bookkeeping.finishRun({ runId: input.runId, status: 'cancelled', outputs: runOutputs, error: 'cancelled' });

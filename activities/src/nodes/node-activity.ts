@@ -75,7 +75,11 @@ export function nodeActivity<S extends AnyNodeSpec>(spec: S, store: RunStore, im
       context.heartbeat(resumeDetails);
     };
     const bookkeeping = <T>(call: () => Promise<T>) => waitingOutOutage(context, beat, call);
-    const ledgerId = await bookkeeping(() => store.nodeStarted({ runId: request.runId, nodeId: request.nodeId, type: spec.type, activity, attempt, worker, inputs: request.inputs }));
+    const [ledgerId] = await Promise.all([
+      bookkeeping(() => store.nodeStarted({ runId: request.runId, nodeId: request.nodeId, type: spec.type, activity, attempt, worker, inputs: request.inputs })),
+      // States the workflow settled just before starting this node, written here instead of in a round trip of their own.
+      request.states ? bookkeeping(() => store.recordNodeStates(request.runId, request.states!.types, request.states!.records)) : undefined,
+    ]);
     const fail = async (error: unknown): Promise<never> => {
       const bad = error instanceof NodeParamError
         ? ApplicationFailure.nonRetryable(`${where(request.nodeId)}: params.${error.field}: ${error.message}`, 'InvalidNodeParams')
@@ -121,8 +125,8 @@ export function nodeActivity<S extends AnyNodeSpec>(spec: S, store: RunStore, im
       token(text) {
         pendingTokens += text;
         // The first piece goes out at once (time to first token is what a chat user feels); the rest in 50 ms bundles.
+        // No beat per token: the beat timer already beats every second, and a beat costs an encode and a native call.
         if (seq === 0) void flushTokens();
-        beat();
       },
       flushTokens: () => flushTokens().then(() => undefined),
     };

@@ -20,6 +20,11 @@ export interface NodeRequest {
   version: number;
   params: Record<string, unknown>;
   inputs: Record<string, PortValue>;
+  /**
+   * Final states the workflow settled itself (flow inputs, skipped nodes) since it last recorded any: the
+   * activity writes them as it starts, so starting a node never waits on a bookkeeping round trip first.
+   */
+  states?: { types: Record<string, string>; records: NodeStateRecord[] };
 }
 
 export interface NodeResult {
