@@ -43,8 +43,20 @@ export function createNodeActivities(deps: IngestDeps) {
   const retriever = createRetriever(deps);
   const registered = createModelsRepo(deps.pool);
 
+  // The model list is read once per few seconds, not before every node: a name it does not know reads it afresh
+  // (a fine-tune registered a moment ago), so a cached list never refuses a model that exists.
+  let listed: { at: number; models: Promise<Awaited<ReturnType<typeof deps.models.listModels>>> } | undefined;
+  const listModels = (fresh: boolean) => {
+    if (fresh || !listed || Date.now() - listed.at > 5_000) {
+      const models = deps.models.listModels();
+      listed = { at: Date.now(), models };
+      models.catch(() => (listed = undefined));
+    }
+    return listed.models;
+  };
   const modelInfo = async (name: string, field: string, kind: 'generation' | 'embedding') => {
-    const models = await deps.models.listModels();
+    let models = await listModels(false);
+    if (!models.some((candidate) => candidate.name === name)) models = await listModels(true);
     const model = models.find((candidate) => candidate.name === name);
     if (!model || model.kind !== kind) {
       throw new NodeParamError(field, `no ${kind} model "${name}"; available: ${models.filter((m) => m.kind === kind).map((m) => m.name).join(', ') || 'none'}`);
