@@ -119,12 +119,12 @@ export function createChatService(deps: AppDeps, runs: RunService = createRunSer
 
   const turn = async (request: TurnRequest): Promise<TurnResult> => {
     const began = performance.now();
-    const version = await deps.flows.version(request.app.flowId, request.app.version);
-    if (!version) throw new TurnRefusedError(`app "${request.app.slug}" pins version ${request.app.version} of its flow, which no longer exists`, 404);
+    const [flow, version] = await Promise.all([deps.flows.byId(request.app.flowId), deps.flows.version(request.app.flowId, request.app.version)]);
+    if (!flow || !version) throw new TurnRefusedError(`app "${request.app.slug}" pins version ${request.app.version} of its flow, which no longer exists`, 404);
     const answering = answeringNode(version.graph);
     const titles = new Map(version.graph.nodes.map((node) => [node.id, node.label ?? findNodeSpec(node.type, node.version)?.title ?? node.type]));
     const started = await runs.start(request.caller, {
-      flowId: request.app.flowId, version: request.app.version, authorisedBy: 'app',
+      flowId: request.app.flowId, version: request.app.version, authorisedBy: 'app', known: { flow, version },
       inputs: { ...request.inputs, message: request.message }, chat: { history: request.history },
     });
     if (isRefusal(started)) throw new TurnRefusedError(started.error, started.refused);

@@ -5,6 +5,7 @@ import { findNodeSpec, incomingEdges, runEventSchema, sameComputation, validateF
 import { z } from 'zod';
 import type { AppDeps } from '../app-types';
 import type { Principal } from '../auth/credentials-repo';
+import type { FlowRecord, FlowVersionRecord } from './flows-repo';
 import type { RunRecord } from './runs-repo';
 
 export type RunRefusal = { refused: 404 | 422; error: string; problems?: FlowProblem[] };
@@ -21,6 +22,8 @@ export interface StartRunRequest {
    * flow owner's data (the collections the publisher chose); the run itself is the caller's to see.
    */
   authorisedBy?: 'app';
+  /** The flow and version when the caller has read them already (a chat turn), so the start does not read them again. */
+  known?: { flow: FlowRecord; version: FlowVersionRecord };
   reuse?: (graph: FlowGraph, values: Record<string, string>) => Promise<RunFlowInput['reuse']>;
   rerunOf?: string;
   fromNode?: string;
@@ -90,10 +93,10 @@ export function createRunService(deps: AppDeps) {
 
   /** Validates the version, writes the run with a pending row per node, and starts runFlow on Temporal. */
   const start = async (user: Principal, request: StartRunRequest): Promise<{ run: RunRecord; graph: FlowGraph } | RunRefusal> => {
-    const flow = request.authorisedBy === 'app' ? await deps.flows.byId(request.flowId) : await deps.flows.get(user, request.flowId);
+    const flow = request.known?.flow ?? (request.authorisedBy === 'app' ? await deps.flows.byId(request.flowId) : await deps.flows.get(user, request.flowId));
     if (!flow) return { refused: 404, error: `no flow ${request.flowId}` };
     const number = request.version ?? flow.latestVersion;
-    const version = await deps.flows.version(flow.id, number);
+    const version = request.known?.version.number === number ? request.known.version : await deps.flows.version(flow.id, number);
     if (!version) return { refused: 404, error: `flow "${flow.name}" has no version ${number}` };
     const { graph, problems } = validateFlow(version.graph);
     const given = inputValues(version.graph, request.inputs);
@@ -102,7 +105,7 @@ export function createRunService(deps: AppDeps) {
     if (request.fromNode && !graph.nodes.some((node) => node.id === request.fromNode)) return { refused: 404, error: `version ${number} of "${flow.name}" has no node "${request.fromNode}"` };
     const id = randomUUID();
     const workflowId = `run-${id}`;
-    await deps.runs.create({ id, flowId: flow.id, version: number, ownerId: user.id, workflowId, inputs: request.inputs, rerunOf: request.rerunOf, fromNode: request.fromNode, nodes: graph.nodes.map((node) => ({ id: node.id, type: node.type })) });
+    const run = await deps.runs.create({ id, flowId: flow.id, flowName: flow.name, version: number, ownerId: user.id, workflowId, inputs: request.inputs, rerunOf: request.rerunOf, fromNode: request.fromNode, nodes: graph.nodes.map((node) => ({ id: node.id, type: node.type })) });
     const args: RunFlowInput = {
       runId: id, ownerId: request.authorisedBy === 'app' ? flow.ownerId : user.id, snapshot: { flowId: flow.id, flowVersion: number, graph }, inputs: request.inputs, maxConcurrentNodes: deps.env.ASTRA_RUN_CONCURRENCY,
       ...(request.chat ? { chat: request.chat } : {}),
@@ -115,7 +118,7 @@ export function createRunService(deps: AppDeps) {
       throw error;
     }
     deps.logger.info({ event: 'run.started', id, flow: flow.id, version: number, by: user.username, ...(request.fromNode ? { rerunOf: request.rerunOf, fromNode: request.fromNode } : {}) });
-    return { run: (await deps.runs.get(user.id, id))!, graph };
+    return { run, graph };
   };
 
   /** Starts the run again from `fromNode`, reusing every upstream node that computes the same thing as before. */

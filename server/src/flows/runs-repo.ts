@@ -76,15 +76,23 @@ const runColumns = 'r.*, f.name as flow_name';
 export function createRunsRepo(pool: pg.Pool) {
   return {
     /** The run row and a pending row per node, before the workflow starts. */
-    async create(input: { id: string; flowId: string; version: number; ownerId: string; workflowId: string; inputs: Record<string, string>; rerunOf?: string; fromNode?: string; nodes: Array<{ id: string; type: string }> }): Promise<void> {
-      await pool.query(
+    /** Returns the record as written (running), so a start needs no second read. */
+    async create(input: { id: string; flowId: string; flowName: string; version: number; ownerId: string; workflowId: string; inputs: Record<string, string>; rerunOf?: string; fromNode?: string; nodes: Array<{ id: string; type: string }> }): Promise<RunRecord> {
+      const row = await pool.query<{ started_at: Date }>(
         `with run as (
-           insert into runs (id, flow_id, flow_version, owner_id, workflow_id, inputs, rerun_of, from_node) values ($1, $2, $3, $4, $5, $6, $7, $8)
+           insert into runs (id, flow_id, flow_version, owner_id, workflow_id, inputs, rerun_of, from_node) values ($1, $2, $3, $4, $5, $6, $7, $8) returning started_at
+         ), nodes as (
+           insert into run_nodes (run_id, node_id, node_type, state) select $1, node_id, node_type, 'pending' from unnest($9::text[], $10::text[]) as t(node_id, node_type)
          )
-         insert into run_nodes (run_id, node_id, node_type, state) select $1, node_id, node_type, 'pending' from unnest($9::text[], $10::text[]) as t(node_id, node_type)`,
+         select started_at from run`,
         [input.id, input.flowId, input.version, input.ownerId, input.workflowId, JSON.stringify(input.inputs), input.rerunOf ?? null, input.fromNode ?? null,
           input.nodes.map((node) => node.id), input.nodes.map((node) => node.type)],
       );
+      return {
+        id: input.id, flowId: input.flowId, flowName: input.flowName, version: input.version, ownerId: input.ownerId, workflowId: input.workflowId,
+        status: 'running', inputs: input.inputs, outputs: null, error: null, rerunOf: input.rerunOf ?? null, fromNode: input.fromNode ?? null,
+        startedAt: row.rows[0]!.started_at.toISOString(), finishedAt: null,
+      };
     },
 
     async markFailedToStart(id: string, error: string): Promise<void> {
