@@ -21,7 +21,7 @@ const maxTokens = Number(process.env.BENCH_MAX_TOKENS ?? 64);
 const model = 'smollm2-135m-instruct';
 const question = 'What does the ALTER TABLE command do?';
 
-interface Sample { ttftMs: number; tokensPerSecond: number; tokens: number }
+interface Sample { ttftMs: number; tokensPerSecond: number; tokens: number; runId?: string; startedAt?: number }
 
 const stack = await startBenchStack();
 const harness = await createAppOver({ ...stack.services, namespace: 'default' }, { taskQueue: stack.taskQueue });
@@ -57,7 +57,7 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   const rag = check(await harness.call(user.token, 'POST', '/api/flows', { name: 'bench rag', graph: graphOf(
-    [{ id: 'chat', type: 'io.chat-input' }, { id: 'retrieve', type: 'rag.retrieve', params: { collection: 'benchdocs', k: 3 } }, { id: 'answer', type: 'rag.answer', params: { model, maxTokens } }, { id: 'reply', type: 'io.chat-output' }],
+    [{ id: 'chat', type: 'io.chat-input' }, { id: 'retrieve', type: 'rag.retrieve', params: { collection: 'benchdocs', k: 3 } }, { id: 'answer', type: 'rag.answer', params: { model, maxTokens, style: 'generative' } }, { id: 'reply', type: 'io.chat-output' }],
     ['chat.message>retrieve.query', 'chat.message>answer.question', 'retrieve.passages>answer.passages', 'answer.answer>reply.message'],
   ) }), 'creating the RAG flow');
   check(await harness.call(user.token, 'POST', '/api/apps', { flowId: rag.flow!.id, slug: 'bench-rag' }), 'publishing it');
@@ -85,10 +85,38 @@ try {
   const direct = () => measure(() => undefined, async (onText) => {
     await stack.models.chat({ model, messages, maxTokens, temperature: 0 }, { onToken: onText });
   });
-  const viaApi = (slug: string) => () => measure(() => undefined, async (onText) => {
-    const stream = await client.chat.completions.create({ model: slug, messages, stream: true });
-    for await (const chunk of stream) onText(chunk.choices[0]?.delta.content ?? '');
-  });
+  const astraChunk = z.object({ astra: z.object({ run_id: z.string() }) });
+  const viaApi = (slug: string) => async () => {
+    const startedAt = Date.now();
+    let runId: string | undefined;
+    const sample = await measure(() => undefined, async (onText) => {
+      const stream = await client.chat.completions.create({ model: slug, messages, stream: true });
+      for await (const chunk of stream) {
+        onText(chunk.choices[0]?.delta.content ?? '');
+        runId ??= astraChunk.safeParse(chunk).data?.astra.run_id;
+      }
+    });
+    return { ...sample, runId, startedAt };
+  };
+
+  /** The 1-node flow's time to first token, split where Temporal's history and the ledger can tell (same clock: one machine). */
+  const whereTheTimeGoes = async (plain: Sample[], directTtft: number) => {
+    const at = (event: { eventTime?: { seconds?: unknown; nanos?: number | null } | null } | undefined) => (event?.eventTime ? Number(event.eventTime.seconds) * 1000 + (event.eventTime.nanos ?? 0) / 1e6 : NaN);
+    const parts: Record<string, number[]> = { 'request → workflow started': [], 'workflow started → Generate activity started': [], 'activity started → its ledger row': [], 'ledger row → first token at the client': [] };
+    for (const sample of plain) {
+      if (!sample.runId || !sample.startedAt) continue;
+      const events = (await stack.client.workflow.getHandle(`run-${sample.runId}`).fetchHistory()).events ?? [];
+      const started = at(events.find((event) => event.workflowExecutionStartedEventAttributes));
+      const activity = at(events.find((event) => event.activityTaskStartedEventAttributes));
+      const ledger = (await stack.pool.query<{ started_at: Date }>("select started_at from node_executions where run_id = $1 and node_id = 'generate' order by id limit 1", [sample.runId])).rows[0]?.started_at.getTime() ?? NaN;
+      parts['request → workflow started']!.push(started - sample.startedAt);
+      parts['workflow started → Generate activity started']!.push(activity - started);
+      parts['activity started → its ledger row']!.push(ledger - activity);
+      parts['ledger row → first token at the client']!.push(sample.startedAt + sample.ttftMs - ledger);
+    }
+    console.log(`  where the 1-node flow's TTFT goes (p50 of each part; the model itself takes about ${directTtft.toFixed(0)} ms to its first token):`);
+    for (const [part, values] of Object.entries(parts)) console.log(`    ${part.padEnd(46)} ${percentile(values, 50).toFixed(1).padStart(7)} ms`);
+  };
 
   const sides = { direct, 'bench-plain': viaApi('bench-plain'), 'bench-rag': viaApi('bench-rag') };
   const samples: Record<string, Sample[]> = { direct: [], 'bench-plain': [], 'bench-rag': [] };
@@ -99,7 +127,7 @@ try {
       if (i >= warmup) samples[name]!.push(sample);
     }
   }
-  const p50 = (name: string, field: keyof Sample) => percentile(samples[name]!.map((sample) => sample[field]), 50);
+  const p50 = (name: string, field: 'ttftMs' | 'tokensPerSecond' | 'tokens') => percentile(samples[name]!.map((sample) => sample[field]), 50);
   const row = (label: string, name: string) =>
     console.log(`  ${label.padEnd(40)} TTFT p50 ${p50(name, 'ttftMs').toFixed(1).padStart(7)} ms  p95 ${percentile(samples[name]!.map((s) => s.ttftMs), 95).toFixed(1).padStart(7)} ms   ${p50(name, 'tokensPerSecond').toFixed(1).padStart(6)} tok/s  (${p50(name, 'tokens')} tokens)`);
   row('node-llama-cpp directly', 'direct');
@@ -109,6 +137,7 @@ try {
   const speed = p50('bench-plain', 'tokensPerSecond') / p50('direct', 'tokensPerSecond');
   console.log(`  1-node flow: TTFT overhead p50 ${overhead.toFixed(1)} ms (target ≤ 50: ${overhead <= 50 ? 'ok' : 'ABOVE TARGET'}); tokens/s ratio ${speed.toFixed(3)} (target ≥ 0.95: ${speed >= 0.95 ? 'ok' : 'BELOW TARGET'})`);
   console.log(`  RAG flow: TTFT overhead p50 ${(p50('bench-rag', 'ttftMs') - p50('direct', 'ttftMs')).toFixed(1)} ms (retrieval included)`);
+  await whereTheTimeGoes(samples['bench-plain']!, p50('direct', 'ttftMs'));
 
   // Eight chats at once, against eight direct calls at once (the local model serves one at a time either way).
   const together = async (side: () => Promise<Sample>) => {
