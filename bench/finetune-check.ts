@@ -1,10 +1,14 @@
 // `npm run check:finetune`: the fine-tune acceptance at full size on the real stack. The made-up domain
 // of examples/datasets/veltrana.jsonl (20 facts, 100 chat examples) goes through Prepare Dataset →
 // Fine-tune (LoRA) → Evaluate → Export GGUF → Quantise → Register Model; then every held-back paraphrase
-// (examples/datasets/veltrana.heldout.json) is asked through Generate node runs of the base and of the
-// tuned model. Prints the measured figures; exits 1 unless training took under 10 minutes, validation
-// loss fell clearly, the tuned model answers most paraphrases and the base almost none.
+// (examples/datasets/veltrana.heldout.json) is asked through `/v1/chat/completions` with the official
+// openai client, of the base and of the tuned model by name, as any OpenAI client would. Prints the
+// measured figures; exits 1 unless training took under 10 minutes, validation loss fell clearly, the
+// tuned model is listed by `/v1/models`, answers most paraphrases and the base almost none.
 import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import OpenAI from 'openai';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +17,7 @@ import type { workflows } from '@astra/workflows';
 import { fineTuneJobSchema, trainingTaskQueue, type FlowGraph, type RunFlowInput } from '@astra/workflows/flow';
 import { createRunStore } from '@astra/activities';
 import { graphOf } from '../server/src/flows/testing/graphs';
+import { createAppOver } from '../server/src/testing/app-stack';
 import { startBenchStack } from './support/stack';
 
 const steps = Number(process.env.CHECK_STEPS ?? 150);
@@ -68,25 +73,33 @@ try {
     check(file.sizeBytes < f16.sizeBytes && file.fileType === type, `${type} ${(file.sizeBytes / 1e6).toFixed(1)} MB < F16 ${(f16.sizeBytes / 1e6).toFixed(1)} MB, loads as ${file.fileType}, val loss ${file.valLoss.toFixed(4)} beside F16's ${f16.valLoss.toFixed(4)}`);
   }
 
-  // Held-back paraphrases through Generate node runs: the base, then the registered fine-tune by name.
-  const ask = (model: string) => graphOf(
-    [{ id: 'q', type: 'io.input', params: { name: 'question' } }, { id: 'gen', type: 'models.generate', params: { model, maxTokens: 40, temperature: 0 } }, { id: 'out', type: 'io.output', params: { name: 'text' } }],
-    ['q.value>gen.prompt', 'gen.text>out.value'],
-  );
-  const score = async (model: string) => {
-    let right = 0;
-    for (const item of heldOut) {
-      const answer = await run(ask(model), { question: item.question });
-      const text = String(await createRunStore(stack.pool).resolve(answer.outputs.text!));
-      const ok = text.toLowerCase().includes(item.expect.toLowerCase());
-      if (ok) right++;
-      console.log(`  [${model}] ${ok ? '✓' : '✗'} ${item.question} -> ${text.replace(/\s+/g, ' ').slice(0, 100)}`);
-    }
-    return right;
-  };
-  const baseRight = await score(base);
-  const tunedRight = await score(name);
-  check(tunedRight >= heldOut.length / 2 && baseRight <= 2 && tunedRight > baseRight, `held-back paraphrases answered: tuned ${tunedRight}/${heldOut.length}, base ${baseRight}/${heldOut.length}`);
+  // Held-back paraphrases through /v1/chat/completions, as an OpenAI client asks: the base, then the registered fine-tune by name.
+  const harness = await createAppOver({ ...stack.services, namespace: 'default' }, { taskQueue: stack.taskQueue });
+  const server = serve({ fetch: harness.app.fetch, hostname: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => server.once('listening', resolve));
+  try {
+    const user = await harness.newUser('user');
+    const client = new OpenAI({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, apiKey: user.token });
+    const listed = (await client.models.list()).data.map((model) => model.id);
+    check(listed.includes(name), `/v1/models lists the fine-tune "${name}" (${listed.length} models)`);
+    const score = async (model: string) => {
+      let right = 0;
+      for (const item of heldOut) {
+        const completion = await client.chat.completions.create({ model, messages: [{ role: 'user', content: item.question }], temperature: 0, max_tokens: 40 });
+        const text = completion.choices[0]?.message.content ?? '';
+        const ok = text.toLowerCase().includes(item.expect.toLowerCase());
+        if (ok) right++;
+        console.log(`  [${model}] ${ok ? '✓' : '✗'} ${item.question} -> ${text.replace(/\s+/g, ' ').slice(0, 100)}`);
+      }
+      return right;
+    };
+    const baseRight = await score(base);
+    const tunedRight = await score(name);
+    check(tunedRight >= heldOut.length / 2 && baseRight <= 2 && tunedRight > baseRight, `held-back paraphrases answered through /v1/chat/completions: tuned ${tunedRight}/${heldOut.length}, base ${baseRight}/${heldOut.length}`);
+  } finally {
+    server.close();
+    await harness.close();
+  }
 } finally {
   await stack.stop();
   await rm(dataDir, { recursive: true, force: true });

@@ -15,6 +15,7 @@ import { asText } from '@astra/workflows/nodes/coerce';
 import type { RunStore } from '../nodes/run-store';
 import type pg from 'pg';
 import { z } from 'zod';
+import { pushToOllama } from './ollama-push';
 import { DatasetError, prepareDataset, toJsonl } from './dataset';
 import { fileSize, ggufFileType, ggufValidationLoss, quantizeGguf, renderedExampleSchema, sha256File } from './gguf-tools';
 import { llamaCppDir, runConverter, runTrainer, trainingThreads, type TrainerEvent } from './trainer';
@@ -26,6 +27,8 @@ export interface FineTuneDeps {
   dataDir?: string;
   /** Torch and llama.cpp threads; chosen from the machine's load when absent. */
   threads?: number;
+  /** The Ollama that serves this Astra's models (OLLAMA_HOST): registered fine-tunes are pushed to it. */
+  ollamaHost?: string;
 }
 
 /** A file whose validation loss kept less than half of the tuned model's improvement over the base has lost the fine-tune. */
@@ -290,6 +293,12 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
       });
       await writeFile(path.join(job.dir, 'lineage.json'), JSON.stringify({ name: params.name, ...lineage }, null, 2));
       await node.log(`registered ${params.name} (${lora ? `${base.name} + LoRA ${path.basename(file.path)}` : path.basename(file.path)})`);
+      const ollamaHost = deps.ollamaHost ?? process.env.OLLAMA_HOST;
+      if (ollamaHost && params.pushToOllama) {
+        // Where Ollama serves the models, a fine-tune is usable once Ollama has it: the same files, under the same name.
+        const pushed = await pushToOllama({ host: ollamaHost, name: params.name, model: lora ? { path: base.path, sha256: base.sha256 } : file, ...(lora ? { adapter: file } : {}) });
+        await node.log(`pushed ${params.name} to Ollama at ${new URL(ollamaHost).host} (${pushed.uploaded.length ? `uploaded ${pushed.uploaded.join(', ')}` : 'its files were there already'})`);
+      }
       return { model: params.name, job };
     }),
   };

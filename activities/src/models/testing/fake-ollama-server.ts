@@ -1,6 +1,7 @@
 // A FAKE Ollama server for tests: a real Ollama cannot run here, and Ollama is a boundary Astra does not own.
 // It answers with bodies recorded from Ollama's docs/api.md (github.com/ollama/ollama, docs/api.md) and records
 // every request it receives, so tests can check what a provider sent as well as what it made of the answer.
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -23,6 +24,10 @@ export interface FakeOllamaServer {
   /** Base URL to pass as the Ollama host, e.g. http://127.0.0.1:41234. */
   url: string;
   requests: ReceivedRequest[];
+  /** Blobs pushed to it, by sha256 digest (checked against their bytes, as Ollama does). */
+  blobs: Map<string, Buffer>;
+  /** The bodies of the /api/create calls it accepted; each created model is listed by /api/tags after. */
+  created: Array<{ model: string; files?: Record<string, string>; adapters?: Record<string, string> }>;
   streams: StreamOutcome[];
   close(): Promise<void>;
 }
@@ -96,6 +101,7 @@ const generateBody = z.object({ model: z.string(), prompt: z.string(), stream: z
 const chatBody = z.object({ model: z.string(), stream: z.boolean().optional(), options: generationOptions });
 const embedBody = z.object({ model: z.string(), input: z.union([z.string(), z.array(z.string())]) });
 const showBody = z.object({ model: z.string() });
+const createBody = z.object({ model: z.string(), files: z.record(z.string(), z.string()).optional(), adapters: z.record(z.string(), z.string()).optional(), stream: z.boolean().optional() });
 
 /**
  * msPerToken paces the stream like a model generating; wholeAnswerInOneWrite sends every line in a single write, as a
@@ -107,6 +113,8 @@ export async function startFakeOllamaServer({
 }: { msPerToken?: number; wholeAnswerInOneWrite?: boolean } = {}): Promise<FakeOllamaServer> {
   const requests: ReceivedRequest[] = [];
   const streams: StreamOutcome[] = [];
+  const blobs = new Map<string, Buffer>();
+  const created: FakeOllamaServer['created'] = [];
 
   const server = createServer((req, res) => {
     void answer(req, res).catch((error: unknown) => {
@@ -117,11 +125,32 @@ export async function startFakeOllamaServer({
 
   async function answer(req: IncomingMessage, res: ServerResponse) {
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    const blob = /^\/api\/blobs\/sha256:([0-9a-f]{64})$/.exec(path);
+    if (blob) {
+      // docs/api.md "Check if a Blob Exists" (200 or 404) and "Push a Blob" (201; a wrong digest is a 400).
+      requests.push({ method: req.method ?? 'GET', path, body: null });
+      if (req.method === 'HEAD') return sendJson(res, blobs.has(blob[1]!) ? 200 : 404, {});
+      if (req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' });
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const bytes = Buffer.concat(chunks);
+      if (createHash('sha256').update(bytes).digest('hex') !== blob[1]) return sendJson(res, 400, { error: 'digest mismatch' });
+      blobs.set(blob[1]!, bytes);
+      res.writeHead(201).end();
+      return;
+    }
     const text = await readBody(req);
     const body: unknown = text ? JSON.parse(text) : null;
     requests.push({ method: req.method ?? 'GET', path, body });
 
-    if (req.method === 'GET' && path === '/api/tags') return sendJson(res, 200, { models: fakeModels });
+    if (req.method === 'GET' && path === '/api/tags') return sendJson(res, 200, { models: [...fakeModels, ...created.map((model) => ({ ...fakeModels[0]!, name: `${model.model}:latest` }))] });
+    if (req.method === 'POST' && path === '/api/create') {
+      const request = createBody.parse(body);
+      const missing = Object.values({ ...request.files, ...request.adapters }).find((digest) => !blobs.has(digest.replace(/^sha256:/, '')));
+      if (missing) return sendJson(res, 400, { error: `blob ${missing} not found` });
+      created.push(request);
+      return sendJson(res, 200, { status: 'success' });
+    }
     if (req.method === 'POST' && path === '/api/show') {
       const { model } = showBody.parse(body);
       const found = findModel(model);
@@ -214,6 +243,8 @@ export async function startFakeOllamaServer({
     url: `http://127.0.0.1:${port}`,
     requests,
     streams,
+    blobs,
+    created,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
