@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
-import { fineTuneJobSchema, modelNamePattern, nodeSpecs, type ExportedFile, type FineTuneJob, type QuantType } from '@astra/workflows/flow';
+import { fineTuneJobSchema, modelNamePattern, nodeSpecs, type ExportedFile, type FineTuneJob, type PortValue, type QuantType } from '@astra/workflows/flow';
 import { resolveModelsDir } from '../models/config';
 import { readModelManifest } from '../models/manifest';
 import { createModelsRepo } from '../models/models-repo';
@@ -16,6 +16,9 @@ import type { RunStore } from '../nodes/run-store';
 import type pg from 'pg';
 import { z } from 'zod';
 import { pushToOllama } from './ollama-push';
+import { collectionChunks, exampleFromChunk } from './dataset-from-collection';
+import { createCollectionsRepo } from '../rag/collections-repo';
+import { resolveAnswerStyle } from '@astra/workflows/answer';
 import { DatasetError, prepareDataset, toJsonl } from './dataset';
 import { fileSize, ggufFileType, ggufValidationLoss, quantizeGguf, renderedExampleSchema, sha256File } from './gguf-tools';
 import { llamaCppDir, runConverter, runTrainer, trainingThreads, type TrainerEvent } from './trainer';
@@ -59,10 +62,14 @@ const lossesOf = (job: FineTuneJob) => {
   };
 };
 
+/** A part of a node's output saved during the attempt (inline or a checkpoint row), as its heartbeat names it. */
+const savedPart = z.custom<PortValue>((part) => typeof part === 'object' && part !== null && ('value' in part || z.object({ ref: z.string(), bytes: z.number(), preview: z.string() }).safeParse(part).success));
+
 export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore) {
   const dataDir = path.resolve(deps.dataDir ?? '.astra');
   const modelsDir = resolveModelsDir();
   const repo = createModelsRepo(deps.pool);
+  const collections = createCollectionsRepo(deps.pool);
   // The fp32 copies of base models (about 0.5 GB each for SmolLM2), made once and shared by every job.
   const basesDir = path.resolve(process.env.ASTRA_FINETUNE_BASES_DIR || path.join(dataDir, 'finetune', 'bases'));
   const configuredThreads = deps.threads ?? z.coerce.number().int().positive().optional().parse(process.env.ASTRA_TRAIN_THREADS || undefined);
@@ -109,6 +116,39 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
   const withFile = (job: FineTuneJob, file: ExportedFile): FineTuneJob => ({ ...job, files: [...job.files.filter((f) => f.format !== file.format), file] });
 
   return {
+    ...nodeActivity(nodeSpecs.datasetFromCollectionNode, store, async ({ params, inputs, node }) => {
+      const name = inputs.collection?.name ?? params.collection;
+      if (!name) throw new NodeParamError('collection', 'name a collection, or connect one to the collection input');
+      const collection = await collections.find(node.ownerId, name);
+      if (!collection) throw new NodeParamError('collection', `you have no collection named "${name}"`);
+      const model = (await deps.models.listModels()).find((candidate) => candidate.name === params.model);
+      if (!model || model.kind !== 'generation') throw new NodeParamError('model', `no generation model "${params.model}"`);
+      // The model's size from the provisioned manifest (the models table may not list it yet), else its registered row.
+      const style = resolveAnswerStyle(params.answers, (await readModelManifest(modelsDir)).find((entry) => entry.name === params.model)?.sizeBytes ?? (await repo.get(params.model))?.sizeBytes);
+      const chunks = await collectionChunks(deps.pool, collection.id, params.maxChunks);
+      if (chunks.length === 0) throw new NodeParamError('collection', `"${name}" has no chunks yet; ingest documents into it first`);
+      // Lines are saved now and then and the saved parts named in the heartbeat, so a retry goes on after them.
+      const resumed = z.object({ saved: z.array(savedPart), next: z.number().int() }).safeParse(node.resumeFrom);
+      const saved = resumed.success ? resumed.data.saved : [];
+      const lines: string[] = [];
+      for (const part of saved) lines.push(...z.array(z.string()).parse(await store.resolve(part)));
+      let unsaved = lines.length;
+      let skipped = 0;
+      for (let index = resumed.success ? resumed.data.next : 0; index < chunks.length; index += 1) {
+        const line = await exampleFromChunk(deps.models, { model: params.model, chunk: chunks[index]!, style, system: params.system, signal: node.signal });
+        if (line) lines.push(line);
+        else skipped += 1;
+        if (lines.length - unsaved >= 20) {
+          saved.push(await store.storeValue(node.runId, node.nodeId, 'checkpoint', lines.slice(unsaved)));
+          unsaved = lines.length;
+        }
+        node.progress(index + 1, chunks.length, 'chunks', { saved, next: index + 1 });
+      }
+      if (lines.length === 0) throw ApplicationFailure.nonRetryable(`Dataset from Collection "${node.nodeId}": ${params.model} wrote no usable question for any of the ${chunks.length} chunks of "${name}"`, 'EmptyDataset');
+      await node.log(`${lines.length} examples from ${chunks.length} chunks of "${name}" (${style} answers${skipped ? `; ${skipped} chunks gave no usable question` : ''})`);
+      return { data: lines.join('\n') };
+    }),
+
     ...nodeActivity(nodeSpecs.prepareDatasetNode, store, async ({ params, inputs, node }) => {
       let text = inputs.data === undefined ? '' : asText(inputs.data);
       if (text === '') {

@@ -8,6 +8,7 @@ import { chatOutputNode } from './io/chat-output.node.ts';
 import { chunkNode } from './rag/chunk.node.ts';
 import { conditionNode, conditionNodeV2 } from './control/condition.node.ts';
 import { embedNode } from './rag/embed.node.ts';
+import { datasetFromCollectionNode } from './training/dataset-from-collection.node.ts';
 import { evaluateNode } from './training/evaluate.node.ts';
 import { exportGgufNode } from './training/export-gguf.node.ts';
 import { fineTuneNode } from './training/finetune.node.ts';
@@ -33,7 +34,7 @@ export const nodeSpecs = {
   loadFilesNode, loadUrlNode,
   chunkNode, embedNode, storeNode, retrieveNode, answerNode,
   promptTemplateNode, generateNode,
-  prepareDatasetNode, fineTuneNode, evaluateNode, exportGgufNode, quantizeNode, registerModelNode,
+  datasetFromCollectionNode, prepareDatasetNode, fineTuneNode, evaluateNode, exportGgufNode, quantizeNode, registerModelNode,
   textTemplateNode,
   conditionNode, mapNode, mergeNode,
   noopNode, waitNode,
