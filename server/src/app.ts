@@ -40,6 +40,8 @@ import { createChatService } from './chat/chat-service';
 import { createCompletions } from './chat/completions';
 import { createServerMetrics } from './metrics';
 import { httpTracing } from './http-tracing';
+import { routeRateLimits } from './rate-limits';
+import { temporalUiPath, temporalUiProxy } from './routes/temporal-ui';
 
 const uploadLimitBytes = 100 * 1024 * 1024;
 /** Every body but an upload is JSON: a flow of thousands of nodes fits, a 200 MB login does not. */
@@ -88,6 +90,17 @@ export function createApp(deps: AppDeps): App {
   app.use('*', inputGuard);
   app.use('/api/users', requireRole('admin'));
   app.use('/api/users/*', requireRole('admin'));
+  // Each call probes every backing service or runs a workflow: bounded so no one can turn them into load.
+  const limits = routeRateLimits(deps.rateLimits ?? {}, deps.env.ASTRA_TRUSTED_PROXIES);
+  app.use('/readyz', limits.readiness);
+  app.use('/api/status/self-check', requireRole('admin'), limits.selfCheck);
+  if (deps.env.ASTRA_TEMPORAL_UI_UPSTREAM) {
+    const temporalUi = temporalUiProxy(deps.env.ASTRA_TEMPORAL_UI_UPSTREAM);
+    for (const route of [temporalUiPath, `${temporalUiPath}/*`]) {
+      app.use(route, requireRole('admin'));
+      app.all(route, temporalUi);
+    }
+  }
 
   const health = healthHandlers(deps);
   app.openapi(healthRoutes.healthz, health.healthz);

@@ -1,6 +1,7 @@
 // Input that used to reach the database or a recursive parser and come back as a 500 is a 400
 // naming the field: NUL characters, lone surrogates, 10,000-deep params, version numbers of 2^31,
-// non-http URLs for ingest and schedules, and an unknown model for /api/ask.
+// non-http URLs for ingest and schedules, schedules firing faster than the shortest interval, and an
+// unknown model for /api/ask.
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -89,6 +90,20 @@ describe('bad input is a 400 naming the field', () => {
       expect(schedule.status, url).toBe(400);
       expect(schedule.body.error, url).toMatch(/url: only http: and https: URLs can be ingested/);
     }
+  });
+
+  it('refuses schedules that would fire more often than the shortest interval (1m by default), naming the field', async () => {
+    const schedule = (spec: Record<string, string>) => send('POST', '/api/schedules', { name: 'often', collection: 'notes', url: 'https://example.com/feed.html', ...spec });
+    const everySecond = await schedule({ every: '1s' });
+    expect(everySecond.status).toBe(400);
+    expect(everySecond.body.error).toBe('invalid request: every: "1s" is shorter than the shortest interval allowed, 1m');
+    expect(everySecond.body.issues).toEqual([{ path: 'every', message: '"1s" is shorter than the shortest interval allowed, 1m' }]);
+    expect((await schedule({ every: '59s' })).body.error).toMatch(/^invalid request: every: "59s" is shorter/);
+    const seconds = await schedule({ cron: '* * * * * *' });
+    expect(seconds.status).toBe(400);
+    expect(seconds.body.error).toBe('invalid request: cron: give five fields (minute hour day-of-month month day-of-week), not 6: a seconds field is not allowed');
+    expect((await schedule({ cron: '@every 1s' })).body.error).toMatch(/^invalid request: cron: for an interval give every/);
+    expect((await harness.pool.query('select count(*)::int as n from schedules where owner_id = $1', [user.id])).rows[0].n).toBe(0);
   });
 
   it('refuses a path that reaches the data folder through a symlink', async () => {
