@@ -41,6 +41,7 @@ import { createCompletions } from './chat/completions';
 import { createServerMetrics } from './metrics';
 import { httpTracing } from './http-tracing';
 import { routeRateLimits } from './rate-limits';
+import { withSharedAnswers } from './openapi-shared';
 import { temporalUiPath, temporalUiProxy } from './routes/temporal-ui';
 
 const uploadLimitBytes = 100 * 1024 * 1024;
@@ -204,7 +205,8 @@ export function createApp(deps: AppDeps): App {
 
   // Public to the session auth, guarded by its own scrape token (server/src/metrics.ts).
   app.get('/metrics', metrics.handler);
-  app.doc31('/api/openapi.json', { openapi: '3.1.0', info: { title: 'Astra API', version: '0.1.0' } });
+  const openApiDocument = () => withSharedAnswers(app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'Astra API', version: '0.1.0' } }), { jsonLimitBytes });
+  app.get('/api/openapi.json', (c) => c.json(openApiDocument()));
   // The editor's shell and bundles (public: they hold no data; the app asks /api/auth/me who is signed in).
   const editor = editorStatic();
   app.get('/', editor.index);

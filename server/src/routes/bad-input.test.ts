@@ -123,6 +123,22 @@ describe('bad input is a 400 naming the field', () => {
     }
   });
 
+  it('documents the shared 400 and 413 answers on every operation, as the fuzzer found them missing', async () => {
+    const { status, body } = await send('GET', '/api/openapi.json');
+    expect(status).toBe(200);
+    const paths = (body as unknown as { paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>> }).paths;
+    const operations = Object.entries(paths).flatMap(([route, ops]) => Object.entries(ops).map(([method, op]) => ({ name: `${method.toUpperCase()} ${route}`, op })));
+    expect(operations.length).toBeGreaterThan(60);
+    for (const { name, op } of operations) {
+      expect(Object.keys(op.responses), name).toContain('400');
+      if (op.requestBody) expect(Object.keys(op.responses), name).toContain('413');
+    }
+    // One the fuzzer sent: a name the route's schema refuses is that documented 400, naming the field.
+    const refused = await send('DELETE', '/api/collections/%C2%84');
+    expect(refused.status).toBe(400);
+    expect(refused.body.issues?.map((issue) => issue.path)).toEqual(['name']);
+  });
+
   it('answers /api/ask with an unknown model with a 400 naming the model, not a 200 stream', async () => {
     const { status, body } = await send('POST', '/api/ask', { collection: 'notes', question: 'anything?', model: 'no-such-model' });
     expect(status).toBe(400);
