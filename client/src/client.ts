@@ -190,7 +190,10 @@ export function createAstraClient(options: AstraClientOptions = {}) {
     nodeTypes: () => request(s.nodeTypesAnswer, 'GET', '/api/node-types'),
     models: () => request(c.modelsAnswer, 'GET', '/api/models'),
 
-    listFlows: (q = '') => request(s.flowList, 'GET', `/api/flows${q ? `?q=${enc(q)}` : ''}`),
+    listFlows: (q = '', page: { offset?: number; limit?: number } = {}) =>
+      request(s.flowList, 'GET', `/api/flows?offset=${page.offset ?? 0}&limit=${page.limit ?? 500}${q ? `&q=${enc(q)}` : ''}`),
+    /** Every flow I can see with exactly this name, my own first. */
+    flowsNamed: (name: string) => request(s.flowList, 'GET', `/api/flows?name=${enc(name)}`),
     createFlow: (body: { name: string; description?: string; graph: s.FlowGraph; message?: string }) => request(s.flowWithVersion, 'POST', '/api/flows', body),
     getFlow: (id: string) => request(s.flowWithVersion, 'GET', `/api/flows/${enc(id)}`),
     saveFlow: (id: string, body: { graph: s.FlowGraph; name?: string; description?: string; message?: string }) => request(s.flowWithVersion, 'PUT', `/api/flows/${enc(id)}`, body),

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { createAstraClient, type AstraClient } from './client';
 import { flowBundle, outputText, resultsBundle, runBundle, type MimeBundle } from './bundles';
 import type { AskRequest, IngestRequest, IngestStatus, QueryRequest } from './contracts';
+import { pickFlowByName } from '@astra/workflows/flow';
 import type { FlowGraph, Run, RunEvent } from './schemas';
 
 export * from './index';
@@ -85,12 +86,15 @@ export class AstraNotebook {
     this.client = createAstraClient({ baseUrl: options.url, token: options.token });
   }
 
-  /** A flow by id or exact name. */
+  /** A flow by id or exact name: your own flow of that name before one shared with you, never a guess between two. */
   async findFlow(nameOrId: string) {
-    const { flows } = await this.client.listFlows();
-    const flow = flows.find((candidate) => candidate.id === nameOrId) ?? flows.find((candidate) => candidate.name === nameOrId);
-    if (!flow) throw new Error(`no flow named "${nameOrId}" (you have: ${flows.map((candidate) => candidate.name).join(', ') || 'none'})`);
-    return flow;
+    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(nameOrId)) {
+      const byId = await this.client.getFlow(nameOrId).then(({ flow }) => flow, () => undefined);
+      if (byId) return byId;
+    }
+    const picked = pickFlowByName((await this.client.flowsNamed(nameOrId)).flows, nameOrId);
+    if ('error' in picked) throw new Error(picked.error);
+    return picked.flow;
   }
 
   /** Runs a flow and shows it live in the cell (node states, progress, tokens); resolves with the finished run. */
@@ -122,8 +126,8 @@ export class AstraNotebook {
 
   /** Saves a flow built in code: a new flow, or a new version of the one with that name. */
   async save(name: string, graph: FlowGraph, description = '') {
-    const { flows } = await this.client.listFlows();
-    const existing = flows.find((flow) => flow.name === name);
+    // Only a flow of your own can take a new version; one shared with you under the same name is not it.
+    const existing = (await this.client.flowsNamed(name)).flows.find((flow) => flow.canEdit && flow.name === name);
     return existing ? this.client.saveFlow(existing.id, { graph, description }) : this.client.createFlow({ name, description, graph });
   }
 

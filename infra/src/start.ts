@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, readSupervisorConfig, repoRoot, type SupervisorConfig } from './config';
+import { privateUmask, secureDataFolder } from './data-folder';
 import { checkExternalChroma, checkExternalDatabase, checkExternalTemporal } from './external';
 import { forgetSupervisor, reapLeftovers } from './leftovers';
 import { assertPortFree } from './ports';
@@ -83,10 +84,13 @@ async function readyzOk(url: string): Promise<boolean> {
 }
 
 async function main(config: SupervisorConfig): Promise<void> {
+  // Everything the parts write (logs, Chroma's store, Temporal's database) is the owner's alone.
+  process.umask(privateUmask);
+  const tightened = secureDataFolder(config.dataDir, { traversable: process.getuid?.() === 0 && !config.DATABASE_URL });
   const logDir = path.join(config.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const timeoutMs = config.ASTRA_START_TIMEOUT_S * 1000;
-  line(`data folder ${config.dataDir}`);
+  line(`data folder ${config.dataDir}${tightened ? ` (made ${tightened} entries private: readable by this account only)` : ''}`);
 
   // Two parts told to share a port would find each other instead of themselves.
   const wanted: Array<[string, number]> = [['ASTRA_PORT', config.ASTRA_PORT]];
@@ -112,6 +116,8 @@ async function main(config: SupervisorConfig): Promise<void> {
 
   let temporalAddress: string;
   let temporalUi: string | undefined;
+  /** The embedded UI, which the server serves to admins at /admin/temporal. */
+  let temporalUiUpstream: string | undefined;
   if (config.TEMPORAL_ADDRESS) {
     temporalAddress = await timed('Temporal', (a) => `${a} (external, TEMPORAL_ADDRESS)`, async () => {
       await checkExternalTemporal(config.TEMPORAL_ADDRESS!, config.TEMPORAL_NAMESPACE);
@@ -124,6 +130,7 @@ async function main(config: SupervisorConfig): Promise<void> {
         port: config.TEMPORAL_PORT,
         uiPort: config.TEMPORAL_UI_PORT,
         dbFile: path.join(config.dataDir, 'temporal', 'temporal.db'),
+        uiPublicPath: '/admin/temporal',
         namespace: config.TEMPORAL_NAMESPACE,
         logDir,
         timeoutMs,
@@ -131,6 +138,7 @@ async function main(config: SupervisorConfig): Promise<void> {
     started.push({ name: 'Temporal', stop: temporal.stop });
     temporalAddress = temporal.address;
     temporalUi = config.TEMPORAL_UI_URL ?? temporal.uiUrl;
+    temporalUiUpstream = temporal.uiUrl;
   }
 
   let databaseUrl: string;
@@ -160,12 +168,15 @@ async function main(config: SupervisorConfig): Promise<void> {
   }
 
   const serverUrl = config.ASTRA_PUBLIC_URL ?? `http://${config.ASTRA_HOST}:${config.ASTRA_PORT}`;
+  // Admins reach the embedded UI through the server's sign-in, never on its own port.
+  if (temporalUiUpstream && !config.TEMPORAL_UI_URL) temporalUi = `${serverUrl}/admin/temporal/`;
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     ASTRA_DATA_DIR: config.dataDir,
     ASTRA_PUBLIC_URL: serverUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_UI_URL: temporalUi ?? '',
+    ...(temporalUiUpstream ? { ASTRA_TEMPORAL_UI_UPSTREAM: temporalUiUpstream } : {}),
     DATABASE_URL: databaseUrl,
     CHROMA_URL: chromaUrl,
   };
@@ -211,13 +222,14 @@ async function main(config: SupervisorConfig): Promise<void> {
     });
   }
 
-  const credentials = JSON.parse(readFileSync(path.join(config.dataDir, 'credentials'), 'utf8')) as { loginUrl: string; username: string };
+  const credentials = JSON.parse(readFileSync(path.join(config.dataDir, 'credentials'), 'utf8')) as { username: string };
+  const loginUrl = readFileSync(path.join(config.dataDir, 'login-link'), 'utf8').trim();
   line('');
   line('Astra is ready.');
   line(`  Server       ${serverUrl}`);
-  line(`  Temporal UI  ${temporalUi ?? '(not configured; set TEMPORAL_UI_URL)'}`);
+  line(`  Temporal UI  ${temporalUi ? `${temporalUi} (admins)` : '(not configured; set TEMPORAL_UI_URL)'}`);
   line(`  JupyterLab   ${jupyterUrl ?? '(off: ASTRA_JUPYTER=off)'}`);
-  line(`  Log in       ${credentials.loginUrl}`);
+  line(`  Log in       ${loginUrl}`);
   const credentialsFile = path.join(config.dataDir, 'credentials');
   const shownFile = credentialsFile.startsWith(`${process.cwd()}${path.sep}`) ? path.relative(process.cwd(), credentialsFile) : credentialsFile;
   line(`               (one-time link for "${credentials.username}"; the CLI token is in ${shownFile})`);

@@ -1,3 +1,4 @@
+import type { RateLimits } from './rate-limits';
 import type { LoginThrottle } from './auth/login-throttle';
 import type { OpenAPIHono, RouteConfig, RouteHandler } from '@hono/zod-openapi';
 import type pg from 'pg';
@@ -39,6 +40,8 @@ export interface AppDeps {
   inference: ModelProvider;
   /** Login and registration limits; one per app unless a test passes its own. */
   loginThrottle?: LoginThrottle;
+  /** Limits on `/readyz` and self-checks; the defaults unless a test passes its own. */
+  rateLimits?: Partial<RateLimits>;
 }
 
 export interface AppEnv {

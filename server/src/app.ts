@@ -40,6 +40,9 @@ import { createChatService } from './chat/chat-service';
 import { createCompletions } from './chat/completions';
 import { createServerMetrics } from './metrics';
 import { httpTracing } from './http-tracing';
+import { routeRateLimits } from './rate-limits';
+import { withSharedAnswers } from './openapi-shared';
+import { temporalUiPath, temporalUiProxy } from './routes/temporal-ui';
 
 const uploadLimitBytes = 100 * 1024 * 1024;
 /** Every body but an upload is JSON: a flow of thousands of nodes fits, a 200 MB login does not. */
@@ -88,6 +91,17 @@ export function createApp(deps: AppDeps): App {
   app.use('*', inputGuard);
   app.use('/api/users', requireRole('admin'));
   app.use('/api/users/*', requireRole('admin'));
+  // Each call probes every backing service or runs a workflow: bounded so no one can turn them into load.
+  const limits = routeRateLimits(deps.rateLimits ?? {}, deps.env.ASTRA_TRUSTED_PROXIES);
+  app.use('/readyz', limits.readiness);
+  app.use('/api/status/self-check', requireRole('admin'), limits.selfCheck);
+  if (deps.env.ASTRA_TEMPORAL_UI_UPSTREAM) {
+    const temporalUi = temporalUiProxy(deps.env.ASTRA_TEMPORAL_UI_UPSTREAM);
+    for (const route of [temporalUiPath, `${temporalUiPath}/*`]) {
+      app.use(route, requireRole('admin'));
+      app.all(route, temporalUi);
+    }
+  }
 
   const health = healthHandlers(deps);
   app.openapi(healthRoutes.healthz, health.healthz);
@@ -191,7 +205,8 @@ export function createApp(deps: AppDeps): App {
 
   // Public to the session auth, guarded by its own scrape token (server/src/metrics.ts).
   app.get('/metrics', metrics.handler);
-  app.doc31('/api/openapi.json', { openapi: '3.1.0', info: { title: 'Astra API', version: '0.1.0' } });
+  const openApiDocument = () => withSharedAnswers(app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'Astra API', version: '0.1.0' } }), { jsonLimitBytes });
+  app.get('/api/openapi.json', (c) => c.json(openApiDocument()));
   // The editor's shell and bundles (public: they hold no data; the app asks /api/auth/me who is signed in).
   const editor = editorStatic();
   app.get('/', editor.index);

@@ -7,35 +7,42 @@ import type { UsersRepo } from './auth/users-repo';
 export interface LocalCredentials {
   url: string;
   username: string;
-  /** Only present in the file written on the very first start. */
+  /** Only in the file written on the very first start; a later rewrite leaves it out. */
   password?: string;
   token: string;
-  loginUrl: string;
 }
 
+const privateFile = async (file: string, text: string) => {
+  await writeFile(file, text, { mode: 0o600 });
+  await chmod(file, 0o600);
+};
+
 /**
- * First start: creates the admin. Every start: a fresh one-time login link (like Jupyter's token)
- * and, when the file is new, a CLI token, written to `<data>/credentials` with mode 600.
+ * First start: creates the admin and writes `<data>/credentials` (mode 600: URL, username, password,
+ * a CLI token). Later starts leave that file alone while its token still works and the URL is the
+ * same. Every start: a fresh one-time login link (like Jupyter's token) in `<data>/login-link`.
  */
-export async function writeLocalCredentials(deps: { users: UsersRepo; credentials: CredentialsRepo; dataDir: string; publicUrl: string }, existing?: LocalCredentials): Promise<LocalCredentials> {
+export async function writeLocalCredentials(
+  deps: { users: UsersRepo; credentials: CredentialsRepo; dataDir: string; publicUrl: string },
+  existing?: LocalCredentials,
+): Promise<{ credentials: LocalCredentials; loginUrl: string; rewritten: boolean }> {
   let admin = await deps.users.firstAdmin();
   let password: string | undefined;
   if (!admin) {
     password = randomBytes(15).toString('base64url');
     admin = await deps.users.create({ username: 'admin', password, role: 'admin' });
   }
-  const token = existing?.token && existing.username === admin.username ? existing.token : await deps.credentials.createApiToken(admin.id, 'cli (written by npm start)');
-  const link = await deps.credentials.createLoginLink(admin.id);
-  const credentials: LocalCredentials = {
-    url: deps.publicUrl,
-    username: admin.username,
-    ...(password ?? existing?.password ? { password: password ?? existing?.password } : {}),
-    token,
-    loginUrl: `${deps.publicUrl}/auth/link/${link}`,
-  };
   await mkdir(deps.dataDir, { recursive: true });
-  const file = path.join(deps.dataDir, 'credentials');
-  await writeFile(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
-  await chmod(file, 0o600);
-  return credentials;
+  // A file from before the login link moved out of it still holds a spent link: rewritten once.
+  const keep = !password && existing?.token && existing.username === admin.username && existing.url === deps.publicUrl && !('loginUrl' in existing);
+  let credentials: LocalCredentials;
+  if (keep) credentials = existing;
+  else {
+    const token = existing?.token && existing.username === admin.username ? existing.token : await deps.credentials.createApiToken(admin.id, 'cli (written by npm start)');
+    credentials = { url: deps.publicUrl, username: admin.username, ...(password ? { password } : {}), token };
+    await privateFile(path.join(deps.dataDir, 'credentials'), `${JSON.stringify(credentials, null, 2)}\n`);
+  }
+  const loginUrl = `${deps.publicUrl}/auth/link/${await deps.credentials.createLoginLink(admin.id)}`;
+  await privateFile(path.join(deps.dataDir, 'login-link'), `${loginUrl}\n`);
+  return { credentials, loginUrl, rewritten: !keep };
 }

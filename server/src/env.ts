@@ -17,9 +17,14 @@ export const serverEnvSchema = z.object({
   DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (npm start sets it)'),
   TEMPORAL_ADDRESS: z.string().min(1, 'TEMPORAL_ADDRESS is required (npm start sets it)'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** Where admins are linked for the Temporal UI (npm start: this server's /admin/temporal). */
   TEMPORAL_UI_URL: z.string().optional(),
+  /** The Temporal UI this server serves to admins at /admin/temporal (npm start: the embedded UI on 127.0.0.1). */
+  ASTRA_TEMPORAL_UI_UPSTREAM: z.string().url().optional(),
   ASTRA_TASK_QUEUE: z.string().default('astra'),
   ASTRA_RUN_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(defaultRunConcurrency),
+  /** The shortest interval a schedule may fire at ("1m", "30s"): each firing is an ingest. */
+  ASTRA_SCHEDULE_MIN_INTERVAL: z.string().regex(/^[1-9][0-9]{0,5}(s|m|h|d)$/, 'ASTRA_SCHEDULE_MIN_INTERVAL is a whole number and one unit, such as "1m" or "30s"').default('1m'),
   ASTRA_EMBEDDING_MODEL: z.string().default('all-minilm-l6-v2'),
   ASTRA_GENERATION_MODEL: z.string().default('smollm2-135m-instruct'),
   CHROMA_URL: z.string().url(),

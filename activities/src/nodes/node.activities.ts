@@ -13,7 +13,7 @@ import { createCollectionsRepo } from '../rag/collections-repo';
 import { CorruptDocumentError, UnsupportedDocumentError } from '../rag/document';
 import { saveDocument, upsertChunkVectors, type StoredDocument } from '../rag/document-store';
 import { EgressRefusedError } from '../rag/egress';
-import { chromaCollectionFor, chunkId, filesUnder, unchangedInLedger, type IngestDeps } from '../rag/ingest.activities';
+import { chromaCollectionFor, chunkId, dataFolderRefusal, filesUnder, unchangedInLedger, type IngestDeps } from '../rag/ingest.activities';
 import { loadDocument } from '../rag/loaders';
 import { createRetriever } from '../rag/retrieval';
 import { asList, asMessages, asText, fillTemplate } from '@astra/workflows/nodes/coerce';
@@ -79,8 +79,17 @@ export function createNodeActivities(deps: IngestDeps) {
       const where = asText(inputs.path).trim() || params.path;
       if (!where) throw new NodeParamError('path', 'give a folder or file, in the Path parameter or the path input');
       const root = path.resolve(where);
-      const files = await filesUnder(root, params.glob);
-      if (!files) throw new NodeParamError('path', `${root} does not exist`);
+      const refused = await dataFolderRefusal(root, deps.dataDir, undefined);
+      if (refused) throw new NodeParamError('path', refused);
+      const found = await filesUnder(root, params.glob);
+      if (!found) throw new NodeParamError('path', `${root} does not exist`);
+      // A glob or a link under the folder can still reach into the data folder: those files are left out, each said.
+      const files: string[] = [];
+      for (const file of found) {
+        const refusal = await dataFolderRefusal(file, deps.dataDir, undefined);
+        if (refusal) await node.log(`skipped ${refusal}`, 'warn');
+        else files.push(file);
+      }
       if (files.length > params.maxFiles) throw new NodeParamError('maxFiles', `${root} has ${files.length} matching files, more than the ${params.maxFiles} allowed`);
       const documents: FlowDocument[] = [];
       for (const [i, file] of files.entries()) {

@@ -76,15 +76,16 @@ export async function filesUnder(root: string, pattern: string): Promise<string[
 const isInside = (folder: string, file: string) => file === folder || file.startsWith(`${folder}${path.sep}`);
 
 /**
- * Why a file may not be ingested into a collection: it is, after resolving symlinks, inside Astra's
- * data folder (other users' uploads, the database, credentials), unless it is one of the
- * collection's own uploads. Undefined when it may be read.
+ * Why a file may not be read: it is, after resolving symlinks, inside Astra's data folder (other
+ * users' uploads, the database, credentials), unless it is one of the collection's own uploads
+ * (none, for a reader that fills no collection, such as the Load Files node). Undefined when it may be read.
  */
-export async function dataFolderRefusal(file: string, dataDir: string | undefined, collectionId: string): Promise<string | undefined> {
+export async function dataFolderRefusal(file: string, dataDir: string | undefined, collectionId: string | undefined): Promise<string | undefined> {
   if (!dataDir) return undefined;
   const realData = await realpath(dataDir).catch(() => path.resolve(dataDir));
   const real = await realpath(file).catch(() => path.resolve(file));
-  if (!isInside(realData, real) || isInside(path.join(realData, 'uploads', collectionId), real)) return undefined;
+  if (!isInside(realData, real)) return undefined;
+  if (collectionId && isInside(path.join(realData, 'uploads', collectionId), real)) return undefined;
   return `${file} is inside Astra's data folder${real === path.resolve(file) ? '' : ` (through a link to ${real})`}, which is never ingested`;
 }
 

@@ -8,6 +8,7 @@ export function FlowListPage() {
   const api = useApi();
   const [query, setQuery] = useState('');
   const [flows, setFlows] = useState<FlowSummary[] | null>(null);
+  const [total, setTotal] = useState(0);
   const [templates, setTemplates] = useState<FlowTemplate[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
   const [newName, setNewName] = useState('');
@@ -20,7 +21,11 @@ export function FlowListPage() {
     let live = true;
     const timer = window.setTimeout(() => {
       api.listFlows(query.trim()).then(
-        (answer) => live && setFlows(answer.flows),
+        (answer) => {
+          if (!live) return;
+          setFlows(answer.flows);
+          setTotal(answer.total);
+        },
         (error: Error) => live && setProblem(error.message),
       );
     }, query ? 200 : 0);
@@ -117,6 +122,9 @@ export function FlowListPage() {
         </div>
         {flows === null ? <p className="muted">Loading…</p> : null}
         {flows?.length === 0 ? <p className="muted">{query ? `No flow matches “${query}”.` : 'No flows yet: create one, import one, or start from a template below.'}</p> : null}
+        {flows && total > flows.length ? (
+          <p className="muted" role="status">Showing {flows.length} of {total} flows, your own first: search to find the others.</p>
+        ) : null}
         <ul className="flow-cards">
           {flows?.map((flow) => (
             <li key={flow.id} className="flow-card">

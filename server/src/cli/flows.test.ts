@@ -19,7 +19,7 @@ let worker: TestWorker;
 let harness: AppHarness;
 let server: ServerType;
 let url: string;
-let admin: { token: string; username: string };
+let admin: { token: string; username: string; id: string };
 let scratch: string;
 let corpus: string;
 
@@ -252,4 +252,58 @@ describe('astra flows and astra run', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('astra runs rerun <run id> --from <node>');
   });
+
+  it("runs the caller's own flow of a name even when another user shares 500 newer flows and one of that name, and refuses a tie", async () => {
+    const greet = (word: string) => ({
+      nodes: [
+        { id: 'name', type: 'io.input', version: 1, params: { name: 'name' } },
+        { id: 'greet', type: 'text.template', version: 1, params: { template: `${word} {{input}}` } },
+        { id: 'out', type: 'io.output', version: 1, params: { name: 'greeting' } },
+      ],
+      edges: [
+        { id: 'name-greet', source: 'name', sourcePort: 'value', target: 'greet', targetPort: 'input' },
+        { id: 'greet-out', source: 'greet', sourcePort: 'text', target: 'out', targetPort: 'value' },
+      ],
+    });
+    const own = await harness.call(admin.token, 'POST', '/api/flows', { name: 'Greet the visitor', graph: greet('Welcome') });
+    expect(own.status).toBe(201);
+    // The attacker shares a flow of the same name with the admin, then 505 newer ones on top of it.
+    const mallory = await harness.newUser('user');
+    const lure = await harness.call(mallory.token, 'POST', '/api/flows', { name: 'Greet the visitor', graph: greet('Gotcha') });
+    expect((await harness.call(mallory.token, 'PUT', `/api/flows/${lure.body.flow.id}/sharing`, { visibility: 'shared', users: [admin.username], roles: [] })).status).toBe(200);
+    await harness.pool.query(
+      `with made as (insert into flows (owner_id, name, visibility, updated_at) select $1, 'flood ' || n, 'shared', now() + interval '1 hour' from generate_series(1, 505) n returning id)
+       insert into flow_shares (flow_id, user_id) select id, $2 from made`,
+      [mallory.id, admin.id],
+    );
+
+    const started = await astra(['run', 'Greet the visitor', '--input', 'name=Ada', '--json']);
+    expect(started.stderr).toBe('');
+    expect(started.code).toBe(0);
+    expect((JSON.parse(started.stdout) as { flowId: string }).flowId).toBe(own.body.flow.id);
+
+    // The list pages instead of stopping at 500: every flow arrives, the admin's own first.
+    const listed = JSON.parse((await astra(['flows', 'list', '--json'])).stdout) as Array<{ id: string; owner: string }>;
+    const firstPage = await harness.call(admin.token, 'GET', '/api/flows');
+    expect(firstPage.body.flows).toHaveLength(500);
+    expect(firstPage.body.nextOffset).toBe(500);
+    expect(listed).toHaveLength(firstPage.body.total);
+    expect(listed.map((flow) => flow.id)).toContain(own.body.flow.id);
+    expect(listed.findIndex((flow) => flow.owner !== admin.username)).toBe(listed.filter((flow) => flow.owner === admin.username).length);
+    expect(listed.filter((flow) => flow.owner === mallory.username)).toHaveLength(506);
+
+    // Two shared flows of one name and none of the caller's own: refused, naming both.
+    const trent = await harness.newUser('user');
+    const twins = [];
+    for (const owner of [mallory, trent]) {
+      const flow = await harness.call(owner.token, 'POST', '/api/flows', { name: 'Greet twice', graph: greet('Hello') });
+      await harness.call(owner.token, 'PUT', `/api/flows/${flow.body.flow.id}/sharing`, { visibility: 'shared', users: [admin.username], roles: [] });
+      twins.push(`${flow.body.flow.id} (by ${owner.username})`);
+    }
+    const tie = await astra(['run', 'Greet twice']);
+    expect(tie.code).toBe(1);
+    expect(tie.stderr).toContain('2 flows shared with you are named "Greet twice"');
+    for (const twin of twins) expect(tie.stderr).toContain(twin);
+    expect((await harness.pool.query('select count(*)::int as n from runs r join flows f on f.id = r.flow_id where f.name = $1', ['Greet twice'])).rows[0].n).toBe(0);
+  }, 120_000);
 });

@@ -3,8 +3,10 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import type { z } from 'zod';
 import { api, openStream } from './api';
 import { resolveCliConfig, type CliConfig } from './config';
+import { pickFlowByName } from '@astra/workflows/flow';
 import { ApiError, CliError } from './errors';
 import {
   answerOutput, flowExportFile, flowList, flowWithVersion, problemsAnswer, runAnswer, runEvent, runList, validation, versionAnswer,
@@ -35,16 +37,33 @@ const versionOption = (value: string | undefined): number | undefined => {
   return version;
 };
 
-/** A flow by id, else by exact name among the flows I can see. */
+const flowIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Every flow I can see, page by page (the server answers at most 500 at a time). */
+async function allFlows(config: CliConfig, query = ''): Promise<FlowSummary[]> {
+  const flows: FlowSummary[] = [];
+  for (let offset: number | null = 0; offset !== null;) {
+    const page: z.infer<typeof flowList> = await api(config, flowList, 'GET', `/api/flows?offset=${offset}${query}`);
+    flows.push(...page.flows);
+    offset = page.nextOffset;
+  }
+  return flows;
+}
+
+/** A flow by id, else by exact name: my own flow of that name before any shared with me, never a guess between two. */
 export async function resolveFlow(config: CliConfig, reference: string): Promise<FlowSummary> {
-  const { flows } = await api(config, flowList, 'GET', '/api/flows');
-  const byId = flows.find((flow) => flow.id === reference);
-  if (byId) return byId;
-  const named = flows.filter((flow) => flow.name === reference);
-  if (named.length === 1) return named[0]!;
-  if (named.length > 1) throw new CliError(`${named.length} flows are named "${reference}" (${named.map((flow) => `${flow.id} by ${flow.owner}`).join(', ')}); use the id`);
-  const near = flows.filter((flow) => flow.name.toLowerCase().includes(reference.toLowerCase())).map((flow) => `"${flow.name}"`);
-  throw new CliError(`no flow with the id or name "${reference}"${near.length ? `; did you mean ${near.slice(0, 5).join(', ')}?` : '; `astra flows list` shows them'}`);
+  if (flowIdPattern.test(reference)) {
+    const found = await api(config, flowWithVersion, 'GET', `/api/flows/${enc(reference)}`).catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    });
+    if (found) return found.flow;
+  }
+  const picked = pickFlowByName(await allFlows(config, `&name=${enc(reference)}`), reference);
+  if ('flow' in picked) return picked.flow;
+  const { flows: near } = await api(config, flowList, 'GET', `/api/flows?limit=5&q=${enc(reference)}`);
+  const hint = near.length ? `; did you mean ${near.map((flow) => `"${flow.name}"`).join(', ')}?` : '; `astra flows list` shows them';
+  throw new CliError(picked.error.startsWith('no flow') ? `${picked.error}${hint}` : picked.error);
 }
 
 async function readJsonFile(file: string): Promise<unknown> {
@@ -74,7 +93,7 @@ export async function flowsCommand(args: string[]): Promise<number> {
     case undefined: // the bare command lists
     case 'list': {
       const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
-      const { flows } = await api(resolveCliConfig(), flowList, 'GET', '/api/flows');
+      const flows = await allFlows(resolveCliConfig());
       if (values.json) out(JSON.stringify(flows, null, 2));
       else if (flows.length === 0) out('no flows yet: astra flows import examples/flows/rag-question-answering.json');
       else {

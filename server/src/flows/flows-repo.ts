@@ -71,14 +71,34 @@ export function createFlowsRepo(pool: pg.Pool) {
   };
 
   return {
-    async list(user: Principal, search?: string): Promise<FlowRecord[]> {
-      const rows = await pool.query<FlowRow>(
-        `select ${flowColumns} from flows f join users u on u.id = f.owner_id
-          where ${visibleTo} and ($3::text is null or f.name ilike $3 or f.description ilike $3)
-          order by f.updated_at desc limit 500`,
-        [user.id, user.role, search ? `%${search.replace(/[\\%_]/g, '\\$&')}%` : null],
+    /**
+     * A page of the flows the user may see, their own first (a flood of shared flows cannot push them
+     * out of the first page); `name` matches exactly, `search` anywhere in name or description.
+     */
+    async list(user: Principal, filter: { search?: string; name?: string; limit: number; offset: number }): Promise<{ flows: FlowRecord[]; total: number }> {
+      const pattern = filter.search ? `%${filter.search.replace(/[\\%_]/g, '\\$&')}%` : null;
+      const rows = await pool.query<FlowRow & { total: string }>(
+        `select ${flowColumns}, count(*) over () as total from flows f join users u on u.id = f.owner_id
+          where ${visibleTo} and ($3::text is null or f.name ilike $3 or f.description ilike $3) and ($4::text is null or f.name = $4)
+          order by (f.owner_id = $1) desc, f.updated_at desc, f.id limit $5 offset $6`,
+        [user.id, user.role, pattern, filter.name ?? null, filter.limit, filter.offset],
       );
-      return rows.rows.map((row) => toFlow(row, user));
+      // Past the last row a page is empty and carries no count: count the matches on their own.
+      const total = rows.rows[0] ? Number(rows.rows[0].total) : filter.offset === 0 ? 0 : Number((await pool.query<{ total: string }>(
+        `select count(*) as total from flows f where ${visibleTo} and ($3::text is null or f.name ilike $3 or f.description ilike $3) and ($4::text is null or f.name = $4)`,
+        [user.id, user.role, pattern, filter.name ?? null],
+      )).rows[0]!.total);
+      return { flows: rows.rows.map((row) => toFlow(row, user)), total };
+    },
+
+    /** How many runs of the flow people other than its owner have, and who they are. */
+    async othersRuns(flowId: string, ownerId: string): Promise<{ runs: number; users: string[] }> {
+      const row = (await pool.query<{ runs: string; users: string[] }>(
+        `select count(*) as runs, coalesce(array_agg(distinct u.username), '{}') as users
+           from runs r join users u on u.id = r.owner_id where r.flow_id = $1 and r.owner_id <> $2`,
+        [flowId, ownerId],
+      )).rows[0]!;
+      return { runs: Number(row.runs), users: row.users };
     },
 
     async get(user: Principal, id: string): Promise<FlowRecord | undefined> {

@@ -63,7 +63,8 @@ export function inputValues(graph: FlowGraph, inputs: Record<string, string>): {
 export type LiveRunEvent = RunEventMessage;
 
 export function createRunService(deps: AppDeps) {
-  const temporalUrl = (run: RunRecord) => (deps.env.TEMPORAL_UI_URL ? `${deps.env.TEMPORAL_UI_URL.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.env.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(run.workflowId)}` : null);
+  // The Temporal UI shows every user's runs, so only admins are linked to it.
+  const temporalUrl = (run: RunRecord, viewer: Pick<Principal, 'role'>) => (deps.env.TEMPORAL_UI_URL && viewer.role === 'admin' ? `${deps.env.TEMPORAL_UI_URL.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.env.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(run.workflowId)}` : null);
 
   const summary = ({ id, flowId, flowName, version, status, startedAt, finishedAt, rerunOf, fromNode }: RunRecord) => ({ id, flowId, flowName, version, status, startedAt, finishedAt, rerunOf, fromNode });
 
@@ -74,7 +75,7 @@ export function createRunService(deps: AppDeps) {
     return outputs;
   };
 
-  const view = async (run: RunRecord) => {
+  const view = async (run: RunRecord, viewer: Pick<Principal, 'role'>) => {
     const [nodes, version] = await Promise.all([deps.runs.nodes(run.id), deps.flows.version(run.flowId, run.version)]);
     const labels = new Map(version?.graph.nodes.map((node) => [node.id, node.label ?? null]) ?? []);
     const order = new Map(version?.graph.nodes.map((node, i) => [node.id, i]) ?? []);
@@ -84,7 +85,7 @@ export function createRunService(deps: AppDeps) {
       error: run.error,
       workflowId: run.workflowId,
       outputs: await resolvedOutputs(run),
-      temporalUrl: temporalUrl(run),
+      temporalUrl: temporalUrl(run, viewer),
       nodes: nodes
         .sort((a, b) => (order.get(a.nodeId) ?? 0) - (order.get(b.nodeId) ?? 0))
         .map(({ outputs: _outputs, ...node }) => ({ ...node, label: labels.get(node.nodeId) ?? null })),

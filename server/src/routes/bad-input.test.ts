@@ -1,6 +1,7 @@
 // Input that used to reach the database or a recursive parser and come back as a 500 is a 400
 // naming the field: NUL characters, lone surrogates, 10,000-deep params, version numbers of 2^31,
-// non-http URLs for ingest and schedules, and an unknown model for /api/ask.
+// non-http URLs for ingest and schedules, schedules firing faster than the shortest interval, and an
+// unknown model for /api/ask.
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,6 +92,20 @@ describe('bad input is a 400 naming the field', () => {
     }
   });
 
+  it('refuses schedules that would fire more often than the shortest interval (1m by default), naming the field', async () => {
+    const schedule = (spec: Record<string, string>) => send('POST', '/api/schedules', { name: 'often', collection: 'notes', url: 'https://example.com/feed.html', ...spec });
+    const everySecond = await schedule({ every: '1s' });
+    expect(everySecond.status).toBe(400);
+    expect(everySecond.body.error).toBe('invalid request: every: "1s" is shorter than the shortest interval allowed, 1m');
+    expect(everySecond.body.issues).toEqual([{ path: 'every', message: '"1s" is shorter than the shortest interval allowed, 1m' }]);
+    expect((await schedule({ every: '59s' })).body.error).toMatch(/^invalid request: every: "59s" is shorter/);
+    const seconds = await schedule({ cron: '* * * * * *' });
+    expect(seconds.status).toBe(400);
+    expect(seconds.body.error).toBe('invalid request: cron: give five fields (minute hour day-of-month month day-of-week), not 6: a seconds field is not allowed');
+    expect((await schedule({ cron: '@every 1s' })).body.error).toMatch(/^invalid request: cron: for an interval give every/);
+    expect((await harness.pool.query('select count(*)::int as n from schedules where owner_id = $1', [user.id])).rows[0].n).toBe(0);
+  });
+
   it('refuses a path that reaches the data folder through a symlink', async () => {
     const admin = await harness.newUser('admin');
     const folder = await mkdtemp(path.join(os.tmpdir(), 'astra-link-'));
@@ -106,6 +121,22 @@ describe('bad input is a 400 naming the field', () => {
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
+  });
+
+  it('documents the shared 400 and 413 answers on every operation, as the fuzzer found them missing', async () => {
+    const { status, body } = await send('GET', '/api/openapi.json');
+    expect(status).toBe(200);
+    const paths = (body as unknown as { paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>> }).paths;
+    const operations = Object.entries(paths).flatMap(([route, ops]) => Object.entries(ops).map(([method, op]) => ({ name: `${method.toUpperCase()} ${route}`, op })));
+    expect(operations.length).toBeGreaterThan(60);
+    for (const { name, op } of operations) {
+      expect(Object.keys(op.responses), name).toContain('400');
+      if (op.requestBody) expect(Object.keys(op.responses), name).toContain('413');
+    }
+    // One the fuzzer sent: a name the route's schema refuses is that documented 400, naming the field.
+    const refused = await send('DELETE', '/api/collections/%C2%84');
+    expect(refused.status).toBe(400);
+    expect(refused.body.issues?.map((issue) => issue.path)).toEqual(['name']);
   });
 
   it('answers /api/ask with an unknown model with a 400 naming the model, not a 200 stream', async () => {

@@ -42,8 +42,9 @@ export const flowsHandlers = (deps: AppDeps) => {
     }) satisfies AppRouteHandler<typeof routes.validateFlowRoute>,
 
     listFlows: (async (c) => {
-      const flows = await deps.flows.list(c.get('user'), c.req.valid('query').q);
-      return c.json({ flows: flows.map(summary) }, 200);
+      const { q, name, limit, offset } = c.req.valid('query');
+      const { flows, total } = await deps.flows.list(c.get('user'), { search: q, name, limit, offset });
+      return c.json({ flows: flows.map(summary), total, nextOffset: offset + flows.length < total ? offset + flows.length : null }, 200);
     }) satisfies AppRouteHandler<typeof routes.listFlows>,
 
     createFlow: (async (c) => {
@@ -79,6 +80,11 @@ export const flowsHandlers = (deps: AppDeps) => {
       const flow = await deps.flows.get(c.get('user'), id);
       if (!flow) return c.json(notFound(id), 404);
       if (!flow.canEdit) return c.json({ error: `flow "${flow.name}" belongs to ${flow.owner}; only they can delete it` }, 403);
+      // Runs belong to whoever started them: deleting the flow would delete theirs too, so it waits.
+      const others = await deps.flows.othersRuns(id, flow.ownerId);
+      if (others.runs > 0) {
+        return c.json({ error: `flow "${flow.name}" has ${others.runs} run${others.runs === 1 ? '' : 's'} by other users (${others.users.join(', ')}), which deleting it would delete; stop sharing it to stop new runs` }, 409);
+      }
       await deps.flows.remove(c.get('user'), id);
       deps.logger.info({ event: 'flow.deleted', id, by: c.get('user').username });
       return c.body(null, 204);

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { flowProblemSchema, flowSummarySchema } from '@astra/workflows/flow';
+import { flowList, flowProblemSchema, flowSummarySchema } from '@astra/workflows/flow';
 import { errorContent } from './schemas';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
@@ -21,9 +21,16 @@ const versionNumber = z.coerce.number().int().positive().max(2_147_483_647);
 const versionParam = z.object({ id: z.string(), n: versionNumber });
 
 export const listFlows = createRoute({
-  method: 'get', path: '/api/flows', tags: ['flows'], summary: 'Flows you own or that are shared with you',
-  request: { query: z.object({ q: z.string().max(200).optional() }) },
-  responses: { 200: { description: 'flows', content: json(z.object({ flows: z.array(flowSummary) })) } },
+  method: 'get', path: '/api/flows', tags: ['flows'], summary: 'Flows you own or that are shared with you, your own first, a page at a time',
+  request: {
+    query: z.object({
+      q: z.string().max(200).optional(),
+      name: z.string().max(200).optional().openapi({ description: 'exactly this name' }),
+      limit: z.coerce.number().int().min(1).max(500).default(500),
+      offset: z.coerce.number().int().min(0).max(2_147_483_647).default(0),
+    }),
+  },
+  responses: { 200: { description: 'a page of flows, with the count of every match', content: json(flowList) } },
 });
 
 export const createFlow = createRoute({
@@ -51,9 +58,12 @@ export const updateFlow = createRoute({
 });
 
 export const deleteFlow = createRoute({
-  method: 'delete', path: '/api/flows/{id}', tags: ['flows'], summary: 'Delete a flow with its versions and runs',
+  method: 'delete', path: '/api/flows/{id}', tags: ['flows'], summary: 'Delete a flow with its versions and your runs of it (refused while other users have runs of it)',
   request: { params: idParam },
-  responses: { 204: { description: 'deleted' }, 403: { description: 'not yours', content: errorContent }, 404: { description: 'no such flow', content: errorContent } },
+  responses: {
+    204: { description: 'deleted' }, 403: { description: 'not yours', content: errorContent }, 404: { description: 'no such flow', content: errorContent },
+    409: { description: 'other users have runs of it', content: errorContent },
+  },
 });
 
 export const listVersions = createRoute({

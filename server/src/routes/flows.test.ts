@@ -162,6 +162,51 @@ describe('isolation between users', () => {
     expect((await call(alice.token, 'PUT', `/api/flows/${id}/sharing`, { visibility: 'shared', users: ['nobody-here'], roles: [] })).body.error).toMatch(/no such user: nobody-here/);
   });
 
+  it("refuses to delete a shared flow while other users have runs of it, and keeps their runs", async () => {
+    const id = (await call(alice.token, 'POST', '/api/flows', { name: 'shared greeting', graph: greeting('Hello {{input}}') })).body.flow.id;
+    const alices = await call(alice.token, 'POST', '/api/runs', { flowId: id, inputs: { name: 'Ada' } });
+    await waitForRun(alice.token, alices.body.run.id);
+    expect((await call(alice.token, 'PUT', `/api/flows/${id}/sharing`, { visibility: 'shared', users: [bob.username], roles: [] })).status).toBe(200);
+    const bobs = await call(bob.token, 'POST', '/api/runs', { flowId: id, inputs: { name: 'Bob' } });
+    await waitForRun(bob.token, bobs.body.run.id);
+
+    const refused = await call(alice.token, 'DELETE', `/api/flows/${id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toBe(`flow "shared greeting" has 1 run by other users (${bob.username}), which deleting it would delete; stop sharing it to stop new runs`);
+    expect((await call(bob.token, 'GET', `/api/runs/${bobs.body.run.id}`)).body.run.outputs).toEqual({ greeting: 'Hello Bob' });
+    expect((await call(alice.token, 'GET', `/api/flows/${id}`)).status).toBe(200);
+
+    // A flow only its owner ran is deleted with the owner's runs.
+    const solo = (await call(alice.token, 'POST', '/api/flows', { name: 'solo greeting', graph: greeting('Hi {{input}}') })).body.flow.id;
+    const soloRun = await call(alice.token, 'POST', '/api/runs', { flowId: solo, inputs: { name: 'Ada' } });
+    await waitForRun(alice.token, soloRun.body.run.id);
+    expect((await call(alice.token, 'DELETE', `/api/flows/${solo}`)).status).toBe(204);
+    expect((await call(alice.token, 'GET', `/api/runs/${soloRun.body.run.id}`)).status).toBe(404);
+  });
+
+  it('pages the flow list, own flows first, and finds a name exactly', async () => {
+    const carol = await harness.newUser('user');
+    const mine = (await call(carol.token, 'POST', '/api/flows', { name: 'mine', graph: greeting('Hi {{input}}') })).body.flow.id;
+    const theirs = (await call(alice.token, 'POST', '/api/flows', { name: 'mine', graph: greeting('Yo {{input}}') })).body.flow.id;
+    await call(alice.token, 'PUT', `/api/flows/${theirs}/sharing`, { visibility: 'shared', users: [carol.username], roles: [] });
+    for (const name of ['third', 'fourth']) {
+      const flow = (await call(alice.token, 'POST', '/api/flows', { name, graph: greeting('x {{input}}') })).body.flow.id;
+      await call(alice.token, 'PUT', `/api/flows/${flow}/sharing`, { visibility: 'shared', users: [carol.username], roles: [] });
+    }
+    const first = await call(carol.token, 'GET', '/api/flows?limit=2');
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ total: 4, nextOffset: 2 });
+    expect(first.body.flows[0].id).toBe(mine);
+    const last = await call(carol.token, 'GET', '/api/flows?limit=2&offset=2');
+    expect(last.body).toMatchObject({ total: 4, nextOffset: null });
+    expect(last.body.flows).toHaveLength(2);
+    expect((await call(carol.token, 'GET', '/api/flows?offset=10')).body).toEqual({ flows: [], total: 4, nextOffset: null });
+    const named = await call(carol.token, 'GET', '/api/flows?name=mine');
+    expect(named.body.flows.map((flow: any) => [flow.id, flow.canEdit])).toEqual([[mine, true], [theirs, false]]);
+    expect((await call(carol.token, 'GET', '/api/flows?limit=0')).status).toBe(400);
+    expect((await call(carol.token, 'GET', '/api/flows?limit=501')).status).toBe(400);
+  });
+
   it('a pending user can run nothing', async () => {
     const pending = await harness.newUser('pending');
     const id = (await call(alice.token, 'POST', '/api/flows', { name: 'open', graph: greeting('Hi {{input}}') })).body.flow.id;

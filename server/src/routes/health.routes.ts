@@ -20,6 +20,7 @@ export const readyz = createRoute({
   summary: 'Readiness of each part: Temporal, Postgres, Chroma, worker',
   responses: {
     200: { description: 'every part is up', content: { 'application/json': { schema: readyzBody } } },
+    429: { description: 'too many calls from this address in a minute', content: { 'application/json': { schema: z.object({ error: z.string() }) } } },
     503: { description: 'some part is down', content: { 'application/json': { schema: readyzBody } } },
   },
 });

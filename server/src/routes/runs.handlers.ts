@@ -8,7 +8,7 @@ export const runsHandlers = (deps: AppDeps, service = createRunService(deps)) =>
     const body = c.req.valid('json');
     const started = await service.start(c.get('user'), body);
     if (isRefusal(started)) return started.refused === 404 ? c.json({ error: started.error }, 404) : c.json({ error: started.error, problems: started.problems ?? [] }, 422);
-    return c.json({ run: await service.view(started.run) }, 201);
+    return c.json({ run: await service.view(started.run, c.get('user')) }, 201);
   }) satisfies AppRouteHandler<typeof routes.startRun>,
 
   listRuns: (async (c) => {
@@ -21,7 +21,7 @@ export const runsHandlers = (deps: AppDeps, service = createRunService(deps)) =>
     const { id } = c.req.valid('param');
     const run = await deps.runs.get(c.get('user').id, id);
     if (!run) return c.json({ error: `no run ${id}` }, 404);
-    return c.json({ run: await service.view(run) }, 200);
+    return c.json({ run: await service.view(run, c.get('user')) }, 200);
   }) satisfies AppRouteHandler<typeof routes.getRun>,
 
   getNodeOutputs: (async (c) => {
@@ -39,7 +39,7 @@ export const runsHandlers = (deps: AppDeps, service = createRunService(deps)) =>
     const run = await deps.runs.get(c.get('user').id, id);
     if (!run) return c.json({ error: `no run ${id}` }, 404);
     if (!(await service.cancel(c.get('user'), run))) return c.json({ error: `run ${id} already ${run.status}` }, 409);
-    return c.json({ run: await service.view(run) }, 202);
+    return c.json({ run: await service.view(run, c.get('user')) }, 202);
   }) satisfies AppRouteHandler<typeof routes.cancelRun>,
 
   rerunRun: (async (c) => {
@@ -49,7 +49,7 @@ export const runsHandlers = (deps: AppDeps, service = createRunService(deps)) =>
     if (!before) return c.json({ error: `no run ${id}` }, 404);
     const started = await service.rerun(user, before, c.req.valid('json'));
     if (isRefusal(started)) return started.refused === 404 ? c.json({ error: started.error }, 404) : c.json({ error: started.error, problems: started.problems ?? [] }, 422);
-    return c.json({ run: await service.view(started.run) }, 201);
+    return c.json({ run: await service.view(started.run, c.get('user')) }, 201);
   }) satisfies AppRouteHandler<typeof routes.rerunRun>,
 
   runEventsRoute: (async (c) => {
@@ -68,7 +68,7 @@ export const runsHandlers = (deps: AppDeps, service = createRunService(deps)) =>
         signal: closed.signal,
         // The snapshot goes out once the live events are subscribed, so nothing between the two is lost (a repeat is harmless).
         subscribed: async () => {
-          const snapshot = await service.view((await deps.runs.get(user.id, id))!);
+          const snapshot = await service.view((await deps.runs.get(user.id, id))!, user);
           await stream.writeSSE({ event: 'snapshot', data: JSON.stringify(snapshot) });
           if (snapshot.status !== 'running') endWritten = true;
         },

@@ -94,10 +94,27 @@ export const schedulesHandlers = (deps: AppDeps) => {
       return c.json({ schedule: scheduleView(row, await describe(user.id, name)) }, 200);
     }) satisfies AppRouteHandler<typeof pauseSchedule> & AppRouteHandler<typeof resumeSchedule>;
 
+  const shortest = deps.env.ASTRA_SCHEDULE_MIN_INTERVAL;
+  /** Why the schedule would fire too often (or in a way Astra cannot bound), naming the field; undefined when it may be made. */
+  const tooFrequent = (body: { every?: string; cron?: string }): { path: string; message: string } | undefined => {
+    if (body.every !== undefined && intervalMs(body.every) < intervalMs(shortest)) {
+      return { path: 'every', message: `"${body.every}" is shorter than the shortest interval allowed, ${shortest}` };
+    }
+    if (body.cron !== undefined) {
+      const fields = body.cron.trim().split(/\s+/);
+      if (fields[0]?.toLowerCase().startsWith('@every')) return { path: 'cron', message: 'for an interval give every (such as "1h") instead of cron "@every"' };
+      // Five fields: minute, hour, day of month, month, day of week; a sixth (seconds) could fire every second.
+      if (fields.length > 5) return { path: 'cron', message: `give five fields (minute hour day-of-month month day-of-week), not ${fields.length}: a seconds field is not allowed` };
+    }
+    return undefined;
+  };
+
   return {
     createSchedule: (async (c) => {
       const body = c.req.valid('json');
       const user = c.get('user');
+      const frequent = tooFrequent(body);
+      if (frequent) return c.json({ error: `invalid request: ${frequent.path}: ${frequent.message}`, issues: [frequent] }, 400);
       const resolved = await ingestSourceFor(body, user, deps.env.dataDir);
       if ('error' in resolved) return c.json({ error: resolved.error }, resolved.status);
       const { source } = resolved;

@@ -45,7 +45,8 @@ const temporalState = (ownerId: string, name: string) => harness.temporal.schedu
 
 beforeAll(async () => {
   worker = await startTestWorker();
-  harness = await createAppHarness({ taskQueue: worker.taskQueue });
+  // Seconds-long intervals, so the test sees schedules fire (the default shortest is 1m: bad-input.test.ts).
+  harness = await createAppHarness({ taskQueue: worker.taskQueue, env: { ASTRA_SCHEDULE_MIN_INTERVAL: '1s' } });
   admin = await harness.newUser('admin');
   other = await harness.newUser('user');
   corpus = await mkdtemp(path.join(os.tmpdir(), 'astra-scheduled-'));

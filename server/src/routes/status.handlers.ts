@@ -14,7 +14,8 @@ export const statusHandlers = (deps: AppDeps) => ({
       ready: report.ready,
       version: astraVersion,
       serverUrl: deps.env.publicUrl,
-      temporalUiUrl: deps.env.TEMPORAL_UI_URL || null,
+      // The Temporal UI shows every user's runs: only admins are pointed at it.
+      temporalUiUrl: role === 'admin' ? deps.env.TEMPORAL_UI_URL || null : null,
       user: { username, role },
       parts: report.parts,
     }, 200);

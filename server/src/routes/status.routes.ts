@@ -31,7 +31,7 @@ export const selfCheck = createRoute({
   method: 'post',
   path: '/api/status/self-check',
   tags: ['status'],
-  summary: 'Runs the self-check workflow: a real workflow whose activity writes to Postgres and Chroma and reads both back',
+  summary: 'Admins: runs the self-check workflow: a real workflow whose activity writes to Postgres and Chroma and reads both back',
   responses: {
     200: {
       description: 'what the workflow wrote and read back',
@@ -47,6 +47,8 @@ export const selfCheck = createRoute({
         },
       },
     },
+    403: { description: 'admins only', content: errorContent },
+    429: { description: 'too many self-checks in a minute', content: errorContent },
     504: { description: 'the workflow did not finish in time (is a worker running?)', content: errorContent },
   },
 });

@@ -16,6 +16,7 @@ import { createReadiness } from '../readiness';
 import { createModelCatalog } from '../model-catalog';
 import { chromaClientFor, createDatabasePool, createLocalProvider, createModelsRepo, readModelManifest, resolveModelsDir, type ModelProvider, type RetrieverCaches } from '@astra/activities';
 import { createRunEvents, type RunEvents } from '../run-events';
+import type { RateLimits } from '../rate-limits';
 
 export interface AppHarness {
   app: App;
@@ -39,7 +40,7 @@ export interface AppHarness {
  * The real app over the test run's real services; requests go through `app.request`. A fault test
  * passes a database or Chroma of its own (one it can stop) instead of the shared ones, and env to set.
  */
-export interface AppOptions { taskQueue?: string; databaseUrl?: string; chromaUrl?: string; env?: Record<string, string>; retrieverCaches?: Partial<RetrieverCaches> }
+export interface AppOptions { taskQueue?: string; databaseUrl?: string; chromaUrl?: string; env?: Record<string, string>; retrieverCaches?: Partial<RetrieverCaches>; rateLimits?: Partial<RateLimits> }
 
 export async function createAppOver(shared: { temporalAddress: string; databaseUrl: string; chromaUrl: string; namespace: string }, options: AppOptions = {}): Promise<AppHarness> {
   const services = { ...shared, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}), ...(options.chromaUrl ? { chromaUrl: options.chromaUrl } : {}) };
@@ -69,6 +70,7 @@ export async function createAppOver(shared: { temporalAddress: string; databaseU
   const app = createApp({
     env, pool, logger, temporal, readiness, users, credentials, models, chroma, runEvents,
     ...appStores(pool, chroma, modelProvider, options.retrieverCaches),
+    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
   });
   return {
     app,

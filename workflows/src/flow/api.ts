@@ -73,7 +73,9 @@ export type RunEventMessage = z.infer<typeof runEventSchema>;
 
 // The envelopes the routes answer with, parsed by the CLI and the editor alike.
 export const flowVersion = z.object({ number: z.number(), graph: flowGraph, createdAt: z.string(), createdBy: z.string(), message: z.string() });
-export const flowList = z.object({ flows: z.array(flowSummarySchema) });
+// A page of flows: your own first, then those shared with you; `total` counts every match, so a
+// page that is not all of them says so (`nextOffset` is where the next page starts, null on the last).
+export const flowList = z.object({ flows: z.array(flowSummarySchema), total: z.number().int(), nextOffset: z.number().int().nullable() });
 export const flowWithVersion = z.object({ flow: flowSummarySchema, version: flowVersion });
 export const versionAnswer = z.object({ version: flowVersion });
 export const validation = z.object({ valid: z.boolean(), problems: z.array(flowProblemSchema) });
@@ -81,3 +83,20 @@ export const validation = z.object({ valid: z.boolean(), problems: z.array(flowP
 export const problemsAnswer = z.object({ error: z.string(), problems: z.array(flowProblemSchema).default([]) });
 export const runAnswer = z.object({ run: runSchema });
 export const runList = z.object({ runs: z.array(runSummarySchema) });
+
+/**
+ * Picks the flow a name means among the flows with exactly that name the caller can see: their own
+ * flow wins over shared ones, so someone sharing a flow of the same name cannot have it run in the
+ * caller's place; two candidates of the same rank are refused, naming each (id and owner).
+ */
+export function pickFlowByName<T extends Pick<FlowSummary, 'id' | 'name' | 'owner' | 'canEdit'>>(
+  named: T[], reference: string,
+): { flow: T } | { error: string } {
+  const exact = named.filter((flow) => flow.name === reference);
+  const own = exact.filter((flow) => flow.canEdit);
+  const rank = own.length > 0 ? own : exact;
+  if (rank.length === 1) return { flow: rank[0]! };
+  if (rank.length === 0) return { error: `no flow with the id or name "${reference}"` };
+  const whose = own.length > 0 ? 'of yours are' : 'shared with you are';
+  return { error: `${rank.length} flows ${whose} named "${reference}": ${rank.map((flow) => `${flow.id} (by ${flow.owner})`).join(', ')}; use the id` };
+}
