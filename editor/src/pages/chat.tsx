@@ -394,7 +394,6 @@ export function ChatPage({ slug, conversationId }: { slug?: string; conversation
             />
           )) : null}
         </ol>
-        <div ref={bottom} />
         {problem ? <p className="field-error chat-problem" role="alert">{problem}</p> : null}
         {app ? (
           <form className="chat-composer" onSubmit={(event) => { event.preventDefault(); void send(); }}>
@@ -439,6 +438,8 @@ export function ChatPage({ slug, conversationId }: { slug?: string; conversation
             {status ? <p className="muted small" role="status">{status}…</p> : null}
           </form>
         ) : null}
+        {/* Below the sticky composer, so scrolling to it shows the last answer whole above the composer. */}
+        <div ref={bottom} />
       </section>
       {citation ? <CitationDialog citation={citation} onClose={() => setCitation(null)} /> : null}
       {codeFor ? <UseFromCodeDialog target={{ kind: 'app', slug: codeFor.slug, title: codeFor.title, flowId: codeFor.flowId }} onClose={() => setCodeFor(null)} /> : null}
