@@ -23,6 +23,12 @@ export interface AstraClientOptions {
   credentials?: RequestInit['credentials'];
 }
 
+export interface TurnHandlers {
+  started?(runId: string, messageId: string): void;
+  status?(status: string): void;
+  token?(text: string): void;
+}
+
 export interface RunHandlers {
   snapshot(run: s.Run): void;
   event(event: s.RunEvent): void;
@@ -170,6 +176,50 @@ export function createAstraClient(options: AstraClientOptions = {}) {
     throw new ApiError(200, 'the answer stream ended without an answer');
   }
 
+  /** Streams one chat turn: `handlers` see the run starting, status lines and tokens; resolves with the stored answer. */
+  async function streamTurn(path: string, body: unknown, handlers: TurnHandlers = {}, signal?: AbortSignal): Promise<c.ChatMessage> {
+    const response = await send('POST', path, body, 'text/event-stream', signal);
+    if (!response.ok || !response.body) throw await refusal(response);
+    for await (const message of readEvents(response.body, signal)) {
+      const data = jsonOf(message);
+      if (message.event === 'started') {
+        const started = c.turnStartedEvent.safeParse(data);
+        if (started.success) handlers.started?.(started.data.runId, started.data.messageId);
+      } else if (message.event === 'status') {
+        const status = c.turnStatusEvent.safeParse(data);
+        if (status.success) handlers.status?.(status.data.status);
+      } else if (message.event === 'token') {
+        const token = c.turnTokenEvent.safeParse(data);
+        if (token.success) handlers.token?.(token.data.text);
+      } else if (message.event === 'done') {
+        const done = c.turnDoneEvent.safeParse(data);
+        if (!done.success) throw new ApiError(200, `unexpected done event: ${done.error.issues[0]?.message ?? 'invalid'}`);
+        return done.data.message;
+      } else if (message.event === 'error') {
+        const failure = c.turnErrorEvent.safeParse(data);
+        if (failure.success && failure.data.message) return failure.data.message;
+        throw new ApiError(200, failure.success ? failure.data.error : 'the turn failed');
+      }
+    }
+    throw new ApiError(200, 'the answer stream ended without an answer');
+  }
+
+  /** Uploads one file's bytes into a collection and starts ingesting it. */
+  async function upload(collection: string, filename: string, bytes: Blob | ArrayBuffer | Uint8Array, embeddingModel?: string) {
+    const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/octet-stream' };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const query = `collection=${enc(collection)}&filename=${enc(filename)}${embeddingModel ? `&embeddingModel=${enc(embeddingModel)}` : ''}`;
+    const response = await doFetch(`${baseUrl}/api/uploads?${query}`, {
+      method: 'POST', headers, body: bytes as RequestInit['body'], ...(options.credentials ? { credentials: options.credentials } : {}),
+    }).catch((error: unknown) => {
+      throw new ApiError(0, `the Astra server at ${baseUrl || 'this origin'} cannot be reached (${(error as Error).message})`);
+    });
+    if (!response.ok) throw await refusal(response);
+    const parsed = c.uploadStarted.safeParse(await response.json().catch(() => undefined));
+    if (!parsed.success) throw new ApiError(response.status, 'unexpected answer from POST /api/uploads');
+    return parsed.data;
+  }
+
   /** Starts an ingest and polls it; `onProgress` sees each status until it is done. */
   async function ingest(body: c.IngestRequest, onProgress?: (status: c.IngestStatus) => void, pollMs = 500): Promise<c.IngestStatus> {
     const started = await request(c.ingestStarted, 'POST', '/api/ingest', body);
@@ -207,7 +257,7 @@ export function createAstraClient(options: AstraClientOptions = {}) {
     validate: (graph: s.FlowGraph) => request(s.validation, 'POST', '/api/flows/validate', { graph }),
     templates: () => request(s.templateList, 'GET', '/api/flow-templates'),
 
-    startRun: (body: { flowId: string; version?: number; inputs?: Record<string, string> }) => request(s.runAnswer, 'POST', '/api/runs', body),
+    startRun: (body: { flowId: string; version?: number; inputs?: Record<string, string>; chat?: { history: Array<{ role: 'user' | 'assistant'; content: string }> } }) => request(s.runAnswer, 'POST', '/api/runs', body),
     listRuns: (flowId?: string, limit = 50) => request(s.runList, 'GET', `/api/runs?${flowId ? `flowId=${enc(flowId)}&` : ''}limit=${limit}`),
     getRun,
     nodeOutputs: (runId: string, nodeId: string) => request(s.nodeOutputs, 'GET', `/api/runs/${enc(runId)}/nodes/${enc(nodeId)}/outputs`),
@@ -228,6 +278,18 @@ export function createAstraClient(options: AstraClientOptions = {}) {
     apps: () => request(c.appsAnswer, 'GET', '/api/apps'),
     app: (slug: string) => request(c.appAnswer, 'GET', `/api/apps/${enc(slug)}`),
     publish: (body: c.PublishRequest) => request(c.appAnswer, 'POST', '/api/apps', body),
+    updateApp: (slug: string, body: c.AppUpdateRequest) => request(c.appAnswer, 'PATCH', `/api/apps/${enc(slug)}`, body),
+    unpublish: (slug: string) => request(noContent, 'DELETE', `/api/apps/${enc(slug)}`),
+    conversations: (slug: string) => request(c.conversationsAnswer, 'GET', `/api/apps/${enc(slug)}/conversations`),
+    createConversation: (slug: string, title?: string) => request(c.conversationCreated, 'POST', `/api/apps/${enc(slug)}/conversations`, title ? { title } : {}),
+    conversation: (id: string) => request(c.conversationAnswer, 'GET', `/api/conversations/${enc(id)}`),
+    renameConversation: (id: string, title: string) => request(c.conversationAnswer, 'PATCH', `/api/conversations/${enc(id)}`, { title }),
+    deleteConversation: (id: string) => request(noContent, 'DELETE', `/api/conversations/${enc(id)}`),
+    sendMessage: (id: string, body: c.SendRequest, handlers?: TurnHandlers, signal?: AbortSignal) => streamTurn(`/api/conversations/${enc(id)}/messages`, body, handlers, signal),
+    regenerate: (id: string, handlers?: TurnHandlers, signal?: AbortSignal) => streamTurn(`/api/conversations/${enc(id)}/regenerate`, undefined, handlers, signal),
+    stopConversation: (id: string) => request(c.stopAnswer, 'POST', `/api/conversations/${enc(id)}/stop`),
+    upload,
+    deleteCollection: (name: string) => request(c.collectionDeleted, 'DELETE', `/api/collections/${enc(name)}`),
     keys: () => request(c.keysAnswer, 'GET', '/api/keys'),
     createKey: (body: c.KeyRequest) => request(c.keyCreated, 'POST', '/api/keys', body),
     revokeKey: (id: string) => request(noContent, 'DELETE', `/api/keys/${enc(id)}`),

@@ -3,11 +3,12 @@
 import { z } from 'zod';
 import { askCollection, queryCollection } from '@astra/server/routes/query';
 import { ingestStatus, startIngest } from '@astra/server/routes/ingest';
-import { listCollections } from '@astra/server/routes/collections';
+import { deleteCollection, listCollections } from '@astra/server/routes/collections';
 import { createSchedule, deleteSchedule, listSchedules } from '@astra/server/routes/schedules';
 import { listModels } from '@astra/server/routes/models';
 import { createKey, listKeys } from '@astra/server/routes/keys';
-import { getApp, listApps, publishApp } from '@astra/server/routes/apps';
+import { createConversation, getApp, getConversation, listApps, listConversations, messageBody, publishApp, sendMessage, stopConversation, updateApp } from '@astra/server/routes/apps';
+import { uploadAndIngest } from '@astra/server/routes/ingest';
 
 /** The JSON schema of a route's answer with that status (the route definitions name them once). */
 function answerOf<R extends { responses: Record<number, unknown> }, S extends keyof R['responses'] & number>(route: R, status: S) {
@@ -24,6 +25,7 @@ export const ingestStarted = answerOf(startIngest, 202);
 export const ingestRequest = startIngest.request.body.content['application/json'].schema;
 export const ingestStatusAnswer = answerOf(ingestStatus, 200);
 export const collectionsAnswer = answerOf(listCollections, 200);
+export const collectionDeleted = answerOf(deleteCollection, 200);
 export const schedulesAnswer = answerOf(listSchedules, 200);
 export const scheduleCreated = answerOf(createSchedule, 201);
 export const scheduleRequest = createSchedule.request.body.content['application/json'].schema;
@@ -35,6 +37,20 @@ export const keyRequest = createKey.request.body.content['application/json'].sch
 export const appsAnswer = answerOf(listApps, 200);
 export const appAnswer = answerOf(getApp, 200);
 export const publishRequest = publishApp.request.body.content['application/json'].schema;
+export const appUpdateRequest = updateApp.request.body.content['application/json'].schema;
+export const conversationsAnswer = answerOf(listConversations, 200);
+export const conversationAnswer = answerOf(getConversation, 200);
+export const conversationCreated = answerOf(createConversation, 201);
+export const sendRequest = sendMessage.request.body.content['application/json'].schema;
+export const stopAnswer = answerOf(stopConversation, 202);
+export const uploadStarted = answerOf(uploadAndIngest, 202);
+
+/** What a chat turn streams (docs: sendMessage's summary): started, status lines, tokens, then done or error. */
+export const turnStartedEvent = z.object({ runId: z.string(), messageId: z.string() });
+export const turnStatusEvent = z.object({ status: z.string() });
+export const turnTokenEvent = z.object({ text: z.string() });
+export const turnDoneEvent = z.object({ message: messageBody });
+export const turnErrorEvent = z.object({ error: z.string(), message: messageBody.optional() });
 
 /** What `POST /api/ask` streams after its tokens (docs: askCollection's description). */
 export const askAnswerEvent = z.object({
@@ -48,6 +64,11 @@ export const errorAnswer = z.object({ error: z.string(), problems: z.array(z.obj
 export type QueryRequest = z.input<typeof queryRequest>;
 export type KeyRequest = z.input<typeof keyRequest>;
 export type PublishRequest = z.input<typeof publishRequest>;
+export type AppUpdateRequest = z.input<typeof appUpdateRequest>;
+export type SendRequest = z.input<typeof sendRequest>;
+export type ChatApp = z.infer<typeof appAnswer>['app'];
+export type ChatMessage = z.infer<typeof messageBody>;
+export type Conversation = z.infer<typeof conversationAnswer>['conversation'];
 export type QueryResult = z.infer<typeof queryAnswer>['results'][number];
 export type AskRequest = z.input<typeof askRequest>;
 export type AskAnswer = z.infer<typeof askAnswerEvent>;

@@ -234,7 +234,8 @@ export function createNodeActivities(deps: IngestDeps) {
 
     ...nodeActivity(nodeSpecs.retrieveNode, store, async ({ params, inputs, node }) => {
       const wired = inputs.collection;
-      const name = wired?.name ?? params.collection;
+      // A wired collection, or a name given as text (an empty one leaves the parameter in force).
+      const name = (typeof wired === 'string' ? wired.trim() : wired?.name) || params.collection;
       if (!name) throw new NodeParamError('collection', 'name a collection, or connect one to the collection input');
       const collection = await collections.find(node.ownerId, name);
       if (!collection) throw new NodeParamError('collection', `you have no collection named "${name}"`);

@@ -7,7 +7,8 @@ import { FlowEditorPage } from '../pages/flow-editor';
 import { FlowListPage } from '../pages/flow-list';
 import { LoginPage } from '../pages/login';
 import { ApiKeysPage } from '../pages/api-keys';
-import { keysHref, listHref, parseRoute, useHash } from './router';
+import { ChatPage } from '../pages/chat';
+import { chatHref, keysHref, listHref, parseRoute, useHash } from './router';
 import { useTheme } from './theme';
 
 type Session = { state: 'checking' } | { state: 'signed-out'; problem?: string } | { state: 'signed-in'; user: User };
@@ -48,6 +49,7 @@ export function App() {
         <nav aria-label="Main">
           <a href={listHref} aria-current={route.page === 'flows' ? 'page' : undefined}>Flows</a>
           <a href={keysHref} aria-current={route.page === 'keys' ? 'page' : undefined}>API keys</a>
+          <a href={chatHref()} aria-current={route.page === 'chat' ? 'page' : undefined}>Chat</a>
         </nav>
         <div className="header-end">
           {themeButton}
@@ -60,6 +62,8 @@ export function App() {
           <p className="pending">Your account is waiting for an admin to approve it.</p>
         ) : route.page === 'keys' ? (
           <ApiKeysPage />
+        ) : route.page === 'chat' ? (
+          <ChatPage key={route.slug ?? ''} slug={route.slug} conversationId={route.conversationId} />
         ) : route.page === 'flow' ? (
           <FlowEditorPage key={route.id} flowId={route.id} colorMode={theme} />
         ) : (

@@ -1,16 +1,25 @@
 // Hash routes, so the server serves one page: `#/` the flow list, `#/flows/<id>` one flow, `#/settings/keys` your API keys.
 import { useSyncExternalStore } from 'react';
 
-export type Route = { page: 'flows' } | { page: 'flow'; id: string } | { page: 'keys' };
+export type Route = { page: 'flows' } | { page: 'flow'; id: string } | { page: 'keys' } | { page: 'chat'; slug?: string; conversationId?: string };
 
 export function parseRoute(hash: string): Route {
   if (/^#\/settings\/keys\b/.test(hash)) return { page: 'keys' };
+  const chat = /^#\/chat(?:\/([^/?#]+))?(?:\/([^/?#]+))?/.exec(hash);
+  if (chat) return { page: 'chat', ...(chat[1] ? { slug: decodeURIComponent(chat[1]) } : {}), ...(chat[2] ? { conversationId: decodeURIComponent(chat[2]) } : {}) };
   const match = /^#\/flows\/([^/?#]+)/.exec(hash);
   return match ? { page: 'flow', id: decodeURIComponent(match[1]!) } : { page: 'flows' };
 }
 
 export const flowHref = (id: string): string => `#/flows/${encodeURIComponent(id)}`;
 export const listHref = '#/';
+/** The chat page: `#/chat`, one app `#/chat/<slug>`, one conversation `#/chat/<slug>/<id>`. */
+export const chatHref = (slug?: string, conversationId?: string): string =>
+  `#/chat${slug ? `/${encodeURIComponent(slug)}` : ''}${slug && conversationId ? `/${encodeURIComponent(conversationId)}` : ''}`;
+/** A flow opened on one of its runs (the run panel shows it). */
+export const flowRunHref = (flowId: string, runId: string): string => `${flowHref(flowId)}?run=${encodeURIComponent(runId)}`;
+/** The run a flow's address names, if any. */
+export const runInHash = (hash: string): string | null => new URLSearchParams(hash.split('?')[1] ?? '').get('run');
 export const keysHref = '#/settings/keys';
 
 export function navigate(href: string): void {

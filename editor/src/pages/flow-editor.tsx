@@ -5,16 +5,19 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, useApi } from '../api/client';
 import type { FlowExportFile, FlowWithVersion } from '../api/schemas';
 import { loadCatalogue } from '../app/catalogue';
-import { listHref, navigate } from '../app/router';
+import { listHref, navigate, runInHash } from '../app/router';
 import { Workbench } from '../canvas/workbench';
 import { graphKey } from '../lib/graph';
 import { Inspector } from '../panels/inspector';
 import { RunPanel } from '../panels/run-panel';
 import { VersionsPanel } from '../panels/versions-panel';
+import { isChatFlow, PlaygroundPanel } from '../panels/playground';
+import { PublishDialog } from './publish-dialog';
+import { UseFromCodeDialog } from './use-from-code';
 import { EditorStoreProvider, useEditor, useEditorStoreApi } from '../store/context';
 import { createEditorStore, type EditorStore } from '../store/editor-store';
 
-type Tab = 'inspector' | 'run' | 'versions';
+type Tab = 'inspector' | 'run' | 'versions' | 'playground';
 
 const shortcuts: Array<[string, string]> = [
   ['Ctrl/⌘ Z', 'Undo'],
@@ -112,9 +115,12 @@ function EditorScreen({ flowId, colorMode }: { flowId: string; colorMode: ColorM
   const [message, setMessage] = useState('');
   const [graphDirty, setGraphDirty] = useState(false);
   const [saving, setSaving] = useState(false);
-  const [tab, setTab] = useState<Tab>('inspector');
+  // A link to one run (from the chat page) opens on the Run panel.
+  const [tab, setTab] = useState<Tab>(runInHash(window.location.hash) ? 'run' : 'inspector');
   const [showShortcuts, setShowShortcuts] = useState(false);
   const [leaving, setLeaving] = useState(false);
+  const [dialog, setDialog] = useState<'publish' | 'code' | null>(null);
+  const chatFlow = useEditor((state) => isChatFlow(state.nodes.map((node) => node.data.nodeType)));
   const runForm = useRef<HTMLDivElement | null>(null);
   const canEdit = flow?.canEdit ?? false;
   const dirty = graphDirty || (flow !== null && name.trim() !== flow.name);
@@ -287,6 +293,8 @@ function EditorScreen({ flowId, colorMode }: { flowId: string; colorMode: ColorM
       <button type="button" onClick={() => { store.getState().layout(); window.setTimeout(() => void fitView({ duration: 300, maxZoom: 1.2 }), 50); }} aria-keyshortcuts="Shift+L" title="Arrange (Shift L)">Arrange</button>
       <button type="button" onClick={() => void fitView({ duration: 300, maxZoom: 1.2 })} aria-keyshortcuts="Shift+F" title="Zoom to fit (Shift F)">Fit</button>
       <button type="button" onClick={exportFlow} title="Download this flow as a file">Export</button>
+      {chatFlow && canEdit ? <button type="button" onClick={() => setDialog('publish')} title="Publish a version as a chat app">Publish</button> : null}
+      <button type="button" onClick={() => setDialog('code')} title="Snippets to call this flow's app from code">Use from code</button>
       <button type="button" onClick={() => setShowShortcuts(true)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">?</button>
       <label htmlFor="save-message" className="visually-hidden">Version message</label>
       <input id="save-message" className="save-message" placeholder="What changed? (optional)" value={message} maxLength={500} onChange={(event) => setMessage(event.target.value)} disabled={!canEdit} />
@@ -294,7 +302,7 @@ function EditorScreen({ flowId, colorMode }: { flowId: string; colorMode: ColorM
     </div>
   );
 
-  const tabs: Array<[Tab, string]> = [['inspector', 'Inspector'], ['run', 'Run'], ['versions', 'Versions']];
+  const tabs: Array<[Tab, string]> = [['inspector', 'Inspector'], ['run', 'Run'], ...(chatFlow ? [['playground', 'Playground'] as [Tab, string]] : []), ['versions', 'Versions']];
   const side = (
     <>
       <div className="tabs" role="tablist" aria-label="Panels">
@@ -314,6 +322,7 @@ function EditorScreen({ flowId, colorMode }: { flowId: string; colorMode: ColorM
       </div>
       <div role="tabpanel" id="panel-inspector" aria-labelledby="tab-inspector" hidden={tab !== 'inspector'} className="tab-panel"><Inspector /></div>
       <div role="tabpanel" id="panel-run" aria-labelledby="tab-run" hidden={tab !== 'run'} className="tab-panel" ref={runForm}><RunPanel flowId={flowId} ensureSaved={save} /></div>
+      {chatFlow ? <div role="tabpanel" id="panel-playground" aria-labelledby="tab-playground" hidden={tab !== 'playground'} className="tab-panel"><PlaygroundPanel flowId={flowId} ensureSaved={save} /></div> : null}
       <div role="tabpanel" id="panel-versions" aria-labelledby="tab-versions" hidden={tab !== 'versions'} className="tab-panel">
         {tab === 'versions' ? <VersionsPanel flowId={flowId} onRestored={onRestored} canEdit={canEdit} /> : null}
       </div>
@@ -324,6 +333,8 @@ function EditorScreen({ flowId, colorMode }: { flowId: string; colorMode: ColorM
     <>
       <Workbench colorMode={colorMode} toolbar={toolbar} side={side} />
       {showShortcuts ? <ShortcutsDialog onClose={() => setShowShortcuts(false)} /> : null}
+      {dialog === 'publish' && flow ? <PublishDialog flowId={flowId} flowName={flow.name} savedVersion={savedVersion} onClose={() => setDialog(null)} /> : null}
+      {dialog === 'code' ? <UseFromCodeDialog target={{ kind: 'flow', flowId, title: flow?.name ?? name }} onClose={() => setDialog(null)} /> : null}
     </>
   );
 }

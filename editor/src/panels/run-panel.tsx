@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { ApiError, useApi } from '../api/client';
+import { runInHash } from '../app/router';
 import type { Run, RunSummary } from '../api/schemas';
 import { stateLabels } from '../canvas/flow-node';
 import { useEditor, useEditorStoreApi } from '../store/context';
@@ -165,8 +166,9 @@ export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved:
   useEffect(() => {
     let live = true;
     void refreshHistory().then((runs) => {
-      const latest = runs[0];
-      if (live && latest && !store.getState().run) void watch(latest.id).catch(() => undefined);
+      // The run the address names (a chat answer's "Run" link), else the latest.
+      const shown = runInHash(window.location.hash) ?? runs[0]?.id;
+      if (live && shown && !store.getState().run) void watch(shown).catch((error: Error) => store.getState().notify('error', `Run ${shown}: ${error.message}`));
     });
     return () => {
       live = false;

@@ -15,6 +15,9 @@ export type TurnCitation = z.infer<typeof citationSchema>;
 /** What a Chat Output may receive: plain text (Generate) or an answer with citations (Answer with Citations). */
 const chatOutputValue = z.union([z.string(), z.object({ answer: z.string(), citations: z.array(citationSchema) })]);
 
+/** What a Retrieve node's passages output holds, as far as citations need it. */
+const retrievedPassages = z.array(z.object({ chunkId: z.string(), text: z.string() }));
+
 const modelParam = z.object({ model: z.string(), maxTokens: z.number().optional() });
 
 export interface TurnOptions {
@@ -117,6 +120,19 @@ export function createChatService(deps: AppDeps, runs: RunService = createRunSer
     return value === undefined ? undefined : deps.runs.resolve(value);
   };
 
+  /** Citations with the text of each cited passage, from the passages the run's nodes retrieved, so a reader can open it. */
+  const withPassages = async (runId: string, citations: TurnCitation[]): Promise<TurnCitation[]> => {
+    if (citations.length === 0) return citations;
+    const texts = new Map<string, string>();
+    for (const node of await deps.runs.nodes(runId)) {
+      const value = node.outputs?.passages;
+      if (value === undefined) continue;
+      const passages = retrievedPassages.safeParse(await deps.runs.resolve(value));
+      if (passages.success) for (const passage of passages.data) texts.set(passage.chunkId, passage.text);
+    }
+    return citations.map((citation) => (texts.has(citation.chunkId) ? { ...citation, passage: texts.get(citation.chunkId)! } : citation));
+  };
+
   const turn = async (request: TurnRequest): Promise<TurnResult> => {
     const began = performance.now();
     const [flow, version] = await Promise.all([deps.flows.byId(request.app.flowId), deps.flows.version(request.app.flowId, request.app.version)]);
@@ -194,7 +210,7 @@ export function createChatService(deps: AppDeps, runs: RunService = createRunSer
         : (await runs.resolvedOutputs(record)).message;
       const value = chatOutputValue.safeParse(produced);
       const full = value.success ? (typeof value.data === 'string' ? value.data : value.data.answer) : JSON.stringify(produced ?? '');
-      const citations = value.success && typeof value.data !== 'string' ? value.data.citations : [];
+      const citations = value.success && typeof value.data !== 'string' ? await withPassages(runId, value.data.citations) : [];
       const text = await limits.cut(full);
       if (!text.startsWith(sent)) {
         // What was streamed is not the start of the recorded answer (a retry wrote another one): say so instead of mixing them.

@@ -3,7 +3,11 @@ import { appSlug, appVisibility } from '../chat/apps-repo';
 import { errorContent } from './schemas';
 
 /** A numbered source of an answer (Answer with Citations), as chat messages and the compatible APIs carry it. */
-export const citationSchema = z.object({ number: z.number(), source: z.string(), title: z.string().nullable(), chunkId: z.string(), cited: z.boolean() });
+export const citationSchema = z.object({
+  number: z.number(), source: z.string(), title: z.string().nullable(), chunkId: z.string(), cited: z.boolean(),
+  /** The cited passage's text, as the run retrieved it (absent on answers stored before it was kept). */
+  passage: z.string().optional(),
+});
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const versionNumber = z.number().int().positive().max(2_147_483_647);

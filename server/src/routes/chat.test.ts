@@ -144,6 +144,8 @@ describe('the OpenAI-compatible API with the official openai client', () => {
     const content = answer.choices[0]!.message.content ?? '';
     const extension = (answer as any).astra;
     expect(extension.citations.length).toBeGreaterThan(0);
+    // Each source carries the passage the run retrieved, so a reader can open what was cited.
+    for (const citation of extension.citations) expect(citation.passage, JSON.stringify(citation)).toMatch(/\S/);
     expect(content).toMatch(/\[\d\]/);
     expect(content).toMatch(/Sources:\n\[\d\] /);
     expect(answer.usage!.completion_tokens).toBeGreaterThan(0);

@@ -14,7 +14,18 @@ const inputsBody = z.record(z.string().max(64), z.string().max(1_000_000)).defau
 
 export const startRun = createRoute({
   method: 'post', path: '/api/runs', tags: ['runs'], summary: 'Run a flow version (default: the latest) with inputs',
-  request: { body: { content: json(z.object({ flowId: z.string(), version: z.number().int().positive().max(2_147_483_647).optional(), inputs: inputsBody })), required: true } },
+  request: {
+    body: {
+      content: json(z.object({
+        flowId: z.string(),
+        version: z.number().int().positive().max(2_147_483_647).optional(),
+        inputs: inputsBody,
+        /** For a flow with a Chat Input: the conversation before this message (the editor's playground keeps one). */
+        chat: z.strictObject({ history: z.array(z.strictObject({ role: z.enum(['user', 'assistant']), content: z.string().max(100_000) })).max(200) }).optional(),
+      })),
+      required: true,
+    },
+  },
   responses: {
     201: { description: 'started', content: runContent },
     400: { description: 'malformed', content: errorContent },

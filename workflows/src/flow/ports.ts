@@ -90,7 +90,8 @@ const accepts = {
   documents: [],
   chunks: [],
   embeddings: [],
-  collection: [],
+  // A collection's name as text (an Input a chat app fills with the conversation's own collection).
+  collection: ['text'],
   passages: [],
   messages: ['text'],
   answer: [],

@@ -35,6 +35,9 @@ describe('validateFlow', () => {
     expect(connectionProblem('text', 'documents')).toMatch(/a text output cannot feed a documents input \(it takes documents\)/);
     expect(connectionProblem('documents', 'text')).toBeNull();
     expect(connectionProblem('embeddings', 'any')).toBeNull();
+    // A collection input takes a collection's name as text (an Input a chat app fills), nothing else.
+    expect(connectionProblem('text', 'collection')).toBeNull();
+    expect(connectionProblem('number', 'collection')).toMatch(/a number output cannot feed a collection input \(it takes collection, text\)/);
   });
 
   it('diffs two versions by node id and edge endpoints', () => {
