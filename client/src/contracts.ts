@@ -8,6 +8,9 @@ import { createSchedule, deleteSchedule, listSchedules } from '@astra/server/rou
 import { listModels } from '@astra/server/routes/models';
 import { createKey, listKeys } from '@astra/server/routes/keys';
 import { getApp, listApps, publishApp } from '@astra/server/routes/apps';
+import { listSessions, listTokens } from '@astra/server/routes/sessions';
+import { signInProviders } from '@astra/server/routes/oidc';
+import { listAudit, listModelAccess, setModelAccess } from '@astra/server/routes/admin';
 
 /** The JSON schema of a route's answer with that status (the route definitions name them once). */
 function answerOf<R extends { responses: Record<number, unknown> }, S extends keyof R['responses'] & number>(route: R, status: S) {
@@ -35,6 +38,13 @@ export const keyRequest = createKey.request.body.content['application/json'].sch
 export const appsAnswer = answerOf(listApps, 200);
 export const appAnswer = answerOf(getApp, 200);
 export const publishRequest = publishApp.request.body.content['application/json'].schema;
+export const providersAnswer = answerOf(signInProviders, 200);
+export const sessionsAnswer = answerOf(listSessions, 200);
+export const tokensAnswer = answerOf(listTokens, 200);
+export const auditAnswer = answerOf(listAudit, 200);
+export const auditFilter = listAudit.request.query;
+export const modelAccessAnswer = answerOf(listModelAccess, 200);
+export const modelAccessSet = answerOf(setModelAccess, 200);
 
 /** What `POST /api/ask` streams after its tokens (docs: askCollection's description). */
 export const askAnswerEvent = z.object({
@@ -47,6 +57,7 @@ export const errorAnswer = z.object({ error: z.string(), problems: z.array(z.obj
 
 export type QueryRequest = z.input<typeof queryRequest>;
 export type KeyRequest = z.input<typeof keyRequest>;
+export type AuditFilter = Partial<z.input<typeof auditFilter>>;
 export type PublishRequest = z.input<typeof publishRequest>;
 export type QueryResult = z.infer<typeof queryAnswer>['results'][number];
 export type AskRequest = z.input<typeof askRequest>;

@@ -8,6 +8,7 @@ import { FlowListPage } from '../pages/flow-list';
 import { LoginPage } from '../pages/login';
 import { ApiKeysPage } from '../pages/api-keys';
 import { keysHref, listHref, parseRoute, useHash } from './router';
+import { IdentityNavLinks, IdentityPage, isIdentityRoute } from './identity-nav';
 import { useTheme } from './theme';
 
 type Session = { state: 'checking' } | { state: 'signed-out'; problem?: string } | { state: 'signed-in'; user: User };
@@ -48,6 +49,7 @@ export function App() {
         <nav aria-label="Main">
           <a href={listHref} aria-current={route.page === 'flows' ? 'page' : undefined}>Flows</a>
           <a href={keysHref} aria-current={route.page === 'keys' ? 'page' : undefined}>API keys</a>
+          <IdentityNavLinks route={route} user={user} />
         </nav>
         <div className="header-end">
           {themeButton}
@@ -60,6 +62,8 @@ export function App() {
           <p className="pending">Your account is waiting for an admin to approve it.</p>
         ) : route.page === 'keys' ? (
           <ApiKeysPage />
+        ) : isIdentityRoute(route) ? (
+          <IdentityPage route={route} user={user} />
         ) : route.page === 'flow' ? (
           <FlowEditorPage key={route.id} flowId={route.id} colorMode={theme} />
         ) : (
