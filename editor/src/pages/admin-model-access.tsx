@@ -20,7 +20,7 @@ function AccessRow({ kind, name, note, rule, onSave }: { kind: 'model' | 'app'; 
         <label className="check"><input type="checkbox" checked={everyUser} onChange={(event) => setEveryUser(event.target.checked)} /> role user</label>
       </td>
       <td>
-        <button type="button" className="primary" aria-label={`Restrict ${name}`} onClick={() => void onSave(split(users), everyUser ? ['user'] : ['admin'])}>Restrict</button>{' '}
+        <button type="button" className="primary" aria-label={`Restrict ${name}`} onClick={() => void onSave(split(users), everyUser ? ['user'] : split(users).length ? [] : ['admin'])}>Restrict</button>{' '}
         {rule ? <button type="button" aria-label={`Open ${name} to everyone`} onClick={() => void onSave([], []).then(() => { setUsers(''); setEveryUser(false); })}>Open to all</button> : null}
       </td>
     </tr>
@@ -71,10 +71,10 @@ export function AdminModelAccessPage() {
             </thead>
             <tbody>
               {answer.models.map((model) => (
-                <AccessRow key={`model:${model.name}:${refresh}`} kind="model" name={model.name} note={`${model.kind}, ${model.provider}`} rule={ruleFor('model', model.name)} onSave={save('model', model.name)} />
+                <AccessRow key={`model:${model.name}:${JSON.stringify(ruleFor('model', model.name) ?? null)}`} kind="model" name={model.name} note={`${model.kind}, ${model.provider}`} rule={ruleFor('model', model.name)} onSave={save('model', model.name)} />
               ))}
               {answer.apps.map((app) => (
-                <AccessRow key={`app:${app.slug}:${refresh}`} kind="app" name={app.slug} note={`“${app.title}” by ${app.owner}`} rule={ruleFor('app', app.slug)} onSave={save('app', app.slug)} />
+                <AccessRow key={`app:${app.slug}:${JSON.stringify(ruleFor('app', app.slug) ?? null)}`} kind="app" name={app.slug} note={`“${app.title}” by ${app.owner}`} rule={ruleFor('app', app.slug)} onSave={save('app', app.slug)} />
               ))}
             </tbody>
           </table>
