@@ -82,6 +82,11 @@ describe('model access control', () => {
       expect(ollama.body.error).toContain(`"${model}"`);
     }
 
+    // Asking a collection with it: refused before any collection is looked up or stream opened.
+    const ask = await call(refused.token, 'POST', '/api/ask', { collection: 'anything', question: 'hi', model });
+    expect(ask.status).toBe(403);
+    expect(ask.body.error).toContain(`"${model}"`);
+
     // The Generate node: refused at run start, for the run's owner.
     const flowId = (await call(refused.token, 'POST', '/api/flows', { name: 'calls a restricted model', graph: chatWith(model) })).body.flow.id as string;
     const run = await call(refused.token, 'POST', '/api/runs', { flowId, inputs: { message: 'hi' } });

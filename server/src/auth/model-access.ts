@@ -30,6 +30,12 @@ export function createModelAccess(pool: pg.Pool) {
   };
   return {
     refused,
+    /** Why the caller may not use one of these models (the first refused, named), or undefined when they may use all. */
+    async modelRefusal(caller: Principal, names: readonly string[]): Promise<string | undefined> {
+      const denied = await refused(caller, 'model', names);
+      const first = names.find((name) => denied.has(name));
+      return first === undefined ? undefined : `you may not use model "${first}"; ask an admin for access`;
+    },
     /** The ones of `items` the caller may use. */
     async usable<T>(caller: Principal, kind: AccessKind, items: T[], nameOf: (item: T) => string): Promise<T[]> {
       const denied = await refused(caller, kind, items.map(nameOf));

@@ -88,6 +88,8 @@ export const ingestHandlers = (deps: AppDeps) => {
       if ('error' in resolved) return c.json({ error: resolved.error }, resolved.status);
       const prepared = await collectionForIngest(user, body);
       if ('error' in prepared) return c.json({ error: prepared.error }, 400);
+      const refusal = await deps.access.modelRefusal(user, [prepared.collection.embeddingModel]);
+      if (refusal) return c.json({ error: refusal }, 403);
       const started = await start(user, prepared.collection, resolved.source, body.batchSize);
       await audit(c, 'ingest.start', started.workflowId, { detail: { collection: started.collection, source: resolved.source.kind === 'path' ? resolved.source.path : resolved.source.url } });
       return c.json(started, 202);
@@ -100,6 +102,8 @@ export const ingestHandlers = (deps: AppDeps) => {
       if (bytes.length === 0) return c.json({ error: 'the upload is empty' }, 400);
       const prepared = await collectionForIngest(user, query);
       if ('error' in prepared) return c.json({ error: prepared.error }, 400);
+      const refusal = await deps.access.modelRefusal(user, [prepared.collection.embeddingModel]);
+      if (refusal) return c.json({ error: refusal }, 403);
       // Uploads live in the data folder, one folder per collection, under a name no two uploads share.
       const folder = path.join(deps.env.dataDir, 'uploads', prepared.collection.id);
       // Only Astra's own account may read uploads: they are other people's documents.
