@@ -234,6 +234,7 @@ export function createAstraClient(options: AstraClientOptions = {}) {
   return {
     baseUrl,
     me: () => request(s.userAnswer, 'GET', '/api/auth/me'),
+    signInProviders: () => request(c.providersAnswer, 'GET', '/api/auth/providers'),
     login: (username: string, password: string) => request(s.userAnswer, 'POST', '/api/auth/login', { username, password }),
     logout: () => request(noContent, 'POST', '/api/auth/logout'),
 
@@ -293,7 +294,22 @@ export function createAstraClient(options: AstraClientOptions = {}) {
     keys: () => request(c.keysAnswer, 'GET', '/api/keys'),
     createKey: (body: c.KeyRequest) => request(c.keyCreated, 'POST', '/api/keys', body),
     revokeKey: (id: string) => request(noContent, 'DELETE', `/api/keys/${enc(id)}`),
+    sessions: () => request(c.sessionsAnswer, 'GET', '/api/sessions'),
+    revokeSession: (id: string) => request(noContent, 'DELETE', `/api/sessions/${enc(id)}`),
+    tokens: () => request(c.tokensAnswer, 'GET', '/api/tokens'),
+    revokeToken: (id: string) => request(noContent, 'DELETE', `/api/tokens/${enc(id)}`),
+    audit: (filter: c.AuditFilter = {}) => request(c.auditAnswer, 'GET', `/api/admin/audit?${auditQuery(filter)}`),
+    auditExportHref: (filter: c.AuditFilter = {}) => `${baseUrl}/api/admin/audit/export?${auditQuery(filter)}`,
+    modelAccess: () => request(c.modelAccessAnswer, 'GET', '/api/admin/model-access'),
+    setModelAccess: (kind: 'model' | 'app', name: string, body: { users: string[]; roles: Array<'admin' | 'user'> }) => request(c.modelAccessSet, 'PUT', `/api/admin/model-access/${kind}/${enc(name)}`, body),
   };
+}
+
+/** The audit filters as a query string; empty ones left out. */
+function auditQuery(filter: c.AuditFilter): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(filter)) if (value !== undefined && value !== '') query.set(name, String(value));
+  return query.toString();
 }
 
 export type AstraClient = ReturnType<typeof createAstraClient>;

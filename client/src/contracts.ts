@@ -9,6 +9,9 @@ import { listModels } from '@astra/server/routes/models';
 import { createKey, listKeys } from '@astra/server/routes/keys';
 import { createConversation, getApp, getConversation, listApps, listConversations, messageBody, publishApp, sendMessage, stopConversation, updateApp } from '@astra/server/routes/apps';
 import { uploadAndIngest } from '@astra/server/routes/ingest';
+import { listSessions, listTokens } from '@astra/server/routes/sessions';
+import { signInProviders } from '@astra/server/routes/oidc';
+import { listAudit, listModelAccess, setModelAccess } from '@astra/server/routes/admin';
 
 /** The JSON schema of a route's answer with that status (the route definitions name them once). */
 function answerOf<R extends { responses: Record<number, unknown> }, S extends keyof R['responses'] & number>(route: R, status: S) {
@@ -52,6 +55,14 @@ export const turnTokenEvent = z.object({ text: z.string() });
 export const turnDoneEvent = z.object({ message: messageBody });
 export const turnErrorEvent = z.object({ error: z.string(), message: messageBody.optional() });
 
+export const providersAnswer = answerOf(signInProviders, 200);
+export const sessionsAnswer = answerOf(listSessions, 200);
+export const tokensAnswer = answerOf(listTokens, 200);
+export const auditAnswer = answerOf(listAudit, 200);
+export const auditFilter = listAudit.request.query;
+export const modelAccessAnswer = answerOf(listModelAccess, 200);
+export const modelAccessSet = answerOf(setModelAccess, 200);
+
 /** What `POST /api/ask` streams after its tokens (docs: askCollection's description). */
 export const askAnswerEvent = z.object({
   answer: z.string(),
@@ -63,6 +74,7 @@ export const errorAnswer = z.object({ error: z.string(), problems: z.array(z.obj
 
 export type QueryRequest = z.input<typeof queryRequest>;
 export type KeyRequest = z.input<typeof keyRequest>;
+export type AuditFilter = Partial<z.input<typeof auditFilter>>;
 export type PublishRequest = z.input<typeof publishRequest>;
 export type AppUpdateRequest = z.input<typeof appUpdateRequest>;
 export type SendRequest = z.input<typeof sendRequest>;

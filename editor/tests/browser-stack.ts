@@ -32,12 +32,13 @@ export interface BrowserStack {
  * from any other origin; the test serves it on a free port, so requests from that port's origin are
  * presented with the origin the app expects (what a reverse proxy at the public URL would give it).
  */
-function servedAs(fetch: (request: Request) => Response | Promise<Response>, servedOrigin: () => string, appOrigin: string) {
-  return (request: Request) => {
-    if (request.headers.get('origin') !== servedOrigin()) return fetch(request);
+function servedAs(fetch: (request: Request, env?: unknown) => Response | Promise<Response>, servedOrigin: () => string, appOrigin: string) {
+  // The server's env (the socket) goes along, so the app sees the client's address as in production.
+  return (request: Request, env?: unknown) => {
+    if (request.headers.get('origin') !== servedOrigin()) return fetch(request, env);
     const headers = new Headers(request.headers);
     headers.set('origin', appOrigin);
-    return fetch(new Request(request, { headers, duplex: 'half' } as RequestInit));
+    return fetch(new Request(request, { headers, duplex: 'half' } as RequestInit), env);
   };
 }
 

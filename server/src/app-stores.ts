@@ -8,6 +8,8 @@ import { createConversationsRepo } from './chat/conversations-repo';
 import { createKeysRepo } from './chat/keys-repo';
 import { createFlowsRepo } from './flows/flows-repo';
 import { createRunsRepo } from './flows/runs-repo';
+import { createAuditLog } from './audit/audit-log';
+import { createModelAccess } from './auth/model-access';
 
 /** `caches`: the retriever's cache sizes (a test that loses Chroma's data on purpose turns result caching off). */
 export function appStores(pool: pg.Pool, chroma: ChromaClient, inference: ModelProvider, caches?: Partial<RetrieverCaches>) {
@@ -19,6 +21,8 @@ export function appStores(pool: pg.Pool, chroma: ChromaClient, inference: ModelP
     apps: createAppsRepo(pool),
     keys: createKeysRepo(pool),
     conversations: createConversationsRepo(pool),
+    audit: createAuditLog(pool),
+    access: createModelAccess(pool),
     inference,
   };
 }

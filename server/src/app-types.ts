@@ -13,6 +13,8 @@ import type { AppsRepo, Caller } from './chat/apps-repo';
 import type { KeysRepo } from './chat/keys-repo';
 import type { ConversationsRepo } from './chat/conversations-repo';
 import type { UsersRepo } from './auth/users-repo';
+import type { AuditLog } from './audit/audit-log';
+import type { ModelAccess } from './auth/model-access';
 import type { ServerEnv } from './env';
 import type { Logger } from './logger';
 import type { ModelCatalog } from './model-catalog';
@@ -36,6 +38,10 @@ export interface AppDeps {
   apps: AppsRepo;
   keys: KeysRepo;
   conversations: ConversationsRepo;
+  /** The append-only record of who did what (migration 0011). */
+  audit: AuditLog;
+  /** Which users and roles may use each model and published app. */
+  access: ModelAccess;
   /** The server's own model provider: query and `/v1/embeddings` embeddings, token counts. */
   inference: ModelProvider;
   /** Login and registration limits; one per app unless a test passes its own. */

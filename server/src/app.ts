@@ -7,7 +7,10 @@ import type { AppDeps, AppEnv, App } from './app-types';
 import { inputGuard } from './input-guard';
 import { authenticate, requireRole } from './auth/auth.middleware';
 import * as authRoutes from './routes/auth.routes';
-import { authHandlers } from './routes/auth.handlers';
+import { authHandlers, sessionStarter } from './routes/auth.handlers';
+import * as oidcRoutes from './routes/oidc.routes';
+import { oidcHandlers } from './routes/oidc.handlers';
+import { oidcFromEnv } from './auth/oidc';
 import * as healthRoutes from './routes/health.routes';
 import { healthHandlers } from './routes/health.handlers';
 import { editorStatic } from './routes/editor-static';
@@ -33,6 +36,10 @@ import * as appsRoutes from './routes/apps.routes';
 import { appsHandlers } from './routes/apps.handlers';
 import * as keysRoutes from './routes/keys.routes';
 import { keysHandlers } from './routes/keys.handlers';
+import * as sessionsRoutes from './routes/sessions.routes';
+import { sessionsHandlers } from './routes/sessions.handlers';
+import * as adminRoutes from './routes/admin.routes';
+import { adminHandlers } from './routes/admin.handlers';
 import { openAiErrorShape, registerOpenAiRoutes } from './routes/openai';
 import { registerOllamaRoutes } from './routes/ollama';
 import { createRunService } from './flows/run-service';
@@ -87,7 +94,7 @@ export function createApp(deps: AppDeps): App {
   // OpenAI clients read errors in OpenAI's shape, including the ones the shared middleware below answers.
   app.use('/v1/*', openAiErrorShape);
   app.use('*', (c, next) => (c.req.path === uploadRoute ? uploadLimit(c, next) : jsonLimit(c, next)));
-  app.use('*', authenticate(deps.credentials, deps.keys, new URL(deps.env.publicUrl).origin));
+  app.use('*', authenticate(deps.credentials, deps.keys, new URL(deps.env.publicUrl).origin, deps.env.ASTRA_TRUSTED_PROXIES));
   app.use('*', inputGuard);
   app.use('/api/users', requireRole('admin'));
   app.use('/api/users/*', requireRole('admin'));
@@ -102,6 +109,7 @@ export function createApp(deps: AppDeps): App {
       app.all(route, temporalUi);
     }
   }
+  app.use('/api/admin/*', requireRole('admin'));
 
   const health = healthHandlers(deps);
   app.openapi(healthRoutes.healthz, health.healthz);
@@ -114,10 +122,32 @@ export function createApp(deps: AppDeps): App {
   app.openapi(authRoutes.me, auth.me);
   app.openapi(authRoutes.loginLink, auth.loginLink);
 
+  const oidc = oidcHandlers(deps, oidcFromEnv(deps.pool, deps.env), sessionStarter(deps));
+  app.openapi(oidcRoutes.signInProviders, oidc.signInProviders);
+  app.openapi(oidcRoutes.oidcStart, oidc.oidcStart);
+  app.openapi(oidcRoutes.oidcCallback, oidc.oidcCallback);
+
   const users = usersHandlers(deps);
   app.openapi(usersRoutes.listUsers, users.listUsers);
   app.openapi(usersRoutes.createUser, users.createUser);
   app.openapi(usersRoutes.approveUser, users.approveUser);
+  app.openapi(usersRoutes.suspendUser, users.suspendUser);
+  app.openapi(usersRoutes.reinstateUser, users.reinstateUser);
+  app.openapi(usersRoutes.signOutUser, users.signOutUser);
+  app.openapi(usersRoutes.userCredentials, users.userCredentials);
+  app.openapi(usersRoutes.revokeUserSession, users.revokeUserSession);
+
+  const sessions = sessionsHandlers(deps);
+  app.openapi(sessionsRoutes.listSessions, sessions.listSessions);
+  app.openapi(sessionsRoutes.revokeSession, sessions.revokeSession);
+  app.openapi(sessionsRoutes.listTokens, sessions.listTokens);
+  app.openapi(sessionsRoutes.revokeToken, sessions.revokeToken);
+
+  const admin = adminHandlers(deps);
+  app.openapi(adminRoutes.listAudit, admin.listAudit);
+  app.openapi(adminRoutes.exportAudit, admin.exportAudit);
+  app.openapi(adminRoutes.listModelAccess, admin.listModelAccess);
+  app.openapi(adminRoutes.setModelAccess, admin.setModelAccess);
 
   const status = statusHandlers(deps);
   app.openapi(statusRoutes.status, status.status);

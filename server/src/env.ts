@@ -2,6 +2,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { defaultRunConcurrency } from '@astra/workflows/flow';
 
+const commaList = (value: string) => value.split(',').map((entry) => entry.trim()).filter(Boolean);
+
 /** The server's environment, parsed once at start-up; `npm start` sets all of it. */
 export const serverEnvSchema = z.object({
   ASTRA_HOST: z.string().default('127.0.0.1'),
@@ -14,6 +16,20 @@ export const serverEnvSchema = z.object({
     .string()
     .default('')
     .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean)),
+  /** A session unused for this long ends (it also ends 14 days after sign-in). */
+  ASTRA_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(14 * 24 * 60).default(24 * 60),
+  /** OpenID Connect sign-in: the provider's issuer URL (discovery), and this app's client there. */
+  ASTRA_OIDC_ISSUER: z.string().url().optional(),
+  ASTRA_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  ASTRA_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  ASTRA_OIDC_SCOPES: z.string().default('openid profile email'),
+  ASTRA_OIDC_LABEL: z.string().max(60).optional(),
+  /** The claim listing a user's groups, and the groups (comma-separated) that make an admin or a user; anyone else starts pending. */
+  ASTRA_OIDC_ROLE_CLAIM: z.string().default('groups'),
+  ASTRA_OIDC_ADMIN_GROUPS: z.string().default('admin').transform(commaList),
+  ASTRA_OIDC_USER_GROUPS: z.string().default('').transform(commaList),
+  /** off: no password sign-in or sign-up (OpenID Connect and one-time login links only). */
+  ASTRA_LOCAL_PASSWORDS: z.enum(['on', 'off']).default('on'),
   DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (npm start sets it)'),
   TEMPORAL_ADDRESS: z.string().min(1, 'TEMPORAL_ADDRESS is required (npm start sets it)'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -41,6 +57,9 @@ export function parseServerEnv(env: NodeJS.ProcessEnv): ServerEnv {
     throw new Error(`invalid environment: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   }
   const data = parsed.data;
+  const oidc = [data.ASTRA_OIDC_ISSUER, data.ASTRA_OIDC_CLIENT_ID, data.ASTRA_OIDC_CLIENT_SECRET];
+  if (oidc.some(Boolean) && !oidc.every(Boolean)) throw new Error('invalid environment: OpenID Connect needs all of ASTRA_OIDC_ISSUER, ASTRA_OIDC_CLIENT_ID and ASTRA_OIDC_CLIENT_SECRET');
+  if (data.ASTRA_LOCAL_PASSWORDS === 'off' && !data.ASTRA_OIDC_ISSUER) throw new Error('invalid environment: ASTRA_LOCAL_PASSWORDS=off needs OpenID Connect (ASTRA_OIDC_ISSUER, ASTRA_OIDC_CLIENT_ID, ASTRA_OIDC_CLIENT_SECRET), or nobody could sign in');
   return {
     ...data,
     dataDir: path.resolve(data.ASTRA_DATA_DIR),

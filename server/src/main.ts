@@ -37,7 +37,7 @@ const connection = Connection.lazy({ address: env.TEMPORAL_ADDRESS });
 // Workflow starts carry the request's trace into Temporal, so one trace covers request → run → nodes.
 const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } });
 const users = createUsersRepo(pool);
-const credentials = createCredentialsRepo(pool);
+const credentials = createCredentialsRepo(pool, { idleMinutes: env.ASTRA_SESSION_IDLE_MINUTES });
 const readiness = createReadiness({ pool, connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.ASTRA_TASK_QUEUE, chromaUrl: env.CHROMA_URL });
 
 const modelsRepo = createModelsRepo(pool);

@@ -117,7 +117,8 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
 
   return {
     ...nodeActivity(nodeSpecs.datasetFromCollectionNode, store, async ({ params, inputs, node }) => {
-      const name = inputs.collection?.name ?? params.collection;
+      const wired = inputs.collection;
+      const name = (typeof wired === 'string' ? wired.trim() : wired?.name) || params.collection;
       if (!name) throw new NodeParamError('collection', 'name a collection, or connect one to the collection input');
       const collection = await collections.find(node.ownerId, name);
       if (!collection) throw new NodeParamError('collection', `you have no collection named "${name}"`);

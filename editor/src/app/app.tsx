@@ -9,6 +9,7 @@ import { LoginPage } from '../pages/login';
 import { ApiKeysPage } from '../pages/api-keys';
 import { ChatPage } from '../pages/chat';
 import { chatHref, keysHref, listHref, parseRoute, useHash } from './router';
+import { IdentityNavLinks, IdentityPage, isIdentityRoute } from './identity-nav';
 import { useTheme } from './theme';
 
 type Session = { state: 'checking' } | { state: 'signed-out'; problem?: string } | { state: 'signed-in'; user: User };
@@ -50,6 +51,7 @@ export function App() {
           <a href={listHref} aria-current={route.page === 'flows' ? 'page' : undefined}>Flows</a>
           <a href={keysHref} aria-current={route.page === 'keys' ? 'page' : undefined}>API keys</a>
           <a href={chatHref()} aria-current={route.page === 'chat' ? 'page' : undefined}>Chat</a>
+          <IdentityNavLinks route={route} user={user} />
         </nav>
         <div className="header-end">
           {themeButton}
@@ -64,6 +66,8 @@ export function App() {
           <ApiKeysPage />
         ) : route.page === 'chat' ? (
           <ChatPage key={route.slug ?? ''} slug={route.slug} conversationId={route.conversationId} />
+        ) : isIdentityRoute(route) ? (
+          <IdentityPage route={route} user={user} />
         ) : route.page === 'flow' ? (
           <FlowEditorPage key={route.id} flowId={route.id} colorMode={theme} />
         ) : (

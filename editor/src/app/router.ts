@@ -1,10 +1,20 @@
-// Hash routes, so the server serves one page: `#/` the flow list, `#/flows/<id>` one flow, `#/settings/keys` your API keys.
+// Hash routes, so the server serves one page: `#/` the flow list, `#/flows/<id>` one flow, `#/settings/keys` your API keys,
+// `#/settings/sessions` where you are signed in, `#/admin/audit` and `#/admin/model-access` for admins.
 import { useSyncExternalStore } from 'react';
 
-export type Route = { page: 'flows' } | { page: 'flow'; id: string } | { page: 'keys' } | { page: 'chat'; slug?: string; conversationId?: string };
+export type Route = { page: 'flows' } | { page: 'flow'; id: string } | { page: 'keys' } | { page: 'chat'; slug?: string; conversationId?: string } | IdentityRoute;
+
+/** Sessions and the admin pages of identity and access (pages/sessions, admin-audit, admin-model-access). */
+export type IdentityRoute = { page: 'sessions' } | { page: 'admin-audit' } | { page: 'admin-model-access' };
+export const sessionsHref = '#/settings/sessions';
+export const auditHref = '#/admin/audit';
+export const modelAccessHref = '#/admin/model-access';
 
 export function parseRoute(hash: string): Route {
   if (/^#\/settings\/keys\b/.test(hash)) return { page: 'keys' };
+  if (/^#\/settings\/sessions\b/.test(hash)) return { page: 'sessions' };
+  if (/^#\/admin\/audit\b/.test(hash)) return { page: 'admin-audit' };
+  if (/^#\/admin\/model-access\b/.test(hash)) return { page: 'admin-model-access' };
   const chat = /^#\/chat(?:\/([^/?#]+))?(?:\/([^/?#]+))?/.exec(hash);
   if (chat) return { page: 'chat', ...(chat[1] ? { slug: decodeURIComponent(chat[1]) } : {}), ...(chat[2] ? { conversationId: decodeURIComponent(chat[2]) } : {}) };
   const match = /^#\/flows\/([^/?#]+)/.exec(hash);

@@ -1,5 +1,5 @@
-import { useState, type ReactNode } from 'react';
-import { useApi } from '../api/client';
+import { useEffect, useState, type ReactNode } from 'react';
+import { useApi, type AstraClient } from '../api/client';
 import type { User } from '../api/schemas';
 
 export function LoginPage({ onSignedIn, problem, themeButton }: { onSignedIn: (user: User) => void; problem: string | undefined; themeButton: ReactNode }) {
@@ -8,6 +8,12 @@ export function LoginPage({ onSignedIn, problem, themeButton }: { onSignedIn: (u
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(problem ?? null);
   const [busy, setBusy] = useState(false);
+  // How this server lets people sign in: passwords, an OpenID provider's button, or both.
+  const [ways, setWays] = useState<Awaited<ReturnType<AstraClient['signInProviders']>> | null>(null);
+  useEffect(() => {
+    api.signInProviders().then(setWays, () => setWays({ passwords: true, signUp: false, oidc: null }));
+  }, [api]);
+  const passwords = ways?.passwords ?? true;
 
   const submit = async () => {
     setBusy(true);
@@ -35,6 +41,10 @@ export function LoginPage({ onSignedIn, problem, themeButton }: { onSignedIn: (u
         }}
       >
         <h1 id="login-title">Sign in to Astra</h1>
+        {ways?.oidc ? (
+          <a className="button primary oidc-button" href={ways.oidc.startUrl}>Sign in with {ways.oidc.label}</a>
+        ) : null}
+        {passwords ? (<>
         <div className="field">
           <label htmlFor="login-username">Username</label>
           <input id="login-username" name="username" autoComplete="username" autoFocus required value={username} onChange={(event) => setUsername(event.target.value)} />
@@ -44,7 +54,8 @@ export function LoginPage({ onSignedIn, problem, themeButton }: { onSignedIn: (u
           <input id="login-password" name="password" type="password" autoComplete="current-password" required value={password} onChange={(event) => setPassword(event.target.value)} />
         </div>
         {error ? <p className="field-error" role="alert">{error}</p> : null}
-        <button type="submit" className="primary" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+        <button type="submit" className={ways?.oidc ? undefined : 'primary'} disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+        </>) : error ? <p className="field-error" role="alert">{error}</p> : null}
         <p className="muted"><code>npm start</code> prints a one-time login link for the admin account.</p>
       </form>
     </main>

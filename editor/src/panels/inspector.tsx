@@ -5,6 +5,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { FlowProblem, NodeTypeInfo } from '../api/schemas';
 import { withCode } from '../lib/inline-code';
 import { formFields, valueProblem, type FormField } from '../lib/json-schema';
+import { modelKindOf, useUsableModels } from '../lib/usable-models';
 import { useEditor, useEditorStoreApi } from '../store/context';
 import { specKey } from '../store/editor-store';
 
@@ -44,6 +45,8 @@ function ParamField({ nodeId, field, value, serverProblem }: { nodeId: string; f
   const id = useId();
   const [draft, setDraft] = useState(() => draftOf(field, value));
   const [draftProblem, setDraftProblem] = useState<string | null>(null);
+  // A model parameter offers the models this user may use.
+  const usableModels = useUsableModels(modelKindOf(field));
 
   // Undo, paste or another node's form may change the value from outside: show it.
   useEffect(() => {
@@ -115,7 +118,12 @@ function ParamField({ nodeId, field, value, serverProblem }: { nodeId: string; f
       );
       break;
     default:
-      control = <input {...common} type="text" value={draft} spellCheck={false} placeholder={field.hasDefault ? show(field.default) : ''} onChange={(event) => commit(event.target.value)} />;
+      control = (
+        <>
+          <input {...common} type="text" value={draft} spellCheck={false} placeholder={field.hasDefault ? show(field.default) : ''} list={usableModels.length ? `${id}-models` : undefined} onChange={(event) => commit(event.target.value)} />
+          {usableModels.length ? <datalist id={`${id}-models`} data-testid={`models-${field.name}`}>{usableModels.map((name) => <option key={name} value={name} />)}</datalist> : null}
+        </>
+      );
   }
 
   return (

@@ -7,6 +7,7 @@ import type { KeysRepo } from '../chat/keys-repo';
 import { keyPrefix } from '../chat/keys-repo';
 import type { Role } from './users-repo';
 import { isPublic } from './public-routes';
+import { requestPlace } from './request-place';
 
 export const sessionCookie = 'astra_session';
 
@@ -52,15 +53,16 @@ function presentedSecret(authorization: string | undefined, apiKeyHeader: string
  * Every request is authenticated (API token or session cookie) unless it is on the public list.
  * A cookie-authenticated change must come from our own origin, so no other site can make one (CSRF).
  */
-export function authenticate(credentials: CredentialsRepo, keys: KeysRepo, ownOrigin: string) {
+export function authenticate(credentials: CredentialsRepo, keys: KeysRepo, ownOrigin: string, trustedProxies: readonly string[] = []) {
   const rateLimited = keyRateLimits();
   return createMiddleware<AppEnv>(async (c, next) => {
     const path = rawPath(c.req.url);
     if (isPublic(c.req.method, path)) return next();
     let principal: AppEnv['Variables']['user'] | undefined;
+    const place = requestPlace(c, trustedProxies);
     const secret = presentedSecret(c.req.header('authorization'), c.req.header('x-api-key'));
     if (secret?.startsWith(`${keyPrefix}_`)) {
-      const found = await keys.caller(secret);
+      const found = await keys.caller(secret, place);
       if (found && 'refused' in found) return c.json({ error: found.refused }, 401);
       if (found) {
         if (!keyRoutes.test(path)) return c.json({ error: 'an API key reaches the chat apps only (/v1, /ollama, /api/apps, /api/conversations); use an API token for the rest of the API' }, 403);
@@ -72,12 +74,12 @@ export function authenticate(credentials: CredentialsRepo, keys: KeysRepo, ownOr
         principal = found.caller;
       }
     } else if (secret) {
-      principal = await credentials.tokenPrincipal(secret);
+      principal = await credentials.tokenPrincipal(secret, place);
     } else if (secret === null) {
       principal = undefined;
     } else {
       const session = getCookie(c, sessionCookie);
-      if (session) principal = await credentials.sessionPrincipal(session);
+      if (session) principal = await credentials.sessionPrincipal(session, place);
       if (principal && !safeMethods.has(c.req.method)) {
         const origin = c.req.header('origin');
         const sameSite = origin ? origin === ownOrigin : c.req.header('sec-fetch-site') === 'same-origin';

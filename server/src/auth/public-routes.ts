@@ -8,6 +8,10 @@ const publicRoutes: Array<{ method: string; path: string | RegExp }> = [
   { method: 'POST', path: '/api/auth/login' },
   { method: 'POST', path: '/api/auth/register' },
   { method: 'GET', path: /^\/auth\/link\/astra_l_[A-Za-z0-9_-]{43}$/ },
+  // OpenID Connect: the login page asks how to sign in, the browser begins and the provider answers (auth/oidc.ts).
+  { method: 'GET', path: '/api/auth/providers' },
+  { method: 'GET', path: '/auth/oidc/start' },
+  { method: 'GET', path: '/auth/oidc/callback' },
   // Prometheus scrapes carry no session: /metrics checks ASTRA_METRICS_TOKEN itself, and without
   // one answers only when the server is bound to loopback (server/src/metrics.ts).
   { method: 'GET', path: '/metrics' },

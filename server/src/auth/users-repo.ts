@@ -19,6 +19,7 @@ export interface User {
   role: Role;
   createdAt: string;
   approvedAt: string | null;
+  suspendedAt: string | null;
 }
 
 interface UserRow {
@@ -27,6 +28,7 @@ interface UserRow {
   role: Role;
   created_at: Date;
   approved_at: Date | null;
+  suspended_at: Date | null;
 }
 
 const toUser = (row: UserRow): User => ({
@@ -35,6 +37,7 @@ const toUser = (row: UserRow): User => ({
   role: row.role,
   createdAt: row.created_at.toISOString(),
   approvedAt: row.approved_at?.toISOString() ?? null,
+  suspendedAt: row.suspended_at?.toISOString() ?? null,
 });
 
 export class UsernameTakenError extends Error {
@@ -48,7 +51,7 @@ let unknownUserHashing: Promise<string> | undefined;
 const unknownUserHash = () => (unknownUserHashing ??= hashPassword(`no such user ${Math.random()}`));
 
 export function createUsersRepo(pool: pg.Pool) {
-  const columns = 'id, username, role, created_at, approved_at';
+  const columns = 'id, username, role, created_at, approved_at, suspended_at';
   return {
     async create(input: { username: string; password: string; role: Role }): Promise<User> {
       const passwordHash = await hashPassword(input.password);
@@ -89,6 +92,14 @@ export function createUsersRepo(pool: pg.Pool) {
         return undefined;
       }
       return (await verifyPassword(row.password_hash, password)) ? toUser(row) : undefined;
+    },
+    /** Suspends or reinstates a user; undefined when there is no such user. */
+    async setSuspended(username: string, suspended: boolean): Promise<User | undefined> {
+      const result = await pool.query<UserRow>(
+        `update users set suspended_at = case when $2 then coalesce(suspended_at, now()) else null end where username = $1 returning ${columns}`,
+        [username, suspended],
+      );
+      return result.rows[0] && toUser(result.rows[0]);
     },
     async approve(username: string, role: Exclude<Role, 'pending'> = 'user'): Promise<User | undefined> {
       const result = await pool.query<UserRow>(

@@ -106,6 +106,10 @@ export function createAppsRepo(pool: pg.Pool) {
       const row = (await pool.query<AppRow>(`select ${columns} from ${from} where a.id = $1`, [id])).rows[0];
       return row && toApp(row);
     },
+    /** Every published app, by title (for an admin deciding who may use which). */
+    async all() {
+      return (await pool.query<AppRow>(`select ${columns} from ${from} order by a.title, a.slug`)).rows.map(toApp);
+    },
     /** The apps this caller may chat with, by title. */
     async list(caller: Caller) {
       const rows = (await pool.query<AppRow>(`select ${columns} from ${from} order by a.title, a.slug`)).rows.map(toApp);

@@ -56,7 +56,7 @@ export interface TurnResult {
 }
 
 export class TurnRefusedError extends Error {
-  constructor(message: string, readonly status: 404 | 422) {
+  constructor(message: string, readonly status: 403 | 404 | 422) {
     super(message);
   }
 }

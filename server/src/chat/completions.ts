@@ -4,6 +4,7 @@ import type { FlowMessage } from '@astra/workflows/flow';
 import type { AppDeps } from '../app-types';
 import { mayUse, type Caller, type StoredApp } from './apps-repo';
 import type { ChatService, TurnCitation } from './chat-service';
+import { appAccessRefusal } from './app-access';
 
 export type Target = { kind: 'app'; app: StoredApp } | { kind: 'model'; name: string };
 
@@ -56,10 +57,17 @@ export function sourcesFooter(citations: TurnCitation[]): string {
 export function createCompletions(deps: AppDeps, chat: ChatService) {
   /** Published apps first, then the provider's models of that kind; only what this caller may use (`known`: every model, for refusals). */
   const targets = async (caller: Caller, kind: 'generation' | 'embedding') => {
-    const [apps, known] = await Promise.all([kind === 'generation' ? deps.apps.list(caller) : Promise.resolve([]), deps.models.list()]);
-    // A key scoped to some apps reaches those apps and nothing else.
-    const models = caller.key?.appIds ? [] : known.filter((model) => model.kind === kind);
+    const [listed, known] = await Promise.all([kind === 'generation' ? deps.apps.list(caller) : Promise.resolve([]), deps.models.list()]);
+    // A key scoped to some apps reaches those apps and nothing else; and only what an admin lets the caller use is offered.
+    const apps = await deps.access.usable(caller, 'app', listed, (app) => app.slug);
+    const models = caller.key?.appIds ? [] : await deps.access.usable(caller, 'model', known.filter((model) => model.kind === kind), (model) => model.name);
     return { apps, models, known };
+  };
+
+  /** Refuses (403, naming it) an app the caller may not use, or one whose flow calls a model they may not use. */
+  const checkApp = async (caller: Caller, app: StoredApp) => {
+    const refusal = await appAccessRefusal(deps, caller, app);
+    if (refusal) throw new CompletionError(refusal, 403, 'model_not_allowed', 'model');
   };
 
   const resolve = async (caller: Caller, name: string, kind: 'generation' | 'embedding'): Promise<Target> => {
@@ -67,13 +75,19 @@ export function createCompletions(deps: AppDeps, chat: ChatService) {
     if (kind === 'generation') {
       const app = await deps.apps.bySlug(wanted);
       if (app) {
-        if (mayUse(caller, app)) return { kind: 'app', app };
+        if (mayUse(caller, app)) {
+          await checkApp(caller, app);
+          return { kind: 'app', app };
+        }
         if (caller.key?.appIds) throw new CompletionError(`this API key is not scoped to "${wanted}"`, 403, 'model_not_allowed', 'model');
       }
     }
     const { apps, models, known } = await targets(caller, kind);
     const model = models.find((candidate) => candidate.name === wanted);
     if (model) return { kind: 'model', name: model.name };
+    if (!caller.key?.appIds && known.some((candidate) => candidate.name === wanted && candidate.kind === kind)) {
+      throw new CompletionError(`you may not use model "${wanted}"; ask an admin for access`, 403, 'model_not_allowed', 'model');
+    }
     if (caller.key?.appIds && known.some((candidate) => candidate.name === wanted)) {
       throw new CompletionError(`this API key is scoped to chat apps (${apps.map((app) => app.slug).join(', ')}) and does not reach model "${wanted}"`, 403, 'model_not_allowed', 'model');
     }
@@ -100,7 +114,7 @@ export function createCompletions(deps: AppDeps, chat: ChatService) {
     return { text: result.text, citations: result.citations, finishReason: result.finishReason, promptTokens: result.promptTokens, completionTokens: result.completionTokens, runId: result.runId, durationMs: result.durationMs, firstTokenMs: result.firstTokenMs };
   };
 
-  return { targets, resolve, complete, countTokens: chat.countTokens };
+  return { targets, resolve, checkApp, complete, countTokens: chat.countTokens };
 }
 
 export type Completions = ReturnType<typeof createCompletions>;

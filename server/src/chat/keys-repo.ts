@@ -16,6 +16,9 @@ export interface ApiKey {
   ratePerMinute: number;
   expiresAt: string | null;
   lastUsedAt: string | null;
+  /** Where it was last used from. */
+  lastIp: string | null;
+  lastUserAgent: string | null;
   revokedAt: string | null;
   createdAt: string;
 }
@@ -29,6 +32,8 @@ interface KeyRow {
   rate_per_minute: number;
   expires_at: Date | null;
   last_used_at: Date | null;
+  last_ip: string | null;
+  last_user_agent: string | null;
   revoked_at: Date | null;
   created_at: Date;
 }
@@ -41,6 +46,8 @@ const toKey = (row: KeyRow): ApiKey => ({
   ratePerMinute: row.rate_per_minute,
   expiresAt: row.expires_at?.toISOString() ?? null,
   lastUsedAt: row.last_used_at?.toISOString() ?? null,
+  lastIp: row.last_ip,
+  lastUserAgent: row.last_user_agent,
   revokedAt: row.revoked_at?.toISOString() ?? null,
   createdAt: row.created_at.toISOString(),
 });
@@ -73,15 +80,19 @@ export function createKeysRepo(pool: pg.Pool) {
       return (result.rowCount ?? 0) > 0;
     },
     /** The caller a key stands for, or why it does not (so the client is told "expired" or "revoked"). */
-    async caller(secret: string): Promise<{ caller: Caller; ratePerMinute: number } | { refused: string } | undefined> {
-      const row = (await pool.query<{ id: string; username: string; role: Caller['role']; key_id: string; app_ids: string[] | null; rate_per_minute: number; expires_at: Date | null; revoked_at: Date | null }>(
-        `update api_keys k set last_used_at = case when k.revoked_at is null and (k.expires_at is null or k.expires_at > now()) then now() else k.last_used_at end
-           from users u where u.id = k.user_id and k.key_hash = $1
-         returning u.id, u.username, u.role, k.id as key_id, k.app_ids, k.rate_per_minute, k.expires_at, k.revoked_at`,
-        [hashSecret(secret)],
+    async caller(secret: string, place: { ip: string | null; userAgent: string | null } = { ip: null, userAgent: null }): Promise<{ caller: Caller; ratePerMinute: number } | { refused: string } | undefined> {
+      const row = (await pool.query<{ id: string; username: string; role: Caller['role']; key_id: string; app_ids: string[] | null; rate_per_minute: number; expires_at: Date | null; revoked_at: Date | null; suspended_at: Date | null }>(
+        `with live as (select k.id, (k.revoked_at is null and (k.expires_at is null or k.expires_at > now())) as live from api_keys k where k.key_hash = $1)
+         update api_keys k set last_used_at = case when live.live then now() else k.last_used_at end,
+                last_ip = case when live.live then coalesce($2, k.last_ip) else k.last_ip end,
+                last_user_agent = case when live.live then coalesce($3, k.last_user_agent) else k.last_user_agent end
+           from users u, live where u.id = k.user_id and k.id = live.id
+         returning u.id, u.username, u.role, u.suspended_at, k.id as key_id, k.app_ids, k.rate_per_minute, k.expires_at, k.revoked_at`,
+        [hashSecret(secret), place.ip, place.userAgent?.slice(0, 500) ?? null],
       )).rows[0];
       if (!row) return undefined;
       if (row.revoked_at) return { refused: 'this API key was revoked' };
+      if (row.suspended_at) return { refused: 'the account this API key belongs to is suspended' };
       if (row.expires_at && row.expires_at.getTime() <= Date.now()) return { refused: `this API key expired at ${row.expires_at.toISOString()}` };
       return { caller: { id: row.id, username: row.username, role: row.role, key: { id: row.key_id, appIds: row.app_ids } }, ratePerMinute: row.rate_per_minute };
     },

@@ -8,6 +8,7 @@ import { finetuneCommand, quantizeCommand } from './finetune';
 import { flowsCommand, runCommand, runsCommand } from './flows';
 import { schedulesCommand } from './schedules';
 import { appsCommand, chatCommand, keysCommand, publishCommand } from './chat';
+import { accessCommand, auditCommand } from './audit';
 import { askCommand, collectionsCommand, ingestCancelCommand, ingestCommand, queryCommand } from './rag';
 
 const usage = `astra — command line for Astra
@@ -65,6 +66,14 @@ const usage = `astra — command line for Astra
                                       registered model (base + LoRA GGUF, or the merged quantised file)
   astra quantize <fine-tuned model> --type Q4_K_M|Q8_0 [--name N] [--json]
                                       quantise a fine-tune's merged F16 and register the result
+
+  astra audit [--action A|prefix.] [--actor NAME] [--target T] [--outcome success|failure]
+              [--since 24h|ISO] [--until ISO] [--limit N] [--json|--jsonl]
+                                      the audit log, newest first (admin); --jsonl exports JSON lines
+  astra access list [--json]          who may use each model and app (admin; unrestricted: every user)
+  astra access set model|app <name> [--users a,b] [--roles user,admin]
+                                      only these users and roles (and admins) may use it
+  astra access open model|app <name>  every user may use it again
 
 Connects with ASTRA_URL and ASTRA_TOKEN, or with the credentials \`npm start\` writes to .astra/credentials.`;
 
@@ -250,6 +259,10 @@ async function main(argv: string[]): Promise<number> {
       return finetuneCommand(rest);
     case 'quantize':
       return quantizeCommand(rest);
+    case 'audit':
+      return auditCommand(rest);
+    case 'access':
+      return accessCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -8,7 +8,7 @@ import type { Principal } from '../auth/credentials-repo';
 import type { FlowRecord, FlowVersionRecord } from './flows-repo';
 import type { RunRecord } from './runs-repo';
 
-export type RunRefusal = { refused: 404 | 422; error: string; problems?: FlowProblem[] };
+export type RunRefusal = { refused: 403 | 404 | 422; error: string; problems?: FlowProblem[] };
 
 export interface StartRunRequest {
   flowId: string;
@@ -59,6 +59,19 @@ export function inputValues(graph: FlowGraph, inputs: Record<string, string>): {
   return { values, problems };
 }
 
+/** The models a graph's nodes call: every node parameter named model or baseModel. */
+export function modelsIn(graph: FlowGraph): string[] {
+  const names = new Set<string>();
+  for (const node of graph.nodes) {
+    const params = modelParams.safeParse(findNodeSpec(node.type, node.version)?.params.safeParse(node.params).data);
+    if (!params.success) continue;
+    if (params.data.model) names.add(params.data.model);
+    if (params.data.baseModel) names.add(params.data.baseModel);
+  }
+  return [...names];
+}
+const modelParams = z.looseObject({ model: z.string().optional(), baseModel: z.string().optional() });
+
 /** A live event of one run, as the run-event channel carries it, parsed with its contract. */
 export type LiveRunEvent = RunEventMessage;
 
@@ -104,6 +117,11 @@ export function createRunService(deps: AppDeps) {
     const all = [...problems, ...given.problems];
     if (!graph || all.length > 0) return { refused: 422, error: `cannot run "${flow.name}" version ${number}: ${all.map((p) => p.message).join('; ')}`, problems: all };
     if (request.fromNode && !graph.nodes.some((node) => node.id === request.fromNode)) return { refused: 404, error: `version ${number} of "${flow.name}" has no node "${request.fromNode}"` };
+    // Model access is the run owner's: a run may call only models its owner may use (admins restrict them).
+    const models = modelsIn(graph);
+    const denied = await deps.access.refused(user, 'model', models);
+    const refusedModel = models.find((name) => denied.has(name));
+    if (refusedModel !== undefined) return { refused: 403, error: `you may not use model "${refusedModel}", which "${flow.name}" calls; ask an admin for access` };
     const id = randomUUID();
     const workflowId = `run-${id}`;
     const run = await deps.runs.create({ id, flowId: flow.id, flowName: flow.name, version: number, ownerId: user.id, workflowId, inputs: request.inputs, rerunOf: request.rerunOf, fromNode: request.fromNode, nodes: graph.nodes.map((node) => ({ id: node.id, type: node.type })) });

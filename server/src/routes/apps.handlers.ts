@@ -6,6 +6,8 @@ import { mayUse, SlugTakenError, type Caller, type StoredApp } from '../chat/app
 import { TurnRefusedError, type ChatService } from '../chat/chat-service';
 import type { ChatMessageRecord } from '../chat/conversations-repo';
 import { inputNames } from '../flows/run-service';
+import { appAccessRefusal } from '../chat/app-access';
+import { auditRequest } from '../audit/audit-request';
 import type * as routes from './apps.routes';
 
 /** A slug from a flow name: "RAG: answer a question" → "rag-answer-a-question". */
@@ -26,6 +28,7 @@ export const historyOf = (messages: ChatMessageRecord[]): FlowMessage[] =>
 
 export const appsHandlers = (deps: AppDeps, chat: ChatService) => {
   const running = new Map<string, AbortController>();
+  const audit = auditRequest(deps);
 
   const describe = async (app: StoredApp, caller: Caller) => {
     const version = await deps.flows.version(app.flowId, app.version);
@@ -91,7 +94,7 @@ export const appsHandlers = (deps: AppDeps, chat: ChatService) => {
   return {
     listApps: (async (c) => {
       const caller = c.get('user');
-      const apps = await deps.apps.list(caller);
+      const apps = await deps.access.usable(caller, 'app', await deps.apps.list(caller), (app) => app.slug);
       return c.json({ apps: await Promise.all(apps.map((app) => describe(app, caller))) }, 200);
     }) satisfies AppRouteHandler<typeof routes.listApps>,
 
@@ -115,6 +118,7 @@ export const appsHandlers = (deps: AppDeps, chat: ChatService) => {
         throw error;
       }
       deps.logger.info({ event: 'app.published', slug, flow: flow.id, version: number, by: caller.username });
+      await audit(c, 'app.publish', slug, { detail: { flowId: flow.id, version: number, visibility: body.visibility } });
       return c.json({ app: await describe((await deps.apps.bySlug(slug))!, caller) }, 201);
     }) satisfies AppRouteHandler<typeof routes.publishApp>,
 
@@ -141,6 +145,7 @@ export const appsHandlers = (deps: AppDeps, chat: ChatService) => {
       const updated = await deps.apps.update(app.id, body);
       if (updated.unknownUsers.length > 0) return c.json({ error: `invalid request: users: no user named ${updated.unknownUsers.join(', ')}` }, 400);
       deps.logger.info({ event: 'app.updated', slug, by: caller.username, ...(body.version ? { version: body.version } : {}) });
+      await audit(c, 'app.update', slug, { detail: { ...body } });
       return c.json({ app: await describe((await deps.apps.byId(app.id))!, caller) }, 200);
     }) satisfies AppRouteHandler<typeof routes.updateApp>,
 
@@ -152,6 +157,7 @@ export const appsHandlers = (deps: AppDeps, chat: ChatService) => {
       if (!manageable(caller, app)) return c.json({ error: `only the owner of app "${slug}" (or an admin) can unpublish it` }, 403);
       await deps.apps.remove(app.id);
       deps.logger.info({ event: 'app.unpublished', slug, by: caller.username });
+      await audit(c, 'app.unpublish', slug, { detail: { flowId: app.flowId } });
       return c.body(null, 204);
     }) satisfies AppRouteHandler<typeof routes.unpublishApp>,
 
@@ -201,6 +207,8 @@ export const appsHandlers = (deps: AppDeps, chat: ChatService) => {
       for (const name of Object.keys(body.inputs)) {
         if (!declared.includes(name)) return c.json({ error: `invalid request: inputs.${name}: app "${found.app.slug}" takes no input "${name}" (it takes ${declared.join(', ') || 'only the message'})` }, 400);
       }
+      const refusal = await appAccessRefusal(deps, caller, found.app);
+      if (refusal) return c.json({ error: refusal }, 403);
       const messages = found.conversation.messages ?? [];
       if (messages.some((message) => message.status === 'streaming') && running.has(id)) return c.json({ error: 'an answer is still being written in this conversation: stop it or wait' }, 409);
       let before = messages;
@@ -221,6 +229,8 @@ export const appsHandlers = (deps: AppDeps, chat: ChatService) => {
       const found = await conversationFor(caller, id);
       if (!found) return c.json({ error: `no conversation ${id}` }, 404);
       if (running.has(id)) return c.json({ error: 'an answer is still being written in this conversation: stop it or wait' }, 409);
+      const refusal = await appAccessRefusal(deps, caller, found.app);
+      if (refusal) return c.json({ error: refusal }, 403);
       const messages = found.conversation.messages ?? [];
       const lastUser = [...messages].reverse().find((message) => message.role === 'user');
       if (!lastUser) return c.json({ error: 'nothing to regenerate: this conversation has no message yet' }, 409);

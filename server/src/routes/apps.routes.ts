@@ -178,13 +178,13 @@ export const sendMessage = createRoute({
       required: true,
     },
   },
-  responses: { 200: { description: 'the turn, streamed', content: turnEvents }, 400: { description: 'malformed', content: errorContent }, 404: { description: 'no such conversation', content: errorContent }, 409: { description: 'a turn is already running', content: errorContent } },
+  responses: { 200: { description: 'the turn, streamed', content: turnEvents }, 400: { description: 'malformed', content: errorContent }, 403: { description: 'the app, or a model it calls, is one the caller may not use', content: errorContent }, 404: { description: 'no such conversation', content: errorContent }, 409: { description: 'a turn is already running', content: errorContent } },
 });
 
 export const regenerateMessage = createRoute({
   method: 'post', path: '/api/conversations/{id}/regenerate', tags: ['chat'], summary: 'Answer the last message again (a new run of the same turn)',
   request: { params: idParam },
-  responses: { 200: { description: 'the turn, streamed', content: turnEvents }, 404: { description: 'no such conversation', content: errorContent }, 409: { description: 'nothing to regenerate, or a turn is running', content: errorContent } },
+  responses: { 200: { description: 'the turn, streamed', content: turnEvents }, 403: { description: 'the app, or a model it calls, is one the caller may not use', content: errorContent }, 404: { description: 'no such conversation', content: errorContent }, 409: { description: 'nothing to regenerate, or a turn is running', content: errorContent } },
 });
 
 export const stopConversation = createRoute({

@@ -14,6 +14,7 @@ export const login = createRoute({
     200: { description: 'logged in', content: { 'application/json': { schema: z.object({ user: userBody.pick({ id: true, username: true, role: true }) }) } } },
     400: { description: 'malformed request', content: errorContent },
     401: { description: 'wrong username or password', content: errorContent },
+    403: { description: 'the account is suspended, or password sign-in is off', content: errorContent },
     429: { description: 'too many failed attempts', content: errorContent },
   },
 });
@@ -27,7 +28,7 @@ export const register = createRoute({
   responses: {
     201: { description: 'pending account created', content: { 'application/json': { schema: z.object({ user: userBody }) } } },
     400: { description: 'malformed request', content: errorContent },
-    403: { description: 'sign-up is closed', content: errorContent },
+    403: { description: 'sign-up is closed, or password sign-in is off', content: errorContent },
     409: { description: 'username taken', content: errorContent },
     429: { description: 'too many registrations from this address', content: errorContent },
   },

@@ -3,6 +3,7 @@ import { describeNodeTypes, diffFlows, flowExport, flowFormat, flowFormatVersion
 import type { AppDeps, AppRouteHandler } from '../app-types';
 import type { FlowRecord } from '../flows/flows-repo';
 import type * as routes from './flows.routes';
+import { auditRequest } from '../audit/audit-request';
 
 const templatesDir = new URL('../../../examples/flows/', import.meta.url);
 
@@ -20,6 +21,7 @@ async function readTemplates() {
 }
 
 export const flowsHandlers = (deps: AppDeps) => {
+  const audit = auditRequest(deps);
   const notFound = (id: string) => ({ error: `no flow ${id}` });
   const problemsAnswer = (problems: ReturnType<typeof validateFlow>['problems']) => ({
     error: `the flow has ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.slice(0, 3).map((p) => (p.nodeId ? `node "${p.nodeId}" ${p.path}: ${p.message}` : `${p.path}: ${p.message}`)).join('; ')}${problems.length > 3 ? '; …' : ''}`,
@@ -53,6 +55,7 @@ export const flowsHandlers = (deps: AppDeps) => {
       if (!graph || problems.length > 0) return c.json(problemsAnswer(problems), 422);
       const id = await deps.flows.create(c.get('user'), { name: body.name, description: body.description, graph, message: body.message });
       deps.logger.info({ event: 'flow.created', id, by: c.get('user').username });
+      await audit(c, 'flow.create', id, { detail: { name: body.name, version: 1 } });
       return c.json(await answer((await deps.flows.get(c.get('user'), id))!, 1), 201);
     }) satisfies AppRouteHandler<typeof routes.createFlow>,
 
@@ -72,6 +75,7 @@ export const flowsHandlers = (deps: AppDeps) => {
       const { graph, problems } = validateFlow(body.graph);
       if (!graph || problems.length > 0) return c.json(problemsAnswer(problems), 422);
       const number = await deps.flows.addVersion(c.get('user'), id, { graph, message: body.message, name: body.name, description: body.description });
+      await audit(c, 'flow.save', id, { detail: { name: body.name ?? flow.name, version: number } });
       return c.json(await answer((await deps.flows.get(c.get('user'), id))!, number), 200);
     }) satisfies AppRouteHandler<typeof routes.updateFlow>,
 
@@ -87,6 +91,7 @@ export const flowsHandlers = (deps: AppDeps) => {
       }
       await deps.flows.remove(c.get('user'), id);
       deps.logger.info({ event: 'flow.deleted', id, by: c.get('user').username });
+      await audit(c, 'flow.delete', id, { detail: { name: flow.name } });
       return c.body(null, 204);
     }) satisfies AppRouteHandler<typeof routes.deleteFlow>,
 
@@ -121,6 +126,7 @@ export const flowsHandlers = (deps: AppDeps) => {
       if (!flow || !version) return c.json({ error: `no version ${n} of flow ${id}` }, 404);
       if (!flow.canEdit) return c.json({ error: `flow "${flow.name}" belongs to ${flow.owner}; only they can restore versions` }, 403);
       const number = await deps.flows.addVersion(c.get('user'), id, { graph: version.graph, message: `restored version ${n}` });
+      await audit(c, 'flow.restore', id, { detail: { from: n, version: number } });
       return c.json(await answer((await deps.flows.get(c.get('user'), id))!, number), 201);
     }) satisfies AppRouteHandler<typeof routes.restoreVersion>,
 
@@ -145,6 +151,7 @@ export const flowsHandlers = (deps: AppDeps) => {
       const { graph, problems } = validateFlow((body as { graph?: unknown }).graph);
       if (!graph || problems.length > 0) return c.json(problemsAnswer(problems), 422);
       const id = await deps.flows.create(c.get('user'), { name: body.name ?? parsed.data.name, description: parsed.data.description, graph: graph satisfies FlowGraph, message: 'imported' });
+      await audit(c, 'flow.import', id, { detail: { name: body.name ?? parsed.data.name, version: 1 } });
       return c.json(await answer((await deps.flows.get(c.get('user'), id))!, 1), 201);
     }) satisfies AppRouteHandler<typeof routes.importFlow>,
 
@@ -156,6 +163,7 @@ export const flowsHandlers = (deps: AppDeps) => {
       if (!flow.canEdit) return c.json({ error: `flow "${flow.name}" belongs to ${flow.owner}; only they can share it` }, 403);
       const { unknownUsers } = await deps.flows.share(c.get('user'), id, body);
       if (unknownUsers.length > 0) return c.json({ error: `no such user: ${unknownUsers.join(', ')}` }, 400);
+      await audit(c, 'flow.share', id, { detail: { ...body } });
       return c.json({ flow: summary((await deps.flows.get(c.get('user'), id))!) }, 200);
     }) satisfies AppRouteHandler<typeof routes.shareFlow>,
   };

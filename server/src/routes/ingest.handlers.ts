@@ -6,6 +6,7 @@ import { chunkSizeFor, ingestSummary, type Collection, type IngestSource } from 
 import type { Principal } from '../auth/credentials-repo';
 import type { workflows } from '@astra/workflows';
 import { ingestSourceFor } from './ingest-source';
+import { auditRequest } from '../audit/audit-request';
 import type { AppDeps, AppRouteHandler } from '../app-types';
 import type { cancelIngest, ingestStatus, startIngest, uploadAndIngest } from './ingest.routes';
 
@@ -32,6 +33,7 @@ const stateOf = (temporalStatus: string): IngestState => {
 };
 
 export const ingestHandlers = (deps: AppDeps) => {
+  const audit = auditRequest(deps);
   const ownRun = async (workflowId: string, userId: string) =>
     (await deps.pool.query<{ source: string; collection: string; summary: { deleted?: number } | null }>(
       `select r.source, c.name as collection, r.summary from ingest_runs r join collections c on c.id = r.collection_id
@@ -86,7 +88,11 @@ export const ingestHandlers = (deps: AppDeps) => {
       if ('error' in resolved) return c.json({ error: resolved.error }, resolved.status);
       const prepared = await collectionForIngest(user, body);
       if ('error' in prepared) return c.json({ error: prepared.error }, 400);
-      return c.json(await start(user, prepared.collection, resolved.source, body.batchSize), 202);
+      const refusal = await deps.access.modelRefusal(user, [prepared.collection.embeddingModel]);
+      if (refusal) return c.json({ error: refusal }, 403);
+      const started = await start(user, prepared.collection, resolved.source, body.batchSize);
+      await audit(c, 'ingest.start', started.workflowId, { detail: { collection: started.collection, source: resolved.source.kind === 'path' ? resolved.source.path : resolved.source.url } });
+      return c.json(started, 202);
     }) satisfies AppRouteHandler<typeof startIngest>,
 
     uploadAndIngest: (async (c) => {
@@ -96,6 +102,8 @@ export const ingestHandlers = (deps: AppDeps) => {
       if (bytes.length === 0) return c.json({ error: 'the upload is empty' }, 400);
       const prepared = await collectionForIngest(user, query);
       if ('error' in prepared) return c.json({ error: prepared.error }, 400);
+      const refusal = await deps.access.modelRefusal(user, [prepared.collection.embeddingModel]);
+      if (refusal) return c.json({ error: refusal }, 403);
       // Uploads live in the data folder, one folder per collection, under a name no two uploads share.
       const folder = path.join(deps.env.dataDir, 'uploads', prepared.collection.id);
       // Only Astra's own account may read uploads: they are other people's documents.
@@ -103,7 +111,9 @@ export const ingestHandlers = (deps: AppDeps) => {
       await mkdir(folder, { recursive: true, mode: 0o700 });
       const file = path.join(folder, `${randomUUID().slice(0, 8)}-${query.filename}`);
       await writeFile(file, bytes, { mode: 0o600 });
-      return c.json(await start(user, prepared.collection, { kind: 'path', path: file }), 202);
+      const started = await start(user, prepared.collection, { kind: 'path', path: file });
+      await audit(c, 'ingest.start', started.workflowId, { detail: { collection: started.collection, upload: query.filename, bytes: bytes.length } });
+      return c.json(started, 202);
     }) satisfies AppRouteHandler<typeof uploadAndIngest>,
 
     ingestStatus: (async (c) => {
@@ -149,6 +159,7 @@ export const ingestHandlers = (deps: AppDeps) => {
       const { workflowId } = c.req.valid('param');
       if (!(await ownRun(workflowId, c.get('user').id))) return c.json({ error: `no ingest ${workflowId}` }, 404);
       await deps.temporal.workflow.getHandle(workflowId).cancel();
+      await audit(c, 'ingest.cancel', workflowId);
       return c.json({ workflowId }, 202);
     }) satisfies AppRouteHandler<typeof cancelIngest>,
   };

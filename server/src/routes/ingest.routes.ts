@@ -54,7 +54,7 @@ export const startIngest = createRoute({
   responses: {
     202: { description: 'started', content: { 'application/json': { schema: z.object({ workflowId: z.string(), collection: z.string() }) } } },
     400: { description: 'bad request', content: errorContent },
-    403: { description: 'path ingestion needs the admin role', content: errorContent },
+    403: { description: 'path ingestion needs the admin role, or the embedding model is one the caller may not use', content: errorContent },
   },
 });
 
@@ -97,6 +97,7 @@ export const uploadAndIngest = createRoute({
   responses: {
     202: { description: 'stored and ingest started', content: { 'application/json': { schema: z.object({ workflowId: z.string(), collection: z.string() }) } } },
     400: { description: 'bad request', content: errorContent },
+    403: { description: 'the embedding model is one the caller may not use', content: errorContent },
     413: { description: 'larger than the upload limit', content: errorContent },
   },
 });

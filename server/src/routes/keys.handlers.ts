@@ -2,8 +2,11 @@ import type { AppDeps, AppRouteHandler } from '../app-types';
 import { mayUse } from '../chat/apps-repo';
 import { parseExpiry } from '../chat/keys-repo';
 import type * as routes from './keys.routes';
+import { auditRequest } from '../audit/audit-request';
 
-export const keysHandlers = (deps: AppDeps) => ({
+export const keysHandlers = (deps: AppDeps) => {
+  const audit = auditRequest(deps);
+  return {
   listKeys: (async (c) => c.json({ keys: await deps.keys.list(c.get('user').id) }, 200)) satisfies AppRouteHandler<typeof routes.listKeys>,
 
   createKey: (async (c) => {
@@ -27,6 +30,7 @@ export const keysHandlers = (deps: AppDeps) => ({
     }
     const created = await deps.keys.create(user.id, { name: body.name, appIds, expiresAt, ratePerMinute: body.ratePerMinute });
     deps.logger.info({ event: 'key.created', id: created.record.id, by: user.username, apps: body.apps ?? 'all' });
+    await audit(c, 'key.create', created.record.id, { detail: { name: body.name, apps: body.apps ?? 'all', expiresAt: expiresAt?.toISOString() ?? null } });
     return c.json(created, 201);
   }) satisfies AppRouteHandler<typeof routes.createKey>,
 
@@ -35,6 +39,8 @@ export const keysHandlers = (deps: AppDeps) => ({
     const { id } = c.req.valid('param');
     if (!(await deps.keys.revoke(user.id, id))) return c.json({ error: `you have no live key "${id}"` }, 404);
     deps.logger.info({ event: 'key.revoked', key: id, by: user.username });
+    await audit(c, 'key.revoke', id);
     return c.body(null, 204);
   }) satisfies AppRouteHandler<typeof routes.revokeKey>,
-});
+};
+};

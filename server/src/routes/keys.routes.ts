@@ -13,6 +13,8 @@ export const keyBody = z.object({
   ratePerMinute: z.number(),
   expiresAt: z.string().nullable(),
   lastUsedAt: z.string().nullable(),
+  lastIp: z.string().nullable(),
+  lastUserAgent: z.string().nullable(),
   revokedAt: z.string().nullable(),
   createdAt: z.string(),
 });

@@ -38,7 +38,7 @@ const nanos = (ms: number) => Math.round(ms * 1e6);
 export function registerOllamaRoutes(app: App, deps: AppDeps, completions: Completions) {
   const fail = (c: Context<AppEnv>, error: unknown) => {
     if (error instanceof CompletionError) return c.json({ error: error.message }, error.status);
-    if (error instanceof TurnRefusedError) return c.json({ error: error.message }, 400);
+    if (error instanceof TurnRefusedError) return c.json({ error: error.message }, error.status === 422 ? 400 : error.status);
     throw error;
   };
   const body = async <T extends z.ZodType>(c: Context<AppEnv>, schema: T): Promise<{ ok: true; data: z.infer<T> } | { ok: false; response: Response }> => {

@@ -118,7 +118,7 @@ export function registerOpenAiRoutes(app: App, deps: AppDeps, completions: Compl
     const usage = (result: Completion) => ({ prompt_tokens: result.promptTokens, completion_tokens: result.completionTokens, total_tokens: result.promptTokens + result.completionTokens });
     const failure = (error: unknown): { status: ErrorStatus; message: string; code: string } => {
       if (error instanceof CompletionError) return { status: error.status, message: error.message, code: error.code };
-      if (error instanceof TurnRefusedError) return { status: error.status === 404 ? 404 : 400, message: error.message, code: 'invalid_request' };
+      if (error instanceof TurnRefusedError) return { status: error.status === 422 ? 400 : error.status, message: error.message, code: error.status === 403 ? 'model_not_allowed' : 'invalid_request' };
       deps.logger.error({ event: 'v1.chat-failed', err: (error as Error).message });
       return { status: 500, message: `the completion failed: ${(error as Error).message}`, code: 'server_error' };
     };

@@ -24,6 +24,8 @@ export const queryHandlers = (deps: AppDeps) => {
       const body = c.req.valid('json');
       const found = await queryable(c.get('user').id, body.collection);
       if (!('collection' in found)) return c.json({ error: found.error }, found.status);
+      const refusal = await deps.access.modelRefusal(c.get('user'), [found.collection.embeddingModel]);
+      if (refusal) return c.json({ error: refusal }, 403);
       try {
         const results = await deps.retriever.retrieve({ collection: found.collection, query: body.query, k: body.k, mode: body.mode, minScore: body.minScore, mmrLambda: body.mmrLambda });
         return c.json({ results: results.map(({ source, chunkId, score, title, headingPath, text }) => ({ source, chunkId, score, title, headingPath, text })) }, 200);
@@ -42,8 +44,13 @@ export const queryHandlers = (deps: AppDeps) => {
           return c.json({ error: `invalid request: model: unknown generation model "${body.model}"; available: ${generation.join(', ') || 'none'}`, issues: [{ path: 'model', message: 'unknown generation model' }] }, 400);
         }
       }
+      const generationModel = body.model ?? deps.env.ASTRA_GENERATION_MODEL;
+      const modelRefused = await deps.access.modelRefusal(c.get('user'), [generationModel]);
+      if (modelRefused) return c.json({ error: modelRefused }, 403);
       const found = await queryable(c.get('user').id, body.collection);
       if (!('collection' in found)) return c.json({ error: found.error }, found.status);
+      const embeddingRefused = await deps.access.modelRefusal(c.get('user'), [found.collection.embeddingModel]);
+      if (embeddingRefused) return c.json({ error: embeddingRefused }, 403);
       const workflowId = `ask-${randomUUID()}`;
       return streamSSE(c, async (stream) => {
         let sequence = 0;
@@ -55,7 +62,7 @@ export const queryHandlers = (deps: AppDeps) => {
           const result = await deps.temporal.workflow.execute<typeof workflows.answerQuestion>('answerQuestion', {
             taskQueue: deps.env.ASTRA_TASK_QUEUE,
             workflowId,
-            args: [{ collectionId: found.collection.id, question: body.question, k: body.k, mode: body.mode, model: body.model ?? deps.env.ASTRA_GENERATION_MODEL, style: body.style }],
+            args: [{ collectionId: found.collection.id, question: body.question, k: body.k, mode: body.mode, model: generationModel, style: body.style }],
           });
           await stream.writeSSE({ event: 'answer', data: JSON.stringify({ workflowId, ...result }) });
         } catch (error) {

@@ -36,6 +36,7 @@ export const queryCollection = createRoute({
       },
     },
     400: { description: 'bad request (empty collection, query too long)', content: errorContent },
+    403: { description: 'a model the caller may not use (an admin restricted it)', content: errorContent },
     404: { description: 'no such collection', content: errorContent },
   },
 });
@@ -75,6 +76,7 @@ export const askCollection = createRoute({
   responses: {
     200: { description: 'text/event-stream: `token` events ({text}), then `answer` ({answer, citations}) or `error` ({error})' },
     400: { description: 'bad request', content: errorContent },
+    403: { description: 'a model the caller may not use (an admin restricted it)', content: errorContent },
     404: { description: 'no such collection', content: errorContent },
   },
 });

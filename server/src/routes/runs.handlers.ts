@@ -1,13 +1,27 @@
 import { streamSSE } from 'hono/streaming';
 import type { AppDeps, AppRouteHandler } from '../app-types';
-import { createRunService, isRefusal } from '../flows/run-service';
+import type { Context } from 'hono';
+import type { AppEnv } from '../app-types';
+import type { FlowGraph } from '@astra/workflows/flow';
+import { createRunService, isRefusal, type RunRefusal } from '../flows/run-service';
+import { auditRequest } from '../audit/audit-request';
 import type * as routes from './runs.routes';
 
-export const runsHandlers = (deps: AppDeps, service = createRunService(deps)) => ({
+/** A refused start as the runs API answers it. */
+const refusal = (c: Context<AppEnv>, started: RunRefusal) =>
+  started.refused === 422 ? c.json({ error: started.error, problems: started.problems ?? [] }, 422) : c.json({ error: started.error }, started.refused);
+
+/** A run that trains a model is a fine-tune in the audit log; any other, a run start. */
+const startAction = (graph: FlowGraph) => (graph.nodes.some((node) => node.type === 'training.finetune') ? 'finetune.start' as const : 'run.start' as const);
+
+export const runsHandlers = (deps: AppDeps, service = createRunService(deps)) => {
+  const audit = auditRequest(deps);
+  return {
   startRun: (async (c) => {
     const body = c.req.valid('json');
     const started = await service.start(c.get('user'), body);
-    if (isRefusal(started)) return started.refused === 404 ? c.json({ error: started.error }, 404) : c.json({ error: started.error, problems: started.problems ?? [] }, 422);
+    if (isRefusal(started)) return refusal(c, started);
+    await audit(c, startAction(started.graph), started.run.id, { detail: { flowId: started.run.flowId, version: started.run.version } });
     return c.json({ run: await service.view(started.run, c.get('user')) }, 201);
   }) satisfies AppRouteHandler<typeof routes.startRun>,
 
@@ -39,6 +53,7 @@ export const runsHandlers = (deps: AppDeps, service = createRunService(deps)) =>
     const run = await deps.runs.get(c.get('user').id, id);
     if (!run) return c.json({ error: `no run ${id}` }, 404);
     if (!(await service.cancel(c.get('user'), run))) return c.json({ error: `run ${id} already ${run.status}` }, 409);
+    await audit(c, 'run.cancel', run.id, { detail: { flowId: run.flowId } });
     return c.json({ run: await service.view(run, c.get('user')) }, 202);
   }) satisfies AppRouteHandler<typeof routes.cancelRun>,
 
@@ -48,7 +63,8 @@ export const runsHandlers = (deps: AppDeps, service = createRunService(deps)) =>
     const before = await deps.runs.get(user.id, id);
     if (!before) return c.json({ error: `no run ${id}` }, 404);
     const started = await service.rerun(user, before, c.req.valid('json'));
-    if (isRefusal(started)) return started.refused === 404 ? c.json({ error: started.error }, 404) : c.json({ error: started.error, problems: started.problems ?? [] }, 422);
+    if (isRefusal(started)) return refusal(c, started);
+    await audit(c, startAction(started.graph), started.run.id, { detail: { flowId: started.run.flowId, version: started.run.version, rerunOf: before.id } });
     return c.json({ run: await service.view(started.run, c.get('user')) }, 201);
   }) satisfies AppRouteHandler<typeof routes.rerunRun>,
 
@@ -80,4 +96,5 @@ export const runsHandlers = (deps: AppDeps, service = createRunService(deps)) =>
       }
     });
   }) satisfies AppRouteHandler<typeof routes.runEventsRoute>,
-});
+};
+};

@@ -29,6 +29,7 @@ export const startRun = createRoute({
   responses: {
     201: { description: 'started', content: runContent },
     400: { description: 'malformed', content: errorContent },
+    403: { description: 'the flow calls a model the caller may not use', content: errorContent },
     404: { description: 'no such flow or version', content: errorContent },
     422: { description: 'the version has problems or an input is missing', content: json(z.object({ error: z.string(), problems: z.array(flowProblem) })) },
   },
@@ -64,6 +65,7 @@ export const rerunRun = createRoute({
   responses: {
     201: { description: 'started', content: runContent },
     400: { description: 'malformed', content: errorContent },
+    403: { description: 'the flow calls a model the caller may not use', content: errorContent },
     404: { description: 'no such run, node or version', content: errorContent },
     422: { description: 'the version has problems', content: json(z.object({ error: z.string(), problems: z.array(flowProblem) })) },
   },

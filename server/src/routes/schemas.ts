@@ -9,6 +9,8 @@ export const userBody = z.object({
   role: z.enum(['admin', 'user', 'pending']),
   createdAt: z.string(),
   approvedAt: z.string().nullable(),
+  /** Set while an admin has suspended the account: nothing of theirs signs in. */
+  suspendedAt: z.string().nullable(),
 });
 
 /** A URL Astra may fetch for ingest: http or https only, never file:, ftp: or data:. */

@@ -1,6 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { passwordSchema, usernameSchema } from '../auth/users-repo';
 import { errorContent, userBody } from './schemas';
+import { apiTokenBody, sessionBody } from './sessions.routes';
+import { keyBody } from './keys.routes';
 
 export const listUsers = createRoute({
   method: 'get',
@@ -45,5 +47,73 @@ export const approveUser = createRoute({
     200: { description: 'approved', content: { 'application/json': { schema: z.object({ user: userBody }) } } },
     403: { description: 'not an admin', content: errorContent },
     404: { description: 'no such user', content: errorContent },
+  },
+});
+
+const credentialsEnded = z.object({ sessions: z.number(), tokens: z.number(), keys: z.number() });
+
+export const suspendUser = createRoute({
+  method: 'post',
+  path: '/api/users/{username}/suspend',
+  tags: ['users'],
+  summary: 'Suspend a user (admin): their sessions, API tokens and keys end at once, and nothing of theirs signs in until reinstated',
+  request: { params: z.object({ username: usernameSchema }) },
+  responses: {
+    200: { description: 'suspended', content: { 'application/json': { schema: z.object({ user: userBody, ended: credentialsEnded }) } } },
+    400: { description: 'an admin suspending themselves', content: errorContent },
+    403: { description: 'not an admin', content: errorContent },
+    404: { description: 'no such user', content: errorContent },
+  },
+});
+
+export const reinstateUser = createRoute({
+  method: 'post',
+  path: '/api/users/{username}/reinstate',
+  tags: ['users'],
+  summary: 'Lift a suspension (admin); the user signs in afresh',
+  request: { params: z.object({ username: usernameSchema }) },
+  responses: {
+    200: { description: 'reinstated', content: { 'application/json': { schema: z.object({ user: userBody }) } } },
+    403: { description: 'not an admin', content: errorContent },
+    404: { description: 'no such user', content: errorContent },
+  },
+});
+
+export const signOutUser = createRoute({
+  method: 'post',
+  path: '/api/users/{username}/sign-out',
+  tags: ['users'],
+  summary: "End every session, API token and API key of a user (admin)",
+  request: { params: z.object({ username: usernameSchema }) },
+  responses: {
+    200: { description: 'ended', content: { 'application/json': { schema: z.object({ ended: credentialsEnded }) } } },
+    403: { description: 'not an admin', content: errorContent },
+    404: { description: 'no such user', content: errorContent },
+  },
+});
+
+export const userCredentials = createRoute({
+  method: 'get',
+  path: '/api/users/{username}/credentials',
+  tags: ['users'],
+  summary: "A user's live sessions, API tokens and API keys (admin)",
+  request: { params: z.object({ username: usernameSchema }) },
+  responses: {
+    200: { description: 'their credentials', content: { 'application/json': { schema: z.object({ sessions: z.array(sessionBody), tokens: z.array(apiTokenBody), keys: z.array(keyBody) }) } } },
+    403: { description: 'not an admin', content: errorContent },
+    404: { description: 'no such user', content: errorContent },
+  },
+});
+
+export const revokeUserSession = createRoute({
+  method: 'delete',
+  path: '/api/users/{username}/sessions/{id}',
+  tags: ['users'],
+  summary: "End one of a user's sessions (admin)",
+  request: { params: z.object({ username: usernameSchema, id: z.string() }) },
+  responses: {
+    204: { description: 'ended' },
+    403: { description: 'not an admin', content: errorContent },
+    404: { description: 'no such session', content: errorContent },
   },
 });

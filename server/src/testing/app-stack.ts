@@ -59,7 +59,7 @@ export async function createAppOver(shared: { temporalAddress: string; databaseU
   const connection = await Connection.connect({ address: services.temporalAddress });
   const temporal = new Client({ connection, namespace: services.namespace, interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } });
   const users = createUsersRepo(pool);
-  const credentials = createCredentialsRepo(pool);
+  const credentials = createCredentialsRepo(pool, { idleMinutes: env.ASTRA_SESSION_IDLE_MINUTES });
   const readiness = createReadiness({ pool, connection, namespace: services.namespace, taskQueue, chromaUrl: services.chromaUrl });
   const modelsRepo = createModelsRepo(pool);
   await modelsRepo.register(await readModelManifest(resolveModelsDir()));
