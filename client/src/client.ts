@@ -181,6 +181,38 @@ export function createAstraClient(options: AstraClientOptions = {}) {
     }
   }
 
+  /**
+   * Sends a message to a chat app's conversation; the answer streams back: `onToken` gets each piece as it is
+   * written, `onStatus` the status lines. Resolves with the stored answer; a failed turn rejects with its reason.
+   */
+  async function sendMessage(conversationId: string, body: c.MessageRequest, handlers: { onToken?: (text: string) => void; onStatus?: (status: string) => void; onStarted?: (runId: string) => void } = {}): Promise<c.ChatMessage> {
+    const request = c.messageRequest.safeParse(body);
+    if (!request.success) throw new ApiError(400, `chat: ${request.error.issues[0]?.path.join('.') ?? ''} ${request.error.issues[0]?.message ?? 'invalid'}`.trim());
+    const response = await send('POST', `/api/conversations/${enc(conversationId)}/messages`, request.data, 'text/event-stream');
+    if (!response.ok || !response.body) throw await refusal(response);
+    for await (const message of readEvents(response.body)) {
+      const data = jsonOf(message);
+      if (message.event === 'started') {
+        const started = c.turnEvent.started.safeParse(data);
+        if (started.success) handlers.onStarted?.(started.data.runId);
+      } else if (message.event === 'status') {
+        const status = c.turnEvent.status.safeParse(data);
+        if (status.success) handlers.onStatus?.(status.data.status);
+      } else if (message.event === 'token') {
+        const token = c.turnEvent.token.safeParse(data);
+        if (token.success) handlers.onToken?.(token.data.text);
+      } else if (message.event === 'done') {
+        const done = c.turnEvent.done.safeParse(data);
+        if (!done.success) throw new ApiError(200, `unexpected done event: ${done.error.issues[0]?.message ?? 'invalid'}`);
+        return done.data.message;
+      } else if (message.event === 'error') {
+        const failure = c.turnEvent.error.safeParse(data);
+        throw new ApiError(200, failure.success ? (failure.data.error ?? failure.data.message.error ?? 'the answer failed') : 'the answer failed');
+      }
+    }
+    throw new ApiError(200, 'the chat stream ended without an answer');
+  }
+
   return {
     baseUrl,
     me: () => request(s.userAnswer, 'GET', '/api/auth/me'),
@@ -225,6 +257,11 @@ export function createAstraClient(options: AstraClientOptions = {}) {
     apps: () => request(c.appsAnswer, 'GET', '/api/apps'),
     app: (slug: string) => request(c.appAnswer, 'GET', `/api/apps/${enc(slug)}`),
     publish: (body: c.PublishRequest) => request(c.appAnswer, 'POST', '/api/apps', body),
+    unpublish: (slug: string) => request(noContent, 'DELETE', `/api/apps/${enc(slug)}`),
+    conversations: (slug: string) => request(c.conversationsAnswer, 'GET', `/api/apps/${enc(slug)}/conversations`),
+    startConversation: (slug: string, title?: string) => request(c.conversationCreated, 'POST', `/api/apps/${enc(slug)}/conversations`, title ? { title } : {}),
+    conversation: (id: string) => request(c.conversationAnswer, 'GET', `/api/conversations/${enc(id)}`),
+    sendMessage,
     keys: () => request(c.keysAnswer, 'GET', '/api/keys'),
     createKey: (body: c.KeyRequest) => request(c.keyCreated, 'POST', '/api/keys', body),
     revokeKey: (id: string) => request(noContent, 'DELETE', `/api/keys/${enc(id)}`),

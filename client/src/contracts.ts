@@ -7,7 +7,7 @@ import { listCollections } from '@astra/server/routes/collections';
 import { createSchedule, deleteSchedule, listSchedules } from '@astra/server/routes/schedules';
 import { listModels } from '@astra/server/routes/models';
 import { createKey, listKeys } from '@astra/server/routes/keys';
-import { getApp, listApps, publishApp } from '@astra/server/routes/apps';
+import { createConversation, getApp, getConversation, listApps, listConversations, publishApp, sendMessage, turnEvent as chatTurnEvent } from '@astra/server/routes/apps';
 
 /** The JSON schema of a route's answer with that status (the route definitions name them once). */
 function answerOf<R extends { responses: Record<number, unknown> }, S extends keyof R['responses'] & number>(route: R, status: S) {
@@ -35,6 +35,12 @@ export const keyRequest = createKey.request.body.content['application/json'].sch
 export const appsAnswer = answerOf(listApps, 200);
 export const appAnswer = answerOf(getApp, 200);
 export const publishRequest = publishApp.request.body.content['application/json'].schema;
+export const conversationsAnswer = answerOf(listConversations, 200);
+export const conversationAnswer = answerOf(getConversation, 200);
+export const conversationCreated = answerOf(createConversation, 201);
+export const messageRequest = sendMessage.request.body.content['application/json'].schema;
+/** The events of a streamed chat turn, by SSE event name. */
+export const turnEvent = chatTurnEvent;
 
 /** What `POST /api/ask` streams after its tokens (docs: askCollection's description). */
 export const askAnswerEvent = z.object({
@@ -48,6 +54,9 @@ export const errorAnswer = z.object({ error: z.string(), problems: z.array(z.obj
 export type QueryRequest = z.input<typeof queryRequest>;
 export type KeyRequest = z.input<typeof keyRequest>;
 export type PublishRequest = z.input<typeof publishRequest>;
+export type App = z.infer<typeof appsAnswer>['apps'][number];
+export type ChatMessage = z.infer<typeof turnEvent.done>['message'];
+export type MessageRequest = z.input<typeof messageRequest>;
 export type QueryResult = z.infer<typeof queryAnswer>['results'][number];
 export type AskRequest = z.input<typeof askRequest>;
 export type AskAnswer = z.infer<typeof askAnswerEvent>;
