@@ -17,6 +17,11 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS config files that CommonJS tools `require` (notebook-ext/rspack.config.cjs) load their own modules with require.
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox: no I/O, no Node builtins, no SDK parts but `workflow`.
     files: ['workflows/src/**/*.ts'],
     ignores: ['**/*.test.ts', 'workflows/src/testing/**'],

@@ -147,7 +147,7 @@ function runStep(what, command, args, options = {}) {
 
 /**
  * JupyterLab with Astra's extension and the tslab kernel, in the project virtualenv: the Python set from
- * infra/requirements-notebook.txt, the client bundle tslab loads, the labextension (esbuild, then
+ * infra/requirements-notebook.txt, the client bundle tslab loads (with its declarations), the labextension (esbuild, then
  * @jupyter/builder against this JupyterLab's core metadata), the astra_notebook package built by hatch
  * from notebook-ext/, and the tslab kernelspec. Each step runs again only when what it is made from changed.
  */
@@ -160,14 +160,15 @@ function ensureNotebook() {
     runStep('pip install -r infra/requirements-notebook.txt', venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '-r', notebookRequirementsFile]);
     writeFileSync(stamp, wanted);
   }
-  const clientBuilt = path.join(root, 'client', 'dist', 'index.cjs');
-  const clientSources = ['client/src', 'client/scripts', 'workflows/src/flow', 'workflows/src/nodes', 'server/src/routes', 'package-lock.json'];
+  // The declarations tslab reads are the build's last step, so their presence says the whole build finished.
+  const clientBuilt = path.join(root, 'client', 'dist', 'types', 'client', 'src', 'notebook.d.ts');
+  const clientSources = ['client/src', 'client/scripts', 'client/tsconfig.dts.json', 'client/package.json', 'workflows/src/flow', 'workflows/src/nodes', 'server/src/routes', 'package-lock.json'];
   if (!existsSync(clientBuilt) || statSync(clientBuilt).mtimeMs < Math.max(...clientSources.map((source) => newestChange(path.join(root, source))))) {
     say('building the notebook client (client/dist) ...');
     runStep('the client build', 'npm', ['run', '--silent', 'build', '-w', '@astra/client']);
   }
   const extBuilt = path.join(root, 'notebook-ext', 'astra_notebook', 'labextension', 'package.json');
-  const extSources = ['notebook-ext/src', 'notebook-ext/style', 'notebook-ext/scripts', 'notebook-ext/package.json', 'client/src', 'editor/src', 'workflows/src/flow', 'workflows/src/nodes', 'package-lock.json', notebookRequirementsFile];
+  const extSources = ['notebook-ext/src', 'notebook-ext/style', 'notebook-ext/scripts', 'notebook-ext/package.json', 'notebook-ext/rspack.config.cjs', 'client/src', 'editor/src', 'workflows/src/flow', 'workflows/src/nodes', 'package-lock.json', notebookRequirementsFile];
   if (!existsSync(extBuilt) || statSync(extBuilt).mtimeMs < Math.max(...extSources.map((source) => newestChange(path.isAbsolute(source) ? source : path.join(root, source))))) {
     say('building the JupyterLab extension (notebook-ext) ...');
     runStep('the JupyterLab extension build', 'npm', ['run', '--silent', 'build', '-w', '@astra/notebook-ext'], { env: { ...process.env, ASTRA_VENV: venvDir } });

@@ -183,22 +183,22 @@ export function createAstraClient(options: AstraClientOptions = {}) {
     for await (const message of readEvents(response.body, signal)) {
       const data = jsonOf(message);
       if (message.event === 'started') {
-        const started = c.turnStartedEvent.safeParse(data);
+        const started = c.turnEvent.started.safeParse(data);
         if (started.success) handlers.started?.(started.data.runId, started.data.messageId);
       } else if (message.event === 'status') {
-        const status = c.turnStatusEvent.safeParse(data);
+        const status = c.turnEvent.status.safeParse(data);
         if (status.success) handlers.status?.(status.data.status);
       } else if (message.event === 'token') {
-        const token = c.turnTokenEvent.safeParse(data);
+        const token = c.turnEvent.token.safeParse(data);
         if (token.success) handlers.token?.(token.data.text);
       } else if (message.event === 'done') {
-        const done = c.turnDoneEvent.safeParse(data);
+        const done = c.turnEvent.done.safeParse(data);
         if (!done.success) throw new ApiError(200, `unexpected done event: ${done.error.issues[0]?.message ?? 'invalid'}`);
         return done.data.message;
       } else if (message.event === 'error') {
-        const failure = c.turnErrorEvent.safeParse(data);
-        if (failure.success && failure.data.message) return failure.data.message;
-        throw new ApiError(200, failure.success ? failure.data.error : 'the turn failed');
+        const failure = c.turnEvent.error.safeParse(data);
+        if (failure.success) return failure.data.message;
+        throw new ApiError(200, 'the turn failed');
       }
     }
     throw new ApiError(200, 'the answer stream ended without an answer');

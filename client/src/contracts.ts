@@ -7,7 +7,7 @@ import { deleteCollection, listCollections } from '@astra/server/routes/collecti
 import { createSchedule, deleteSchedule, listSchedules } from '@astra/server/routes/schedules';
 import { listModels } from '@astra/server/routes/models';
 import { createKey, listKeys } from '@astra/server/routes/keys';
-import { createConversation, getApp, getConversation, listApps, listConversations, messageBody, publishApp, sendMessage, stopConversation, updateApp } from '@astra/server/routes/apps';
+import { createConversation, getApp, getConversation, listApps, listConversations, messageBody, publishApp, sendMessage, stopConversation, turnEvent as chatTurnEvent, updateApp } from '@astra/server/routes/apps';
 import { uploadAndIngest } from '@astra/server/routes/ingest';
 import { listSessions, listTokens } from '@astra/server/routes/sessions';
 import { signInProviders } from '@astra/server/routes/oidc';
@@ -48,12 +48,8 @@ export const sendRequest = sendMessage.request.body.content['application/json'].
 export const stopAnswer = answerOf(stopConversation, 202);
 export const uploadStarted = answerOf(uploadAndIngest, 202);
 
-/** What a chat turn streams (docs: sendMessage's summary): started, status lines, tokens, then done or error. */
-export const turnStartedEvent = z.object({ runId: z.string(), messageId: z.string() });
-export const turnStatusEvent = z.object({ status: z.string() });
-export const turnTokenEvent = z.object({ text: z.string() });
-export const turnDoneEvent = z.object({ message: messageBody });
-export const turnErrorEvent = z.object({ error: z.string(), message: messageBody.optional() });
+/** The events of a streamed chat turn, by SSE event name (started, status lines, tokens, then done or error). */
+export const turnEvent = chatTurnEvent;
 
 export const providersAnswer = answerOf(signInProviders, 200);
 export const sessionsAnswer = answerOf(listSessions, 200);
@@ -81,6 +77,7 @@ export type SendRequest = z.input<typeof sendRequest>;
 export type ChatApp = z.infer<typeof appAnswer>['app'];
 export type ChatMessage = z.infer<typeof messageBody>;
 export type Conversation = z.infer<typeof conversationAnswer>['conversation'];
+export type App = z.infer<typeof appsAnswer>['apps'][number];
 export type QueryResult = z.infer<typeof queryAnswer>['results'][number];
 export type AskRequest = z.input<typeof askRequest>;
 export type AskAnswer = z.infer<typeof askAnswerEvent>;

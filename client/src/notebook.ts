@@ -6,7 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { createAstraClient, type AstraClient } from './client';
 import { flowBundle, outputText, resultsBundle, runBundle, type MimeBundle } from './bundles';
-import type { AskRequest, IngestRequest, IngestStatus, QueryRequest } from './contracts';
+import type { App, AskRequest, ChatMessage, IngestRequest, IngestStatus, PublishRequest, QueryRequest } from './contracts';
 import { pickFlowByName } from '@astra/workflows/flow';
 import type { FlowGraph, Run, RunEvent } from './schemas';
 
@@ -148,6 +148,36 @@ export class AstraNotebook {
     const sources = answer.citations.map((citation) => `[${citation.number}] ${citation.source}`).join('\n');
     cell?.show({ 'text/plain': `${answer.answer}\n\n${sources}`, 'text/markdown': `${answer.answer}\n\n${answer.citations.map((citation) => `${citation.number}. \`${citation.source}\``).join('\n')}` });
     return answer;
+  }
+
+  /** Publishes a version of a flow (by id or exact name; it needs Chat Input and Chat Output) as a chat app. */
+  async publish(nameOrId: string, options: Omit<PublishRequest, 'flowId'> = {}): Promise<App> {
+    const flow = await this.findFlow(nameOrId);
+    const { app } = await this.client.publish({ ...options, flowId: flow.id });
+    return app;
+  }
+
+  /**
+   * One chat turn with a published app: the answer streams into the cell as it is written. Pass the
+   * conversation of an earlier turn to go on with it; without one a new conversation starts.
+   */
+  async chat(slug: string, message: string, options: { conversation?: string; inputs?: Record<string, string>; display?: boolean } = {}): Promise<{ conversation: string; message: ChatMessage }> {
+    const conversation = options.conversation ?? (await this.client.createConversation(slug)).conversation.id;
+    const cell = (options.display ?? true) ? newCellDisplay() : undefined;
+    let text = '';
+    const answer = await this.client.sendMessage(conversation, { content: message, inputs: options.inputs ?? {} }, {
+      status: (status) => {
+        if (!text) cell?.show({ 'text/plain': `${status}…` });
+      },
+      token: (token) => {
+        text += token;
+        cell?.show({ 'text/plain': text });
+      },
+    });
+    if (answer.status === 'failed') throw new Error(`chat with ${slug}: ${answer.error ?? 'the answer failed'}`);
+    const sources = answer.citations.map((citation) => `[${citation.number}] ${citation.source}`).join('\n');
+    cell?.show({ 'text/plain': sources ? `${answer.content}\n\n${sources}` : answer.content, 'text/markdown': `${answer.content}${answer.citations.length ? `\n\n${answer.citations.map((citation) => `${citation.number}. \`${citation.source}\``).join('\n')}` : ''}` });
+    return { conversation, message: answer };
   }
 
   /** Ingests into a collection with a progress bar in the cell. */

@@ -1,10 +1,11 @@
-"""Executes notebooks headless on the tslab kernel (nbclient) and prints, per notebook, its outputs as JSON lines.
+"""Executes notebooks headless on the tslab kernel (nbclient) and prints, per notebook, its outputs and each cell's seconds as JSON lines.
 
 Usage: python run_notebooks.py NOTEBOOK... ; ASTRA_URL and ASTRA_TOKEN reach the kernel through the environment.
 """
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -20,10 +21,19 @@ def run(path):
         client.execute(cwd=str(Path(path).parent))
     except Exception as error:  # a timeout or a dead kernel: report it with what the cells showed so far
         stopped = f"{type(error).__name__}: {str(error).splitlines()[0]}"
-    return [cell.get("outputs", []) for cell in nb.cells], stopped
+    return [cell.get("outputs", []) for cell in nb.cells], [seconds(cell) for cell in nb.cells], stopped
+
+
+def seconds(cell):
+    """How long the kernel was busy with the cell (nbclient records the times), or None where it never ran."""
+    timing = cell.get("metadata", {}).get("execution", {})
+    start, end = timing.get("iopub.status.busy"), timing.get("iopub.status.idle")
+    if not start or not end:
+        return None
+    return round((datetime.fromisoformat(end.replace("Z", "+00:00")) - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds(), 2)
 
 
 if __name__ == "__main__":
     for path in sys.argv[1:]:
-        cells, stopped = run(path)
-        print(json.dumps({"notebook": Path(path).name, "cells": cells, "stopped": stopped}), flush=True)
+        cells, timings, stopped = run(path)
+        print(json.dumps({"notebook": Path(path).name, "cells": cells, "seconds": timings, "stopped": stopped}), flush=True)

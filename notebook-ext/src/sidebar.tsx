@@ -1,7 +1,8 @@
 // The "Astra" sidebar: flows (search, open in a tab, run with their inputs), runs (live, cancel, re-run from a
-// node), collections (a query box) and schedules. Chat apps arrive with publishing (issue 12).
+// node), chat apps (the published ones you may use, a chat with each), collections (a query box) and schedules.
 import { useCallback, useEffect, useState } from 'react';
-import type { AstraClient, FlowSummary, QueryResult, Run, RunSummary } from '@astra/client/browser';
+import type { App, AstraClient, FlowSummary, QueryResult, Run, RunSummary } from '@astra/client/browser';
+import { ChatPane } from './chat';
 import { RunView } from './run-view';
 
 type Collections = Awaited<ReturnType<AstraClient['collections']>>['collections'];
@@ -47,6 +48,8 @@ export function AstraSidebar({ client, openFlow }: { client: AstraClient; openFl
   const [runs, setRuns] = useState<RunSummary[]>([]);
   const [collections, setCollections] = useState<Collections>([]);
   const [schedules, setSchedules] = useState<Schedules>([]);
+  const [apps, setApps] = useState<App[]>([]);
+  const [chatting, setChatting] = useState<string | null>(null);
   const [runningFlow, setRunningFlow] = useState<FlowSummary | null>(null);
   const [shownRun, setShownRun] = useState<string | null>(null);
   const [query, setQuery] = useState({ collection: '', text: '' });
@@ -59,6 +62,7 @@ export function AstraSidebar({ client, openFlow }: { client: AstraClient; openFl
     client.listRuns(undefined, 20).then(({ runs: found }) => setRuns(found), fail);
     client.collections().then(({ collections: found }) => setCollections(found), fail);
     client.schedules().then(({ schedules: found }) => setSchedules(found), fail);
+    client.apps().then(({ apps: found }) => setApps(found), fail);
   }, [client, search]);
   useEffect(refresh, [refresh]);
 
@@ -97,6 +101,20 @@ export function AstraSidebar({ client, openFlow }: { client: AstraClient; openFl
           ))}
         </ul>
       </section>
+      <section aria-label="Chat apps">
+        <h2>Chat apps</h2>
+        {apps.length === 0 ? <p className="astra-muted">No published apps yet (publish a chat flow from the editor, the CLI or <code>astra.publish</code>).</p> : null}
+        <ul>
+          {apps.map((app) => (
+            <li key={app.id} data-app-slug={app.slug}>
+              <div className="astra-flow-name">{app.title}</div>
+              <small>{app.slug}: {app.flowName} v{app.version}</small>{' '}
+              <button type="button" aria-label={`Chat with ${app.title}`} onClick={() => setChatting(chatting === app.slug ? null : app.slug)}>{chatting === app.slug ? 'Close' : 'Chat'}</button>
+              {chatting === app.slug ? <ChatPane client={client} app={app} /> : null}
+            </li>
+          ))}
+        </ul>
+      </section>
       <section aria-label="Collections">
         <h2>Collections</h2>
         <form
@@ -112,11 +130,12 @@ export function AstraSidebar({ client, openFlow }: { client: AstraClient; openFl
           <input aria-label="Query" placeholder="Ask the collection" value={query.text} onChange={(event) => setQuery((known) => ({ ...known, text: event.target.value }))} />
           <button type="submit" disabled={!query.collection || !query.text.trim()}>Query</button>
         </form>
-        {results ? <ol>{results.map((result) => <li key={result.chunkId}><b>{result.title ?? result.source}</b> {result.score.toFixed(3)}<br />{result.text.slice(0, 200)}</li>)}</ol> : null}
+        {results ? <ol className="astra-results" aria-label="Query results">{results.length === 0 ? <li>no results</li> : null}{results.map((result) => <li key={result.chunkId}><b>{result.title ?? result.source}</b> {result.score.toFixed(3)}<br />{result.text.slice(0, 200)}</li>)}</ol> : null}
       </section>
       <section aria-label="Schedules">
         <h2>Schedules</h2>
-        <ul>{schedules.map((schedule) => <li key={schedule.name}>{schedule.name}: {schedule.every ?? schedule.cron} into {schedule.collection} ({schedule.state})</li>)}</ul>
+        {schedules.length === 0 ? <p className="astra-muted">No schedules.</p> : null}
+        <ul>{schedules.map((schedule) => <li key={schedule.name} data-schedule={schedule.name}>{schedule.name}: {schedule.every ?? schedule.cron} into {schedule.collection} ({schedule.state})</li>)}</ul>
       </section>
     </div>
   );

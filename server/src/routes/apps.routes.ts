@@ -160,6 +160,16 @@ export const deleteConversation = createRoute({
   responses: { 204: { description: 'deleted' }, 404: { description: 'no such conversation', content: errorContent } },
 });
 
+/** The events of a streamed turn, by SSE event name (the CLI and the notebook client read them). */
+export const turnEvent = {
+  started: z.object({ runId: z.string(), messageId: z.string() }),
+  status: z.object({ status: z.string() }),
+  token: z.object({ text: z.string() }),
+  /** `done` carries the stored answer; `error` the reason and the stored (failed) message. */
+  done: z.object({ message: messageBody }),
+  error: z.object({ error: z.string().nullable(), message: messageBody }),
+};
+
 const turnEvents = { 'text/event-stream': { schema: z.string() } };
 
 export const sendMessage = createRoute({
