@@ -7,6 +7,8 @@ import { withCode } from '../lib/inline-code';
 import { formFields, valueProblem, type FormField } from '../lib/json-schema';
 import { useEditor, useEditorStoreApi } from '../store/context';
 import { specKey } from '../store/editor-store';
+import { DocsButton } from './node-docs';
+import { useCollectionNames, useModelChoices } from '../app/server-lists';
 
 const show = (value: unknown): string => (value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value));
 
@@ -39,7 +41,43 @@ function draftOf(field: FormField, value: unknown): string {
   return show(value);
 }
 
-function ParamField({ nodeId, field, value, serverProblem }: { nodeId: string; field: FormField; value: unknown; serverProblem: string | undefined }) {
+/** Which server list a text param picks from: models of a kind, or collections (reading needs an existing one; storing may name a new one). */
+type Picker = { list: 'models'; kind: 'generation' | 'embedding' } | { list: 'collections'; existing: boolean } | null;
+
+export function pickerFor(nodeType: string, name: string): Picker {
+  if (name === 'embeddingModel' || (name === 'model' && nodeType === 'rag.embed')) return { list: 'models', kind: 'embedding' };
+  if (name === 'model' || name === 'baseModel') return { list: 'models', kind: 'generation' };
+  if (name === 'collection' || name === 'skipStoredIn') return { list: 'collections', existing: nodeType === 'rag.retrieve' };
+  return null;
+}
+
+/** A select of what the server has, keeping a value it lacks visible (and flagged) rather than dropping it. */
+function ServerPicker({ picker, common, value, optional, onPick }: { picker: NonNullable<Picker>; common: Record<string, unknown>; value: string; optional: boolean; onPick: (value: string) => void }) {
+  const models = useModelChoices();
+  const collections = useCollectionNames();
+  const names = picker.list === 'models' ? models?.filter((model) => model.kind === picker.kind).map((model) => model.name) : collections;
+  const listId = useId();
+  if (names === null || names === undefined) return null;
+  if (picker.list === 'collections' && !picker.existing) {
+    // Storing may create a collection: type a new name or pick one the server has.
+    return (
+      <>
+        <input {...common} type="text" list={listId} value={value} spellCheck={false} placeholder="a new or existing collection" onChange={(event) => onPick(event.target.value)} />
+        <datalist id={listId}>{names.map((name) => <option key={name} value={name} />)}</datalist>
+      </>
+    );
+  }
+  const missing = value !== '' && !names.includes(value);
+  return (
+    <select {...common} value={value} onChange={(event) => onPick(event.target.value)}>
+      {optional || value === '' ? <option value="">{optional ? '(from the input port, or none)' : '(choose one)'}</option> : null}
+      {missing ? <option value={value}>{value} (not on this server)</option> : null}
+      {names.map((name) => <option key={name} value={name}>{name}</option>)}
+    </select>
+  );
+}
+
+function ParamField({ nodeId, nodeType, field, value, serverProblem }: { nodeId: string; nodeType: string; field: FormField; value: unknown; serverProblem: string | undefined }) {
   const store = useEditorStoreApi();
   const id = useId();
   const [draft, setDraft] = useState(() => draftOf(field, value));
@@ -114,8 +152,14 @@ function ParamField({ nodeId, field, value, serverProblem }: { nodeId: string; f
         />
       );
       break;
-    default:
-      control = <input {...common} type="text" value={draft} spellCheck={false} placeholder={field.hasDefault ? show(field.default) : ''} onChange={(event) => commit(event.target.value)} />;
+    default: {
+      const picker = pickerFor(nodeType, field.name);
+      const text = <input {...common} type="text" value={draft} spellCheck={false} placeholder={field.hasDefault ? show(field.default) : ''} onChange={(event) => commit(event.target.value)} />;
+      // Without the server's lists (offline, or the canvas benchmark) the field stays free text.
+      control = picker ? (
+        <PickerOrText picker={picker} common={common} value={typeof value === 'string' ? value : draft} optional={field.default === '' || (!field.required && !field.hasDefault)} onPick={(picked) => commit(picked)} fallback={text} />
+      ) : text;
+    }
   }
 
   return (
@@ -129,6 +173,13 @@ function ParamField({ nodeId, field, value, serverProblem }: { nodeId: string; f
       {problem ? <p className="field-error" id={`${id}-error`} role="alert">{problem}</p> : null}
     </div>
   );
+}
+
+function PickerOrText(props: { picker: NonNullable<Picker>; common: Record<string, unknown>; value: string; optional: boolean; onPick: (value: string) => void; fallback: React.ReactNode }) {
+  const models = useModelChoices();
+  const collections = useCollectionNames();
+  const loaded = props.picker.list === 'models' ? models !== null : collections !== null;
+  return loaded ? <ServerPicker {...props} /> : <>{props.fallback}</>;
 }
 
 function LabelField({ nodeId, label }: { nodeId: string; label: string }) {
@@ -161,7 +212,7 @@ function NodeForm({ nodeId, info }: { nodeId: string; info: NodeTypeInfo }) {
       ) : null}
       <LabelField nodeId={nodeId} label={label} />
       {fields.length === 0 ? <p className="muted">This node has no parameters.</p> : null}
-      {fields.map((field) => <ParamField key={field.name} nodeId={nodeId} field={field} value={params[field.name]} serverProblem={serverProblem(field.name)} />)}
+      {fields.map((field) => <ParamField key={field.name} nodeId={nodeId} nodeType={info.type} field={field} value={params[field.name]} serverProblem={serverProblem(field.name)} />)}
     </form>
   );
 }
@@ -199,7 +250,10 @@ export function Inspector() {
   if (!info) return <p className="field-error">Node "{nodeId}" has a type this server does not know.</p>;
   return (
     <div className="inspector" key={nodeId}>
-      <h2 className="inspector-title">{info.title}</h2>
+      <div className="inspector-heading">
+        <h2 className="inspector-title">{info.title}</h2>
+        <DocsButton info={info} />
+      </div>
       <p className="inspector-meta"><code>{nodeId}</code> · {info.type} v{info.version} · {info.categoryLabel}</p>
       <p className="inspector-description">{withCode(info.description)}</p>
       {info.inputs.length + info.outputs.length > 0 ? (
