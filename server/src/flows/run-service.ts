@@ -62,7 +62,7 @@ export type LiveRunEvent = RunEventMessage;
 export function createRunService(deps: AppDeps) {
   const temporalUrl = (run: RunRecord) => (deps.env.TEMPORAL_UI_URL ? `${deps.env.TEMPORAL_UI_URL.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.env.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(run.workflowId)}` : null);
 
-  const summary = ({ id, flowId, flowName, version, status, startedAt, finishedAt, rerunOf, fromNode }: RunRecord) => ({ id, flowId, flowName, version, status, startedAt, finishedAt, rerunOf, fromNode });
+  const summary = ({ id, flowId, flowName, version, status, startedAt, finishedAt, rerunOf, fromNode, inputs, ranBy }: RunRecord) => ({ id, flowId, flowName, version, status, startedAt, finishedAt, rerunOf, fromNode, inputs, ranBy });
 
   /** Run outputs as a person reads them: stored references replaced by what they hold. */
   const resolvedOutputs = async (run: RunRecord) => {
@@ -77,7 +77,6 @@ export function createRunService(deps: AppDeps) {
     const order = new Map(version?.graph.nodes.map((node, i) => [node.id, i]) ?? []);
     return {
       ...summary(run),
-      inputs: run.inputs,
       error: run.error,
       workflowId: run.workflowId,
       outputs: await resolvedOutputs(run),

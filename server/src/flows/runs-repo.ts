@@ -26,6 +26,8 @@ export interface RunRecord {
   flowName: string;
   version: number;
   ownerId: string;
+  /** The owner's username. */
+  ranBy: string;
   workflowId: string;
   status: RunStatus;
   inputs: Record<string, string>;
@@ -43,6 +45,7 @@ interface RunRow {
   flow_name: string;
   flow_version: number;
   owner_id: string;
+  ran_by: string;
   workflow_id: string;
   status: RunStatus;
   inputs: Record<string, string>;
@@ -60,6 +63,7 @@ const toRun = (row: RunRow): RunRecord => ({
   flowName: row.flow_name,
   version: row.flow_version,
   ownerId: row.owner_id,
+  ranBy: row.ran_by,
   workflowId: row.workflow_id,
   status: row.status,
   inputs: row.inputs,
@@ -71,7 +75,8 @@ const toRun = (row: RunRow): RunRecord => ({
   finishedAt: row.finished_at?.toISOString() ?? null,
 });
 
-const runColumns = 'r.*, f.name as flow_name';
+const runColumns = 'r.*, f.name as flow_name, u.username as ran_by';
+const runJoins = 'runs r join flows f on f.id = r.flow_id join users u on u.id = r.owner_id';
 
 export function createRunsRepo(pool: pg.Pool) {
   return {
@@ -94,15 +99,17 @@ export function createRunsRepo(pool: pg.Pool) {
     /** One run of this owner, or undefined (someone else's run is not found). */
     async get(ownerId: string, id: string): Promise<RunRecord | undefined> {
       if (!isUuid(id)) return undefined;
-      const row = (await pool.query<RunRow>(`select ${runColumns} from runs r join flows f on f.id = r.flow_id where r.id = $1 and r.owner_id = $2`, [id, ownerId])).rows[0];
+      const row = (await pool.query<RunRow>(`select ${runColumns} from ${runJoins} where r.id = $1 and r.owner_id = $2`, [id, ownerId])).rows[0];
       return row && toRun(row);
     },
 
-    async list(ownerId: string, filter: { flowId?: string; limit: number }): Promise<RunRecord[]> {
+    async list(ownerId: string, filter: { flowId?: string; status?: RunStatus; since?: string; until?: string; limit: number }): Promise<RunRecord[]> {
       const rows = await pool.query<RunRow>(
-        `select ${runColumns} from runs r join flows f on f.id = r.flow_id
-          where r.owner_id = $1 and ($2::uuid is null or r.flow_id = $2) order by r.started_at desc limit $3`,
-        [ownerId, filter.flowId ?? null, filter.limit],
+        `select ${runColumns} from ${runJoins}
+          where r.owner_id = $1 and ($2::uuid is null or r.flow_id = $2) and ($4::text is null or r.status = $4)
+            and ($5::timestamptz is null or r.started_at >= $5) and ($6::timestamptz is null or r.started_at < $6)
+          order by r.started_at desc limit $3`,
+        [ownerId, filter.flowId ?? null, filter.limit, filter.status ?? null, filter.since ?? null, filter.until ?? null],
       );
       return rows.rows.map(toRun);
     },
