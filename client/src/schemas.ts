@@ -112,6 +112,8 @@ export const flowProblem = flowProblemSchema;
 export type FlowProblem = z.infer<typeof flowProblem>;
 
 export const flowSummary = flowSummarySchema;
+/** The answer of PUT /api/flows/{id}/sharing. */
+export const flowAnswer = z.object({ flow: flowSummary });
 export type FlowSummary = z.infer<typeof flowSummary>;
 
 export type FlowVersion = z.infer<typeof flowVersion>;
