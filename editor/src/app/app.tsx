@@ -7,7 +7,10 @@ import { FlowEditorPage } from '../pages/flow-editor';
 import { FlowListPage } from '../pages/flow-list';
 import { LoginPage } from '../pages/login';
 import { ApiKeysPage } from '../pages/api-keys';
-import { keysHref, listHref, parseRoute, useHash } from './router';
+import { CollectionsPage } from '../pages/collections';
+import { RunsPage } from '../pages/runs';
+import { SettingsPage } from '../pages/settings';
+import { collectionsHref, keysHref, listHref, parseRoute, runsHref, settingsHref, useHash } from './router';
 import { useTheme } from './theme';
 
 type Session = { state: 'checking' } | { state: 'signed-out'; problem?: string } | { state: 'signed-in'; user: User };
@@ -47,7 +50,10 @@ export function App() {
         <a className="brand" href={listHref}>Astra</a>
         <nav aria-label="Main">
           <a href={listHref} aria-current={route.page === 'flows' ? 'page' : undefined}>Flows</a>
+          <a href={runsHref} aria-current={route.page === 'runs' ? 'page' : undefined}>Runs</a>
+          <a href={collectionsHref} aria-current={route.page === 'collections' ? 'page' : undefined}>Collections</a>
           <a href={keysHref} aria-current={route.page === 'keys' ? 'page' : undefined}>API keys</a>
+          <a href={settingsHref} aria-current={route.page === 'settings' ? 'page' : undefined}>Settings</a>
         </nav>
         <div className="header-end">
           {themeButton}
@@ -60,6 +66,12 @@ export function App() {
           <p className="pending">Your account is waiting for an admin to approve it.</p>
         ) : route.page === 'keys' ? (
           <ApiKeysPage />
+        ) : route.page === 'runs' ? (
+          <RunsPage />
+        ) : route.page === 'collections' ? (
+          <CollectionsPage name={route.name} />
+        ) : route.page === 'settings' ? (
+          <SettingsPage user={user} />
         ) : route.page === 'flow' ? (
           <FlowEditorPage key={route.id} flowId={route.id} colorMode={theme} />
         ) : (

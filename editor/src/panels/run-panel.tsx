@@ -7,6 +7,7 @@ import type { Run, RunSummary } from '../api/schemas';
 import { stateLabels } from '../canvas/flow-node';
 import { useEditor, useEditorStoreApi } from '../store/context';
 import type { NodeRunView } from '../store/editor-store';
+import { inputsText } from '../pages/runs';
 import { OutputValue } from './output-view';
 
 const time = (iso: string | null) => (iso ? new Date(iso).toLocaleTimeString() : '');
@@ -55,8 +56,46 @@ function RunInputs({ inputs, values, onChange }: { inputs: RunInput[]; values: R
   );
 }
 
+function ProgressLine({ progress }: { progress: NonNullable<NodeRunView['progress']> }) {
+  return (
+    <div className="node-progress panel-progress">
+      <progress max={progress.total || 1} value={progress.done} aria-label={`${progress.done} of ${progress.total} ${progress.unit}`} />
+      <span>{progress.done}/{progress.total} {progress.unit}</span>
+    </div>
+  );
+}
+
+/** Every node running now, with its progress, whichever node is selected. */
+function RunningNodes() {
+  const running = useEditor(useShallow((state) => Object.entries(state.nodeRuns).filter(([, view]) => view.state === 'running').map(([id]) => id)));
+  if (running.length === 0) return null;
+  return (
+    <section className="running-nodes" aria-label="Running now">
+      <h4>Running now</h4>
+      <ul>{running.map((id) => <RunningNode key={id} id={id} />)}</ul>
+    </section>
+  );
+}
+
+function RunningNode({ id }: { id: string }) {
+  const view = useEditor((state) => state.nodeRuns[id]);
+  const label = useEditor((state) => {
+    const node = state.nodes.find((candidate) => candidate.id === id);
+    return node?.data.label || (node ? state.catalogue.latest.get(node.data.nodeType)?.title : undefined) || id;
+  });
+  const streamed = useEditor((state) => state.streams[id]?.length ?? 0);
+  if (!view) return null;
+  return (
+    <li data-running-node={id}>
+      <strong>{label}</strong> <code>{id}</code>
+      {view.progress ? <ProgressLine progress={view.progress} /> : <span className="muted">{streamed > 0 ? ` · ${streamed} characters written` : ' · working…'}</span>}
+    </li>
+  );
+}
+
 function NodeOutputs({ run, nodeId, view }: { run: Run; nodeId: string; view: NodeRunView | undefined }) {
   const api = useApi();
+  const streamed = useEditor((state) => state.streams[nodeId] ?? '');
   const [outputs, setOutputs] = useState<Record<string, unknown> | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const done = view?.state === 'succeeded' || view?.state === 'cached';
@@ -84,7 +123,8 @@ function NodeOutputs({ run, nodeId, view }: { run: Run; nodeId: string; view: No
         {view.startedAt ? ` · started ${time(view.startedAt)}` : ''}
       </p>
       {view.error ? <p className="field-error" role="alert">{view.error}</p> : null}
-      {view.state === 'running' && view.streamed ? <div className="streamed"><OutputValue value={view.streamed} /></div> : null}
+      {view.state === 'running' && view.progress ? <ProgressLine progress={view.progress} /> : null}
+      {view.state === 'running' && streamed ? <div className="streamed"><OutputValue value={streamed} /></div> : null}
       {problem ? <p className="field-error">{problem}</p> : null}
       {outputs
         ? Object.entries(outputs).map(([port, value]) => (
@@ -181,6 +221,8 @@ export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved:
       const version = await ensureSaved();
       if (version === null) return;
       const { run: started } = await begin(version);
+      // The server accepted this version: a refused run's problems no longer stand.
+      store.getState().setProblems([]);
       store.getState().showRun(started);
       await watch(started.id);
       void refreshHistory();
@@ -240,6 +282,7 @@ export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved:
           </p>
           {run.temporalUrl ? <p><a href={run.temporalUrl} target="_blank" rel="noopener noreferrer">Open in the Temporal UI ↗</a></p> : null}
           {run.error ? <p className="field-error" role="alert">{run.error}</p> : null}
+          {running ? <RunningNodes /> : null}
           {outputs.length > 0 ? (
             <section className="run-outputs" aria-label="Run outputs">
               <h4>Outputs</h4>
@@ -272,6 +315,7 @@ export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved:
               <button type="button" className={`history-item${entry.id === run?.id ? ' current' : ''}`} onClick={() => void watch(entry.id)} aria-current={entry.id === run?.id ? 'true' : undefined}>
                 <span className={`run-status status-${entry.status}`}>{entry.status}</span> v{entry.version} · {new Date(entry.startedAt).toLocaleString()} · {durationOf(entry)}
                 {entry.fromNode ? ` · from ${entry.fromNode}` : ''}
+                <span className="history-inputs" title={inputsText(entry.inputs)}>{inputsText(entry.inputs)}</span>
               </button>
             </li>
           ))}

@@ -35,6 +35,9 @@ describe('validateFlow', () => {
     expect(connectionProblem('text', 'documents')).toMatch(/a text output cannot feed a documents input \(it takes documents\)/);
     expect(connectionProblem('documents', 'text')).toBeNull();
     expect(connectionProblem('embeddings', 'any')).toBeNull();
+    // Port types that start with a vowel read with "an".
+    expect(connectionProblem('embeddings', 'chunks')).toMatch(/^an embeddings output cannot feed a chunks input/);
+    expect(connectionProblem('chunks', 'answer')).toMatch(/^a chunks output cannot feed an answer input/);
   });
 
   it('diffs two versions by node id and edge endpoints', () => {
