@@ -65,6 +65,7 @@ describe('the web app pages', () => {
     expect(await zoomOf(page)).toBeGreaterThanOrEqual(0.75);
     const retrieve = page.locator('.react-flow__node[data-id="retrieve"]');
     expect(await retrieve.locator('.node-params').textContent()).toContain('sqlite');
+    expect(await retrieve.locator('.node-title').textContent()).toBe('Retrieve from sqlite');
     expect(await retrieve.locator('.port-label').allTextContents()).toEqual(expect.arrayContaining(['Query', 'Collection (optional)', 'Passages']));
     await shot(page, '01-canvas-readable');
 
@@ -92,6 +93,11 @@ describe('the web app pages', () => {
     await page.locator('[data-running-node]').first().waitFor({ timeout: 60_000 });
     await eventually(() => page.locator('.run-current [data-run-status]').textContent(), 180_000).toBe('succeeded');
     await eventually(() => page.locator('.history-inputs').first().textContent()).toBe('question: What does AUTOINCREMENT do?');
+    // A citation opens to the passage it cites, under the document's name rather than a server path.
+    const citation = page.locator('.run-outputs [data-citation="1"]');
+    expect(await citation.locator('summary').textContent()).toContain('autoinc.html (uploaded)');
+    await citation.locator('summary').click();
+    await eventually(async () => ((await citation.locator('.citation-passage').textContent()) ?? '').length).toBeGreaterThan(40);
     expect(await page.locator('.status-ok').textContent()).toBe('No problems');
     await shot(page, '04-ran');
   }, 300_000);

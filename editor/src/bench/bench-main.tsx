@@ -87,8 +87,10 @@ function TokenStream({ store }: { store: EditorStore }) {
         nodes: store.getState().nodes.map((node) => ({ nodeId: node.id, type: node.data.nodeType, label: null, state: 'pending' as const, attempts: 0, startedAt: null, finishedAt: null, durationMs: null, error: null, inputPreview: null, outputPreview: null, logs: [] })),
       });
       store.getState().applyRunEvent({ type: 'node', nodeId: 'n313', state: 'running', attempt: 1, at });
-      await nextFrame();
-      await nextFrame();
+      // The node's turn to running re-renders the canvas once (its edges start flowing); let that settle
+      // before counting, so that only what the tokens cause is counted.
+      for (let frame = 0; frame < 10; frame += 1) await nextFrame();
+      await new Promise((resolve) => setTimeout(resolve, 100));
       const before = { ...renderCounts };
       for (let seq = 0; seq < count; seq += 1) {
         store.getState().applyRunEvent({ type: 'token', nodeId: 'n313', text: `word${seq} `, seq });

@@ -81,10 +81,11 @@ function StreamTail({ id }: { id: string }) {
     return text ? text.slice(-60).replace(/\s+/g, ' ').trimStart() : '';
   });
   const length = useEditor((state) => state.streams[id]?.length ?? 0);
-  if (!tail) return null;
+  // The line is there from the moment the node runs, one line high whatever it holds: the first token
+  // does not change the card's size (which would re-measure the node and re-render the canvas).
   return (
-    <div className="node-stream" aria-label={`Writing: ${length} characters so far`}>
-      <span className="node-stream-text">{length > 60 ? '…' : ''}{tail}</span>
+    <div className="node-stream" aria-label={tail ? `Writing: ${length} characters so far` : 'Working'}>
+      <span className="node-stream-text">{tail ? `${length > 60 ? '…' : ''}${tail}` : 'working…'}</span>
     </div>
   );
 }

@@ -8,6 +8,7 @@ import type { scheduleBody } from '@astra/server/routes/schedules';
 import type { QueryResult } from '@astra/client';
 import { useApi } from '../api/client';
 import { collectionsHref, navigate } from '../app/router';
+import { shortSource } from '../lib/sources';
 
 type Collection = z.infer<typeof collectionBody>;
 type CollectionDocument = z.infer<typeof collectionDocument>;
@@ -16,12 +17,6 @@ type Schedule = z.infer<typeof scheduleBody>;
 export const collectionHref = (name: string): string => `#/collections/${encodeURIComponent(name)}`;
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
-/** A server path shown as its last two parts: the full path is in the title. */
-export const shortSource = (source: string): string => {
-  if (/^https?:\/\//.test(source)) return source;
-  const parts = source.split('/').filter(Boolean);
-  return parts.length > 2 ? `…/${parts.slice(-2).join('/')}` : source;
-};
 
 interface UploadState {
   file: string;

@@ -27,14 +27,15 @@ function collectionParams(template: FlowTemplate): { stores: boolean; reads: boo
   return found;
 }
 
-/** The template's graph with every collection-naming param set to the chosen collection. */
-function withCollection(template: FlowTemplate, collection: string): FlowTemplate['graph'] {
+/** The template's graph with every collection-naming param, and labels naming it ("Retrieve from docs"), set to the chosen collection. */
+function withCollection(template: FlowTemplate, collection: string, current: string): FlowTemplate['graph'] {
+  const named = new RegExp(`\\b${current.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'g');
   return {
     ...template.graph,
     nodes: template.graph.nodes.map((node) => {
       const params = { ...(node.params ?? {}) };
       for (const name of ['collection', 'skipStoredIn']) if (typeof params[name] === 'string' && params[name] !== '') params[name] = collection;
-      return { ...node, params };
+      return { ...node, params, ...(node.label ? { label: node.label.replace(named, collection) } : {}) };
     }),
   };
 }
@@ -59,7 +60,7 @@ function UseTemplateDialog({ template, takenNames, onClose, onCreate }: { templa
           <h2 id="use-template-title">Use “{template.name}”</h2>
           <button type="button" onClick={onClose}>Close</button>
         </header>
-        <form onSubmit={(event) => { event.preventDefault(); if (!problem) onCreate(name.trim(), needs ? withCollection(template, collection) : template.graph); }}>
+        <form onSubmit={(event) => { event.preventDefault(); if (!problem) onCreate(name.trim(), needs ? withCollection(template, collection, needs.current) : template.graph); }}>
           <div className="field">
             <label htmlFor="template-flow-name">Flow name</label>
             <input id="template-flow-name" value={name} maxLength={200} onChange={(event) => setName(event.target.value)} autoFocus />

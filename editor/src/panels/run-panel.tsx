@@ -8,7 +8,7 @@ import { stateLabels } from '../canvas/flow-node';
 import { useEditor, useEditorStoreApi } from '../store/context';
 import type { NodeRunView } from '../store/editor-store';
 import { inputsText } from '../pages/runs';
-import { OutputValue } from './output-view';
+import { OutputValue, PassagesContext } from './output-view';
 
 const time = (iso: string | null) => (iso ? new Date(iso).toLocaleTimeString() : '');
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
@@ -154,6 +154,38 @@ function NodeOutputs({ run, nodeId, view }: { run: Run; nodeId: string; view: No
   );
 }
 
+/** The passages the run's Retrieve nodes found (chunk id → text), for the citations of its answers. */
+function useRunPassages(run: Run | null): ReadonlyMap<string, string> {
+  const api = useApi();
+  const [passages, setPassages] = useState<ReadonlyMap<string, string>>(new Map());
+  const finishedRetrieves = run ? run.nodes.filter((node) => node.type === 'rag.retrieve' && (node.state === 'succeeded' || node.state === 'cached')).map((node) => node.nodeId).join(',') : '';
+  const runId = run?.id;
+  useEffect(() => {
+    setPassages(new Map());
+    if (!runId || !finishedRetrieves) return;
+    let live = true;
+    void Promise.all(finishedRetrieves.split(',').map((nodeId) => api.nodeOutputs(runId, nodeId).then((answer) => answer.outputs, () => ({})))).then((all) => {
+      if (!live) return;
+      const found = new Map<string, string>();
+      for (const outputs of all) {
+        for (const value of Object.values(outputs)) {
+          if (!Array.isArray(value)) continue;
+          for (const passage of value) {
+            if (passage && typeof passage === 'object' && typeof (passage as { chunkId?: unknown }).chunkId === 'string' && typeof (passage as { text?: unknown }).text === 'string') {
+              found.set((passage as { chunkId: string }).chunkId, (passage as { text: string }).text);
+            }
+          }
+        }
+      }
+      setPassages(found);
+    });
+    return () => {
+      live = false;
+    };
+  }, [api, runId, finishedRetrieves]);
+  return passages;
+}
+
 export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved: () => Promise<number | null> }) {
   const api = useApi();
   const store = useEditorStoreApi();
@@ -254,6 +286,7 @@ export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved:
 
   const running = run?.status === 'running';
   const outputs = run ? Object.entries(run.outputs) : [];
+  const passages = useRunPassages(run);
   return (
     <div className="run-panel">
       <form
@@ -272,6 +305,7 @@ export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved:
       </form>
 
       {run ? (
+        <PassagesContext.Provider value={passages}>
         <section className="run-current" aria-label="Current run" aria-live="polite">
           <h3>
             Run <code>{run.id.slice(0, 8)}</code> <span className={`run-status status-${run.status}`} data-run-status={run.status}>{run.status}</span>
@@ -304,6 +338,7 @@ export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved:
             <p className="muted">Select a node to see its output, logs and timings.</p>
           )}
         </section>
+        </PassagesContext.Provider>
       ) : null}
 
       <section className="run-history" aria-label="Run history">
