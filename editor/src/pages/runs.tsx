@@ -4,7 +4,9 @@ import { Fragment, useEffect, useState } from 'react';
 import { useApi } from '../api/client';
 import type { FlowSummary, Run, RunStatus, RunSummary } from '../api/schemas';
 import { flowHref } from '../app/router';
-import { OutputValue } from '../panels/output-view';
+import { OutputValue, PassagesContext } from '../panels/output-view';
+import { useRunPassages } from '../panels/run-panel';
+import { durationText, inputsText } from '../lib/run-text';
 
 const statuses: RunStatus[] = ['running', 'succeeded', 'failed', 'cancelled'];
 const periods: Array<{ label: string; hours: number | null }> = [
@@ -15,25 +17,11 @@ const periods: Array<{ label: string; hours: number | null }> = [
   { label: 'Last 30 days', hours: 24 * 30 },
 ];
 
-export const durationText = (run: { startedAt: string; finishedAt: string | null }): string => {
-  if (!run.finishedAt) return 'running';
-  const ms = Date.parse(run.finishedAt) - Date.parse(run.startedAt);
-  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
-  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
-};
-
-/** A run's inputs on one line: `question: what is…` */
-export function inputsText(inputs: Record<string, string>): string {
-  const entries = Object.entries(inputs);
-  if (entries.length === 0) return '(no inputs)';
-  return entries.map(([name, value]) => `${name}: ${value.replace(/\s+/g, ' ')}`).join(' · ');
-}
-
 function RunDetail({ runId }: { runId: string }) {
   const api = useApi();
   const [run, setRun] = useState<Run | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  const passages = useRunPassages(run);
   useEffect(() => {
     let live = true;
     api.getRun(runId).then((answer) => live && setRun(answer.run), (error: Error) => live && setProblem(error.message));
@@ -64,7 +52,7 @@ function RunDetail({ runId }: { runId: string }) {
         <>
           <h4>Outputs</h4>
           {Object.entries(run.outputs).map(([name, value]) => (
-            <section key={name} className="output-port"><h5>{name}</h5><OutputValue value={value} /></section>
+            <section key={name} className="output-port"><h5>{name}</h5><PassagesContext.Provider value={passages}><OutputValue value={value} /></PassagesContext.Provider></section>
           ))}
         </>
       ) : null}

@@ -7,7 +7,7 @@ import type { Run, RunSummary } from '../api/schemas';
 import { stateLabels } from '../canvas/flow-node';
 import { useEditor, useEditorStoreApi } from '../store/context';
 import type { NodeRunView } from '../store/editor-store';
-import { inputsText } from '../pages/runs';
+import { inputsText } from '../lib/run-text';
 import { OutputValue, PassagesContext } from './output-view';
 
 const time = (iso: string | null) => (iso ? new Date(iso).toLocaleTimeString() : '');
@@ -155,7 +155,7 @@ function NodeOutputs({ run, nodeId, view }: { run: Run; nodeId: string; view: No
 }
 
 /** The passages the run's Retrieve nodes found (chunk id → text), for the citations of its answers. */
-function useRunPassages(run: Run | null): ReadonlyMap<string, string> {
+export function useRunPassages(run: Run | null): ReadonlyMap<string, string> {
   const api = useApi();
   const [passages, setPassages] = useState<ReadonlyMap<string, string>>(new Map());
   const finishedRetrieves = run ? run.nodes.filter((node) => node.type === 'rag.retrieve' && (node.state === 'succeeded' || node.state === 'cached')).map((node) => node.nodeId).join(',') : '';
