@@ -257,9 +257,14 @@ export function createAstraClient(options: AstraClientOptions = {}) {
     importFlow: (file: s.FlowExportFile & { name?: string }) => request(s.flowWithVersion, 'POST', '/api/flows/import', file),
     validate: (graph: s.FlowGraph) => request(s.validation, 'POST', '/api/flows/validate', { graph }),
     templates: () => request(s.templateList, 'GET', '/api/flow-templates'),
+    /** Who else may see and run a flow: named users, everyone with a role, or nobody (private). */
+    shareFlow: (id: string, body: { visibility: 'private' | 'shared'; users?: string[]; roles?: Array<'user' | 'admin'> }) => request(s.flowAnswer, 'PUT', `/api/flows/${enc(id)}/sharing`, body),
 
     startRun: (body: { flowId: string; version?: number; inputs?: Record<string, string>; chat?: { history: Array<{ role: 'user' | 'assistant'; content: string }> } }) => request(s.runAnswer, 'POST', '/api/runs', body),
     listRuns: (flowId?: string, limit = 50) => request(s.runList, 'GET', `/api/runs?${flowId ? `flowId=${enc(flowId)}&` : ''}limit=${limit}`),
+    /** Runs across your flows, filtered by flow, status and start time (ISO 8601), newest first. */
+    findRuns: (filter: { flowId?: string; status?: s.RunStatus; since?: string; until?: string; limit?: number }) =>
+      request(s.runList, 'GET', `/api/runs?${new URLSearchParams(Object.entries({ ...filter, limit: String(filter.limit ?? 100) }).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== '')).toString()}`),
     getRun,
     nodeOutputs: (runId: string, nodeId: string) => request(s.nodeOutputs, 'GET', `/api/runs/${enc(runId)}/nodes/${enc(nodeId)}/outputs`),
     cancelRun: (id: string) => request(s.runAnswer, 'POST', `/api/runs/${enc(id)}/cancel`),
@@ -272,6 +277,9 @@ export function createAstraClient(options: AstraClientOptions = {}) {
     ingest,
     ingestStatus: (workflowId: string) => request(c.ingestStatusAnswer, 'GET', `/api/ingest/${enc(workflowId)}`),
     collections: () => request(c.collectionsAnswer, 'GET', '/api/collections'),
+    collection: (name: string) => request(c.collectionAnswer, 'GET', `/api/collections/${enc(name)}`),
+    collectionDocuments: (name: string) => request(c.documentsAnswer, 'GET', `/api/collections/${enc(name)}/documents`),
+    deleteCollection: (name: string) => request(c.collectionDeleted, 'DELETE', `/api/collections/${enc(name)}`),
     schedules: () => request(c.schedulesAnswer, 'GET', '/api/schedules'),
     createSchedule: (body: c.ScheduleRequest) => request(c.scheduleCreated, 'POST', '/api/schedules', body),
     deleteSchedule: (name: string) => request(c.scheduleDeleted, 'DELETE', `/api/schedules/${enc(name)}`),
@@ -290,7 +298,6 @@ export function createAstraClient(options: AstraClientOptions = {}) {
     regenerate: (id: string, handlers?: TurnHandlers, signal?: AbortSignal) => streamTurn(`/api/conversations/${enc(id)}/regenerate`, undefined, handlers, signal),
     stopConversation: (id: string) => request(c.stopAnswer, 'POST', `/api/conversations/${enc(id)}/stop`),
     upload,
-    deleteCollection: (name: string) => request(c.collectionDeleted, 'DELETE', `/api/collections/${enc(name)}`),
     keys: () => request(c.keysAnswer, 'GET', '/api/keys'),
     createKey: (body: c.KeyRequest) => request(c.keyCreated, 'POST', '/api/keys', body),
     revokeKey: (id: string) => request(noContent, 'DELETE', `/api/keys/${enc(id)}`),
@@ -302,6 +309,10 @@ export function createAstraClient(options: AstraClientOptions = {}) {
     auditExportHref: (filter: c.AuditFilter = {}) => `${baseUrl}/api/admin/audit/export?${auditQuery(filter)}`,
     modelAccess: () => request(c.modelAccessAnswer, 'GET', '/api/admin/model-access'),
     setModelAccess: (kind: 'model' | 'app', name: string, body: { users: string[]; roles: Array<'admin' | 'user'> }) => request(c.modelAccessSet, 'PUT', `/api/admin/model-access/${kind}/${enc(name)}`, body),
+
+    users: () => request(c.usersAnswer, 'GET', '/api/users'),
+    createUser: (body: { username: string; password: string; role?: 'admin' | 'user' | 'pending' }) => request(c.userCreated, 'POST', '/api/users', body),
+    approveUser: (username: string, role: 'admin' | 'user' = 'user') => request(c.userApproved, 'POST', `/api/users/${enc(username)}/approve`, { role }),
   };
 }
 

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { askCollection, queryCollection } from '@astra/server/routes/query';
 import { ingestStatus, startIngest } from '@astra/server/routes/ingest';
-import { deleteCollection, listCollections } from '@astra/server/routes/collections';
+import { deleteCollection, listCollections, listDocuments, showCollection } from '@astra/server/routes/collections';
 import { createSchedule, deleteSchedule, listSchedules } from '@astra/server/routes/schedules';
 import { listModels } from '@astra/server/routes/models';
 import { createKey, listKeys } from '@astra/server/routes/keys';
@@ -12,6 +12,7 @@ import { uploadAndIngest } from '@astra/server/routes/ingest';
 import { listSessions, listTokens } from '@astra/server/routes/sessions';
 import { signInProviders } from '@astra/server/routes/oidc';
 import { listAudit, listModelAccess, setModelAccess } from '@astra/server/routes/admin';
+import { approveUser, createUser, listUsers } from '@astra/server/routes/users';
 
 /** The JSON schema of a route's answer with that status (the route definitions name them once). */
 function answerOf<R extends { responses: Record<number, unknown> }, S extends keyof R['responses'] & number>(route: R, status: S) {
@@ -28,6 +29,8 @@ export const ingestStarted = answerOf(startIngest, 202);
 export const ingestRequest = startIngest.request.body.content['application/json'].schema;
 export const ingestStatusAnswer = answerOf(ingestStatus, 200);
 export const collectionsAnswer = answerOf(listCollections, 200);
+export const collectionAnswer = answerOf(showCollection, 200);
+export const documentsAnswer = answerOf(listDocuments, 200);
 export const collectionDeleted = answerOf(deleteCollection, 200);
 export const schedulesAnswer = answerOf(listSchedules, 200);
 export const scheduleCreated = answerOf(createSchedule, 201);
@@ -58,6 +61,9 @@ export const auditAnswer = answerOf(listAudit, 200);
 export const auditFilter = listAudit.request.query;
 export const modelAccessAnswer = answerOf(listModelAccess, 200);
 export const modelAccessSet = answerOf(setModelAccess, 200);
+export const usersAnswer = answerOf(listUsers, 200);
+export const userCreated = answerOf(createUser, 201);
+export const userApproved = answerOf(approveUser, 200);
 
 /** What `POST /api/ask` streams after its tokens (docs: askCollection's description). */
 export const askAnswerEvent = z.object({

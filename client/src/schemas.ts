@@ -112,6 +112,8 @@ export const flowProblem = flowProblemSchema;
 export type FlowProblem = z.infer<typeof flowProblem>;
 
 export const flowSummary = flowSummarySchema;
+/** The answer of PUT /api/flows/{id}/sharing. */
+export const flowAnswer = z.object({ flow: flowSummary });
 export type FlowSummary = z.infer<typeof flowSummary>;
 
 export type FlowVersion = z.infer<typeof flowVersion>;
@@ -173,7 +175,7 @@ export type RunEvent = z.infer<typeof runEvent>;
 /** An answer as the Answer with Citations node gives it. */
 export const answerValue = z.object({
   answer: z.string(),
-  citations: z.array(z.object({ number: z.number(), source: z.string(), title: z.string().nullable(), cited: z.boolean() })),
+  citations: z.array(z.object({ number: z.number(), source: z.string(), title: z.string().nullable(), cited: z.boolean(), chunkId: z.string().optional() })),
 });
 export type AnswerValue = z.infer<typeof answerValue>;
 

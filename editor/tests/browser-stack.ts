@@ -143,3 +143,39 @@ export async function dragConnection(page: Page, from: { node: string; port: str
 
 /** Polls until the value matches (the page updates on its own schedule). */
 export const eventually = <T>(read: () => Promise<T> | T, timeout = 15_000) => expect.poll(read, { timeout, interval: 100 });
+
+/**
+ * Pans the canvas as a person would (dragging the empty pane) until a node is in the middle of the
+ * pane: a flow wider than the pane at the readable zoom has nodes off screen or under the side panels.
+ */
+export async function panToNode(page: Page, id: string): Promise<void> {
+  const selector = `.react-flow__node[data-id="${id}"]`;
+  const pane = await page.locator('.react-flow__pane').boundingBox();
+  const node = await page.locator(selector).boundingBox();
+  if (!pane || !node) throw new Error(`no pane or no node ${id} on screen`);
+  const dx = pane.x + pane.width / 2 - (node.x + node.width / 2);
+  const dy = pane.y + pane.height / 2 - (node.y + node.height / 2);
+  if (Math.abs(dx) < 40 && Math.abs(dy) < 40) return;
+  // A spot of bare pane to grab, searched on a grid.
+  const grab = await page.evaluate(({ x, y, width, height }) => {
+    for (let row = 1; row < 12; row += 1) {
+      for (let column = 1; column < 12; column += 1) {
+        const at = { x: x + (width * column) / 12, y: y + (height * row) / 12 };
+        if (document.elementFromPoint(at.x, at.y)?.classList.contains('react-flow__pane')) return at;
+      }
+    }
+    return null;
+  }, pane);
+  if (!grab) throw new Error('no bare spot of the pane to grab');
+  await page.mouse.move(grab.x, grab.y);
+  await page.mouse.down();
+  await page.mouse.move(grab.x + dx, grab.y + dy, { steps: 8 });
+  await page.mouse.up();
+  await settledCentreOf(page, selector);
+}
+
+/** Clicks a node after panning it into view. */
+export async function clickNode(page: Page, id: string): Promise<void> {
+  await panToNode(page, id);
+  await page.locator(`.react-flow__node[data-id="${id}"]`).click();
+}

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { FlowExport, FlowGraph } from '@astra/workflows/flow';
 import { ragFlow } from '../../server/src/flows/testing/graphs';
-import { apiAs, centreOf, eventually, screenshotDir, signIn, startBrowserStack, type BrowserStack } from './browser-stack';
+import { apiAs, centreOf, eventually, screenshotDir, signIn, startBrowserStack, type BrowserStack, clickNode, panToNode } from './browser-stack';
 
 let stack: BrowserStack;
 
@@ -49,16 +49,18 @@ describe('editing history, clipboard and export round trip', () => {
     await shot(page, '01-loaded');
 
     // Three edits: delete a node (and its three edges), move another, change a param.
-    await node(page, 'chunk').click();
+    await clickNode(page, 'chunk');
     await page.keyboard.press('Delete');
     await eventually(() => nodeCount(page)).toBe(8);
     expect(await edgeCount(page)).toBe(7);
+    // At the readable zoom this flow is wider than the pane: pan to the node first.
+    await panToNode(page, 'answer');
     const from = await centreOf(page, '.react-flow__node[data-id="answer"] .node-header');
     await page.mouse.move(from.x, from.y);
     await page.mouse.down();
     await page.mouse.move(from.x + 60, from.y + 80, { steps: 8 });
     await page.mouse.up();
-    await node(page, 'retrieve').click();
+    await clickNode(page, 'retrieve');
     await page.locator('#panel-inspector [data-param="k"]').fill('7');
     await eventually(() => page.locator('.save-state').textContent()).toBe('Unsaved changes');
     const edited = (await exported(page)).graph;
@@ -86,7 +88,7 @@ describe('editing history, clipboard and export round trip', () => {
     expect((await exported(page)).graph).toEqual(stored);
 
     // Copy two connected nodes and paste: equal copies with new ids, the edge between them copied too.
-    await node(page, 'embed').click();
+    await clickNode(page, 'embed');
     await node(page, 'store').click({ modifiers: ['Control'] });
     await eventually(() => page.locator('.react-flow__node.selected').count()).toBe(2);
     await page.keyboard.press('Control+c');

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { apiAs, dragConnection, eventually, screenshotDir, signIn, startBrowserStack, type BrowserStack } from './browser-stack';
+import { apiAs, dragConnection, eventually, screenshotDir, signIn, startBrowserStack, type BrowserStack, clickNode } from './browser-stack';
 
 let stack: BrowserStack;
 let folder: string;
@@ -160,12 +160,12 @@ describe('building and running a RAG flow in the editor', () => {
     await shot(page, '11-answer-with-citations');
 
     // The output panel for one node: select Retrieve and read its passages as a table.
-    await page.locator(`.react-flow__node[data-id="${retrieve}"]`).click();
+    await clickNode(page, retrieve);
     await eventually(() => page.locator(`[data-node-output="${retrieve}"] .output-table tbody tr`).count()).toBe(3);
     await shot(page, '12-node-output-table');
 
     // Re-run from the Answer node: everything upstream is reused, only the answer is generated again.
-    await page.locator(`.react-flow__node[data-id="${answer}"]`).click();
+    await clickNode(page, answer);
     await page.getByRole('button', { name: 'Re-run from this node' }).click();
     await eventually(() => page.locator('.run-current h3').textContent()).not.toContain(firstRunId);
     await eventually(() => page.locator('[data-run-status]').first().textContent(), 90_000).toBe('succeeded');

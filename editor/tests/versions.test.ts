@@ -55,6 +55,10 @@ describe('versions, server problems, diff and restore', () => {
 
     // A template from examples/flows becomes a flow of one's own.
     await page.getByRole('button', { name: 'Use template RAG: ingest a folder, then answer' }).click();
+    // The template stores into a collection: the dialog asks which (no hard-coded "docs") and suggests the name.
+    const templateDialog = page.getByRole('dialog', { name: /Use “RAG: ingest a folder, then answer”/ });
+    await templateDialog.getByLabel('Collection').fill('notes');
+    await templateDialog.getByRole('button', { name: 'Create flow' }).click();
     await eventually(() => page.locator('.react-flow__node').count()).toBe(9);
     await eventually(() => page.locator('.flow-name').inputValue()).toBe('RAG: ingest a folder, then answer');
     await shot(page, '00-from-template');

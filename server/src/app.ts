@@ -160,6 +160,7 @@ export function createApp(deps: AppDeps): App {
   const collections = collectionsHandlers(deps);
   app.openapi(collectionsRoutes.listCollections, collections.listCollections);
   app.openapi(collectionsRoutes.showCollection, collections.showCollection);
+  app.openapi(collectionsRoutes.listDocuments, collections.listDocuments);
   app.openapi(collectionsRoutes.deleteCollection, collections.deleteCollection);
   app.openapi(collectionsRoutes.startRebuild, collections.startRebuild);
   app.openapi(collectionsRoutes.rebuildStatus, collections.rebuildStatus);

@@ -31,7 +31,11 @@ export interface LocalProviderOptions {
   models: ManifestModel[];
   /** CPU threads per context (default: defaultModelThreads()). */
   threads?: number;
-  /** Context window for generation models (default 4096, never more than the model was trained for). */
+  /**
+   * Context window for generation models: by default the model's context length as the catalogue
+   * (manifest, `astra models list`) gives it, so what is listed is what a prompt may use; never more
+   * than the model was trained for. A smaller value caps memory on small machines.
+   */
   generationContextSize?: number;
   /** Models registered after start (fine-tunes, from the models table), looked up when a name is not among `models`. */
   fineTuned?: () => Promise<ManifestModel[]>;
@@ -94,7 +98,7 @@ export function createLocalProvider(options: LocalProviderOptions): ModelProvide
         if (spec.kind === 'embedding') {
           return { kind: 'embedding', model, context: await model.createEmbeddingContext({ contextSize: Math.min(model.trainContextSize, spec.contextLength + 2), threads }) };
         }
-        const contextSize = Math.min(model.trainContextSize, options.generationContextSize ?? 4096);
+        const contextSize = Math.min(model.trainContextSize, options.generationContextSize ?? spec.contextLength);
         const lora = spec.loraPath ? { lora: { adapters: [{ filePath: spec.loraPath }] } } : {};
         return { kind: 'generation', model, context: await model.createContext({ contextSize, threads, ...lora }), contextSize };
       })();

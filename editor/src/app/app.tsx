@@ -8,7 +8,10 @@ import { FlowListPage } from '../pages/flow-list';
 import { LoginPage } from '../pages/login';
 import { ApiKeysPage } from '../pages/api-keys';
 import { ChatPage } from '../pages/chat';
-import { chatHref, keysHref, listHref, parseRoute, useHash } from './router';
+import { CollectionsPage } from '../pages/collections';
+import { RunsPage } from '../pages/runs';
+import { SettingsPage } from '../pages/settings';
+import { chatHref, collectionsHref, keysHref, listHref, parseRoute, runsHref, settingsHref, useHash } from './router';
 import { IdentityNavLinks, IdentityPage, isIdentityRoute } from './identity-nav';
 import { useTheme } from './theme';
 
@@ -49,8 +52,11 @@ export function App() {
         <a className="brand" href={listHref}>Astra</a>
         <nav aria-label="Main">
           <a href={listHref} aria-current={route.page === 'flows' ? 'page' : undefined}>Flows</a>
+          <a href={runsHref} aria-current={route.page === 'runs' ? 'page' : undefined}>Runs</a>
+          <a href={collectionsHref} aria-current={route.page === 'collections' ? 'page' : undefined}>Collections</a>
           <a href={keysHref} aria-current={route.page === 'keys' ? 'page' : undefined}>API keys</a>
           <a href={chatHref()} aria-current={route.page === 'chat' ? 'page' : undefined}>Chat</a>
+          <a href={settingsHref} aria-current={route.page === 'settings' ? 'page' : undefined}>Settings</a>
           <IdentityNavLinks route={route} user={user} />
         </nav>
         <div className="header-end">
@@ -68,6 +74,12 @@ export function App() {
           <ChatPage key={route.slug ?? ''} slug={route.slug} conversationId={route.conversationId} />
         ) : isIdentityRoute(route) ? (
           <IdentityPage route={route} user={user} />
+        ) : route.page === 'runs' ? (
+          <RunsPage />
+        ) : route.page === 'collections' ? (
+          <CollectionsPage name={route.name} />
+        ) : route.page === 'settings' ? (
+          <SettingsPage user={user} />
         ) : route.page === 'flow' ? (
           <FlowEditorPage key={route.id} flowId={route.id} colorMode={theme} />
         ) : (

@@ -1,8 +1,10 @@
 // Hash routes, so the server serves one page: `#/` the flow list, `#/flows/<id>` one flow, `#/settings/keys` your API keys,
-// `#/settings/sessions` where you are signed in, `#/admin/audit` and `#/admin/model-access` for admins.
+// `#/settings/sessions` where you are signed in, `#/admin/audit` and `#/admin/model-access` for admins;
+// `#/runs` runs across flows, `#/collections[/<name>]` collections, `#/settings` profile (and, for admins, users and models).
 import { useSyncExternalStore } from 'react';
 
-export type Route = { page: 'flows' } | { page: 'flow'; id: string } | { page: 'keys' } | { page: 'chat'; slug?: string; conversationId?: string } | IdentityRoute;
+export type Route = { page: 'flows' } | { page: 'flow'; id: string } | { page: 'keys' } | { page: 'chat'; slug?: string; conversationId?: string }
+  | { page: 'runs' } | { page: 'collections'; name: string | null } | { page: 'settings' } | IdentityRoute;
 
 /** Sessions and the admin pages of identity and access (pages/sessions, admin-audit, admin-model-access). */
 export type IdentityRoute = { page: 'sessions' } | { page: 'admin-audit' } | { page: 'admin-model-access' };
@@ -13,8 +15,12 @@ export const modelAccessHref = '#/admin/model-access';
 export function parseRoute(hash: string): Route {
   if (/^#\/settings\/keys\b/.test(hash)) return { page: 'keys' };
   if (/^#\/settings\/sessions\b/.test(hash)) return { page: 'sessions' };
+  if (/^#\/settings\/?$/.test(hash)) return { page: 'settings' };
   if (/^#\/admin\/audit\b/.test(hash)) return { page: 'admin-audit' };
   if (/^#\/admin\/model-access\b/.test(hash)) return { page: 'admin-model-access' };
+  if (/^#\/runs\b/.test(hash)) return { page: 'runs' };
+  const collection = /^#\/collections(?:\/([^/?#]+))?/.exec(hash);
+  if (collection) return { page: 'collections', name: collection[1] ? decodeURIComponent(collection[1]) : null };
   const chat = /^#\/chat(?:\/([^/?#]+))?(?:\/([^/?#]+))?/.exec(hash);
   if (chat) return { page: 'chat', ...(chat[1] ? { slug: decodeURIComponent(chat[1]) } : {}), ...(chat[2] ? { conversationId: decodeURIComponent(chat[2]) } : {}) };
   const match = /^#\/flows\/([^/?#]+)/.exec(hash);
@@ -31,6 +37,9 @@ export const flowRunHref = (flowId: string, runId: string): string => `${flowHre
 /** The run a flow's address names, if any. */
 export const runInHash = (hash: string): string | null => new URLSearchParams(hash.split('?')[1] ?? '').get('run');
 export const keysHref = '#/settings/keys';
+export const runsHref = '#/runs';
+export const collectionsHref = '#/collections';
+export const settingsHref = '#/settings';
 
 export function navigate(href: string): void {
   window.location.hash = href.slice(1);

@@ -13,14 +13,25 @@ import { defaultParams } from '../lib/json-schema';
 import { catalogueFromSpecs } from '../lib/spec-catalogue';
 import { Inspector } from '../panels/inspector';
 import { EditorStoreProvider } from '../store/context';
-import { createEditorStore, type Catalogue } from '../store/editor-store';
+import { createEditorStore, type Catalogue, type EditorStore } from '../store/editor-store';
+import { renderCounts } from '../lib/render-count';
 
 const columns = 25;
 const rows = 25;
 
 declare global {
   interface Window {
-    astraBench: { ready: number | null; nodes: number; startFrames(): void; stopFrames(): number[]; zoomTo?: (zoom: number) => Promise<void> };
+    astraBench: {
+      ready: number | null;
+      nodes: number;
+      startFrames(): void;
+      stopFrames(): number[];
+      zoomTo?: (zoom: number) => Promise<void>;
+      /** The whole flow in view, however small (as the fit did before fits stopped at the readable zoom). */
+      fitAll?: () => Promise<void>;
+      /** Streams tokens into a running node of a run shown on the canvas; how many renders they caused. */
+      streamTokens?: (count: number) => Promise<{ tokens: number; canvas: number; nodes: number; streamTails: number }>;
+    };
   }
 }
 
@@ -46,14 +57,50 @@ function astraGraph(catalogue: Catalogue): { nodes: AstraNode[]; edges: AstraEdg
 
 /** Lets the benchmark centre the middle node at a given zoom (to drag at full detail as well as zoomed out). */
 function ZoomControl() {
-  const { getInternalNode, setCenter } = useReactFlow();
+  const { getInternalNode, setCenter, fitView } = useReactFlow();
   useEffect(() => {
+    window.astraBench.fitAll = async () => {
+      await fitView({ minZoom: 0.05, padding: 0.05 });
+    };
     window.astraBench.zoomTo = async (zoom) => {
       const node = getInternalNode('n313');
       if (!node) throw new Error('node n313 is missing');
       await setCenter(node.internals.positionAbsolute.x + (node.measured.width ?? 0) / 2, node.internals.positionAbsolute.y + (node.measured.height ?? 0) / 2, { zoom });
     };
-  }, [getInternalNode, setCenter]);
+  }, [getInternalNode, setCenter, fitView]);
+  return null;
+}
+
+const nextFrame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+
+/**
+ * A run over the benchmark flow with node n313 running, fed token events through the store exactly as
+ * the run panel feeds the server's SSE events; counts the canvas's and the cards' renders they cause.
+ */
+function TokenStream({ store }: { store: EditorStore }) {
+  useEffect(() => {
+    window.astraBench.streamTokens = async (count) => {
+      const at = new Date().toISOString();
+      store.getState().showRun({
+        id: 'bench-run', flowId: 'bench', flowName: 'Benchmark', version: 1, status: 'running', startedAt: at, finishedAt: null, rerunOf: null, fromNode: null, ranBy: 'bench',
+        inputs: {}, outputs: {}, error: null, workflowId: 'bench', temporalUrl: null,
+        nodes: store.getState().nodes.map((node) => ({ nodeId: node.id, type: node.data.nodeType, label: null, state: 'pending' as const, attempts: 0, startedAt: null, finishedAt: null, durationMs: null, error: null, inputPreview: null, outputPreview: null, logs: [] })),
+      });
+      store.getState().applyRunEvent({ type: 'node', nodeId: 'n313', state: 'running', attempt: 1, at });
+      // The node's turn to running re-renders the canvas once (its edges start flowing); let that settle
+      // before counting, so that only what the tokens cause is counted.
+      for (let frame = 0; frame < 10; frame += 1) await nextFrame();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const before = { ...renderCounts };
+      for (let seq = 0; seq < count; seq += 1) {
+        store.getState().applyRunEvent({ type: 'token', nodeId: 'n313', text: `word${seq} `, seq });
+        // One token per frame, as a model streams them: each gets its own render pass.
+        await nextFrame();
+      }
+      await nextFrame();
+      return { tokens: count, canvas: renderCounts.canvas - before.canvas, nodes: renderCounts.nodes - before.nodes, streamTails: renderCounts.streamTails - before.streamTails };
+    };
+  }, [store]);
   return null;
 }
 
@@ -70,6 +117,7 @@ function AstraBench() {
       <ReactFlowProvider>
         <Workbench colorMode="light" side={<Inspector />} />
         <ZoomControl />
+        <TokenStream store={store} />
       </ReactFlowProvider>
     </EditorStoreProvider>
   );

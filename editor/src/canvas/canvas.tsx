@@ -9,6 +9,7 @@ import {
   useConnection,
   useNodesInitialized,
   useReactFlow,
+  useStoreApi,
   getViewportForBounds,
   type ColorMode,
   type DefaultEdgeOptions,
@@ -24,6 +25,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { AstraNode } from '../lib/graph';
 import { useEditor, useEditorStoreApi } from '../store/context';
 import { specKey, type EditorStore } from '../store/editor-store';
+import { renderCounts } from '../lib/render-count';
 import { FlowNode } from './flow-node';
 
 export const paletteMime = 'application/x-astra-node';
@@ -31,8 +33,59 @@ export const paletteMime = 'application/x-astra-node';
 const nodeTypes: NodeTypes = { astra: FlowNode };
 const defaultEdgeOptions: DefaultEdgeOptions = { interactionWidth: 16 };
 const deleteKeys = ['Delete', 'Backspace'];
-const fitViewOptions = { padding: 0.15, maxZoom: 1.2 };
+/**
+ * The smallest zoom at which a card's title, port names and params can be read. Fitting a flow never
+ * zooms out further: a bigger flow is shown from its start (its left edge, where the inputs are) and
+ * panned. Zooming out by hand still goes down to minZoom, where cards turn compact (see flow-node).
+ */
+export const readableZoom = 0.75;
+const fitPadding = 0.15;
+const fitMaxZoom = 1.2;
+export const fitViewOptions = { padding: fitPadding, maxZoom: fitMaxZoom, minZoom: readableZoom };
 const minZoom = 0.1;
+
+type Bounds = { x: number; y: number; width: number; height: number };
+
+/** The viewport that fits the bounds, or, where that is below the readable zoom, shows their start at the readable zoom. */
+export function readableViewport(bounds: Bounds, width: number, height: number): Viewport {
+  const fitted = getViewportForBounds(bounds, width, height, minZoom, fitMaxZoom, fitPadding);
+  if (fitted.zoom >= readableZoom) return fitted;
+  const zoom = readableZoom;
+  const margin = 40;
+  const x = margin - bounds.x * zoom;
+  // Vertically: centred when the flow's height fits, else from its top.
+  const tall = bounds.height * zoom > height - 2 * margin;
+  const y = tall ? margin - bounds.y * zoom : (height - bounds.height * zoom) / 2 - bounds.y * zoom;
+  return { x, y, zoom };
+}
+
+/** Fit, readably: the toolbar's Fit, Shift F and Arrange use it, as does opening a flow. */
+export function useReadableFit(): (options?: { duration?: number }) => Promise<boolean> {
+  const { getNodes, getNodesBounds, setViewport } = useReactFlow();
+  const flowStore = useStoreApi();
+  return useCallback(
+    async (options = {}) => {
+      const { width, height } = flowStore.getState();
+      const nodes = getNodes();
+      if (!width || !height || nodes.length === 0) return false;
+      return setViewport(readableViewport(getNodesBounds(nodes), width, height), options);
+    },
+    [getNodes, getNodesBounds, setViewport, flowStore],
+  );
+}
+
+/** Once the loaded flow's cards are measured, fit it (readably) with their real sizes. */
+function FitOnLoad() {
+  const measured = useNodesInitialized();
+  const fit = useReadableFit();
+  const done = useRef(false);
+  useEffect(() => {
+    if (!measured || done.current) return;
+    done.current = true;
+    void fit();
+  }, [measured, fit]);
+  return null;
+}
 
 const categoryColours: Record<string, string> = {
   'input-output': '#6d5dfc',
@@ -110,10 +163,13 @@ function DeferredMiniMap({ nodeColour }: { nodeColour: (node: AstraNode) => stri
 export function Canvas({ colorMode }: { colorMode: ColorMode }) {
   const store = useEditorStoreApi();
   const { nodes, edges } = useGraph(store);
-  const { edgeProblems, nodeRuns, onNodesChange, onEdgesChange, onConnect } = useEditor(
+  renderCounts.canvas += 1;
+  // Only which nodes are running matters here (their edges flow): progress, logs and tokens of a
+  // running node re-render its own card, not the canvas.
+  const runningKey = useEditor((state) => Object.keys(state.nodeRuns).filter((id) => state.nodeRuns[id]!.state === 'running').join('\n'));
+  const { edgeProblems, onNodesChange, onEdgesChange, onConnect } = useEditor(
     useShallow((state) => ({
       edgeProblems: state.edgeProblems,
-      nodeRuns: state.nodeRuns,
       onNodesChange: state.onNodesChange,
       onEdgesChange: state.onEdgesChange,
       onConnect: state.onConnect,
@@ -136,18 +192,20 @@ export function Canvas({ colorMode }: { colorMode: ColorMode }) {
     const xs = placed.map((node) => node.position.x);
     const ys = placed.map((node) => node.position.y);
     const bounds = { x: Math.min(...xs), y: Math.min(...ys), width: Math.max(...xs) + 230 - Math.min(...xs), height: Math.max(...ys) + 150 - Math.min(...ys) };
-    setInitialViewport(getViewportForBounds(bounds, box.width, box.height, minZoom, fitViewOptions.maxZoom, fitViewOptions.padding));
+    setInitialViewport(readableViewport(bounds, box.width, box.height));
   }, [store]);
 
   const shownEdges = useMemo<Edge[]>(
-    () =>
-      edges.map((edge) => {
+    () => {
+      const running = new Set(runningKey ? runningKey.split('\n') : []);
+      return edges.map((edge) => {
         const problem = edgeProblems[edge.id];
-        const flowing = nodeRuns[edge.target]?.state === 'running' || (nodeRuns[edge.source]?.state === 'running');
+        const flowing = running.has(edge.target) || running.has(edge.source);
         if (!problem && !flowing) return edge;
         return { ...edge, className: problem ? 'edge-problem' : 'edge-flowing', animated: flowing, ...(problem ? { ariaLabel: problem } : {}) };
-      }),
-    [edges, edgeProblems, nodeRuns],
+      });
+    },
+    [edges, edgeProblems, runningKey],
   );
 
   const isValidConnection = useCallback<IsValidConnection>(
@@ -220,7 +278,6 @@ export function Canvas({ colorMode }: { colorMode: ColorMode }) {
       deleteKeyCode={deleteKeys}
       colorMode={colorMode}
       defaultViewport={initialViewport}
-      fitView={fitOnLoad}
       fitViewOptions={fitViewOptions}
       minZoom={minZoom}
       maxZoom={2}
@@ -228,8 +285,9 @@ export function Canvas({ colorMode }: { colorMode: ColorMode }) {
     >
       <Background gap={20} />
       <DeferredMiniMap nodeColour={minimapColour} />
-      <Controls showInteractive={false} />
+      <Controls showInteractive={false} fitViewOptions={fitViewOptions} />
       <ConnectionHint />
+      {fitOnLoad ? <FitOnLoad /> : null}
     </ReactFlow>
       ) : null}
     </div>

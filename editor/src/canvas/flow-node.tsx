@@ -7,6 +7,7 @@ import type { FlowProblem, NodeTypeInfo, PortInfo } from '../api/schemas';
 import type { AstraNode } from '../lib/graph';
 import { specKey, type NodeRunView } from '../store/editor-store';
 import { useEditor } from '../store/context';
+import { renderCounts } from '../lib/render-count';
 
 export const stateLabels: Record<NodeRunView['state'], string> = {
   pending: 'Pending',
@@ -44,18 +45,49 @@ function Port({ port, side, problem, compact }: { port: PortInfo; side: 'in' | '
   );
 }
 
-/** Up to two params worth seeing at a glance: set, short and different from the default. */
-function paramSummary(info: NodeTypeInfo, params: Record<string, unknown>): Array<[string, string]> {
-  const shown: Array<[string, string]> = [];
+/** How many params a card shows: enough to tell two nodes of one type apart without opening the inspector. */
+const cardParams = 3;
+
+/**
+ * The params worth seeing at a glance: required ones first, then those set away from their default,
+ * then the rest that have a value (a default too: "top k 4" says what the node will do).
+ */
+export function paramSummary(info: NodeTypeInfo, params: Record<string, unknown>): Array<[string, string]> {
+  const ranked: Array<{ rank: number; order: number; name: string; text: string }> = [];
+  let order = 0;
   for (const [name, property] of Object.entries(info.params.properties ?? {})) {
+    order += 1;
     const value = params[name];
-    if (value === undefined || value === '' || (typeof value !== 'string' && typeof value !== 'number')) continue;
-    if (property.default !== undefined && value === property.default && info.params.required?.includes(name) !== true && name !== 'path') continue;
-    const text = String(value);
-    shown.push([name, text.length > 30 ? `${text.slice(0, 29)}…` : text]);
-    if (shown.length === 2) break;
+    if (value === undefined || value === '' || value === null) continue;
+    let text: string;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') text = String(value);
+    else if (Array.isArray(value)) text = value.length === 0 ? '' : `${value.length} ${value.length === 1 ? 'item' : 'items'}`;
+    else continue;
+    if (!text) continue;
+    const required = info.params.required?.includes(name) === true;
+    const isDefault = property.default !== undefined && JSON.stringify(value) === JSON.stringify(property.default);
+    const oneLine = text.replace(/\s+/g, ' ');
+    ranked.push({ rank: required ? 0 : isDefault ? 2 : 1, order, name, text: oneLine.length > 28 ? `${oneLine.slice(0, 27)}…` : oneLine });
   }
-  return shown;
+  ranked.sort((a, b) => a.rank - b.rank || a.order - b.order);
+  return ranked.slice(0, cardParams).sort((a, b) => a.order - b.order).map((entry) => [entry.name, entry.text]);
+}
+
+/** The last words a running node has streamed, on its card; only this card re-renders per token. */
+function StreamTail({ id }: { id: string }) {
+  renderCounts.streamTails += 1;
+  const tail = useEditor((state) => {
+    const text = state.streams[id];
+    return text ? text.slice(-60).replace(/\s+/g, ' ').trimStart() : '';
+  });
+  const length = useEditor((state) => state.streams[id]?.length ?? 0);
+  // The line is there from the moment the node runs, one line high whatever it holds: the first token
+  // does not change the card's size (which would re-measure the node and re-render the canvas).
+  return (
+    <div className="node-stream" aria-label={tail ? `Writing: ${length} characters so far` : 'Working'}>
+      <span className="node-stream-text">{tail ? `${length > 60 ? '…' : ''}${tail}` : 'working…'}</span>
+    </div>
+  );
 }
 
 function RunBadge({ run }: { run: NodeRunView }) {
@@ -70,6 +102,7 @@ function RunBadge({ run }: { run: NodeRunView }) {
 }
 
 function FlowNodeView({ id, data, selected }: NodeProps<AstraNode>) {
+  renderCounts.nodes += 1;
   // One subscription per node (625 nodes means 625 listeners on every store change, not three times that).
   const [info, run, problems] = useEditor(useShallow((state) => [state.catalogue.byKey.get(specKey(data.nodeType, data.version)), state.nodeRuns[id], state.nodeProblems[id]] as const));
   const compact = useStore(isCompact);
@@ -127,6 +160,7 @@ function FlowNodeView({ id, data, selected }: NodeProps<AstraNode>) {
           <span>{progress.done}/{progress.total} {progress.unit}</span>
         </div>
       ) : null}
+      {run?.state === 'running' ? <StreamTail id={id} /> : null}
       {run?.state === 'failed' && run.error ? <div className="node-problem node-error">{run.error}</div> : null}
       {problems ? (
         <div className="node-problem" role="note">

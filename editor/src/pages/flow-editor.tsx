@@ -1,21 +1,24 @@
 // One flow: load it into its own store, edit it on the canvas, save versions (the server's problems
 // land on the nodes and fields they concern), run it and watch the run, browse and restore versions.
 import { ReactFlowProvider, useReactFlow, type ColorMode } from '@xyflow/react';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, useApi } from '../api/client';
-import type { FlowExportFile, FlowWithVersion } from '../api/schemas';
+import type { FlowExportFile, FlowProblem, FlowWithVersion, NodeTypeInfo } from '../api/schemas';
+import { formFields, type FormField } from '../lib/json-schema';
 import { loadCatalogue } from '../app/catalogue';
 import { listHref, navigate, runInHash } from '../app/router';
+import { useReadableFit } from '../canvas/canvas';
 import { Workbench } from '../canvas/workbench';
 import { graphKey } from '../lib/graph';
 import { Inspector } from '../panels/inspector';
 import { RunPanel } from '../panels/run-panel';
+import { ShareDialog } from '../panels/share-dialog';
 import { VersionsPanel } from '../panels/versions-panel';
 import { isChatFlow, PlaygroundPanel } from '../panels/playground';
 import { PublishDialog } from './publish-dialog';
 import { UseFromCodeDialog } from './use-from-code';
 import { EditorStoreProvider, useEditor, useEditorStoreApi } from '../store/context';
-import { createEditorStore, type EditorStore } from '../store/editor-store';
+import { createEditorStore, specKey, type EditorStore } from '../store/editor-store';
 
 type Tab = 'inspector' | 'run' | 'versions' | 'playground';
 
@@ -67,11 +70,57 @@ function ShortcutsDialog({ onClose }: { onClose: () => void }) {
   );
 }
 
+const fieldsByType = new WeakMap<NodeTypeInfo, FormField[]>();
+
+/**
+ * Required params left empty, as the inspector's fields flag them while typing; the header counts
+ * them with the server's problems so that it never says "No problems" while a field says "is required".
+ */
+function useFieldProblems(): FlowProblem[] {
+  const nodes = useEditor((state) => state.nodes);
+  const catalogue = useEditor((state) => state.catalogue);
+  return useMemo(() => {
+    const found: FlowProblem[] = [];
+    for (const node of nodes) {
+      const info = catalogue.byKey.get(specKey(node.data.nodeType, node.data.version));
+      if (!info) continue;
+      let fields = fieldsByType.get(info);
+      if (!fields) {
+        fields = formFields(info.params);
+        fieldsByType.set(info, fields);
+      }
+      for (const field of fields) {
+        const value = node.data.params[field.name];
+        if (field.required && !field.hasDefault && (value === undefined || value === '')) {
+          found.push({ code: 'param-required', nodeId: node.id, path: `params.${field.name}`, message: `${field.label} is required` });
+        }
+      }
+    }
+    return found;
+  }, [nodes, catalogue]);
+}
+
 function ProblemsButton() {
-  const problems = useEditor((state) => state.problems);
+  const serverProblems = useEditor((state) => state.problems);
+  const fieldProblems = useFieldProblems();
+  const problems = useMemo(
+    () => [...serverProblems, ...fieldProblems.filter((field) => !serverProblems.some((problem) => problem.nodeId === field.nodeId && problem.path === field.path))],
+    [serverProblems, fieldProblems],
+  );
   const store = useEditorStoreApi();
   const { fitView } = useReactFlow();
   const [open, setOpen] = useState(false);
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') setOpen(false);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [open]);
+  useEffect(() => {
+    if (problems.length === 0) setOpen(false);
+  }, [problems.length]);
   if (problems.length === 0) return <span className="status-ok" role="status">No problems</span>;
   return (
     <div className="problems">
@@ -106,7 +155,7 @@ function ProblemsButton() {
 function EditorScreen({ flowId, colorMode }: { flowId: string; colorMode: ColorMode }) {
   const api = useApi();
   const store = useEditorStoreApi();
-  const { fitView } = useReactFlow();
+  const fitView = useReadableFit();
   const flow = useEditor((state) => state.flow);
   const savedVersion = useEditor((state) => state.savedVersion);
   const canUndo = useEditor((state) => state.past.length > 0);
@@ -118,6 +167,7 @@ function EditorScreen({ flowId, colorMode }: { flowId: string; colorMode: ColorM
   // A link to one run (from the chat page) opens on the Run panel.
   const [tab, setTab] = useState<Tab>(runInHash(window.location.hash) ? 'run' : 'inspector');
   const [showShortcuts, setShowShortcuts] = useState(false);
+  const [sharing, setSharing] = useState(false);
   const [leaving, setLeaving] = useState(false);
   const [dialog, setDialog] = useState<'publish' | 'code' | null>(null);
   const chatFlow = useEditor((state) => isChatFlow(state.nodes.map((node) => node.data.nodeType)));
@@ -258,10 +308,10 @@ function EditorScreen({ flowId, colorMode }: { flowId: string; colorMode: ColorM
       } else if (!mod && event.shiftKey && key === 'l') {
         event.preventDefault();
         state.layout();
-        window.setTimeout(() => void fitView({ duration: 300, maxZoom: 1.2 }), 50);
+        window.setTimeout(() => void fitView({ duration: 300 }), 50);
       } else if (!mod && event.shiftKey && key === 'f') {
         event.preventDefault();
-        void fitView({ duration: 300, maxZoom: 1.2 });
+        void fitView({ duration: 300 });
       } else if (key === 'escape') {
         state.selectOnly([]);
       } else if (event.key === '?') {
@@ -290,11 +340,12 @@ function EditorScreen({ flowId, colorMode }: { flowId: string; colorMode: ColorM
       <span className="toolbar-spacer" />
       <button type="button" onClick={() => store.getState().undo()} disabled={!canUndo} aria-label="Undo" aria-keyshortcuts="Control+Z" title="Undo (Ctrl/⌘ Z)">↶</button>
       <button type="button" onClick={() => store.getState().redo()} disabled={!canRedo} aria-label="Redo" aria-keyshortcuts="Control+Shift+Z" title="Redo (Ctrl/⌘ Shift Z)">↷</button>
-      <button type="button" onClick={() => { store.getState().layout(); window.setTimeout(() => void fitView({ duration: 300, maxZoom: 1.2 }), 50); }} aria-keyshortcuts="Shift+L" title="Arrange (Shift L)">Arrange</button>
-      <button type="button" onClick={() => void fitView({ duration: 300, maxZoom: 1.2 })} aria-keyshortcuts="Shift+F" title="Zoom to fit (Shift F)">Fit</button>
+      <button type="button" onClick={() => { store.getState().layout(); window.setTimeout(() => void fitView({ duration: 300 }), 50); }} aria-keyshortcuts="Shift+L" title="Arrange (Shift L)">Arrange</button>
+      <button type="button" onClick={() => void fitView({ duration: 300 })} aria-keyshortcuts="Shift+F" title="Zoom to fit (Shift F)">Fit</button>
       <button type="button" onClick={exportFlow} title="Download this flow as a file">Export</button>
       {chatFlow && canEdit ? <button type="button" onClick={() => setDialog('publish')} title="Publish a version as a chat app">Publish</button> : null}
       <button type="button" onClick={() => setDialog('code')} title="Snippets to call this flow's app from code">Use from code</button>
+      <button type="button" onClick={() => setSharing(true)} title={flow?.visibility === 'shared' ? 'Shared: change who may see and run it' : 'Private: share it with users or roles'}>{flow?.visibility === 'shared' ? 'Shared' : 'Share'}</button>
       <button type="button" onClick={() => setShowShortcuts(true)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">?</button>
       <label htmlFor="save-message" className="visually-hidden">Version message</label>
       <input id="save-message" className="save-message" placeholder="What changed? (optional)" value={message} maxLength={500} onChange={(event) => setMessage(event.target.value)} disabled={!canEdit} />
@@ -335,6 +386,16 @@ function EditorScreen({ flowId, colorMode }: { flowId: string; colorMode: ColorM
       {showShortcuts ? <ShortcutsDialog onClose={() => setShowShortcuts(false)} /> : null}
       {dialog === 'publish' && flow ? <PublishDialog flowId={flowId} flowName={flow.name} savedVersion={savedVersion} onClose={() => setDialog(null)} /> : null}
       {dialog === 'code' ? <UseFromCodeDialog target={{ kind: 'flow', flowId, title: flow?.name ?? name }} onClose={() => setDialog(null)} /> : null}
+      {sharing && flow ? (
+        <ShareDialog
+          flow={flow}
+          onClose={() => setSharing(false)}
+          onShared={(updated) => {
+            store.setState({ flow: updated });
+            store.getState().notify('success', updated.visibility === 'shared' ? 'Sharing saved' : 'The flow is private again');
+          }}
+        />
+      ) : null}
     </>
   );
 }

@@ -3,6 +3,95 @@ import { useEffect, useId, useState } from 'react';
 import { useApi } from '../api/client';
 import { flowExportFile, type FlowSummary, type FlowTemplate } from '../api/schemas';
 import { flowHref, navigate } from '../app/router';
+import { useCollectionNames } from '../app/server-lists';
+
+/** "RAG: answer a question", or "RAG: answer a question (2)" when that name is taken. */
+export function freeName(base: string, taken: readonly string[]): string {
+  const names = new Set(taken);
+  if (!names.has(base)) return base;
+  for (let n = 2; ; n += 1) if (!names.has(`${base} (${n})`)) return `${base} (${n})`;
+}
+
+/** The template's params that name a collection, and whether the template stores into it (so a new name is fine). */
+function collectionParams(template: FlowTemplate): { stores: boolean; reads: boolean; current: string } | null {
+  let found: { stores: boolean; reads: boolean; current: string } | null = null;
+  for (const node of template.graph.nodes) {
+    for (const name of ['collection', 'skipStoredIn']) {
+      const value = node.params?.[name];
+      if (typeof value !== 'string' || value === '') continue;
+      found ??= { stores: false, reads: false, current: value };
+      if (node.type === 'rag.store') found.stores = true;
+      if (node.type === 'rag.retrieve') found.reads = true;
+    }
+  }
+  return found;
+}
+
+/** The template's graph with every collection-naming param, and labels naming it ("Retrieve from docs"), set to the chosen collection. */
+function withCollection(template: FlowTemplate, collection: string, current: string): FlowTemplate['graph'] {
+  const named = new RegExp(`\\b${current.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'g');
+  return {
+    ...template.graph,
+    nodes: template.graph.nodes.map((node) => {
+      const params = { ...(node.params ?? {}) };
+      for (const name of ['collection', 'skipStoredIn']) if (typeof params[name] === 'string' && params[name] !== '') params[name] = collection;
+      return { ...node, params, ...(node.label ? { label: node.label.replace(named, collection) } : {}) };
+    }),
+  };
+}
+
+function UseTemplateDialog({ template, takenNames, onClose, onCreate }: { template: FlowTemplate; takenNames: string[]; onClose: () => void; onCreate: (name: string, graph: FlowTemplate['graph']) => void }) {
+  const needs = collectionParams(template);
+  const collections = useCollectionNames();
+  const [name, setName] = useState(() => freeName(template.name, takenNames));
+  const [collection, setCollection] = useState('');
+  const listId = useId();
+  useEffect(() => {
+    // Start from a collection the user has, when the template only reads one.
+    if (collections && collections.length > 0 && collection === '' && needs && !needs.stores) setCollection(collections[0]!);
+  }, [collections, collection, needs]);
+  const validName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(collection);
+  const missing = needs !== null && !needs.stores && collections !== null && collection !== '' && !collections.includes(collection);
+  const problem = !name.trim() ? 'The flow needs a name.' : takenNames.includes(name.trim()) ? `You already have a flow called “${name.trim()}”.` : needs && !validName ? 'Choose a collection (letters, digits, ".", "_" or "-").' : missing ? `There is no collection “${collection}”: ingest documents into it first (Collections page, or the “RAG: ingest a folder” template).` : null;
+  return (
+    <div className="modal-backdrop" role="presentation" onClick={onClose}>
+      <div className="modal" role="dialog" aria-modal="true" aria-labelledby="use-template-title" onClick={(event) => event.stopPropagation()} onKeyDown={(event) => event.key === 'Escape' && onClose()}>
+        <header className="modal-header">
+          <h2 id="use-template-title">Use “{template.name}”</h2>
+          <button type="button" onClick={onClose}>Close</button>
+        </header>
+        <form onSubmit={(event) => { event.preventDefault(); if (!problem) onCreate(name.trim(), needs ? withCollection(template, collection, needs.current) : template.graph); }}>
+          <div className="field">
+            <label htmlFor="template-flow-name">Flow name</label>
+            <input id="template-flow-name" value={name} maxLength={200} onChange={(event) => setName(event.target.value)} autoFocus />
+          </div>
+          {needs ? (
+            <div className="field">
+              <label htmlFor="template-collection">Collection</label>
+              {needs.stores ? (
+                <>
+                  <input id="template-collection" list={listId} value={collection} onChange={(event) => setCollection(event.target.value)} placeholder="a new or existing collection" spellCheck={false} />
+                  <datalist id={listId}>{(collections ?? []).map((option) => <option key={option} value={option} />)}</datalist>
+                  <p className="help">The flow stores into it (created if new){needs.reads ? ' and answers from it' : ''}.</p>
+                </>
+              ) : (
+                <>
+                  <select id="template-collection" value={collection} onChange={(event) => setCollection(event.target.value)}>
+                    {collections?.length ? null : <option value="">(you have no collections yet)</option>}
+                    {(collections ?? []).map((option) => <option key={option} value={option}>{option}</option>)}
+                  </select>
+                  <p className="help">The flow answers from this collection.</p>
+                </>
+              )}
+            </div>
+          ) : null}
+          {problem ? <p className="field-error" role="alert">{problem}</p> : null}
+          <div className="button-row"><button type="submit" className="primary" disabled={problem !== null}>Create flow</button></div>
+        </form>
+      </div>
+    </div>
+  );
+}
 
 export function FlowListPage() {
   const api = useApi();
@@ -14,6 +103,8 @@ export function FlowListPage() {
   const [newName, setNewName] = useState('');
   const [busy, setBusy] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
+  const [using, setUsing] = useState<FlowTemplate | null>(null);
+  const [allNames, setAllNames] = useState<string[]>([]);
   const [refresh, setRefresh] = useState(0);
   const importId = useId();
 
@@ -159,13 +250,32 @@ export function FlowListPage() {
                   <span className="muted">{template.description}</span>
                   <span className="muted small">{template.graph.nodes.length} nodes</span>
                 </div>
-                <button type="button" disabled={busy} aria-label={`Use template ${template.name}`} onClick={() => void act(() => api.createFlow({ name: template.name, description: template.description, graph: template.graph, message: `from template ${template.id}` }))}>
+                <button
+                  type="button"
+                  disabled={busy}
+                  aria-label={`Use template ${template.name}`}
+                  onClick={() => {
+                    // Names of every flow (not only the search's matches), to suggest a free one.
+                    void api.listFlows().then((answer) => setAllNames(answer.flows.map((flow) => flow.name)), () => undefined).finally(() => setUsing(template));
+                  }}
+                >
                   Use template
                 </button>
               </li>
             ))}
           </ul>
         </section>
+      ) : null}
+      {using ? (
+        <UseTemplateDialog
+          template={using}
+          takenNames={allNames}
+          onClose={() => setUsing(null)}
+          onCreate={(name, graph) => {
+            setUsing(null);
+            void act(() => api.createFlow({ name, description: using.description, graph, message: `from template ${using.id}` }));
+          }}
+        />
       ) : null}
     </div>
   );

@@ -5,9 +5,10 @@ import { useShallow } from 'zustand/react/shallow';
 import type { FlowProblem, NodeTypeInfo } from '../api/schemas';
 import { withCode } from '../lib/inline-code';
 import { formFields, valueProblem, type FormField } from '../lib/json-schema';
-import { modelKindOf, useUsableModels } from '../lib/usable-models';
 import { useEditor, useEditorStoreApi } from '../store/context';
 import { specKey } from '../store/editor-store';
+import { DocsButton } from './node-docs';
+import { useCollectionNames, useModelChoices } from '../app/server-lists';
 
 const show = (value: unknown): string => (value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value));
 
@@ -40,13 +41,47 @@ function draftOf(field: FormField, value: unknown): string {
   return show(value);
 }
 
-function ParamField({ nodeId, field, value, serverProblem }: { nodeId: string; field: FormField; value: unknown; serverProblem: string | undefined }) {
+/** Which server list a text param picks from: models of a kind, or collections (reading needs an existing one; storing may name a new one). */
+type Picker = { list: 'models'; kind: 'generation' | 'embedding' } | { list: 'collections'; existing: boolean } | null;
+
+export function pickerFor(nodeType: string, name: string): Picker {
+  if (name === 'embeddingModel' || (name === 'model' && nodeType === 'rag.embed')) return { list: 'models', kind: 'embedding' };
+  if (name === 'model' || name === 'baseModel') return { list: 'models', kind: 'generation' };
+  if (name === 'collection' || name === 'skipStoredIn') return { list: 'collections', existing: nodeType === 'rag.retrieve' };
+  return null;
+}
+
+/** A select of what the server has, keeping a value it lacks visible (and flagged) rather than dropping it. */
+function ServerPicker({ picker, common, value, optional, onPick, testId }: { picker: NonNullable<Picker>; common: Record<string, unknown>; value: string; optional: boolean; onPick: (value: string) => void; testId?: string }) {
+  const models = useModelChoices();
+  const collections = useCollectionNames();
+  const names = picker.list === 'models' ? models?.filter((model) => model.kind === picker.kind).map((model) => model.name) : collections;
+  const listId = useId();
+  if (names === null || names === undefined) return null;
+  if (picker.list === 'collections' && !picker.existing) {
+    // Storing may create a collection: type a new name or pick one the server has.
+    return (
+      <>
+        <input {...common} type="text" list={listId} value={value} spellCheck={false} placeholder="a new or existing collection" onChange={(event) => onPick(event.target.value)} />
+        <datalist id={listId}>{names.map((name) => <option key={name} value={name} />)}</datalist>
+      </>
+    );
+  }
+  const missing = value !== '' && !names.includes(value);
+  return (
+    <select {...common} data-testid={testId} value={value} onChange={(event) => onPick(event.target.value)}>
+      {optional || value === '' ? <option value="">{optional ? '(from the input port, or none)' : '(choose one)'}</option> : null}
+      {missing ? <option value={value}>{value} (not on this server)</option> : null}
+      {names.map((name) => <option key={name} value={name}>{name}</option>)}
+    </select>
+  );
+}
+
+function ParamField({ nodeId, nodeType, field, value, serverProblem }: { nodeId: string; nodeType: string; field: FormField; value: unknown; serverProblem: string | undefined }) {
   const store = useEditorStoreApi();
   const id = useId();
   const [draft, setDraft] = useState(() => draftOf(field, value));
   const [draftProblem, setDraftProblem] = useState<string | null>(null);
-  // A model parameter offers the models this user may use.
-  const usableModels = useUsableModels(modelKindOf(field));
 
   // Undo, paste or another node's form may change the value from outside: show it.
   useEffect(() => {
@@ -117,13 +152,14 @@ function ParamField({ nodeId, field, value, serverProblem }: { nodeId: string; f
         />
       );
       break;
-    default:
-      control = (
-        <>
-          <input {...common} type="text" value={draft} spellCheck={false} placeholder={field.hasDefault ? show(field.default) : ''} list={usableModels.length ? `${id}-models` : undefined} onChange={(event) => commit(event.target.value)} />
-          {usableModels.length ? <datalist id={`${id}-models`} data-testid={`models-${field.name}`}>{usableModels.map((name) => <option key={name} value={name} />)}</datalist> : null}
-        </>
-      );
+    default: {
+      const picker = pickerFor(nodeType, field.name);
+      const text = <input {...common} type="text" value={draft} spellCheck={false} placeholder={field.hasDefault ? show(field.default) : ''} onChange={(event) => commit(event.target.value)} />;
+      // Without the server's lists (offline, or the canvas benchmark) the field stays free text.
+      control = picker ? (
+        <PickerOrText picker={picker} testId={picker.list === 'models' ? `models-${field.name}` : undefined} common={common} value={typeof value === 'string' ? value : draft} optional={field.default === '' || (!field.required && !field.hasDefault)} onPick={(picked) => commit(picked)} fallback={text} />
+      ) : text;
+    }
   }
 
   return (
@@ -137,6 +173,13 @@ function ParamField({ nodeId, field, value, serverProblem }: { nodeId: string; f
       {problem ? <p className="field-error" id={`${id}-error`} role="alert">{problem}</p> : null}
     </div>
   );
+}
+
+function PickerOrText(props: { picker: NonNullable<Picker>; common: Record<string, unknown>; value: string; optional: boolean; onPick: (value: string) => void; fallback: React.ReactNode; testId?: string }) {
+  const models = useModelChoices();
+  const collections = useCollectionNames();
+  const loaded = props.picker.list === 'models' ? models !== null : collections !== null;
+  return loaded ? <ServerPicker {...props} /> : <>{props.fallback}</>;
 }
 
 function LabelField({ nodeId, label }: { nodeId: string; label: string }) {
@@ -169,7 +212,7 @@ function NodeForm({ nodeId, info }: { nodeId: string; info: NodeTypeInfo }) {
       ) : null}
       <LabelField nodeId={nodeId} label={label} />
       {fields.length === 0 ? <p className="muted">This node has no parameters.</p> : null}
-      {fields.map((field) => <ParamField key={field.name} nodeId={nodeId} field={field} value={params[field.name]} serverProblem={serverProblem(field.name)} />)}
+      {fields.map((field) => <ParamField key={field.name} nodeId={nodeId} nodeType={info.type} field={field} value={params[field.name]} serverProblem={serverProblem(field.name)} />)}
     </form>
   );
 }
@@ -207,7 +250,10 @@ export function Inspector() {
   if (!info) return <p className="field-error">Node "{nodeId}" has a type this server does not know.</p>;
   return (
     <div className="inspector" key={nodeId}>
-      <h2 className="inspector-title">{info.title}</h2>
+      <div className="inspector-heading">
+        <h2 className="inspector-title">{info.title}</h2>
+        <DocsButton info={info} />
+      </div>
       <p className="inspector-meta"><code>{nodeId}</code> · {info.type} v{info.version} · {info.categoryLabel}</p>
       <p className="inspector-description">{withCode(info.description)}</p>
       {info.inputs.length + info.outputs.length > 0 ? (

@@ -1,8 +1,9 @@
 // A node's or a run's output as a person wants to read it: answers with their citations, text as
 // sanitized markdown, passages, documents and chunks as tables, anything else as JSON.
-import { memo, useMemo } from 'react';
+import { createContext, memo, useContext, useMemo } from 'react';
 import { answerValue, type AnswerValue } from '../api/schemas';
 import { renderMarkdown } from '../lib/markdown';
+import { shortSource } from '../lib/sources';
 
 export const Markdown = memo(function Markdown({ text, className }: { text: string; className?: string }) {
   const html = useMemo(() => renderMarkdown(text), [text]);
@@ -10,17 +11,30 @@ export const Markdown = memo(function Markdown({ text, className }: { text: stri
   return <div className={`markdown${className ? ` ${className}` : ''}`} dangerouslySetInnerHTML={{ __html: html }} />;
 });
 
+/** The passages a run retrieved, by chunk id, so an answer's citations can show the passage they cite. */
+export const PassagesContext = createContext<ReadonlyMap<string, string>>(new Map());
+
 function AnswerView({ value }: { value: AnswerValue }) {
+  const passages = useContext(PassagesContext);
   return (
     <div className="answer">
       <Markdown text={value.answer} className="answer-text" />
       {value.citations.length > 0 ? (
         <ol className="citations" aria-label="Citations">
           {value.citations.map((citation) => (
-            <li key={citation.number} value={citation.number} className={citation.cited ? 'cited' : 'uncited'}>
-              <span className="citation-number">[{citation.number}]</span> <span className="citation-title">{citation.title ?? citation.source}</span>
-              {citation.title ? <span className="citation-source"> — {citation.source}</span> : null}
-              {citation.cited ? null : <span className="muted"> (not cited)</span>}
+            <li key={citation.number} value={citation.number} className={citation.cited ? 'cited' : 'uncited'} data-citation={citation.number}>
+              <details>
+                <summary>
+                  <span className="citation-number">[{citation.number}]</span> <span className="citation-title">{citation.title ?? shortSource(citation.source)}</span>
+                  {citation.title ? <span className="citation-source" title={citation.source}> — {shortSource(citation.source)}</span> : null}
+                  {citation.cited ? null : <span className="muted"> (not cited)</span>}
+                </summary>
+                {citation.chunkId && passages.has(citation.chunkId) ? (
+                  <blockquote className="citation-passage">{passages.get(citation.chunkId)}</blockquote>
+                ) : (
+                  <p className="muted">The passage is shown once the run's retrieval has loaded.</p>
+                )}
+              </details>
             </li>
           ))}
         </ol>
@@ -41,7 +55,7 @@ function columnsFor(rows: Array<Record<string, unknown>>): Array<{ key: string; 
   const first = rows[0] ?? {};
   if ('score' in first && 'text' in first) {
     return [
-      { key: 'source', label: 'Source', render: (row) => cellText(row.title ?? row.source, 60) },
+      { key: 'source', label: 'Source', render: (row) => cellText(row.title ?? (typeof row.source === 'string' ? shortSource(row.source) : row.source), 60) },
       { key: 'headingPath', label: 'Section' },
       { key: 'score', label: 'Score', render: (row) => (typeof row.score === 'number' ? row.score.toFixed(3) : cellText(row.score)) },
       { key: 'text', label: 'Text' },
@@ -95,6 +109,10 @@ export function OutputValue({ value }: { value: unknown }) {
   if (typeof value === 'string') return <Markdown text={value} />;
   if (typeof value === 'number' || typeof value === 'boolean') return <p className="output-scalar">{String(value)}</p>;
   if (Array.isArray(value) && value.length > 0 && value.every(isRecord)) return <TableView rows={value} />;
+  // Vectors are never worth reading as numbers: say how many and how long.
+  if (Array.isArray(value) && value.length > 0 && value.every((item) => Array.isArray(item) && item.every((n) => typeof n === 'number'))) {
+    return <p className="output-scalar">{value.length} vectors of dimension {(value[0] as number[]).length}</p>;
+  }
   if (isRecord(value) && Array.isArray(value.vectors) && typeof value.dimension === 'number') {
     return <p className="output-scalar">{value.vectors.length} vectors of dimension {value.dimension} ({cellText(value.model)})</p>;
   }

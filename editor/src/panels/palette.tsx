@@ -5,6 +5,7 @@ import type { NodeTypeInfo } from '../api/schemas';
 import { paletteMime } from '../canvas/canvas';
 import { useEditor } from '../store/context';
 import { specKey } from '../store/editor-store';
+import { DocsButton } from './node-docs';
 
 /** How well a node type matches the search words: 0 is no match; a title hit beats a description or category hit. */
 function score(info: NodeTypeInfo, words: string[]): number {
@@ -79,6 +80,7 @@ export function Palette({ onAdd }: { onAdd: (info: NodeTypeInfo) => void }) {
                   <span className="palette-dot" aria-hidden="true" />
                   <span className="palette-title">{info.title}</span>
                 </button>
+                <DocsButton info={info} className="palette-docs" />
               </li>
             ))}
           </ul>

@@ -8,7 +8,8 @@ import type { Run, RunSummary } from '../api/schemas';
 import { stateLabels } from '../canvas/flow-node';
 import { useEditor, useEditorStoreApi } from '../store/context';
 import type { NodeRunView } from '../store/editor-store';
-import { OutputValue } from './output-view';
+import { inputsText } from '../lib/run-text';
+import { OutputValue, PassagesContext } from './output-view';
 
 const time = (iso: string | null) => (iso ? new Date(iso).toLocaleTimeString() : '');
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
@@ -56,8 +57,46 @@ function RunInputs({ inputs, values, onChange }: { inputs: RunInput[]; values: R
   );
 }
 
+function ProgressLine({ progress }: { progress: NonNullable<NodeRunView['progress']> }) {
+  return (
+    <div className="node-progress panel-progress">
+      <progress max={progress.total || 1} value={progress.done} aria-label={`${progress.done} of ${progress.total} ${progress.unit}`} />
+      <span>{progress.done}/{progress.total} {progress.unit}</span>
+    </div>
+  );
+}
+
+/** Every node running now, with its progress, whichever node is selected. */
+function RunningNodes() {
+  const running = useEditor(useShallow((state) => Object.entries(state.nodeRuns).filter(([, view]) => view.state === 'running').map(([id]) => id)));
+  if (running.length === 0) return null;
+  return (
+    <section className="running-nodes" aria-label="Running now">
+      <h4>Running now</h4>
+      <ul>{running.map((id) => <RunningNode key={id} id={id} />)}</ul>
+    </section>
+  );
+}
+
+function RunningNode({ id }: { id: string }) {
+  const view = useEditor((state) => state.nodeRuns[id]);
+  const label = useEditor((state) => {
+    const node = state.nodes.find((candidate) => candidate.id === id);
+    return node?.data.label || (node ? state.catalogue.latest.get(node.data.nodeType)?.title : undefined) || id;
+  });
+  const streamed = useEditor((state) => state.streams[id]?.length ?? 0);
+  if (!view) return null;
+  return (
+    <li data-running-node={id}>
+      <strong>{label}</strong> <code>{id}</code>
+      {view.progress ? <ProgressLine progress={view.progress} /> : <span className="muted">{streamed > 0 ? ` · ${streamed} characters written` : ' · working…'}</span>}
+    </li>
+  );
+}
+
 function NodeOutputs({ run, nodeId, view }: { run: Run; nodeId: string; view: NodeRunView | undefined }) {
   const api = useApi();
+  const streamed = useEditor((state) => state.streams[nodeId] ?? '');
   const [outputs, setOutputs] = useState<Record<string, unknown> | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const done = view?.state === 'succeeded' || view?.state === 'cached';
@@ -85,7 +124,8 @@ function NodeOutputs({ run, nodeId, view }: { run: Run; nodeId: string; view: No
         {view.startedAt ? ` · started ${time(view.startedAt)}` : ''}
       </p>
       {view.error ? <p className="field-error" role="alert">{view.error}</p> : null}
-      {view.state === 'running' && view.streamed ? <div className="streamed"><OutputValue value={view.streamed} /></div> : null}
+      {view.state === 'running' && view.progress ? <ProgressLine progress={view.progress} /> : null}
+      {view.state === 'running' && streamed ? <div className="streamed"><OutputValue value={streamed} /></div> : null}
       {problem ? <p className="field-error">{problem}</p> : null}
       {outputs
         ? Object.entries(outputs).map(([port, value]) => (
@@ -113,6 +153,38 @@ function NodeOutputs({ run, nodeId, view }: { run: Run; nodeId: string; view: No
       ) : null}
     </div>
   );
+}
+
+/** The passages the run's Retrieve nodes found (chunk id → text), for the citations of its answers. */
+export function useRunPassages(run: Run | null): ReadonlyMap<string, string> {
+  const api = useApi();
+  const [passages, setPassages] = useState<ReadonlyMap<string, string>>(new Map());
+  const finishedRetrieves = run ? run.nodes.filter((node) => node.type === 'rag.retrieve' && (node.state === 'succeeded' || node.state === 'cached')).map((node) => node.nodeId).join(',') : '';
+  const runId = run?.id;
+  useEffect(() => {
+    setPassages(new Map());
+    if (!runId || !finishedRetrieves) return;
+    let live = true;
+    void Promise.all(finishedRetrieves.split(',').map((nodeId) => api.nodeOutputs(runId, nodeId).then((answer) => answer.outputs, () => ({})))).then((all) => {
+      if (!live) return;
+      const found = new Map<string, string>();
+      for (const outputs of all) {
+        for (const value of Object.values(outputs)) {
+          if (!Array.isArray(value)) continue;
+          for (const passage of value) {
+            if (passage && typeof passage === 'object' && typeof (passage as { chunkId?: unknown }).chunkId === 'string' && typeof (passage as { text?: unknown }).text === 'string') {
+              found.set((passage as { chunkId: string }).chunkId, (passage as { text: string }).text);
+            }
+          }
+        }
+      }
+      setPassages(found);
+    });
+    return () => {
+      live = false;
+    };
+  }, [api, runId, finishedRetrieves]);
+  return passages;
 }
 
 export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved: () => Promise<number | null> }) {
@@ -183,6 +255,8 @@ export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved:
       const version = await ensureSaved();
       if (version === null) return;
       const { run: started } = await begin(version);
+      // The server accepted this version: a refused run's problems no longer stand.
+      store.getState().setProblems([]);
       store.getState().showRun(started);
       await watch(started.id);
       void refreshHistory();
@@ -214,6 +288,7 @@ export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved:
 
   const running = run?.status === 'running';
   const outputs = run ? Object.entries(run.outputs) : [];
+  const passages = useRunPassages(run);
   return (
     <div className="run-panel">
       <form
@@ -232,6 +307,7 @@ export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved:
       </form>
 
       {run ? (
+        <PassagesContext.Provider value={passages}>
         <section className="run-current" aria-label="Current run" aria-live="polite">
           <h3>
             Run <code>{run.id.slice(0, 8)}</code> <span className={`run-status status-${run.status}`} data-run-status={run.status}>{run.status}</span>
@@ -242,6 +318,7 @@ export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved:
           </p>
           {run.temporalUrl ? <p><a href={run.temporalUrl} target="_blank" rel="noopener noreferrer">Open in the Temporal UI ↗</a></p> : null}
           {run.error ? <p className="field-error" role="alert">{run.error}</p> : null}
+          {running ? <RunningNodes /> : null}
           {outputs.length > 0 ? (
             <section className="run-outputs" aria-label="Run outputs">
               <h4>Outputs</h4>
@@ -263,6 +340,7 @@ export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved:
             <p className="muted">Select a node to see its output, logs and timings.</p>
           )}
         </section>
+        </PassagesContext.Provider>
       ) : null}
 
       <section className="run-history" aria-label="Run history">
@@ -274,6 +352,7 @@ export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved:
               <button type="button" className={`history-item${entry.id === run?.id ? ' current' : ''}`} onClick={() => void watch(entry.id)} aria-current={entry.id === run?.id ? 'true' : undefined}>
                 <span className={`run-status status-${entry.status}`}>{entry.status}</span> v{entry.version} · {new Date(entry.startedAt).toLocaleString()} · {durationOf(entry)}
                 {entry.fromNode ? ` · from ${entry.fromNode}` : ''}
+                <span className="history-inputs" title={inputsText(entry.inputs)}>{inputsText(entry.inputs)}</span>
               </button>
             </li>
           ))}

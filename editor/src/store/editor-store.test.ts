@@ -100,15 +100,19 @@ describe('the editor store', () => {
     const { store, ids } = storeWith(['rag.answer']);
     const [answer] = ids as [string];
     store.getState().showRun({
-      id: 'r1', flowId: 'f', flowName: 'F', version: 1, status: 'running', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: null, rerunOf: null, fromNode: null,
+      id: 'r1', flowId: 'f', flowName: 'F', version: 1, status: 'running', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: null, rerunOf: null, fromNode: null, ranBy: 'ada',
       inputs: {}, outputs: {}, error: null, workflowId: 'w', temporalUrl: null,
       nodes: [{ nodeId: answer, type: 'rag.answer', label: null, state: 'pending', attempts: 0, startedAt: null, finishedAt: null, durationMs: null, error: null, inputPreview: null, outputPreview: null, logs: [] }],
     });
     const apply = store.getState().applyRunEvent;
     apply({ type: 'node', nodeId: answer, state: 'running', attempt: 1, at: '2026-01-01T00:00:01.000Z' });
+    const statesBeforeTokens = store.getState().nodeRuns;
     apply({ type: 'token', nodeId: answer, text: 'Otters ', seq: 0 });
     apply({ type: 'token', nodeId: answer, text: 'hold hands.', seq: 1 });
-    expect(store.getState().nodeRuns[answer]).toMatchObject({ state: 'running', attempts: 1, streamed: 'Otters hold hands.' });
+    // Tokens leave the node states as they were, so what draws states (the canvas) is not re-rendered per token.
+    expect(store.getState().nodeRuns).toBe(statesBeforeTokens);
+    expect(store.getState().nodeRuns[answer]).toMatchObject({ state: 'running', attempts: 1 });
+    expect(store.getState().streams[answer]).toBe('Otters hold hands.');
     apply({ type: 'node', nodeId: answer, state: 'succeeded', at: '2026-01-01T00:00:03.500Z', preview: 'Otters hold hands.' });
     apply({ type: 'run', status: 'succeeded', at: '2026-01-01T00:00:04.000Z' });
     expect(store.getState().nodeRuns[answer]).toMatchObject({ state: 'succeeded', durationMs: 2500, preview: 'Otters hold hands.' });

@@ -42,8 +42,6 @@ export interface NodeRunView {
   preview: string | null;
   progress: { done: number; total: number; unit: string } | null;
   logs: RunLog[];
-  /** Text streamed so far by a generating node. */
-  streamed: string;
 }
 
 export interface Notice {
@@ -76,6 +74,11 @@ export interface EditorState {
   notice: Notice | null;
   run: Run | null;
   nodeRuns: Record<string, NodeRunView>;
+  /**
+   * Text streamed so far by each generating node. Apart from nodeRuns so that a token changes only
+   * this map: the canvas and the other nodes' cards do not re-render on every token.
+   */
+  streams: Record<string, string>;
 
   loadGraph(flow: FlowSummary | null, version: number, graph: FlowGraph): void;
   markSaved(flow: FlowSummary, version: number, graph: FlowGraph): void;
@@ -125,11 +128,10 @@ function viewOf(node: Run['nodes'][number]): NodeRunView {
     preview: node.outputPreview,
     progress: null,
     logs: node.logs,
-    streamed: '',
   };
 }
 
-const emptyView: NodeRunView = { state: 'pending', attempts: 0, startedAt: null, durationMs: null, error: null, inputPreview: null, preview: null, progress: null, logs: [], streamed: '' };
+const emptyView: NodeRunView = { state: 'pending', attempts: 0, startedAt: null, durationMs: null, error: null, inputPreview: null, preview: null, progress: null, logs: [] };
 
 export function portOf(catalogue: Catalogue, node: AstraNode | undefined, side: 'inputs' | 'outputs', name: string | null): PortInfo | undefined {
   if (!node || name === null) return undefined;
@@ -199,6 +201,7 @@ export function createEditorStore(catalogue: Catalogue) {
       notice: null,
       run: null,
       nodeRuns: {},
+      streams: {},
 
       loadGraph(flow, version, graph) {
         const { nodes, edges } = fromFlowGraph(graph);
@@ -365,11 +368,16 @@ export function createEditorStore(catalogue: Catalogue) {
       showRun(run) {
         const nodeRuns: Record<string, NodeRunView> = {};
         for (const node of run?.nodes ?? []) nodeRuns[node.nodeId] = viewOf(node);
-        set({ run, nodeRuns });
+        set({ run, nodeRuns, streams: {} });
       },
       applyRunEvent(event) {
         const { run, nodeRuns } = get();
         if (!run) return;
+        if (event.type === 'token') {
+          const { streams } = get();
+          set({ streams: { ...streams, [event.nodeId]: (streams[event.nodeId] ?? '') + event.text } });
+          return;
+        }
         if (event.type === 'run') {
           set({ run: { ...run, status: event.status, finishedAt: event.status === 'running' ? null : event.at, error: event.error ?? run.error } });
           return;
@@ -394,9 +402,6 @@ export function createEditorStore(catalogue: Catalogue) {
             break;
           case 'log':
             after = { ...before, logs: [...before.logs, { at: event.at, level: event.level, message: event.message }] };
-            break;
-          case 'token':
-            after = { ...before, streamed: before.streamed + event.text };
             break;
         }
         set({ nodeRuns: { ...nodeRuns, [event.nodeId]: after } });

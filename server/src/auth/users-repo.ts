@@ -1,17 +1,10 @@
 import type pg from 'pg';
-import { z } from 'zod';
 import { hashPassword, verifyPassword } from './secrets';
 
-export const roleSchema = z.enum(['admin', 'user', 'pending']);
-export type Role = z.infer<typeof roleSchema>;
-
-export const usernameSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'a username is 2-63 characters: letters, digits, ".", "_" or "-", starting with a letter or digit');
-
-export const passwordSchema = z.string().min(10, 'a password needs at least 10 characters').max(1024);
+// The credential schemas live apart from the repository (and its argon2 hashing), so that route
+// definitions, and the browser client built from them, can use them without the native module.
+export { passwordSchema, roleSchema, usernameSchema, type Role } from './credential-schemas';
+import type { Role } from './credential-schemas';
 
 export interface User {
   id: string;

@@ -9,7 +9,7 @@ const pendingNode = (nodeId: string, type: string): Run['nodes'][number] => ({
   nodeId, type, label: null, state: 'pending', attempts: 0, startedAt: null, finishedAt: null, durationMs: null, error: null, inputPreview: null, outputPreview: null, logs: [],
 });
 const run: Run = {
-  id: 'run-1', flowId: 'flow-1', flowName: 'RAG: answer a question', version: 3, status: 'running', startedAt: at(0), finishedAt: null, rerunOf: null, fromNode: null,
+  id: 'run-1', flowId: 'flow-1', flowName: 'RAG: answer a question', version: 3, status: 'running', startedAt: at(0), finishedAt: null, rerunOf: null, fromNode: null, ranBy: 'admin',
   inputs: { question: 'why?' }, outputs: {}, error: null, workflowId: 'run-run-1', temporalUrl: null,
   nodes: [pendingNode('question', 'io.input'), pendingNode('embed', 'rag.embed'), pendingNode('answer', 'rag.answer')],
 };

@@ -79,7 +79,7 @@ export function createRunService(deps: AppDeps) {
   // The Temporal UI shows every user's runs, so only admins are linked to it.
   const temporalUrl = (run: RunRecord, viewer: Pick<Principal, 'role'>) => (deps.env.TEMPORAL_UI_URL && viewer.role === 'admin' ? `${deps.env.TEMPORAL_UI_URL.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.env.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(run.workflowId)}` : null);
 
-  const summary = ({ id, flowId, flowName, version, status, startedAt, finishedAt, rerunOf, fromNode }: RunRecord) => ({ id, flowId, flowName, version, status, startedAt, finishedAt, rerunOf, fromNode });
+  const summary = ({ id, flowId, flowName, version, status, startedAt, finishedAt, rerunOf, fromNode, inputs, ranBy }: RunRecord) => ({ id, flowId, flowName, version, status, startedAt, finishedAt, rerunOf, fromNode, inputs, ranBy });
 
   /** Run outputs as a person reads them: stored references replaced by what they hold. */
   const resolvedOutputs = async (run: RunRecord) => {
@@ -94,7 +94,6 @@ export function createRunService(deps: AppDeps) {
     const order = new Map(version?.graph.nodes.map((node, i) => [node.id, i]) ?? []);
     return {
       ...summary(run),
-      inputs: run.inputs,
       error: run.error,
       workflowId: run.workflowId,
       outputs: await resolvedOutputs(run),
@@ -124,7 +123,7 @@ export function createRunService(deps: AppDeps) {
     if (refusedModel !== undefined) return { refused: 403, error: `you may not use model "${refusedModel}", which "${flow.name}" calls; ask an admin for access` };
     const id = randomUUID();
     const workflowId = `run-${id}`;
-    const run = await deps.runs.create({ id, flowId: flow.id, flowName: flow.name, version: number, ownerId: user.id, workflowId, inputs: request.inputs, rerunOf: request.rerunOf, fromNode: request.fromNode, nodes: graph.nodes.map((node) => ({ id: node.id, type: node.type })) });
+    const run = await deps.runs.create({ id, flowId: flow.id, flowName: flow.name, ranBy: user.username, version: number, ownerId: user.id, workflowId, inputs: request.inputs, rerunOf: request.rerunOf, fromNode: request.fromNode, nodes: graph.nodes.map((node) => ({ id: node.id, type: node.type })) });
     const args: RunFlowInput = {
       runId: id, ownerId: request.authorisedBy === 'app' ? flow.ownerId : user.id, snapshot: { flowId: flow.id, flowVersion: number, graph }, inputs: request.inputs, maxConcurrentNodes: deps.env.ASTRA_RUN_CONCURRENCY,
       ...(request.chat ? { chat: request.chat } : {}),

@@ -26,6 +26,8 @@ export interface RunRecord {
   flowName: string;
   version: number;
   ownerId: string;
+  /** The owner's username. */
+  ranBy: string;
   workflowId: string;
   status: RunStatus;
   inputs: Record<string, string>;
@@ -43,6 +45,7 @@ interface RunRow {
   flow_name: string;
   flow_version: number;
   owner_id: string;
+  ran_by: string;
   workflow_id: string;
   status: RunStatus;
   inputs: Record<string, string>;
@@ -60,6 +63,7 @@ const toRun = (row: RunRow): RunRecord => ({
   flowName: row.flow_name,
   version: row.flow_version,
   ownerId: row.owner_id,
+  ranBy: row.ran_by,
   workflowId: row.workflow_id,
   status: row.status,
   inputs: row.inputs,
@@ -71,13 +75,14 @@ const toRun = (row: RunRow): RunRecord => ({
   finishedAt: row.finished_at?.toISOString() ?? null,
 });
 
-const runColumns = 'r.*, f.name as flow_name';
+const runColumns = 'r.*, f.name as flow_name, u.username as ran_by';
+const runJoins = 'runs r join flows f on f.id = r.flow_id join users u on u.id = r.owner_id';
 
 export function createRunsRepo(pool: pg.Pool) {
   return {
     /** The run row and a pending row per node, before the workflow starts. */
     /** Returns the record as written (running), so a start needs no second read. */
-    async create(input: { id: string; flowId: string; flowName: string; version: number; ownerId: string; workflowId: string; inputs: Record<string, string>; rerunOf?: string; fromNode?: string; nodes: Array<{ id: string; type: string }> }): Promise<RunRecord> {
+    async create(input: { id: string; flowId: string; flowName: string; ranBy: string; version: number; ownerId: string; workflowId: string; inputs: Record<string, string>; rerunOf?: string; fromNode?: string; nodes: Array<{ id: string; type: string }> }): Promise<RunRecord> {
       const row = await pool.query<{ started_at: Date }>(
         `with run as (
            insert into runs (id, flow_id, flow_version, owner_id, workflow_id, inputs, rerun_of, from_node) values ($1, $2, $3, $4, $5, $6, $7, $8) returning started_at
@@ -89,7 +94,7 @@ export function createRunsRepo(pool: pg.Pool) {
           input.nodes.map((node) => node.id), input.nodes.map((node) => node.type)],
       );
       return {
-        id: input.id, flowId: input.flowId, flowName: input.flowName, version: input.version, ownerId: input.ownerId, workflowId: input.workflowId,
+        id: input.id, flowId: input.flowId, flowName: input.flowName, ranBy: input.ranBy, version: input.version, ownerId: input.ownerId, workflowId: input.workflowId,
         status: 'running', inputs: input.inputs, outputs: null, error: null, rerunOf: input.rerunOf ?? null, fromNode: input.fromNode ?? null,
         startedAt: row.rows[0]!.started_at.toISOString(), finishedAt: null,
       };
@@ -102,15 +107,17 @@ export function createRunsRepo(pool: pg.Pool) {
     /** One run of this owner, or undefined (someone else's run is not found). */
     async get(ownerId: string, id: string): Promise<RunRecord | undefined> {
       if (!isUuid(id)) return undefined;
-      const row = (await pool.query<RunRow>(`select ${runColumns} from runs r join flows f on f.id = r.flow_id where r.id = $1 and r.owner_id = $2`, [id, ownerId])).rows[0];
+      const row = (await pool.query<RunRow>(`select ${runColumns} from ${runJoins} where r.id = $1 and r.owner_id = $2`, [id, ownerId])).rows[0];
       return row && toRun(row);
     },
 
-    async list(ownerId: string, filter: { flowId?: string; limit: number }): Promise<RunRecord[]> {
+    async list(ownerId: string, filter: { flowId?: string; status?: RunStatus; since?: string; until?: string; limit: number }): Promise<RunRecord[]> {
       const rows = await pool.query<RunRow>(
-        `select ${runColumns} from runs r join flows f on f.id = r.flow_id
-          where r.owner_id = $1 and ($2::uuid is null or r.flow_id = $2) order by r.started_at desc limit $3`,
-        [ownerId, filter.flowId ?? null, filter.limit],
+        `select ${runColumns} from ${runJoins}
+          where r.owner_id = $1 and ($2::uuid is null or r.flow_id = $2) and ($4::text is null or r.status = $4)
+            and ($5::timestamptz is null or r.started_at >= $5) and ($6::timestamptz is null or r.started_at < $6)
+          order by r.started_at desc limit $3`,
+        [ownerId, filter.flowId ?? null, filter.limit, filter.status ?? null, filter.since ?? null, filter.until ?? null],
       );
       return rows.rows.map(toRun);
     },

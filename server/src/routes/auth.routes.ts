@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { passwordSchema, usernameSchema } from '../auth/users-repo';
+import { passwordSchema, usernameSchema } from '../auth/credential-schemas';
 import { errorContent, userBody } from './schemas';
 
 const loginBody = z.object({ username: usernameSchema, password: z.string().min(1).max(1024) });

@@ -1,10 +1,11 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { chromaCollectionFor, type Collection, type RebuildSummary } from '@astra/activities';
 import type { RebuildProgress, workflows } from '@astra/workflows';
 import type { AppDeps, AppRouteHandler } from '../app-types';
-import type { deleteCollection, listCollections, rebuildStatus, showCollection, startRebuild } from './collections.routes';
+import type { deleteCollection, listCollections, listDocuments, rebuildStatus, showCollection, startRebuild } from './collections.routes';
+import { temporalScheduleId } from './schedules.handlers';
 
 type RebuildState = 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
 
@@ -49,19 +50,45 @@ export const collectionsHandlers = (deps: AppDeps) => ({
     }, 200);
   }) satisfies AppRouteHandler<typeof showCollection>,
 
-  deleteCollection: (async (c) => {
+  listDocuments: (async (c) => {
     const { name } = c.req.valid('param');
+    const { limit } = c.req.valid('query');
     const collection = await deps.collections.find(c.get('user').id, name);
     if (!collection) return c.json({ error: `no collection named "${name}"` }, 404);
+    const rows = (await deps.pool.query<{ source: string; title: string | null; status: 'indexed' | 'failed'; error: string | null; chunks: number; version: number; updated_at: Date; total: string }>(
+      `select source, title, status, error, coalesce(array_length(chunk_ids, 1), 0) as chunks, version, updated_at, count(*) over () as total
+         from documents where collection_id = $1 order by updated_at desc, source limit $2`,
+      [collection.id, limit],
+    )).rows;
+    return c.json({
+      documents: rows.map((row) => ({ source: row.source, title: row.title, status: row.status, error: row.error, chunks: row.chunks, version: row.version, updatedAt: row.updated_at.toISOString() })),
+      total: rows.length > 0 ? Number(rows[0]!.total) : 0,
+    }, 200);
+  }) satisfies AppRouteHandler<typeof listDocuments>,
+
+  deleteCollection: (async (c) => {
+    const { name } = c.req.valid('param');
+    const user = c.get('user');
+    const collection = await deps.collections.find(user.id, name);
+    if (!collection) return c.json({ error: `no collection named "${name}"` }, 404);
     const stats = await deps.collections.stats(collection.id);
+    // The schedules' rows go with the collection (on delete cascade); their Temporal Schedules would go on
+    // firing ingests into a collection that no longer exists, so they are deleted first.
+    const feeding = (await deps.pool.query<{ name: string; owner_id: string }>('select name, owner_id from schedules where collection_id = $1 order by name', [collection.id])).rows;
+    for (const schedule of feeding) {
+      await deps.temporal.schedule.getHandle(temporalScheduleId(schedule.owner_id, schedule.name)).delete().catch((error: unknown) => {
+        // Already gone from Temporal is what we want; anything else stops the delete before data is lost.
+        if (!(error instanceof ScheduleNotFoundError)) throw error;
+      });
+    }
     // Vectors first: if this fails the ledger still says what to delete, and a retry finishes the job.
     await chromaCollectionFor(deps.chroma, collection);
     await deps.chroma.deleteCollection({ name: collection.chromaName });
     await deps.collections.remove(collection.id);
     // The collection's uploads go with it: nothing else refers to them, and they are the user's files.
     await rm(path.join(deps.env.dataDir, 'uploads', collection.id), { recursive: true, force: true });
-    deps.logger.info({ event: 'collection.deleted', name, by: c.get('user').username });
-    return c.json({ deleted: name, documents: stats.documents + stats.failed, chunks: stats.chunks }, 200);
+    deps.logger.info({ event: 'collection.deleted', name, schedules: feeding.map((schedule) => schedule.name), by: user.username });
+    return c.json({ deleted: name, documents: stats.documents + stats.failed, chunks: stats.chunks, schedulesDeleted: feeding.map((schedule) => schedule.name) }, 200);
   }) satisfies AppRouteHandler<typeof deleteCollection>,
 
   startRebuild: (async (c) => {

@@ -44,14 +44,41 @@ export const showCollection = createRoute({
   },
 });
 
+export const collectionDocument = z.object({
+  source: z.string(),
+  title: z.string().nullable(),
+  status: z.enum(['indexed', 'failed']),
+  error: z.string().nullable(),
+  /** Chunks it is split into (0 when it failed). */
+  chunks: z.number(),
+  /** Bumped each time a changed copy is ingested. */
+  version: z.number(),
+  updatedAt: z.string(),
+});
+
+export const listDocuments = createRoute({
+  method: 'get',
+  path: '/api/collections/{name}/documents',
+  tags: ['collections'],
+  summary: "A collection's documents, each with its chunk count and when it was last ingested",
+  request: { params: z.object({ name: collectionName }), query: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(1000) }) },
+  responses: {
+    200: { description: 'documents, most recently ingested first', content: { 'application/json': { schema: z.object({ documents: z.array(collectionDocument), total: z.number() }) } } },
+    404: { description: 'no such collection', content: errorContent },
+  },
+});
+
 export const deleteCollection = createRoute({
   method: 'delete',
   path: '/api/collections/{name}',
   tags: ['collections'],
-  summary: 'Delete a collection: its vectors, ledger and chunks',
+  summary: 'Delete a collection: its vectors, ledger and chunks, and the schedules that feed it',
   request: { params: z.object({ name: collectionName }) },
   responses: {
-    200: { description: 'deleted', content: { 'application/json': { schema: z.object({ deleted: z.string(), documents: z.number(), chunks: z.number() }) } } },
+    200: {
+      description: 'deleted',
+      content: { 'application/json': { schema: z.object({ deleted: z.string(), documents: z.number(), chunks: z.number(), schedulesDeleted: z.array(z.string()).describe('schedules that ingested into it, deleted with it (they would have nothing to feed)') }) } },
+    },
     404: { description: 'no such collection', content: errorContent },
   },
 });

@@ -27,7 +27,13 @@ export const runsHandlers = (deps: AppDeps, service = createRunService(deps)) =>
 
   listRuns: (async (c) => {
     const query = c.req.valid('query');
-    const runs = await deps.runs.list(c.get('user').id, { flowId: query.flowId && /^[0-9a-f-]{36}$/i.test(query.flowId) ? query.flowId : query.flowId ? '00000000-0000-0000-0000-000000000000' : undefined, limit: query.limit });
+    const runs = await deps.runs.list(c.get('user').id, {
+      flowId: query.flowId && /^[0-9a-f-]{36}$/i.test(query.flowId) ? query.flowId : query.flowId ? '00000000-0000-0000-0000-000000000000' : undefined,
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.since ? { since: query.since } : {}),
+      ...(query.until ? { until: query.until } : {}),
+      limit: query.limit,
+    });
     return c.json({ runs: runs.map(service.summary) }, 200);
   }) satisfies AppRouteHandler<typeof routes.listRuns>,
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorContent } from './schemas';
-import { runSchema, runSummarySchema } from '@astra/workflows/flow';
+import { runSchema, runStatusSchema, runSummarySchema } from '@astra/workflows/flow';
 import { flowProblem } from './flows.routes';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
@@ -36,9 +36,17 @@ export const startRun = createRoute({
 });
 
 export const listRuns = createRoute({
-  method: 'get', path: '/api/runs', tags: ['runs'], summary: 'Your runs, newest first',
-  request: { query: z.object({ flowId: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }) },
-  responses: { 200: { description: 'runs', content: json(z.object({ runs: z.array(runSummary) })) } },
+  method: 'get', path: '/api/runs', tags: ['runs'], summary: 'Your runs, newest first; filter by flow, status and start time',
+  request: {
+    query: z.object({
+      flowId: z.string().optional(),
+      status: runStatusSchema.optional(),
+      since: z.iso.datetime({ offset: true }).optional().describe('runs started at or after this time (ISO 8601)'),
+      until: z.iso.datetime({ offset: true }).optional().describe('runs started before this time (ISO 8601)'),
+      limit: z.coerce.number().int().min(1).max(500).default(50),
+    }),
+  },
+  responses: { 200: { description: 'runs', content: json(z.object({ runs: z.array(runSummary) })) }, 400: { description: 'malformed filter', content: errorContent } },
 });
 
 export const getRun = createRoute({

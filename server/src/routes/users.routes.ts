@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { passwordSchema, usernameSchema } from '../auth/users-repo';
+import { passwordSchema, usernameSchema } from '../auth/credential-schemas';
 import { errorContent, userBody } from './schemas';
 import { apiTokenBody, sessionBody } from './sessions.routes';
 import { keyBody } from './keys.routes';

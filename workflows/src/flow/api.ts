@@ -30,6 +30,10 @@ export const runSummarySchema = z.object({
   finishedAt: z.string().nullable(),
   rerunOf: z.string().nullable(),
   fromNode: z.string().nullable(),
+  /** What the run was given: a list of runs is read by its inputs ("which question was that?"). */
+  inputs: z.record(z.string(), z.string()),
+  /** The username of whoever started it. */
+  ranBy: z.string(),
 });
 
 export const runNodeSchema = z.object({
@@ -48,7 +52,6 @@ export const runNodeSchema = z.object({
 });
 
 export const runSchema = runSummarySchema.extend({
-  inputs: z.record(z.string(), z.string()),
   outputs: z.record(z.string(), z.unknown()),
   error: z.string().nullable(),
   workflowId: z.string(),

@@ -105,7 +105,12 @@ export type PortInput<T extends PortType> = PortValues[T | (typeof accepts)[T][n
 export function connectionProblem(from: PortType, to: PortType): string | null {
   if (from === to || to === 'any' || from === 'any' || (accepts[to] as readonly PortType[]).includes(from)) return null;
   const takes = [to, ...accepts[to]].map((type) => portTypes[type].label.toLowerCase());
-  return `a ${portTypes[from].label.toLowerCase()} output cannot feed a ${portTypes[to].label.toLowerCase()} input (it takes ${takes.join(', ')})`;
+  return `${withArticle(portTypes[from].label.toLowerCase())} output cannot feed ${withArticle(portTypes[to].label.toLowerCase())} input (it takes ${takes.join(', ')})`;
 }
 
 export const portCompatibility: Readonly<Record<PortType, readonly PortType[]>> = accepts;
+
+/** "an embeddings", "a text": the article a port type's label reads with. */
+function withArticle(label: string): string {
+  return `${/^[aeiou]/.test(label) ? 'an' : 'a'} ${label}`;
+}

@@ -38,6 +38,9 @@ describe('validateFlow', () => {
     // A collection input takes a collection's name as text (an Input a chat app fills), nothing else.
     expect(connectionProblem('text', 'collection')).toBeNull();
     expect(connectionProblem('number', 'collection')).toMatch(/a number output cannot feed a collection input \(it takes collection, text\)/);
+    // Port types that start with a vowel read with "an".
+    expect(connectionProblem('embeddings', 'chunks')).toMatch(/^an embeddings output cannot feed a chunks input/);
+    expect(connectionProblem('chunks', 'answer')).toMatch(/^a chunks output cannot feed an answer input/);
   });
 
   it('diffs two versions by node id and edge endpoints', () => {
