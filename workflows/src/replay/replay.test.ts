@@ -7,7 +7,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker, type ReplayResult } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { otelWorkflowInterceptorPath } from '../../../activities/src/tracing';
-import { runMetricsInterceptorPath, workflowsPath } from '../index';
+import { requestIdInterceptorPath, runMetricsInterceptorPath, workflowsPath } from '../index';
 
 const historiesDir = new URL('./histories/', import.meta.url).pathname;
 
@@ -17,7 +17,7 @@ async function replay(entry: string, only?: (file: string) => boolean): Promise<
     for (const file of files) yield { workflowId: file, history: JSON.parse(await readFile(historiesDir + file, 'utf8')) as unknown };
   }
   const results: ReplayResult[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowsPath: entry, replayName: 'replay-gate', interceptors: { workflowModules: [runMetricsInterceptorPath, otelWorkflowInterceptorPath] } }, histories())) results.push(result);
+  for await (const result of Worker.runReplayHistories({ workflowsPath: entry, replayName: 'replay-gate', interceptors: { workflowModules: [runMetricsInterceptorPath, requestIdInterceptorPath, otelWorkflowInterceptorPath] } }, histories())) results.push(result);
   return results;
 }
 
