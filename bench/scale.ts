@@ -56,8 +56,13 @@ await writeFile(bundlePath, (await bundleWorkflowCode({ workflowsPath, workflowI
 
 const children: ChildProcess[] = [];
 async function workersOn(taskQueue: string, count: number, env: Record<string, string> = {}): Promise<ChildProcess[]> {
-  const started = await Promise.all(Array.from({ length: count }, () => spawnWorkerProcess(taskQueue, stack.services, { ASTRA_WORKFLOW_BUNDLE: bundlePath, ASTRA_EGRESS_ALLOW: `127.0.0.1:${sitePort}`, ...env })));
-  children.push(...started);
+  // One after another: on a loaded machine several starting at once can each miss the start deadline.
+  const started: ChildProcess[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const child = await spawnWorkerProcess(taskQueue, stack.services, { ASTRA_WORKFLOW_BUNDLE: bundlePath, ASTRA_EGRESS_ALLOW: `127.0.0.1:${sitePort}`, ...env });
+    children.push(child);
+    started.push(child);
+  }
   return started;
 }
 /** SIGTERM (a graceful shutdown, as a rolling deploy does), SIGKILL after 30 s so a starved machine cannot stall the run. */
@@ -90,54 +95,57 @@ const ioFlow = graphOf(
   ['in.value>load.url', 'load.documents>pause.value', 'pause.value>out.value'],
 );
 
-console.log(`bench:scale on ${os.cpus().length} cores, load average ${os.loadavg().map((value) => value.toFixed(2)).join(' ')}`);
-console.log(`I/O-bound flow (Load URL of a page answered after ${pageDelayMs} ms, Wait 100 ms): bursts of ${flowsPerBurst} concurrent flows, ${slots} activity slots per worker\n`);
-const scale: Array<{ workers: number; flowsPerSecond: number; p95: number; p50: number }> = [];
-for (const count of workerCounts) {
-  const taskQueue = `bench-scale-${count}-${randomBytes(3).toString('hex')}`;
-  const workers = await workersOn(taskQueue, count, { ASTRA_WORKER_ACTIVITY_SLOTS: String(slots) });
-  // A short warm-up burst: model-free, but every worker's workflow cache and connections get going.
-  await Promise.all(Array.from({ length: count * slots }, (_, i) => execute(taskQueue, ioFlow, { url: `http://127.0.0.1:${sitePort}/warm-${i}` })));
-  const began = performance.now();
-  const latencies = await Promise.all(Array.from({ length: flowsPerBurst }, (_, i) => execute(taskQueue, ioFlow, { url: `http://127.0.0.1:${sitePort}/page-${count}-${i}` })));
-  const seconds = (performance.now() - began) / 1000;
-  scale.push({ workers: count, flowsPerSecond: flowsPerBurst / seconds, p95: percentile(latencies, 95), p50: percentile(latencies, 50) });
-  await stop(workers);
-}
-const one = scale.find((row) => row.workers === 1) ?? scale[0]!;
-console.log('workers   flows/s   ratio   p50 latency   p95 latency   p95 ratio');
-for (const row of scale) {
-  console.log(`${String(row.workers).padStart(7)}   ${row.flowsPerSecond.toFixed(2).padStart(7)}   ${(row.flowsPerSecond / one.flowsPerSecond).toFixed(2).padStart(4)}×   ${row.p50.toFixed(0).padStart(8)} ms   ${row.p95.toFixed(0).padStart(8)} ms   ${(row.p95 / one.p95).toFixed(2).padStart(6)}×`);
-}
-
-// Metrics + tracing on vs off, on bench:flow's 10-node chain of activity nodes.
-const chain: FlowGraph = {
-  nodes: Array.from({ length: 10 }, (_, i) => ({ id: `n${i + 1}`, type: 'util.pass-through', version: 1, params: {}, position: { x: i * 280, y: 0 } })),
-  edges: Array.from({ length: 9 }, (_, i) => ({ id: `e${i + 1}`, source: `n${i + 1}`, sourcePort: 'value', target: `n${i + 2}`, targetPort: 'value' })),
-};
-const onQueue = `bench-observed-${randomBytes(3).toString('hex')}`;
-const offQueue = `bench-plain-${randomBytes(3).toString('hex')}`;
-const observed = await workersOn(onQueue, 1, { ASTRA_WORKER_METRICS_PORT: '0', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`, OTEL_BSP_SCHEDULE_DELAY: '200' });
-const plain = await workersOn(offQueue, 1);
-const on: number[] = [];
-const off: number[] = [];
-for (let i = 0; i < overheadWarmup + overheadRounds; i += 1) {
-  // Alternating which goes first, so drift on a busy machine falls on both alike.
-  const pair = i % 2 === 0 ? [await execute(onQueue, chain, {}), await execute(offQueue, chain, {})] : [await execute(offQueue, chain, {}), await execute(onQueue, chain, {})].reverse();
-  if (i >= overheadWarmup) {
-    on.push(pair[0]!);
-    off.push(pair[1]!);
+try {
+  console.log(`bench:scale on ${os.cpus().length} cores, load average ${os.loadavg().map((value) => value.toFixed(2)).join(' ')}`);
+  console.log(`I/O-bound flow (Load URL of a page answered after ${pageDelayMs} ms, Wait 100 ms): bursts of ${flowsPerBurst} concurrent flows, ${slots} activity slots per worker\n`);
+  const scale: Array<{ workers: number; flowsPerSecond: number; p95: number; p50: number }> = [];
+  for (const count of workerCounts) {
+    const taskQueue = `bench-scale-${count}-${randomBytes(3).toString('hex')}`;
+    const workers = await workersOn(taskQueue, count, { ASTRA_WORKER_ACTIVITY_SLOTS: String(slots) });
+    // A short warm-up burst: model-free, but every worker's workflow cache and connections get going.
+    await Promise.all(Array.from({ length: count * slots }, (_, i) => execute(taskQueue, ioFlow, { url: `http://127.0.0.1:${sitePort}/warm-${i}` })));
+    const began = performance.now();
+    const latencies = await Promise.all(Array.from({ length: flowsPerBurst }, (_, i) => execute(taskQueue, ioFlow, { url: `http://127.0.0.1:${sitePort}/page-${count}-${i}` })));
+    const seconds = (performance.now() - began) / 1000;
+    const row = { workers: count, flowsPerSecond: flowsPerBurst / seconds, p95: percentile(latencies, 95), p50: percentile(latencies, 50) };
+    scale.push(row);
+    const one = scale[0]!;
+    if (scale.length === 1) console.log('workers   flows/s   ratio   p50 latency   p95 latency   p95 ratio   load average');
+    // Printed as each step ends, so a run cut short still reports what it measured.
+    console.log(`${String(row.workers).padStart(7)}   ${row.flowsPerSecond.toFixed(2).padStart(7)}   ${(row.flowsPerSecond / one.flowsPerSecond).toFixed(2).padStart(4)}×   ${row.p50.toFixed(0).padStart(8)} ms   ${row.p95.toFixed(0).padStart(8)} ms   ${(row.p95 / one.p95).toFixed(2).padStart(6)}×   ${os.loadavg()[0]!.toFixed(2)}`);
+    await stop(workers);
   }
-}
-await new Promise((resolve) => setTimeout(resolve, 1000));
-const overhead = median(on) / median(off) - 1;
-console.log(`\nmetrics + tracing on bench:flow's 10-node chain, ${overheadRounds} alternating rounds after ${overheadWarmup} warm-up (OTLP posts received by the fake receiver: ${otlpPosts})`);
-console.log(`  off p50 ${median(off).toFixed(1)} ms   on p50 ${median(on).toFixed(1)} ms   overhead ${(overhead * 100).toFixed(1)} % (target <= ${overheadTarget * 100} %)  ${overhead <= overheadTarget ? 'ok' : 'ABOVE TARGET'}`);
-console.log(`load average at the end ${os.loadavg().map((value) => value.toFixed(2)).join(' ')}`);
 
-await stop([...observed, ...plain]);
-for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-await stack.stop();
-await rm(bundleDir, { recursive: true, force: true });
-site.close();
-otlp.close();
+  // Metrics + tracing on vs off, on bench:flow's 10-node chain of activity nodes.
+  const chain: FlowGraph = {
+    nodes: Array.from({ length: 10 }, (_, i) => ({ id: `n${i + 1}`, type: 'util.pass-through', version: 1, params: {}, position: { x: i * 280, y: 0 } })),
+    edges: Array.from({ length: 9 }, (_, i) => ({ id: `e${i + 1}`, source: `n${i + 1}`, sourcePort: 'value', target: `n${i + 2}`, targetPort: 'value' })),
+  };
+  const onQueue = `bench-observed-${randomBytes(3).toString('hex')}`;
+  const offQueue = `bench-plain-${randomBytes(3).toString('hex')}`;
+  const observed = await workersOn(onQueue, 1, { ASTRA_WORKER_METRICS_PORT: '0', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`, OTEL_BSP_SCHEDULE_DELAY: '200' });
+  const plain = await workersOn(offQueue, 1);
+  const on: number[] = [];
+  const off: number[] = [];
+  for (let i = 0; i < overheadWarmup + overheadRounds; i += 1) {
+    // Alternating which goes first, so drift on a busy machine falls on both alike.
+    const pair = i % 2 === 0 ? [await execute(onQueue, chain, {}), await execute(offQueue, chain, {})] : [await execute(offQueue, chain, {}), await execute(onQueue, chain, {})].reverse();
+    if (i >= overheadWarmup) {
+      on.push(pair[0]!);
+      off.push(pair[1]!);
+    }
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const overhead = median(on) / median(off) - 1;
+  console.log(`\nmetrics + tracing on bench:flow's 10-node chain, ${overheadRounds} alternating rounds after ${overheadWarmup} warm-up (OTLP posts received by the fake receiver: ${otlpPosts})`);
+  console.log(`  off p50 ${median(off).toFixed(1)} ms   on p50 ${median(on).toFixed(1)} ms   overhead ${(overhead * 100).toFixed(1)} % (target <= ${overheadTarget * 100} %)  ${overhead <= overheadTarget ? 'ok' : 'ABOVE TARGET'}`);
+  console.log(`load average at the end ${os.loadavg().map((value) => value.toFixed(2)).join(' ')}`);
+
+  await stop([...observed, ...plain]);
+} finally {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await stack.stop();
+  await rm(bundleDir, { recursive: true, force: true });
+  site.close();
+  otlp.close();
+}
