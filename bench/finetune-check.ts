@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { workflows } from '@astra/workflows';
-import { fineTuneJobSchema, trainingTaskQueue, type FlowGraph, type RunFlowInput } from '@astra/workflows/flow';
+import { fineTuneJobSchema, type FlowGraph, type RunFlowInput } from '@astra/workflows/flow';
 import { createRunStore } from '@astra/activities';
 import { graphOf } from '../server/src/flows/testing/graphs';
 import { createAppOver } from '../server/src/testing/app-stack';
@@ -27,7 +27,7 @@ const dataset = await readFile(new URL('../examples/datasets/veltrana.jsonl', im
 const heldOut = z.array(z.object({ question: z.string(), expect: z.string() })).parse(JSON.parse(await readFile(new URL('../examples/datasets/veltrana.heldout.json', import.meta.url), 'utf8')));
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'astra-check-finetune-'));
-const stack = await startBenchStack({ extraTaskQueues: [trainingTaskQueue], dataDir });
+const stack = await startBenchStack({ dataDir });
 const run = (graph: FlowGraph, inputs: Record<string, string>) => {
   const runId = randomUUID();
   const input: RunFlowInput = { runId, ownerId: randomUUID(), snapshot: { flowId: randomUUID(), flowVersion: 1, graph }, inputs };

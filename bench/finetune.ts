@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import koffi from 'koffi';
 import type { workflows } from '@astra/workflows';
-import { fineTuneJobSchema, trainingTaskQueue, type FlowGraph, type RunFlowInput } from '@astra/workflows/flow';
+import { fineTuneJobSchema, type FlowGraph, type RunFlowInput } from '@astra/workflows/flow';
 import { createRunStore } from '@astra/activities';
 import { quantizeGguf } from '../activities/src/finetune/gguf-tools';
 import { finetuneScript, venvPython } from '../activities/src/finetune/trainer';
@@ -25,7 +25,7 @@ const steps = Number(process.env.BENCH_STEPS ?? 20);
 const threads = Number(process.env.BENCH_THREADS ?? 1);
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'astra-bench-finetune-'));
 process.env.ASTRA_TRAIN_THREADS = String(threads);
-const stack = await startBenchStack({ extraTaskQueues: [trainingTaskQueue], dataDir });
+const stack = await startBenchStack({ dataDir });
 const dataset = (await readFile(new URL('../examples/datasets/veltrana.jsonl', import.meta.url), 'utf8'));
 
 const run = (graph: FlowGraph, inputs: Record<string, string>) => {

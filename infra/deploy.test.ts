@@ -13,6 +13,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { createServerMetrics } from '../server/src/metrics';
 import { createWorkerMetrics } from '../activities/src/metrics/worker-metrics';
+import { nodeQueues, taskQueueFor } from '../workflows/src/flow/define-node';
 
 const infra = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(infra, '..');
@@ -203,6 +204,8 @@ describe('kubernetes', () => {
     expect(trigger.metadata.namespace).toBe(config.data.TEMPORAL_NAMESPACE);
     for (const value of Object.values(trigger.metadata)) expect(typeof value, 'KEDA trigger metadata values are strings').toBe('string');
     expect(Number(trigger.metadata.targetQueueSize)).toBeGreaterThan(0);
+    // A trigger per node queue the workers serve, so a backlog of ingest or generation work adds workers too.
+    expect(scaled.spec.triggers.slice(1).map((each: { metadata: { taskQueue: string } }) => each.metadata.taskQueue)).toEqual(nodeQueues.map((queue) => taskQueueFor(config.data.ASTRA_TASK_QUEUE, queue)));
 
     const ingress = find(docs, 'Ingress', 'astra');
     const issuers = render('infra/k8s/cluster').docs.filter((doc) => doc.kind === 'ClusterIssuer').map((doc) => doc.metadata.name);

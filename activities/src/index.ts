@@ -22,6 +22,7 @@ export { createRetriever, defaultFusion, fusionPool, type FusionWeights, type Re
 export type { RebuildPlan, RebuildSummary } from './rag/rebuild.activities';
 export { createEgress, egressPolicyFromEnv, EgressRefusedError } from './rag/egress';
 export { chunkSizeFor } from './rag/chunker';
+export { temporalConnectionEnv, temporalConnectionOptions, describeTemporalSecurity, type TemporalConnectionEnv, type TemporalConnectionOptions } from './temporal-connection';
 export { createRunStore, previewOf, storableJson, storableText, type RunStore } from './nodes/run-store';
 export type { NodeActivities } from './nodes/node.activities';
 

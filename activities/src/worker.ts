@@ -5,20 +5,25 @@ import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { z } from 'zod';
 import { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
-import { runMetricsInterceptorPath, workflowsPath } from '@astra/workflows';
-import { trainingTaskQueue } from '@astra/workflows/flow';
+import { requestIdInterceptorPath, runMetricsInterceptorPath, workflowsPath } from '@astra/workflows';
+import { nodeQueues, taskQueueFor, workerQueues } from '@astra/workflows/flow';
 import { chromaClientFor, createActivities, createDatabasePool, createEgress, createModelProvider, createModelsRepo, egressPolicyFromEnv, workerHeartbeats } from './index';
 import { createWorkerMetrics } from './metrics/worker-metrics';
+import { describeTemporalSecurity, temporalConnectionEnv, temporalConnectionOptions, type TemporalConnectionOptions } from './temporal-connection';
+import { requestIdActivityInterceptor } from './request-id';
 import { otelWorkflowInterceptorPath, startTracing } from './tracing';
 
-const env = z
-  .object({
-    TEMPORAL_ADDRESS: z.string().min(1),
-    TEMPORAL_NAMESPACE: z.string().default('default'),
+const env = temporalConnectionEnv
+  .extend({
     ASTRA_TASK_QUEUE: z.string().default('astra'),
-    // Queues that node specs name (training), polled for their activities beside the main queue (comma-separated;
-    // empty for none, so that training runs only on workers placed for it, a GPU machine).
-    ASTRA_EXTRA_TASK_QUEUES: z.string().default(trainingTaskQueue).transform((value) => value.split(',').map((queue) => queue.trim()).filter(Boolean)),
+    // What this worker serves (comma-separated): `default` is the main queue (the workflows and every node that
+    // names no queue); ingest, generation and training are the node queues, `<main queue>-<name>`. All four by
+    // default, as `npm start`'s one worker needs; a GPU machine runs `training` alone, say.
+    ASTRA_WORKER_QUEUES: z
+      .string()
+      .default(workerQueues.join(','))
+      .transform((value) => [...new Set(value.split(',').map((queue) => queue.trim()).filter(Boolean))])
+      .pipe(z.array(z.enum(workerQueues, { error: (issue) => `names "${String(issue.input)}"; the queues are ${workerQueues.join(', ')}` })).min(1, `must name at least one of ${workerQueues.join(', ')}`)),
     DATABASE_URL: z.string().min(1),
     CHROMA_URL: z.string().url(),
     ASTRA_DATA_DIR: z.string().default('.astra'),
@@ -29,6 +34,9 @@ const env = z
     // A workflow bundle built ahead (`tsx workflows/scripts/check-bundle.ts OUT`, as the image does), so
     // a start does not bundle; it must include the run-metrics interceptor module, as that script does.
     ASTRA_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+    // Activities one worker runs at once on each queue it serves (the SDK's default when unset): the capacity
+    // of a machine, e.g. the connections a model server takes.
+    ASTRA_WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(10_000).optional(),
     ASTRA_WORKER_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   })
   .safeParse(process.env);
@@ -37,6 +45,13 @@ if (!env.success) {
   process.exit(1);
 }
 const config = env.data;
+let temporalOptions: TemporalConnectionOptions;
+try {
+  temporalOptions = temporalConnectionOptions(config);
+} catch (error) {
+  console.error(`worker: invalid environment: ${(error as Error).message}`);
+  process.exit(1);
+}
 if (config.ASTRA_WORKFLOW_BUNDLE && !existsSync(config.ASTRA_WORKFLOW_BUNDLE)) {
   console.error(`worker: ASTRA_WORKFLOW_BUNDLE names ${config.ASTRA_WORKFLOW_BUNDLE}, which does not exist; build it with \`npx tsx workflows/scripts/check-bundle.ts ${config.ASTRA_WORKFLOW_BUNDLE}\` or unset the variable`);
   process.exit(1);
@@ -61,28 +76,34 @@ Runtime.install({
   logger,
   ...(sdkMetricsPort === undefined ? {} : { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}`, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } } } }),
 });
-const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+const connection = await NativeConnection.connect(temporalOptions);
 const activities = createActivities({ pool, chroma: chromaClientFor(config.CHROMA_URL), models, egress: createEgress({ policy: egressPolicyFromEnv(process.env) }), dataDir: path.resolve(config.ASTRA_DATA_DIR) });
-const activityInterceptors = [(ctx: Parameters<typeof metrics.activityInterceptor>[0]) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }), metrics.activityInterceptor];
-const worker = await Worker.create({
-  connection,
-  namespace: config.TEMPORAL_NAMESPACE,
-  taskQueue: config.ASTRA_TASK_QUEUE,
-  ...(config.ASTRA_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.ASTRA_WORKFLOW_BUNDLE } } : { workflowsPath }),
-  activities,
-  // Traces: a span per workflow run and activity, continuing the trace of the request that started the run.
-  interceptors: {
-    // Tracing first, so the metrics interceptor (and its log line) runs inside the activity's span.
-    activity: activityInterceptors,
-    workflowModules: [runMetricsInterceptorPath, otelWorkflowInterceptorPath],
-  },
-  sinks: { ...metrics.sinks, exporter: makeWorkflowExporter(tracing.processor, tracing.resource) },
-  shutdownGraceTime: '10 seconds',
-  ...workerHeartbeats,
-});
-// Activities only: the workflows stay on the main queue.
-const extraWorkers = await Promise.all(config.ASTRA_EXTRA_TASK_QUEUES.filter((queue) => queue !== config.ASTRA_TASK_QUEUE).map((taskQueue) =>
-  Worker.create({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue, activities, interceptors: { activity: activityInterceptors }, shutdownGraceTime: '10 seconds', ...workerHeartbeats })));
+// The request id first, so every later interceptor's log line (the metrics one's) carries it.
+const activityInterceptors = [requestIdActivityInterceptor, (ctx: Parameters<typeof metrics.activityInterceptor>[0]) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }), metrics.activityInterceptor];
+const slots = config.ASTRA_WORKER_ACTIVITY_SLOTS === undefined ? {} : { maxConcurrentActivityTaskExecutions: config.ASTRA_WORKER_ACTIVITY_SLOTS };
+const mainWorker = config.ASTRA_WORKER_QUEUES.includes('default')
+  ? await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.ASTRA_TASK_QUEUE,
+    ...(config.ASTRA_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.ASTRA_WORKFLOW_BUNDLE } } : { workflowsPath }),
+    activities,
+    // Traces: a span per workflow run and activity, continuing the trace of the request that started the run.
+    interceptors: {
+      // Tracing first, so the metrics interceptor (and its log line) runs inside the activity's span.
+      activity: activityInterceptors,
+      workflowModules: [runMetricsInterceptorPath, requestIdInterceptorPath, otelWorkflowInterceptorPath],
+    },
+    sinks: { ...metrics.sinks, exporter: makeWorkflowExporter(tracing.processor, tracing.resource) },
+    shutdownGraceTime: '10 seconds',
+    ...slots,
+    ...workerHeartbeats,
+  })
+  : undefined;
+// Node queues: activities only; the workflows stay on the main queue.
+const nodeQueueWorkers = await Promise.all(nodeQueues.filter((queue) => config.ASTRA_WORKER_QUEUES.includes(queue)).map((queue) =>
+  Worker.create({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: taskQueueFor(config.ASTRA_TASK_QUEUE, queue), activities, interceptors: { activity: activityInterceptors }, shutdownGraceTime: '10 seconds', ...slots, ...workerHeartbeats })));
+const workers = [...(mainWorker ? [mainWorker] : []), ...nodeQueueWorkers];
 const metricsListener = config.ASTRA_WORKER_METRICS_PORT === undefined
   ? undefined
   : await metrics.listen({ port: config.ASTRA_WORKER_METRICS_PORT, host: config.ASTRA_WORKER_METRICS_HOST, token: config.ASTRA_METRICS_TOKEN, alsoServe: `http://127.0.0.1:${sdkMetricsPort}/metrics` }).catch((error: Error) => {
@@ -91,8 +112,8 @@ const metricsListener = config.ASTRA_WORKER_METRICS_PORT === undefined
   });
 if (metricsListener) logger.info(`worker metrics on http://${config.ASTRA_WORKER_METRICS_HOST}:${metricsListener.port}/metrics`);
 // The SDK's runtime shuts the worker down gracefully on SIGINT/SIGTERM; run() then resolves.
-logger.info(`worker polling task queue "${config.ASTRA_TASK_QUEUE}"${extraWorkers.length ? ` (and for activities ${extraWorkers.map((extra) => `"${extra.options.taskQueue}"`).join(', ')})` : ''} on ${config.TEMPORAL_ADDRESS}; models from the ${models.name} provider; workflows ${config.ASTRA_WORKFLOW_BUNDLE ? `from the bundle ${config.ASTRA_WORKFLOW_BUNDLE}` : 'bundled at start'}`);
-await Promise.all([worker.run(), ...extraWorkers.map((extra) => extra.run())]);
+logger.info(`worker polling task queue${workers.length > 1 ? 's' : ''} ${workers.map((each) => `"${each.options.taskQueue}"`).join(', ')}${mainWorker ? '' : ' (node activities only)'} on ${config.TEMPORAL_ADDRESS} (${describeTemporalSecurity(temporalOptions)}); models from the ${models.name} provider; workflows ${!mainWorker ? 'not served' : config.ASTRA_WORKFLOW_BUNDLE ? `from the bundle ${config.ASTRA_WORKFLOW_BUNDLE}` : 'bundled at start'}`);
+await Promise.all(workers.map((each) => each.run()));
 await metricsListener?.close();
 await tracing.shutdown();
 await models.close();

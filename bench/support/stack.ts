@@ -6,6 +6,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import pg from 'pg';
 import { chromaClientFor, createActivities, createEgress, createLocalProvider, createModelsRepo, readModelManifest, resolveModelsDir, workerHeartbeats, type ModelProvider } from '@astra/activities';
 import { workflowsPath } from '@astra/workflows';
+import { nodeQueues, taskQueueFor } from '@astra/workflows/flow';
 import { startTestServices } from '../../infra/src/testing/services';
 import { migrate } from '../../server/src/db/migrate';
 
@@ -22,10 +23,10 @@ export interface BenchStack {
 
 /**
  * `workflowsPath`: a bundle entry of the benchmark's own (the product's workflows plus a baseline); the product's by default.
- * `extraTaskQueues`: queues node specs name (training), polled for activities as the real worker does; `dataDir`: the worker's data folder.
+ * The node queues (ingest, generation, training) are polled for activities as `npm start`'s worker does; `dataDir`: the worker's data folder.
  * `wrapModels`: a provider around the local one (an evaluation's embedding cache), used by the worker too.
  */
-export async function startBenchStack(options: { workflowsPath?: string; extraTaskQueues?: string[]; dataDir?: string; wrapModels?: (models: ModelProvider) => ModelProvider } = {}): Promise<BenchStack> {
+export async function startBenchStack(options: { workflowsPath?: string; dataDir?: string; wrapModels?: (models: ModelProvider) => ModelProvider } = {}): Promise<BenchStack> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const services = await startTestServices();
   const pool = new pg.Pool({ connectionString: services.databaseUrl, max: 10 });
@@ -41,8 +42,8 @@ export async function startBenchStack(options: { workflowsPath?: string; extraTa
     ...workerHeartbeats,
     activities: createActivities({ pool, chroma: chromaClientFor(services.chromaUrl), models, egress: createEgress({ policy: { allow: [] } }), ...(options.dataDir ? { dataDir: options.dataDir } : {}) }),
   });
-  const extras = await Promise.all((options.extraTaskQueues ?? []).map((queue) => Worker.create({
-    connection: nativeConnection, taskQueue: queue, ...workerHeartbeats,
+  const extras = await Promise.all(nodeQueues.map((queue) => Worker.create({
+    connection: nativeConnection, taskQueue: taskQueueFor(taskQueue, queue), ...workerHeartbeats,
     activities: createActivities({ pool, chroma: chromaClientFor(services.chromaUrl), models, egress: createEgress({ policy: { allow: [] } }), ...(options.dataDir ? { dataDir: options.dataDir } : {}) }),
   })));
   const running = Promise.all([worker.run(), ...extras.map((extra) => extra.run())]);

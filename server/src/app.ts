@@ -50,6 +50,7 @@ import { httpTracing } from './http-tracing';
 import { routeRateLimits } from './rate-limits';
 import { withSharedAnswers } from './openapi-shared';
 import { temporalUiPath, temporalUiProxy } from './routes/temporal-ui';
+import { inRequest } from './request-context';
 
 const uploadLimitBytes = 100 * 1024 * 1024;
 /** Every body but an upload is JSON: a flow of thousands of nodes fits, a 200 MB login does not. */
@@ -77,8 +78,10 @@ export function createApp(deps: AppDeps): App {
   app.use('*', async (c, next) => {
     const requestId = randomUUID();
     c.set('requestId', requestId);
+    // A person reporting a problem can quote it; worker log lines of the runs it starts carry it too.
+    c.header('X-Request-Id', requestId);
     const began = performance.now();
-    await next();
+    await inRequest(requestId, next);
     deps.logger.info({ event: 'http', requestId, method: c.req.method, path: loggedPath(c.req.path), status: c.res.status, ms: Math.round(performance.now() - began) });
   });
   app.use('*', async (c, next) => {

@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { defaultRunConcurrency } from '@astra/workflows/flow';
+import { temporalConnectionEnv, temporalConnectionOptions, type TemporalConnectionOptions } from '@astra/activities/temporal-connection';
 
 const commaList = (value: string) => value.split(',').map((entry) => entry.trim()).filter(Boolean);
 
 /** The server's environment, parsed once at start-up; `npm start` sets all of it. */
-export const serverEnvSchema = z.object({
+// Temporal's address, namespace, TLS and API key are the worker's too: one schema (temporalConnectionEnv).
+export const serverEnvSchema = temporalConnectionEnv.extend({
   ASTRA_HOST: z.string().default('127.0.0.1'),
   ASTRA_PORT: z.coerce.number().int().min(1).max(65535).default(3210),
   ASTRA_PUBLIC_URL: z.string().url().optional(),
@@ -31,8 +33,6 @@ export const serverEnvSchema = z.object({
   /** off: no password sign-in or sign-up (OpenID Connect and one-time login links only). */
   ASTRA_LOCAL_PASSWORDS: z.enum(['on', 'off']).default('on'),
   DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (npm start sets it)'),
-  TEMPORAL_ADDRESS: z.string().min(1, 'TEMPORAL_ADDRESS is required (npm start sets it)'),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
   /** Where admins are linked for the Temporal UI (npm start: this server's /admin/temporal). */
   TEMPORAL_UI_URL: z.string().optional(),
   /** The Temporal UI this server serves to admins at /admin/temporal (npm start: the embedded UI on 127.0.0.1). */
@@ -49,7 +49,7 @@ export const serverEnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type ServerEnv = z.infer<typeof serverEnvSchema> & { dataDir: string; publicUrl: string };
+export type ServerEnv = z.infer<typeof serverEnvSchema> & { dataDir: string; publicUrl: string; temporal: TemporalConnectionOptions };
 
 export function parseServerEnv(env: NodeJS.ProcessEnv): ServerEnv {
   const parsed = serverEnvSchema.safeParse(env);
@@ -64,5 +64,12 @@ export function parseServerEnv(env: NodeJS.ProcessEnv): ServerEnv {
     ...data,
     dataDir: path.resolve(data.ASTRA_DATA_DIR),
     publicUrl: data.ASTRA_PUBLIC_URL ?? `http://${data.ASTRA_HOST}:${data.ASTRA_PORT}`,
+    temporal: (() => {
+      try {
+        return temporalConnectionOptions(data);
+      } catch (error) {
+        throw new Error(`invalid environment: ${(error as Error).message}`);
+      }
+    })(),
   };
 }

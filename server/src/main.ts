@@ -18,6 +18,7 @@ import { parseServerEnv, type ServerEnv } from './env';
 import { createLogger } from './logger';
 import { createModelCatalog } from './model-catalog';
 import { createReadiness } from './readiness';
+import { RequestIdClientInterceptor } from './request-context';
 
 let env: ServerEnv;
 try {
@@ -33,9 +34,10 @@ const pool = createDatabasePool(env.DATABASE_URL, { max: 20, onConnectionLost: (
 const migrated = await migrate(pool);
 logger.info({ event: 'migrations', applied: migrated.applied, current: migrated.current });
 
-const connection = Connection.lazy({ address: env.TEMPORAL_ADDRESS });
+// Address, TLS and API key from the environment (TEMPORAL_*): a secured cluster or Temporal Cloud is configuration.
+const connection = Connection.lazy(env.temporal);
 // Workflow starts carry the request's trace into Temporal, so one trace covers request → run → nodes.
-const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } });
+const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor(), new RequestIdClientInterceptor()] } });
 const users = createUsersRepo(pool);
 const credentials = createCredentialsRepo(pool, { idleMinutes: env.ASTRA_SESSION_IDLE_MINUTES });
 const readiness = createReadiness({ pool, connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.ASTRA_TASK_QUEUE, chromaUrl: env.CHROMA_URL });

@@ -5,9 +5,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { otelWorkflowInterceptorPath } from '../../activities/src/tracing';
-import { runMetricsInterceptorPath, workflowsPath } from '../src/index';
+import { requestIdInterceptorPath, runMetricsInterceptorPath, workflowsPath } from '../src/index';
 
-const bundle = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: [runMetricsInterceptorPath, otelWorkflowInterceptorPath] });
+const bundle = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: [runMetricsInterceptorPath, requestIdInterceptorPath, otelWorkflowInterceptorPath] });
 const out = process.argv[2];
 if (out) {
   await mkdir(path.dirname(path.resolve(out)), { recursive: true });

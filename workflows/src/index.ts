@@ -13,3 +13,6 @@ export type { RunMetricsSinks, RunOutcome } from './run-metrics.interceptor';
 
 /** Absolute path of the workflow interceptor module that reports run outcomes (`interceptors.workflowModules`). */
 export const runMetricsInterceptorPath = new URL('./run-metrics.interceptor.ts', import.meta.url).pathname;
+
+/** Absolute path of the workflow interceptor module that carries the request id header to activities (`interceptors.workflowModules`). */
+export const requestIdInterceptorPath = new URL('./request-id.interceptor.ts', import.meta.url).pathname;

@@ -19,7 +19,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '@astra/activities';
-import type { ActivityRun, AnyNodeSpec } from './flow/define-node';
+import { legacyTrainingTaskQueue, taskQueueFor, type ActivityRun, type AnyNodeSpec } from './flow/define-node';
 import { incomingEdges } from './flow/plan';
 import type { FlowEdge, FlowNode } from './flow/graph';
 import {
@@ -48,17 +48,30 @@ const bookkeeping = proxyLocalActivities<Activities>({
 type NodeActivity = (request: NodeRequest) => Promise<NodeResult>;
 const proxies = new Map<string, Record<string, NodeActivity>>();
 
-/** The node's activity: on the task queue for activity nodes, a local activity for a pure node's values by reference. */
-function activityFor(spec: AnyNodeSpec, run: ActivityRun | (Omit<ActivityRun, 'kind'> & { kind: 'pure' })): NodeActivity {
-  const key = `${spec.type}@${spec.version}`;
+/**
+ * Node queues (ingest, generation, training) are task queues beside the run's own. Runs started before
+ * them scheduled only training apart, on one fixed queue; they keep doing so on replay (no marker).
+ */
+const nodeQueuesPatch = 'node-task-queues';
+
+/** The task queue an activity node is scheduled on; undefined: the run's own. */
+function taskQueueOf(run: ActivityRun, derivedQueues: boolean): string | undefined {
+  if (!run.queue) return undefined;
+  if (derivedQueues) return taskQueueFor(workflowInfo().taskQueue, run.queue);
+  return run.queue === 'training' ? legacyTrainingTaskQueue : undefined;
+}
+
+/** The node's activity: on its task queue for activity nodes, a local activity for a pure node's values by reference. */
+function activityFor(spec: AnyNodeSpec, run: ActivityRun | (Omit<ActivityRun, 'kind'> & { kind: 'pure' }), derivedQueues: boolean): NodeActivity {
+  const taskQueue = run.kind === 'activity' ? taskQueueOf(run, derivedQueues) : undefined;
+  const key = `${spec.type}@${spec.version}@${taskQueue ?? ''}`;
   let proxy = proxies.get(key);
   if (!proxy) {
     const options: ActivityOptions = {
       startToCloseTimeout: run.startToCloseTimeout,
       retry: { ...run.retry, nonRetryableErrorTypes: ['InvalidNodeParams'] },
       ...(run.heartbeatTimeout && run.kind === 'activity' ? { heartbeatTimeout: run.heartbeatTimeout } : {}),
-      // Only specs that name a queue (training) leave the run's own queue, so existing histories replay unchanged.
-      ...(run.kind === 'activity' && run.taskQueue ? { taskQueue: run.taskQueue } : {}),
+      ...(taskQueue ? { taskQueue } : {}),
     };
     proxy = run.kind === 'pure' ? proxyLocalActivities<Record<string, NodeActivity>>(options) : proxyActivities<Record<string, NodeActivity>>(options);
     proxies.set(key, proxy);
@@ -131,6 +144,8 @@ export async function runFlow(input: RunFlowInput): Promise<RunFlowResult> {
   const statesRideWithNodes = patched('node-requests-carry-states');
 
   try {
+    // Asked once, before the first command, so every node of this execution is placed the same way.
+    const derivedQueues = patched(nodeQueuesPatch);
     if (input.carried) ({ outputs, done, runOutputs, failure } = await bookkeeping.loadRunState({ ref: input.carried.ref }));
     const { graph } = input.snapshot;
     const order = new Map(graph.nodes.map((node, i) => [node.id, i]));
@@ -247,7 +262,7 @@ export async function runFlow(input: RunFlowInput): Promise<RunFlowResult> {
       const states = run.kind === 'inline' ? undefined : statesToHandOff();
       const work: Promise<Record<string, PortValue>> = run.kind === 'inline'
         ? scope.run(() => runInline(node, spec, values))
-        : scope.run(() => activityFor(spec, run)({ runId: input.runId, ownerId: input.ownerId, nodeId: node.id, type: node.type, version: node.version, params: node.params, inputs: values, ...(states ? { states } : {}) }).then((result) => result.outputs));
+        : scope.run(() => activityFor(spec, run, derivedQueues)({ runId: input.runId, ownerId: input.ownerId, nodeId: node.id, type: node.type, version: node.version, params: node.params, inputs: values, ...(states ? { states } : {}) }).then((result) => result.outputs));
       const settled = work.then((produced): Settled => ({ nodeId: node.id, outputs: produced }), (error: unknown): Settled => ({ nodeId: node.id, error }));
       running.set(node.id, { type: node.type, scope, settled });
     };

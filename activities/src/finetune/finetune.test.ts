@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { fineTuneJobSchema, trainingTaskQueue, type FlowGraph } from '@astra/workflows/flow';
+import { fineTuneJobSchema, type FlowGraph } from '@astra/workflows/flow';
 import type { RunFlowInput, workflows } from '@astra/workflows';
 import { graphOf } from '../../../server/src/flows/testing/graphs';
 import { createRunStore } from '../nodes/run-store';
@@ -30,7 +30,7 @@ const workers: ChildProcess[] = [];
 
 async function startWorker(): Promise<ChildProcess> {
   // The fp32 base copy is kept between test runs (it is the same file every time), not in this run's data folder.
-  const child = await startWorkerProcess(taskQueue, { env: { ASTRA_DATA_DIR: dataDir, ASTRA_EXTRA_TASK_QUEUES: trainingTaskQueue, ASTRA_FINETUNE_BASES_DIR: path.join(os.tmpdir(), 'astra-finetune-bases') } });
+  const child = await startWorkerProcess(taskQueue, { env: { ASTRA_DATA_DIR: dataDir, ASTRA_WORKER_QUEUES: 'default,ingest,generation,training', ASTRA_FINETUNE_BASES_DIR: path.join(os.tmpdir(), 'astra-finetune-bases') } });
   workers.push(child);
   return child;
 }

@@ -4,7 +4,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import pg from 'pg';
 import { inject } from 'vitest';
 import { workflowsPath, type RunFlowInput, type workflows } from '@astra/workflows';
-import type { FlowGraph } from '@astra/workflows/flow';
+import { nodeQueues, taskQueueFor, type FlowGraph } from '@astra/workflows/flow';
 import { chromaClientFor } from '../chroma';
 import { createActivities, createEgress, createModelsRepo, workerHeartbeats } from '../index';
 import { createLocalProvider } from '../models/local-provider';
@@ -23,7 +23,7 @@ export interface TestWorker {
 let runtimeInstalled = false;
 
 /** A real worker (every workflow and activity, local models) on its own task queue of the run's dev server. */
-export async function startTestWorker(options: { egressAllow?: string[]; dataDir?: string; extraTaskQueues?: string[] } = {}): Promise<TestWorker> {
+export async function startTestWorker(options: { egressAllow?: string[]; dataDir?: string } = {}): Promise<TestWorker> {
   const services = inject('services');
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -42,8 +42,8 @@ export async function startTestWorker(options: { egressAllow?: string[]; dataDir
     ...workerHeartbeats,
     activities,
   });
-  // Queues a node spec names (training): activities only, as the real worker polls them.
-  const extras = await Promise.all((options.extraTaskQueues ?? []).map((queue) => Worker.create({ connection: nativeConnection, namespace: services.namespace, taskQueue: queue, ...workerHeartbeats, activities })));
+  // The node queues (ingest, generation, training) beside its own: activities only, as `npm start`'s worker polls them.
+  const extras = await Promise.all(nodeQueues.map((queue) => Worker.create({ connection: nativeConnection, namespace: services.namespace, taskQueue: taskQueueFor(taskQueue, queue), ...workerHeartbeats, activities })));
   const running = Promise.all([worker.run(), ...extras.map((extra) => extra.run())]);
   const connection = await Connection.connect({ address: services.temporalAddress });
   const client = new Client({ connection, namespace: services.namespace });

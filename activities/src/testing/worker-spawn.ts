@@ -12,11 +12,11 @@ export interface WorkerServices {
   chromaUrl: string;
 }
 
-/** Starts `activities/src/worker.ts` on these services and this task queue (plus `env`: no training queue unless it names one); resolves once it polls. */
+/** Starts `activities/src/worker.ts` on these services and this task queue (plus `env`: no training queue unless its ASTRA_WORKER_QUEUES names one); resolves once it polls. */
 export async function spawnWorkerProcess(taskQueue: string, services: WorkerServices, env: Record<string, string> = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'activities/src/worker.ts'], {
     cwd: repoRoot,
-    env: { ...process.env, TEMPORAL_ADDRESS: services.temporalAddress, DATABASE_URL: services.databaseUrl, CHROMA_URL: services.chromaUrl, ASTRA_TASK_QUEUE: taskQueue, ASTRA_EXTRA_TASK_QUEUES: '', ...env },
+    env: { ...process.env, TEMPORAL_ADDRESS: services.temporalAddress, DATABASE_URL: services.databaseUrl, CHROMA_URL: services.chromaUrl, ASTRA_TASK_QUEUE: taskQueue, ASTRA_WORKER_QUEUES: 'default,ingest,generation', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

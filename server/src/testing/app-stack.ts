@@ -17,6 +17,7 @@ import { createModelCatalog } from '../model-catalog';
 import { chromaClientFor, createDatabasePool, createLocalProvider, createModelsRepo, readModelManifest, resolveModelsDir, type ModelProvider, type RetrieverCaches } from '@astra/activities';
 import { createRunEvents, type RunEvents } from '../run-events';
 import type { RateLimits } from '../rate-limits';
+import { RequestIdClientInterceptor } from '../request-context';
 
 export interface AppHarness {
   app: App;
@@ -57,7 +58,7 @@ export async function createAppOver(shared: { temporalAddress: string; databaseU
   const logger = createLogger('silent');
   const pool = createDatabasePool(services.databaseUrl, { max: 5, onConnectionLost: () => undefined });
   const connection = await Connection.connect({ address: services.temporalAddress });
-  const temporal = new Client({ connection, namespace: services.namespace, interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } });
+  const temporal = new Client({ connection, namespace: services.namespace, interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor(), new RequestIdClientInterceptor()] } });
   const users = createUsersRepo(pool);
   const credentials = createCredentialsRepo(pool, { idleMinutes: env.ASTRA_SESSION_IDLE_MINUTES });
   const readiness = createReadiness({ pool, connection, namespace: services.namespace, taskQueue, chromaUrl: services.chromaUrl });

@@ -41,8 +41,8 @@ export interface ActivityRun {
   startToCloseTimeout: Duration;
   heartbeatTimeout?: Duration;
   retry: NodeRetry;
-  /** The task queue its activity is scheduled on (default: the run's own), so capacity such as a GPU training worker can be placed apart. */
-  taskQueue?: string;
+  /** The kind of machine its activity needs (see NodeQueue); absent: any worker on the run's own queue. */
+  queue?: NodeQueue;
 }
 
 /**
@@ -91,8 +91,24 @@ export function pureVersion<P extends z.ZodObject, I extends Record<string, Port
   return { ...spec, version, run: { ...spec.run, kind: 'pure' } };
 }
 
-/** The queue training nodes run on; `npm start`'s worker polls it too (ASTRA_EXTRA_TASK_QUEUES). */
-export const trainingTaskQueue = 'astra-training';
+/**
+ * Task queues a node spec can name so capacity is placed where it is needed: `ingest` (loaders, chunking,
+ * embedding, vector writes), `generation` (models answering), `training` (fine-tune, evaluate, export,
+ * quantise: a GPU machine). Each is its own task queue, `<the run's queue>-<name>` (see taskQueueFor);
+ * a worker serves the ones ASTRA_WORKER_QUEUES lists, `default` being the run's queue itself.
+ */
+export const nodeQueues = ['ingest', 'generation', 'training'] as const;
+export type NodeQueue = (typeof nodeQueues)[number];
+export const workerQueues = ['default', ...nodeQueues] as const;
+export type WorkerQueue = (typeof workerQueues)[number];
+
+/** The task queue a named node queue has beside the run's queue `main`: `astra` → `astra-training`. */
+export function taskQueueFor(main: string, queue: NodeQueue): string {
+  return `${main}-${queue}`;
+}
+
+/** Where training nodes ran before node queues were derived from the run's queue; runs started then keep it (replay). */
+export const legacyTrainingTaskQueue = 'astra-training';
 
 /** The retry policy most activity nodes use: five tries, doubling from one second. */
 export const standardRetry: NodeRetry = { maximumAttempts: 5, initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' };

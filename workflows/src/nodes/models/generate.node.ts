@@ -17,5 +17,5 @@ export const generateNode = defineNode({
   }),
   // Model calls queue behind each other on a local model anyway; two at a time keeps worker slots for the rest of the run.
   concurrency: 2,
-  run: { kind: 'activity', activity: 'nodeGenerate', startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry: { maximumAttempts: 3, initialInterval: '1 second', backoffCoefficient: 2 } },
+  run: { kind: 'activity', activity: 'nodeGenerate', queue: 'generation', startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry: { maximumAttempts: 3, initialInterval: '1 second', backoffCoefficient: 2 } },
 });

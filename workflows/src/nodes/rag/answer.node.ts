@@ -23,5 +23,5 @@ export const answerNode = defineNode({
       .default('auto')
       .describe('extractive quotes the passage sentences that answer, each with its [n]; generative lets the model write; auto quotes when the model is small (under 1 GB)'),
   }),
-  run: { kind: 'activity', activity: 'nodeAnswer', startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry: { maximumAttempts: 3, initialInterval: '1 second', backoffCoefficient: 2 } },
+  run: { kind: 'activity', activity: 'nodeAnswer', queue: 'generation', startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry: { maximumAttempts: 3, initialInterval: '1 second', backoffCoefficient: 2 } },
 });

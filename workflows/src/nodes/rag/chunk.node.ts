@@ -19,5 +19,5 @@ export const chunkNode = defineNode({
       .default('')
       .describe('A collection of yours: documents it already holds unchanged (same source and content) are left out, so nothing after this node embeds or stores them again, as astra ingest skips them'),
   }),
-  run: { kind: 'activity', activity: 'nodeChunk', startToCloseTimeout: '5 minutes', heartbeatTimeout: '30 seconds', retry: standardRetry },
+  run: { kind: 'activity', activity: 'nodeChunk', queue: 'ingest', startToCloseTimeout: '5 minutes', heartbeatTimeout: '30 seconds', retry: standardRetry },
 });

@@ -12,5 +12,5 @@ export const embedNode = defineNode({
   params: z.object({
     model: z.string().min(1).default('all-minilm-l6-v2').describe('Embedding model'),
   }),
-  run: { kind: 'activity', activity: 'nodeEmbed', startToCloseTimeout: '1 hour', heartbeatTimeout: '20 seconds', retry: standardRetry },
+  run: { kind: 'activity', activity: 'nodeEmbed', queue: 'ingest', startToCloseTimeout: '1 hour', heartbeatTimeout: '20 seconds', retry: standardRetry },
 });

@@ -15,5 +15,5 @@ export const storeNode = defineNode({
   params: z.object({
     collection: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a collection name is 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit').describe('Collection name'),
   }),
-  run: { kind: 'activity', activity: 'nodeStore', startToCloseTimeout: '30 minutes', heartbeatTimeout: '30 seconds', retry: standardRetry },
+  run: { kind: 'activity', activity: 'nodeStore', queue: 'ingest', startToCloseTimeout: '30 minutes', heartbeatTimeout: '30 seconds', retry: standardRetry },
 });

@@ -14,5 +14,5 @@ export const loadFilesNode = defineNode({
     glob: z.string().max(500).default('**/*.{txt,text,md,markdown,html,htm,pdf,docx,json,csv}').describe('Which files under the folder to read'),
     maxFiles: z.number().int().min(1).max(100_000).default(1000).describe('Refuse folders with more files than this'),
   }),
-  run: { kind: 'activity', activity: 'nodeLoadFiles', startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry: standardRetry },
+  run: { kind: 'activity', activity: 'nodeLoadFiles', queue: 'ingest', startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry: standardRetry },
 });

@@ -12,5 +12,5 @@ export const loadUrlNode = defineNode({
   params: z.object({
     url: z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })]).default('').describe('The address to fetch; the input port overrides it'),
   }),
-  run: { kind: 'activity', activity: 'nodeLoadUrl', startToCloseTimeout: '2 minutes', retry: standardRetry },
+  run: { kind: 'activity', activity: 'nodeLoadUrl', queue: 'ingest', startToCloseTimeout: '2 minutes', retry: standardRetry },
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineNode, trainingTaskQueue } from '../../flow/define-node';
+import { defineNode } from '../../flow/define-node';
 
 export const evaluateNode = defineNode({
   type: 'training.evaluate',
@@ -13,5 +13,5 @@ export const evaluateNode = defineNode({
     prompts: z.array(z.string().min(1).max(2000)).max(50).default([]).describe('Held-back prompts to sample before and after'),
     maxNewTokens: z.number().int().min(1).max(512).default(48),
   }),
-  run: { kind: 'activity', activity: 'nodeEvaluateFineTune', taskQueue: trainingTaskQueue, startToCloseTimeout: '1 hour', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 3, initialInterval: '2 seconds', backoffCoefficient: 2 } },
+  run: { kind: 'activity', activity: 'nodeEvaluateFineTune', queue: 'training', startToCloseTimeout: '1 hour', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 3, initialInterval: '2 seconds', backoffCoefficient: 2 } },
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineNode, trainingTaskQueue } from '../../flow/define-node';
+import { defineNode } from '../../flow/define-node';
 
 export const exportGgufNode = defineNode({
   type: 'training.export-gguf',
@@ -12,5 +12,5 @@ export const exportGgufNode = defineNode({
   params: z.object({
     merge: z.boolean().default(true).describe('Also merge into a GGUF F16 (needed to quantise)'),
   }),
-  run: { kind: 'activity', activity: 'nodeExportGguf', taskQueue: trainingTaskQueue, startToCloseTimeout: '1 hour', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 3, initialInterval: '2 seconds', backoffCoefficient: 2 } },
+  run: { kind: 'activity', activity: 'nodeExportGguf', queue: 'training', startToCloseTimeout: '1 hour', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 3, initialInterval: '2 seconds', backoffCoefficient: 2 } },
 });

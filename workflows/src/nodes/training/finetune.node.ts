@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineNode, trainingTaskQueue } from '../../flow/define-node';
+import { defineNode } from '../../flow/define-node';
 
 export const fineTuneNode = defineNode({
   type: 'training.finetune',
@@ -21,5 +21,5 @@ export const fineTuneNode = defineNode({
   }),
   // One training at a time per run: it takes the machine's cores.
   concurrency: 1,
-  run: { kind: 'activity', activity: 'nodeFineTune', taskQueue: trainingTaskQueue, startToCloseTimeout: '6 hours', heartbeatTimeout: '30 seconds', retry: { maximumAttempts: 4, initialInterval: '2 seconds', backoffCoefficient: 2 } },
+  run: { kind: 'activity', activity: 'nodeFineTune', queue: 'training', startToCloseTimeout: '6 hours', heartbeatTimeout: '30 seconds', retry: { maximumAttempts: 4, initialInterval: '2 seconds', backoffCoefficient: 2 } },
 });

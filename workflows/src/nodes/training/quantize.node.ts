@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineNode, trainingTaskQueue } from '../../flow/define-node';
+import { defineNode } from '../../flow/define-node';
 import { quantTypes } from './job';
 
 export const quantizeNode = defineNode({
@@ -13,5 +13,5 @@ export const quantizeNode = defineNode({
   params: z.object({
     types: z.array(z.enum(quantTypes)).min(1).max(2).default(['Q8_0', 'Q4_K_M']).describe('Quantisation types'),
   }),
-  run: { kind: 'activity', activity: 'nodeQuantize', taskQueue: trainingTaskQueue, startToCloseTimeout: '1 hour', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 3, initialInterval: '2 seconds', backoffCoefficient: 2 } },
+  run: { kind: 'activity', activity: 'nodeQuantize', queue: 'training', startToCloseTimeout: '1 hour', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 3, initialInterval: '2 seconds', backoffCoefficient: 2 } },
 });
