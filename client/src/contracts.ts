@@ -7,7 +7,7 @@ import { deleteCollection, listCollections, listDocuments, showCollection } from
 import { createSchedule, deleteSchedule, listSchedules } from '@astra/server/routes/schedules';
 import { listModels } from '@astra/server/routes/models';
 import { createKey, listKeys } from '@astra/server/routes/keys';
-import { createConversation, getApp, getConversation, listApps, listConversations, messageBody, publishApp, sendMessage, stopConversation, turnEvent as chatTurnEvent, updateApp } from '@astra/server/routes/apps';
+import { createConversation, getApp, getConversation, listApps, listConversations, publishApp, sendMessage, stopConversation, turnEvent as chatTurnEvent, updateApp } from '@astra/server/routes/apps';
 import { uploadAndIngest } from '@astra/server/routes/ingest';
 import { listSessions, listTokens } from '@astra/server/routes/sessions';
 import { signInProviders } from '@astra/server/routes/oidc';
@@ -81,7 +81,7 @@ export type PublishRequest = z.input<typeof publishRequest>;
 export type AppUpdateRequest = z.input<typeof appUpdateRequest>;
 export type SendRequest = z.input<typeof sendRequest>;
 export type ChatApp = z.infer<typeof appAnswer>['app'];
-export type ChatMessage = z.infer<typeof messageBody>;
+export type ChatMessage = z.infer<typeof turnEvent.done>['message'];
 export type Conversation = z.infer<typeof conversationAnswer>['conversation'];
 export type App = z.infer<typeof appsAnswer>['apps'][number];
 export type QueryResult = z.infer<typeof queryAnswer>['results'][number];
