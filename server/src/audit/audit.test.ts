@@ -211,6 +211,46 @@ describe('the audit log', () => {
     expect(bad.body.error).toMatch(/since/);
   });
 
+  it('records the run a chat turn starts, from the chat API, /v1 and /ollama, once each', async () => {
+    const user = await harness.newUser('user');
+    const flowId = (await send('POST', '/api/flows', { token: user.token, body: { name: 'audited chat', graph: plainChat } })).body.flow.id as string;
+    const slug = `audited-chat-${randomBytes(3).toString('hex')}`;
+    expect((await send('POST', '/api/apps', { token: user.token, body: { flowId, slug } })).status).toBe(201);
+    const headers = { authorization: `Bearer ${user.token}`, 'content-type': 'application/json', 'user-agent': userAgent };
+    /** The run.start rows of this user's turns that came in through `via`. */
+    const started = async (via: string | null) => (await harness.pool.query(
+      "select * from audit_events where action = 'run.start' and actor = $1 and (($2::text is null and detail->>'via' is null) or detail->>'via' = $2)", [user.username, via])).rows;
+    const eventually = async (via: string | null) => {
+      for (let tries = 0; tries < 100 && (await started(via)).length === 0; tries += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+      return started(via);
+    };
+    // No worker polls this app's queue: each turn is stopped once its run has started, which is what is audited.
+    const conversation = (await send('POST', `/api/apps/${slug}/conversations`, { token: user.token, body: {} })).body.conversation.id as string;
+    const chatTurn = new AbortController();
+    const reply = await harness.app.request(`${origin}/api/conversations/${conversation}/messages`, { method: 'POST', headers, body: JSON.stringify({ content: 'hello' }), signal: chatTurn.signal });
+    const [fromChat] = await eventually(null);
+    expect(fromChat).toMatchObject({ target: expect.any(String), outcome: 'success', user_agent: userAgent, detail: { app: slug, conversation } });
+    chatTurn.abort();
+    await reply.body?.cancel().catch(() => undefined);
+    await send('POST', `/api/conversations/${conversation}/stop`, { token: user.token });
+
+    for (const [via, route, body] of [
+      ['/v1', '/v1/chat/completions', { model: slug, messages: [{ role: 'user', content: 'hello' }], stream: true }],
+      ['/ollama', '/ollama/api/chat', { model: slug, messages: [{ role: 'user', content: 'hello' }], stream: true }],
+    ] as const) {
+      const turn = new AbortController();
+      const answer = await harness.app.request(`${origin}${route}`, { method: 'POST', headers, body: JSON.stringify(body), signal: turn.signal });
+      const rows = await eventually(via);
+      expect(rows, via).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ outcome: 'success', user_agent: userAgent, detail: { app: slug, via } });
+      turn.abort();
+      await answer.body?.cancel().catch(() => undefined);
+    }
+    // Each run is audited once, under its own run id.
+    const all = await started(null).then(async (chat) => [...chat, ...(await started('/v1')), ...(await started('/ollama'))]);
+    expect(new Set(all.map((row) => row.target)).size).toBe(3);
+  });
+
   it('`astra audit` filters the log over real HTTP, with the client\'s address, and --jsonl exports it', async () => {
     const server = serve({ fetch: harness.app.fetch, hostname: '127.0.0.1', port: 0 });
     await new Promise((resolve) => server.once('listening', resolve));

@@ -31,6 +31,8 @@ export interface CompletionRequest {
   inputs?: Record<string, string>;
   signal?: AbortSignal;
   onToken?: (text: string) => void | Promise<void>;
+  /** The run of an app's flow has started (plain model turns start none). */
+  onStarted?: (runId: string) => void | Promise<void>;
 }
 
 export interface Completion {
@@ -108,7 +110,7 @@ export function createCompletions(deps: AppDeps, chat: ChatService) {
     if (last === -1) throw new CompletionError('messages: a chat app needs a user message', 400, 'invalid_messages', 'messages');
     const result = await chat.turn({
       caller: request.caller, app: request.target.app, message: usable[last]!.content, history: usable.slice(0, last).map(asFlow), inputs: request.inputs,
-      maxTokens: request.maxTokens, stop: request.stop, signal: request.signal, onToken: request.onToken,
+      maxTokens: request.maxTokens, stop: request.stop, signal: request.signal, onToken: request.onToken, onStarted: request.onStarted,
     });
     if (result.status === 'failed') throw new CompletionError(result.error ?? 'the run failed', 500, 'run_failed');
     return { text: result.text, citations: result.citations, finishReason: result.finishReason, promptTokens: result.promptTokens, completionTokens: result.completionTokens, runId: result.runId, durationMs: result.durationMs, firstTokenMs: result.firstTokenMs };

@@ -65,6 +65,8 @@ export const appsHandlers = (deps: AppDeps, chat: ChatService) => {
           caller: input.caller, app: input.app, message: input.message, history: input.history, inputs: input.inputs, signal: stop.signal,
           onStarted: async (runId) => {
             await deps.conversations.setRun(reply.id, runId);
+            // A chat turn starts a run of the app's flow, which the audit log records like any other.
+            await audit(c, 'run.start', runId, { detail: { app: input.app.slug, conversation: input.conversationId } });
             await send('started', { runId, messageId: reply.id });
           },
           onStatus: (status) => send('status', { status }),

@@ -5,6 +5,7 @@ import type { Context } from 'hono';
 import { stream as honoStream } from 'hono/streaming';
 import { z } from 'zod';
 import type { App, AppDeps, AppEnv } from '../app-types';
+import { auditRequest } from '../audit/audit-request';
 import { TurnRefusedError } from '../chat/chat-service';
 import { CompletionError, sourcesFooter, withoutTag, type Completion, type CompletionRequest, type Completions } from '../chat/completions';
 import { astraVersion } from '../version';
@@ -36,6 +37,9 @@ const problem = (error: z.ZodError) => error.issues.map((issue) => `${issue.path
 const nanos = (ms: number) => Math.round(ms * 1e6);
 
 export function registerOllamaRoutes(app: App, deps: AppDeps, completions: Completions) {
+  const audit = auditRequest(deps);
+  /** A chat app's turn starts a run, which the audit log records like any other. */
+  const auditStart = (c: Context<AppEnv>, model: string) => (runId: string) => audit(c, 'run.start', runId, { detail: { app: model, via: '/ollama' } });
   const fail = (c: Context<AppEnv>, error: unknown) => {
     if (error instanceof CompletionError) return c.json({ error: error.message }, error.status);
     if (error instanceof TurnRefusedError) return c.json({ error: error.message }, error.status === 422 ? 400 : error.status);
@@ -47,7 +51,7 @@ export function registerOllamaRoutes(app: App, deps: AppDeps, completions: Compl
   };
 
   /** One completion as Ollama answers it: NDJSON pieces then a closing summary, or one JSON object. */
-  const answer = async (c: Context<AppEnv>, model: string, streamed: boolean, request: Omit<CompletionRequest, 'signal' | 'onToken'>, shape: (text: string) => Record<string, unknown>) => {
+  const answer = async (c: Context<AppEnv>, model: string, streamed: boolean, request: Omit<CompletionRequest, 'signal' | 'onToken' | 'onStarted'>, shape: (text: string) => Record<string, unknown>) => {
     const at = () => new Date().toISOString();
     const summary = (result: Completion) => ({
       done: true, done_reason: result.finishReason, total_duration: nanos(result.durationMs), load_duration: 0,
@@ -57,7 +61,7 @@ export function registerOllamaRoutes(app: App, deps: AppDeps, completions: Compl
     });
     if (!streamed) {
       try {
-        const result = await completions.complete({ ...request, signal: c.req.raw.signal });
+        const result = await completions.complete({ ...request, signal: c.req.raw.signal, onStarted: auditStart(c, model) });
         return c.json({ model, created_at: at(), ...shape(result.text + sourcesFooter(result.citations)), ...summary(result) }, 200);
       } catch (error) {
         return fail(c, error);
@@ -71,7 +75,7 @@ export function registerOllamaRoutes(app: App, deps: AppDeps, completions: Compl
         await stream.write(`${JSON.stringify(value)}\n`);
       };
       try {
-        const result = await completions.complete({ ...request, signal: abort.signal, onToken: (text) => line({ model, created_at: at(), ...shape(text), done: false }) });
+        const result = await completions.complete({ ...request, signal: abort.signal, onStarted: auditStart(c, model), onToken: (text) => line({ model, created_at: at(), ...shape(text), done: false }) });
         const footer = sourcesFooter(result.citations);
         if (footer) await line({ model, created_at: at(), ...shape(footer), done: false });
         await line({ model, created_at: at(), ...shape(''), ...summary(result) });

@@ -6,6 +6,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { App, AppDeps, AppEnv } from '../app-types';
+import { auditRequest } from '../audit/audit-request';
 import { TurnRefusedError } from '../chat/chat-service';
 import { CompletionError, sourcesFooter, type Completion, type Completions } from '../chat/completions';
 
@@ -71,6 +72,7 @@ async function jsonBody(c: Context<AppEnv>): Promise<unknown> {
 }
 
 export function registerOpenAiRoutes(app: App, deps: AppDeps, completions: Completions) {
+  const audit = auditRequest(deps);
   const created = () => Math.floor(Date.now() / 1000);
 
   app.get('/v1/models', async (c) => {
@@ -113,6 +115,8 @@ export function registerOpenAiRoutes(app: App, deps: AppDeps, completions: Compl
     const request = {
       caller, target, messages: body.messages.map((entry) => ({ role: entry.role, content: textOf(entry.content) })),
       maxTokens, temperature: body.temperature ?? undefined, stop: stops, inputs: body.inputs,
+      // A chat app's turn starts a run, which the audit log records like any other.
+      onStarted: (runId: string) => audit(c, 'run.start', runId, { detail: { app: body.model, via: '/v1' } }),
     };
     const extension = (result: Completion) => ({ run_id: result.runId, citations: result.citations });
     const usage = (result: Completion) => ({ prompt_tokens: result.promptTokens, completion_tokens: result.completionTokens, total_tokens: result.promptTokens + result.completionTokens });
