@@ -11,7 +11,7 @@ import { readModelManifest } from '../models/manifest';
 import { createModelsRepo } from '../models/models-repo';
 import type { ModelProvider } from '../models/provider';
 import { NodeParamError, nodeActivity, type NodeContext } from '../nodes/node-activity';
-import { asText } from '@astra/workflows/nodes/coerce';
+import { asText, collectionName } from '@astra/workflows/nodes/coerce';
 import type { RunStore } from '../nodes/run-store';
 import type pg from 'pg';
 import { z } from 'zod';
@@ -117,8 +117,7 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
 
   return {
     ...nodeActivity(nodeSpecs.datasetFromCollectionNode, store, async ({ params, inputs, node }) => {
-      const wired = inputs.collection;
-      const name = (typeof wired === 'string' ? wired.trim() : wired?.name) || params.collection;
+      const name = collectionName(inputs.collection, params.collection);
       if (!name) throw new NodeParamError('collection', 'name a collection, or connect one to the collection input');
       const collection = await collections.find(node.ownerId, name);
       if (!collection) throw new NodeParamError('collection', `you have no collection named "${name}"`);

@@ -16,7 +16,7 @@ import { EgressRefusedError } from '../rag/egress';
 import { chromaCollectionFor, chunkId, dataFolderRefusal, filesUnder, unchangedInLedger, type IngestDeps } from '../rag/ingest.activities';
 import { loadDocument } from '../rag/loaders';
 import { createRetriever } from '../rag/retrieval';
-import { asList, asMessages, asText, fillTemplate } from '@astra/workflows/nodes/coerce';
+import { asList, asMessages, asText, collectionName, fillTemplate } from '@astra/workflows/nodes/coerce';
 import { pureEvaluators } from '@astra/workflows/nodes/pure';
 import { NodeParamError, nodeActivity, type NodeActivityFunction, type NodeContext } from './node-activity';
 import { createFineTuneNodeActivities } from '../finetune/finetune.activities';
@@ -233,9 +233,8 @@ export function createNodeActivities(deps: IngestDeps) {
     }),
 
     ...nodeActivity(nodeSpecs.retrieveNode, store, async ({ params, inputs, node }) => {
-      const wired = inputs.collection;
       // A wired collection, or a name given as text (an empty one leaves the parameter in force).
-      const name = (typeof wired === 'string' ? wired.trim() : wired?.name) || params.collection;
+      const name = collectionName(inputs.collection, params.collection);
       if (!name) throw new NodeParamError('collection', 'name a collection, or connect one to the collection input');
       const collection = await collections.find(node.ownerId, name);
       if (!collection) throw new NodeParamError('collection', `you have no collection named "${name}"`);

@@ -221,24 +221,29 @@ export function ChatPage({ slug, conversationId }: { slug?: string; conversation
     }
   };
 
+  /** The open conversation's id, or a new conversation's (opened and listed); undefined when it could not be made. */
+  const openConversation = async (app: string): Promise<string | undefined> => {
+    const open = conversation?.id ?? conversationId;
+    if (open) return open;
+    try {
+      const created = (await api.createConversation(app)).conversation;
+      openId.current = created.id;
+      setConversation({ ...created, messages: [] });
+      navigate(chatHref(app, created.id));
+      void loadConversations();
+      return created.id;
+    } catch (error) {
+      setProblem((error as Error).message);
+      return undefined;
+    }
+  };
+
   const send = async () => {
     const content = draft.trim();
     if (!content || busy || !slug) return;
     setDraft('');
-    let id = conversation?.id ?? conversationId;
-    if (!id) {
-      try {
-        const created = (await api.createConversation(slug)).conversation;
-        id = created.id;
-        openId.current = id;
-        setConversation({ ...created, messages: [] });
-        navigate(chatHref(slug, id));
-      } catch (error) {
-        setProblem((error as Error).message);
-        return;
-      }
-    }
-    await turn(id, { content });
+    const id = await openConversation(slug);
+    if (id) await turn(id, { content });
   };
 
   const newConversation = async () => {
@@ -287,20 +292,8 @@ export function ChatPage({ slug, conversationId }: { slug?: string; conversation
 
   const attach = async (files: File[]) => {
     if (files.length === 0 || !slug) return;
-    let id = conversation?.id ?? conversationId;
-    if (!id) {
-      try {
-        const created = (await api.createConversation(slug)).conversation;
-        id = created.id;
-        openId.current = id;
-        setConversation({ ...created, messages: [] });
-        navigate(chatHref(slug, id));
-        void loadConversations();
-      } catch (error) {
-        setProblem((error as Error).message);
-        return;
-      }
-    }
+    const id = await openConversation(slug);
+    if (!id) return;
     for (const file of files) {
       const name = file.name.replace(/[^A-Za-z0-9 ._()-]/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'file.txt';
       const update = (change: Partial<Attachment>) => setAttachments((current) => current.map((item) => (item.name === name ? { ...item, ...change } : item)));

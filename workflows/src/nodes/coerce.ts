@@ -15,6 +15,11 @@ export function asText(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }
 
+/** The collection a node reads: one wired to its input (a reference, or a name as text), else the parameter's. */
+export function collectionName(wired: { name: string } | string | undefined, param: string): string {
+  return (typeof wired === 'string' ? wired.trim() : wired?.name) || param;
+}
+
 export function asList(value: unknown): unknown[] {
   if (Array.isArray(value)) return value;
   if (value === undefined || value === null) return [];
