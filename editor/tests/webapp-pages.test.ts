@@ -89,9 +89,20 @@ describe('the web app pages', () => {
     // Run it: the side panel lists the running node, the history then shows the run's inputs.
     await page.getByRole('tab', { name: 'Run' }).click();
     await page.locator('[data-run-input="question"]').fill('What does AUTOINCREMENT do?');
+    // The run can take well under a second: the panel's running-node entries are caught as they appear, however briefly.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { runningNodesSeen: string[] }).runningNodesSeen = seen;
+      new MutationObserver(() => {
+        for (const element of document.querySelectorAll('[data-running-node]')) {
+          const id = element.getAttribute('data-running-node')!;
+          if (!seen.includes(id)) seen.push(id);
+        }
+      }).observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
     await page.getByRole('button', { name: 'Run', exact: true }).click();
-    await page.locator('[data-running-node]').first().waitFor({ timeout: 60_000 });
     await eventually(() => page.locator('.run-current [data-run-status]').textContent(), 180_000).toBe('succeeded');
+    expect(await page.evaluate(() => (window as unknown as { runningNodesSeen: string[] }).runningNodesSeen)).not.toEqual([]);
     await eventually(() => page.locator('.history-inputs').first().textContent()).toBe('question: What does AUTOINCREMENT do?');
     // A citation opens to the passage it cites, under the document's name rather than a server path.
     const citation = page.locator('.run-outputs [data-citation="1"]');
