@@ -1,7 +1,8 @@
 // Scale-out acceptance: three worker processes on one task queue of one Temporal run 200 flows at once
 // (pure nodes, activities and a Wait), one worker is SIGKILLed mid-way, and every run still completes
-// exactly once: the ledger has one succeeded execution per activity node per run, every node's state is
-// recorded once as succeeded, and the only unfinished attempts are the ones the kill cut short.
+// exactly once: the ledger has one succeeded execution per activity node per run (a second only where the
+// kill cut off an attempt between its success and Temporal hearing of it), every node's state is recorded
+// once as succeeded, and the only unfinished attempts are the ones the kill cut short.
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -87,10 +88,16 @@ describe('three workers on one task queue', () => {
     expect(results).toEqual(inputs.map((input) => ({ status: 'succeeded', outputs: { text: { value: `[${input.inputs.text}] done` } } })));
 
     const ledger = (await pool.query<{ run_id: string; node_id: string; outcome: string | null; worker: string }>('select run_id, node_id, outcome, worker from node_executions where run_id = any($1::uuid[])', [runIds])).rows;
-    const succeeded = new Map<string, number>();
-    for (const row of ledger.filter((entry) => entry.outcome === 'succeeded')) succeeded.set(`${row.run_id}/${row.node_id}`, (succeeded.get(`${row.run_id}/${row.node_id}`) ?? 0) + 1);
+    const succeeded = new Map<string, string[]>();
+    for (const row of ledger.filter((entry) => entry.outcome === 'succeeded')) succeeded.set(`${row.run_id}/${row.node_id}`, [...(succeeded.get(`${row.run_id}/${row.node_id}`) ?? []), row.worker]);
     expect(succeeded.size).toBe(runs * activityNodes.length);
-    expect([...succeeded.values()].every((count) => count === 1)).toBe(true);
+    // Once each, but for an attempt the kill cut off after it had written its success and before Temporal
+    // heard of it: Temporal ran that node again elsewhere (activities run at least once), with the same output.
+    const twice = [...succeeded.entries()].filter(([, by]) => by.length > 1);
+    for (const [node, by] of twice) {
+      expect(by, node).toHaveLength(2);
+      expect(by, node).toContain(victim.identity);
+    }
     // The only attempts that never finished are the ones the kill cut short; none failed.
     expect(ledger.filter((entry) => entry.outcome !== 'succeeded').every((entry) => entry.outcome === null && entry.worker === victim.identity)).toBe(true);
 
@@ -99,6 +106,6 @@ describe('three workers on one task queue', () => {
     const perRun = (await pool.query<{ nodes: string }>('select count(distinct node_id) as nodes from run_nodes where run_id = any($1::uuid[]) group by run_id', [runIds])).rows;
     expect(perRun).toHaveLength(runs);
     expect(perRun.every((row) => Number(row.nodes) === flow.nodes.length)).toBe(true);
-    console.log(`scale-out: ${runs} runs on 3 workers, ${finishedAtKill} finished when one was killed; ${ledger.filter((entry) => entry.outcome === null).length} attempts cut short and retried`);
+    console.log(`scale-out: ${runs} runs on 3 workers, ${finishedAtKill} finished when one was killed; ${ledger.filter((entry) => entry.outcome === null).length} attempts cut short and retried; ${twice.length} finished on the killed worker unheard and ran again`);
   }, 420_000);
 });
