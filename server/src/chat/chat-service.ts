@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../app-types';
 import { createRunService, isRefusal, type RunService } from '../flows/run-service';
 import type { Caller, StoredApp } from './apps-repo';
+import type { RunNodeRecord } from '../flows/runs-repo';
 import { citationSchema } from '../routes/apps.routes';
 
 export type TurnCitation = z.infer<typeof citationSchema>;
@@ -114,17 +115,17 @@ export function createChatService(deps: AppDeps, runs: RunService = createRunSer
   };
 
   /** The value the answering node sent to the Chat Output, from its recorded outputs. */
-  const answerOf = async (runId: string, answering: { nodeId: string; port: string }): Promise<unknown> => {
-    const node = (await deps.runs.nodes(runId)).find((candidate) => candidate.nodeId === answering.nodeId);
+  const answerOf = async (nodes: RunNodeRecord[], answering: { nodeId: string; port: string }): Promise<unknown> => {
+    const node = nodes.find((candidate) => candidate.nodeId === answering.nodeId);
     const value = node?.outputs?.[answering.port];
     return value === undefined ? undefined : deps.runs.resolve(value);
   };
 
   /** Citations with the text of each cited passage, from the passages the run's nodes retrieved, so a reader can open it. */
-  const withPassages = async (runId: string, citations: TurnCitation[]): Promise<TurnCitation[]> => {
+  const withPassages = async (nodes: RunNodeRecord[], citations: TurnCitation[]): Promise<TurnCitation[]> => {
     if (citations.length === 0) return citations;
     const texts = new Map<string, string>();
-    for (const node of await deps.runs.nodes(runId)) {
+    for (const node of nodes) {
       const value = node.outputs?.passages;
       if (value === undefined) continue;
       const passages = retrievedPassages.safeParse(await deps.runs.resolve(value));
@@ -205,12 +206,15 @@ export function createChatService(deps: AppDeps, runs: RunService = createRunSer
       if (!answered.signal.aborted && record.status !== 'succeeded') {
         return { runId, status: record.status === 'cancelled' ? 'stopped' : 'failed', text: sent, citations: [], error: record.error ?? `the run ${record.status}`, finishReason: 'stop', promptTokens, completionTokens: await countTokens(answering?.model ?? null, sent), firstTokenMs, durationMs };
       }
+      // The run's recorded nodes, read once: the answer (when the turn ended at the answering node) and the cited passages both come from them.
+      let recorded: Promise<RunNodeRecord[]> | undefined;
+      const nodes = () => (recorded ??= deps.runs.nodes(runId));
       const produced = answered.signal.aborted
-        ? await answerOf(runId, answering!)
+        ? await answerOf(await nodes(), answering!)
         : (await runs.resolvedOutputs(record)).message;
       const value = chatOutputValue.safeParse(produced);
       const full = value.success ? (typeof value.data === 'string' ? value.data : value.data.answer) : JSON.stringify(produced ?? '');
-      const citations = value.success && typeof value.data !== 'string' ? await withPassages(runId, value.data.citations) : [];
+      const citations = value.success && typeof value.data !== 'string' ? await withPassages(await nodes(), value.data.citations) : [];
       const text = await limits.cut(full);
       if (!text.startsWith(sent)) {
         // What was streamed is not the start of the recorded answer (a retry wrote another one): say so instead of mixing them.
