@@ -16,6 +16,7 @@ import { retrieveNode } from './rag/retrieve.node.ts';
 import { storeNode } from './rag/store.node.ts';
 import { loadFilesNode } from './sources/load-files.node.ts';
 import { loadUrlNode } from './sources/load-url.node.ts';
+import { extractNode } from './text/extract.node.ts';
 import { textTemplateNode, textTemplateNodeV2 } from './text/template.node.ts';
 import { datasetFromCollectionNode } from './training/dataset-from-collection.node.ts';
 import { evaluateNode } from './training/evaluate.node.ts';
@@ -45,6 +46,7 @@ export const declaredNodeSpecs = {
   storeNode,
   loadFilesNode,
   loadUrlNode,
+  extractNode,
   textTemplateNode, textTemplateNodeV2,
   datasetFromCollectionNode,
   evaluateNode,
