@@ -263,10 +263,15 @@ try {
   if (error instanceof CliError) {
     process.stderr.write(`astra: ${error.message}\n`);
     process.exitCode = error.exitCode;
-  } else if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`astra: ${(error as Error).message}\n`);
+  } else if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`astra: ${error.message}\n`);
     process.exitCode = 2;
   } else {
-    throw error;
+    // A bug of the CLI's own, not the person's: one line, the stack only when asked for.
+    const detail = error instanceof Error ? error.message : String(error);
+    process.stderr.write(process.env.ASTRA_DEBUG && error instanceof Error && error.stack
+      ? `astra: unexpected error: ${error.stack}\n`
+      : `astra: unexpected error: ${detail} (ASTRA_DEBUG=1 shows where)\n`);
+    process.exitCode = 1;
   }
 }
