@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { callApi } from '../server/src/cli/api';
+import { api } from '../server/src/cli/api';
 import { resolveCliConfig } from '../server/src/cli/config';
 
 const { values } = parseArgs({ options: { collection: { type: 'string', default: 'sqlite' }, questions: { type: 'string', default: 'examples/corpora/sqlite-questions-full.json' }, k: { type: 'string', default: '5' } } });
@@ -18,7 +18,7 @@ const hits: Record<string, number> = { vector: 0, keyword: 0, hybrid: 0 };
 const misses: Record<string, string[]> = { vector: [], keyword: [], hybrid: [] };
 for (const { id, question, expected } of questions) {
   for (const mode of ['vector', 'keyword', 'hybrid']) {
-    const { results } = result.parse(await callApi(config, 'POST', '/api/query', { collection: values.collection, query: question, k, mode }));
+    const { results } = await api(config, result, 'POST', '/api/query', { collection: values.collection, query: question, k, mode });
     if (results.some((entry) => expected.includes(path.basename(entry.source.split('#')[0]!)))) hits[mode]! += 1;
     else misses[mode]!.push(id);
   }

@@ -59,7 +59,7 @@ if (config.ASTRA_WORKFLOW_BUNDLE && !existsSync(config.ASTRA_WORKFLOW_BUNDLE)) {
 
 const tracing = startTracing('astra-worker', process.env);
 // A database restart drops idle connections: the pool replaces them, and activities that failed meanwhile are retried by Temporal.
-const pool = createDatabasePool(config.DATABASE_URL, { max: 10, onConnectionLost: (error) => console.warn(`worker: a database connection was lost (${error.message}); it will be replaced`) });
+const pool = createDatabasePool(config.DATABASE_URL, { max: 10, onConnectionLost: (error) => logger.warn(`a database connection was lost (${error.message}); it will be replaced`) });
 const metrics = createWorkerMetrics();
 // Fine-tunes registered while the worker runs are served at once, from the models table.
 const models = metrics.meteredModels(await createModelProvider(process.env, { fineTuned: createModelsRepo(pool).fineTuned }));

@@ -2,10 +2,11 @@
 // run schemas of @astra/workflows/flow, and the response schemas of the server's own route definitions.
 import { z } from 'zod';
 import { askCollection, queryCollection } from '@astra/server/routes/query';
-import { ingestStatus, startIngest } from '@astra/server/routes/ingest';
-import { deleteCollection, listCollections, listDocuments, showCollection } from '@astra/server/routes/collections';
-import { createSchedule, deleteSchedule, listSchedules } from '@astra/server/routes/schedules';
-import { listModels } from '@astra/server/routes/models';
+import { cancelIngest, ingestStatus, startIngest } from '@astra/server/routes/ingest';
+import { deleteCollection, listCollections, listDocuments, rebuildStatus, showCollection, startRebuild } from '@astra/server/routes/collections';
+import { createSchedule, deleteSchedule, listSchedules, pauseSchedule } from '@astra/server/routes/schedules';
+import { listModels, showModel } from '@astra/server/routes/models';
+import { selfCheck, status } from '@astra/server/routes/status';
 import { createKey, listKeys } from '@astra/server/routes/keys';
 import { createConversation, getApp, getConversation, listApps, listConversations, publishApp, sendMessage, stopConversation, turnEvent as chatTurnEvent, updateApp } from '@astra/server/routes/apps';
 import { uploadAndIngest } from '@astra/server/routes/ingest';
@@ -37,6 +38,14 @@ export const scheduleCreated = answerOf(createSchedule, 201);
 export const scheduleRequest = createSchedule.request.body.content['application/json'].schema;
 export const scheduleDeleted = answerOf(deleteSchedule, 200);
 export const modelsAnswer = answerOf(listModels, 200);
+export const modelAnswer = answerOf(showModel, 200);
+export const statusAnswer = answerOf(status, 200);
+export const selfCheckAnswer = answerOf(selfCheck, 200);
+export const ingestCancelled = answerOf(cancelIngest, 202);
+export const rebuildStarted = answerOf(startRebuild, 202);
+export const rebuildStatusAnswer = answerOf(rebuildStatus, 200);
+/** Pause and resume answer alike: the schedule as it now is. */
+export const scheduleChanged = answerOf(pauseSchedule, 200);
 export const keysAnswer = answerOf(listKeys, 200);
 export const keyCreated = answerOf(createKey, 201);
 export const keyRequest = createKey.request.body.content['application/json'].schema;

@@ -3,6 +3,8 @@
 // the rest are the shapes the surfaces read of the other answers.
 import { z } from 'zod';
 import {
+  flowDiff,
+  flowExport,
   flowGraph,
   flowProblemSchema,
   flowSummarySchema,
@@ -124,27 +126,12 @@ export type VersionInfo = z.infer<typeof versionInfo>;
 export type FlowWithVersion = z.infer<typeof flowWithVersion>;
 export const versionList = z.object({ versions: z.array(versionInfo) });
 
-const diffNode = flowGraph.shape.nodes.element;
-const diffEdge = flowGraph.shape.edges.element;
-export const flowDiff = z.object({
-  nodes: z.object({
-    added: z.array(diffNode),
-    removed: z.array(diffNode),
-    changed: z.array(z.object({ id: z.string(), before: diffNode, after: diffNode, fields: z.array(z.string()) })),
-    moved: z.array(z.string()),
-  }),
-  edges: z.object({ added: z.array(diffEdge), removed: z.array(diffEdge) }),
-});
-export type FlowDiff = z.infer<typeof flowDiff>;
+export { flowDiff };
+export type { FlowDiff } from '@astra/workflows/flow';
 export const diffAnswer = z.object({ diff: flowDiff });
 
-export const flowExportFile = z.object({
-  format: z.literal('astra.flow'),
-  formatVersion: z.literal(1),
-  name: z.string(),
-  description: z.string().default(''),
-  graph: flowGraph,
-});
+/** The export file: what an export answers and an import sends (the one definition, in @astra/workflows/flow). */
+export const flowExportFile = flowExport;
 export type FlowExportFile = z.infer<typeof flowExportFile>;
 
 export const template = z.object({ id: z.string(), name: z.string(), description: z.string(), graph: flowGraph });

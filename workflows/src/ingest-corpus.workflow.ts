@@ -1,4 +1,4 @@
-import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities, IngestSource, IngestSummary } from '@astra/activities';
 
 const { planIngest, finishIngest } = proxyActivities<Activities>({
@@ -25,8 +25,6 @@ export interface IngestCorpusInput {
   planned?: number;
 }
 
-export const ingestProgressQuery = defineQuery<{ planned: number | null; next: number }>('progress');
-
 /** Batches per run before the history is handed over to a fresh run (continue-as-new). */
 const defaultBatchesPerRun = 200;
 
@@ -38,7 +36,6 @@ export async function ingestCorpus(input: IngestCorpusInput): Promise<IngestSumm
   const { workflowId } = workflowInfo();
   let planned: number | null = input.planned ?? null;
   let next = input.next ?? 0;
-  setHandler(ingestProgressQuery, () => ({ planned, next }));
   if (planned === null) planned = (await planIngest({ workflowId, collectionId: input.collectionId, source: input.source })).planned;
   const batchSize = input.batchSize ?? 16;
   for (let batches = 0; next < planned; batches += 1) {

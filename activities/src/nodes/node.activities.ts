@@ -21,6 +21,7 @@ import { pureEvaluators } from '@astra/workflows/nodes/pure';
 import { NodeParamError, nodeActivity, type NodeActivityFunction, type NodeContext } from './node-activity';
 import { createFineTuneNodeActivities } from '../finetune/finetune.activities';
 import { createRunStore } from './run-store';
+import { declaredNodeActivities } from './activities.generated';
 
 const embedBatch = 32;
 /** Embedded vectors are saved every this many, so a retried Embed resumes instead of starting over. */
@@ -303,6 +304,9 @@ export function createNodeActivities(deps: IngestDeps) {
     ...nodeActivity(nodeSpecs.noopNode, store, async ({ params, inputs }) => pureEvaluators['util.pass-through'](params, inputs)),
 
     ...createFineTuneNodeActivities(deps, store),
+
+    // Every node whose activity has a file of its own (`*.activity.ts`).
+    ...declaredNodeActivities({ deps, store }),
   } satisfies Record<NodeSpecActivity, NodeActivityFunction>;
 
   return {

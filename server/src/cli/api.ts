@@ -1,7 +1,10 @@
 import { createParser } from 'eventsource-parser';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { CliConfig } from './config';
 import { ApiError, CliError } from './errors';
+
+/** The message of an error answer; whatever else it carries travels in ApiError's body. */
+const errorBody = z.object({ error: z.string() });
 
 /** Reads a server-sent event stream: a POST with a body, a GET without; error answers become one readable line. */
 export async function* openStream(config: CliConfig, route: string, body?: unknown): AsyncGenerator<{ event: string; data: string }> {
@@ -20,7 +23,8 @@ export async function* openStream(config: CliConfig, route: string, body?: unkno
     const text = await response.text();
     let message = text.slice(0, 300);
     try {
-      message = (JSON.parse(text) as { error?: string }).error ?? message;
+      const refusal = errorBody.safeParse(JSON.parse(text));
+      if (refusal.success) message = refusal.data.error;
     } catch {
       // not JSON: keep the text
     }
@@ -34,8 +38,8 @@ export async function* openStream(config: CliConfig, route: string, body?: unkno
   }
 }
 
-/** Calls the Astra API; connection problems and error answers become one readable line. */
-export async function callApi<T>(config: CliConfig, method: string, route: string, body?: unknown): Promise<T> {
+/** Calls the Astra API; connection problems and error answers become one readable line. The answer is still unchecked: `api` parses it. */
+async function send(config: CliConfig, method: string, route: string, body?: unknown): Promise<unknown> {
   let response: Response;
   // Bytes (an upload) go as they are; anything else as JSON.
   const raw = body instanceof Uint8Array;
@@ -57,16 +61,17 @@ export async function callApi<T>(config: CliConfig, method: string, route: strin
     payload = undefined;
   }
   if (!response.ok) {
-    const message = (payload as { error?: string } | undefined)?.error ?? (text.slice(0, 200) || response.statusText);
+    const refusal = errorBody.safeParse(payload);
+    const message = refusal.success ? refusal.data.error : (text.slice(0, 200) || response.statusText);
     if (response.status === 401) throw new CliError(`Astra refused the credentials from ${config.source} (401): ${message}`);
     throw new ApiError(`${method} ${route} failed (${response.status}): ${message}`, response.status, payload);
   }
-  return payload as T;
+  return payload;
 }
 
 /** Calls the API and parses its answer; an answer of another shape is reported, not trusted. */
 export async function api<S extends z.ZodType>(config: CliConfig, schema: S, method: string, route: string, body?: unknown): Promise<z.infer<S>> {
-  const payload = await callApi<unknown>(config, method, route, body);
+  const payload = await send(config, method, route, body);
   const parsed = schema.safeParse(payload);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { fineTuneJobSchema, modelNamePattern, quantTypes, type FlowGraph, type QuantType } from '@astra/workflows/flow';
-import { callApi } from './api';
+import { modelAnswer } from '@astra/client/contracts';
 import { resolveCliConfig, type CliConfig } from './config';
 import { CliError } from './errors';
 import { flowExportFile, flowWithVersion, runAnswer } from './flow-schemas';
@@ -36,14 +36,6 @@ const checkName = (name: string | undefined) => {
   return name;
 };
 
-const catalogModel = z.object({
-  model: z.object({
-    name: z.string(),
-    file: z.object({ path: z.string(), sha256: z.string(), sizeBytes: z.number() }).optional(),
-    fineTune: z.object({ baseModel: z.string(), loraPath: z.string().nullable(), lineage: z.unknown() }).optional(),
-  }),
-});
-
 /** Imports the graph as a flow of its own, runs it with these inputs and follows it; answers the exit code. */
 async function runPipeline(config: CliConfig, flowName: string, description: string, graph: FlowGraph, inputs: Record<string, string>, json: boolean, model: string): Promise<number> {
   const { flow } = await api(config, flowWithVersion, 'POST', '/api/flows/import', { format: 'astra.flow', formatVersion: 1, name: flowName, description, graph }).catch(withProblems);
@@ -51,7 +43,7 @@ async function runPipeline(config: CliConfig, flowName: string, description: str
   if (!json) process.stderr.write(`started run ${run.id} of "${flow.name}"\n`);
   const final = await watchRun(config, run.id, { quiet: json });
   if (json) {
-    const registered = final.status === 'succeeded' ? await callApi<unknown>(config, 'GET', `/api/models/${encodeURIComponent(model)}`) : null;
+    const registered = final.status === 'succeeded' ? await api(config, modelAnswer, 'GET', `/api/models/${encodeURIComponent(model)}`) : null;
     out(JSON.stringify({ run: final, model: registered }, null, 2));
     return final.status === 'succeeded' ? 0 : 1;
   }
@@ -102,7 +94,7 @@ export async function quantizeCommand(args: string[]): Promise<number> {
   if (!source || !type) throw new CliError(quantizeUsage, 2);
   const name = checkName(values.name ?? `${source}-${type.toLowerCase().replace('_', '-')}`);
   const config = resolveCliConfig();
-  const { model } = catalogModel.parse(await callApi<unknown>(config, 'GET', `/api/models/${encodeURIComponent(source)}`));
+  const { model } = await api(config, modelAnswer, 'GET', `/api/models/${encodeURIComponent(source)}`);
   const lineage = z.object({ job: fineTuneJobSchema }).safeParse(model.fineTune?.lineage);
   const f16 = lineage.success ? lineage.data.job.files.find((file) => file.format === 'f16') : undefined;
   if (!lineage.success || !f16) {

@@ -12,10 +12,7 @@ export { flowGraph };
 export type FlowGraph = z.infer<typeof flowGraph>;
 
 /** The export file: what `flows export` writes and `flows import` sends. */
-export const flowExportFile = flowExport.extend({
-  format: z.literal('astra.flow', { error: 'not an Astra flow export: "format" must be "astra.flow"' }),
-  formatVersion: z.literal(1, { error: 'this CLI reads flow exports of formatVersion 1' }),
-});
+export const flowExportFile = flowExport;
 export type FlowExportFile = z.infer<typeof flowExportFile>;
 
 export const flowProblem = flowProblemSchema;

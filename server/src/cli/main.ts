@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { callApi } from './api';
+import { modelAnswer, modelsAnswer, selfCheckAnswer, statusAnswer, userApproved, userCreated, usersAnswer } from '@astra/client/contracts';
+import { api } from './api';
 import { resolveCliConfig } from './config';
 import { CliError } from './errors';
 import { finetuneCommand, quantizeCommand } from './finetune';
@@ -77,24 +78,14 @@ const usage = `astra — command line for Astra
 
 Connects with ASTRA_URL and ASTRA_TOKEN, or with the credentials \`npm start\` writes to .astra/credentials.`;
 
-interface Part { up: boolean; latencyMs: number; detail: string }
-interface StatusReport {
-  ready: boolean;
-  version: string;
-  serverUrl: string;
-  temporalUiUrl: string | null;
-  user: { username: string; role: string };
-  parts: Record<string, Part>;
-}
-interface User { username: string; role: string; createdAt: string; approvedAt: string | null }
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
 async function status(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, deep: { type: 'boolean' } } });
   const config = resolveCliConfig();
-  const report = await callApi<StatusReport>(config, 'GET', '/api/status');
-  const deep = values.deep ? await callApi<{ ok: boolean; workflowId: string; durationMs: number }>(config, 'POST', '/api/status/self-check') : undefined;
+  const report = await api(config, statusAnswer, 'GET', '/api/status');
+  const deep = values.deep ? await api(config, selfCheckAnswer, 'POST', '/api/status/self-check') : undefined;
   if (values.json) {
     out(JSON.stringify({ ...report, ...(deep ? { selfCheck: deep } : {}) }, null, 2));
   } else {
@@ -115,7 +106,7 @@ async function users(args: string[]): Promise<number> {
     case undefined: // the bare command lists
     case 'list': {
       const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
-      const { users: list } = await callApi<{ users: User[] }>(config, 'GET', '/api/users');
+      const { users: list } = await api(config, usersAnswer, 'GET', '/api/users');
       if (values.json) out(JSON.stringify(list, null, 2));
       else for (const user of list) out(`${user.username.padEnd(24)} ${user.role.padEnd(8)} created ${user.createdAt}${user.role === 'pending' ? '  (waiting for approval)' : ''}`);
       return 0;
@@ -125,7 +116,7 @@ async function users(args: string[]): Promise<number> {
       const username = positionals[0];
       if (!username) throw new CliError('usage: astra users create <name> [--role user|admin|pending] [--password P]', 2);
       const password = values.password ?? randomBytes(12).toString('base64url');
-      const { user } = await callApi<{ user: User }>(config, 'POST', '/api/users', { username, password, role: values.role });
+      const { user } = await api(config, userCreated, 'POST', '/api/users', { username, password, role: values.role });
       out(`created ${user.username} (${user.role})${values.password ? '' : `; password: ${password}`}`);
       return 0;
     }
@@ -133,7 +124,7 @@ async function users(args: string[]): Promise<number> {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { role: { type: 'string', default: 'user' } } });
       const username = positionals[0];
       if (!username) throw new CliError('usage: astra users approve <name> [--role user|admin]', 2);
-      const { user } = await callApi<{ user: User }>(config, 'POST', `/api/users/${encodeURIComponent(username)}/approve`, { role: values.role });
+      const { user } = await api(config, userApproved, 'POST', `/api/users/${encodeURIComponent(username)}/approve`, { role: values.role });
       out(`approved ${user.username} as ${user.role}`);
       return 0;
     }
@@ -142,15 +133,7 @@ async function users(args: string[]): Promise<number> {
   }
 }
 
-interface CatalogModel {
-  name: string;
-  kind: string;
-  provider: string;
-  contextLength: number | null;
-  dimension: number | null;
-  file?: { path: string; sha256: string; sizeBytes: number; architecture: string; sourcePackage: string; registeredAt: string };
-  fineTune?: { baseModel: string; loraPath: string | null; lineage: unknown };
-}
+type CatalogModel = z.infer<typeof modelAnswer>['model'];
 
 const lineageSchema = z.object({
   dataset: z.object({ sha256: z.string(), stats: z.object({ train: z.number(), val: z.number(), format: z.string() }) }),
@@ -182,7 +165,7 @@ async function models(args: string[]): Promise<number> {
   switch (action) {
     case undefined: // the bare command lists
     case 'list': {
-      const catalog = await callApi<{ provider: string; models: CatalogModel[] }>(config, 'GET', '/api/models');
+      const catalog = await api(config, modelsAnswer, 'GET', '/api/models');
       if (values.json) {
         out(JSON.stringify(catalog, null, 2));
         return 0;
@@ -197,7 +180,7 @@ async function models(args: string[]): Promise<number> {
     case 'show': {
       const name = positionals[0];
       if (!name) throw new CliError('usage: astra models show <name> [--json]', 2);
-      const { model } = await callApi<{ model: CatalogModel }>(config, 'GET', `/api/models/${encodeURIComponent(name)}`);
+      const { model } = await api(config, modelAnswer, 'GET', `/api/models/${encodeURIComponent(name)}`);
       if (values.json) {
         out(JSON.stringify(model, null, 2));
         return 0;
@@ -280,10 +263,15 @@ try {
   if (error instanceof CliError) {
     process.stderr.write(`astra: ${error.message}\n`);
     process.exitCode = error.exitCode;
-  } else if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`astra: ${(error as Error).message}\n`);
+  } else if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`astra: ${error.message}\n`);
     process.exitCode = 2;
   } else {
-    throw error;
+    // A bug of the CLI's own, not the person's: one line, the stack only when asked for.
+    const detail = error instanceof Error ? error.message : String(error);
+    process.stderr.write(process.env.ASTRA_DEBUG && error instanceof Error && error.stack
+      ? `astra: unexpected error: ${error.stack}\n`
+      : `astra: unexpected error: ${detail} (ASTRA_DEBUG=1 shows where)\n`);
+    process.exitCode = 1;
   }
 }

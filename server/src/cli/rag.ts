@@ -3,26 +3,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { askEvents } from '../routes/query.routes';
-import { callApi, openStream } from './api';
+import type { z } from 'zod';
+import { collectionAnswer, collectionDeleted, collectionsAnswer, ingestCancelled, ingestStarted, ingestStatusAnswer, queryAnswer, rebuildStarted, rebuildStatusAnswer, uploadStarted, type IngestStatus } from '@astra/client/contracts';
+import { api, openStream } from './api';
 import { resolveCliConfig, type CliConfig } from './config';
 import { ApiError, CliError } from './errors';
 
-interface IngestStatus {
-  workflowId: string;
-  collection: string;
-  source: string;
-  status: string;
-  planned: number | null;
-  processed: number;
-  new: number;
-  updated: number;
-  skipped: number;
-  failed: number;
-  chunks: number;
-  deleted: number | null;
-  failures: Array<{ source: string; reason: string }>;
-  error: string | null;
-}
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const seconds = (ms: number) => (ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`);
@@ -42,7 +28,7 @@ async function watchIngest(config: CliConfig, workflowId: string, quiet: boolean
   const tty = process.stderr.isTTY;
   let lastPrinted = 0;
   for (;;) {
-    const status = await callApi<IngestStatus>(config, 'GET', `/api/ingest/${encodeURIComponent(workflowId)}`);
+    const status = await api(config, ingestStatusAnswer, 'GET', `/api/ingest/${encodeURIComponent(workflowId)}`);
     if (!quiet) {
       if (tty) process.stderr.write(`\r\x1b[2K${progressLine(status, startedAt)}`);
       else if (Date.now() - lastPrinted > 5_000 || status.status !== 'running') {
@@ -85,7 +71,7 @@ export async function ingestCommand(args: string[]): Promise<number> {
   const began = Date.now();
   const started = values.upload
     ? await upload(config, target, values.collection)
-    : await callApi<{ workflowId: string; collection: string }>(config, 'POST', '/api/ingest', {
+    : await api(config, ingestStarted, 'POST', '/api/ingest', {
     collection: values.collection,
     ...(isUrl ? { url: target } : { path: path.resolve(target) }),
     ...(values.glob ? { glob: values.glob } : {}),
@@ -125,18 +111,16 @@ async function upload(config: CliConfig, file: string, collection: string): Prom
     throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'EISDIR' ? 'it is a folder; --upload sends one file' : (error as Error).message}`, 2);
   }
   const query = new URLSearchParams({ collection, filename: path.basename(file) });
-  return callApi(config, 'POST', `/api/uploads?${query}`, bytes);
+  return api(config, uploadStarted, 'POST', `/api/uploads?${query}`, bytes);
 }
 
 export async function ingestCancelCommand(args: string[]): Promise<number> {
   const workflowId = args[0];
   if (!workflowId) throw new CliError('usage: astra ingest-cancel <workflow id>', 2);
-  await callApi(resolveCliConfig(), 'POST', `/api/ingest/${encodeURIComponent(workflowId)}/cancel`);
+  await api(resolveCliConfig(), ingestCancelled, 'POST', `/api/ingest/${encodeURIComponent(workflowId)}/cancel`);
   out(`cancellation requested for ${workflowId}; documents already indexed stay`);
   return 0;
 }
-
-interface QueryResult { source: string; chunkId: string; score: number; title: string | null; headingPath: string[]; text: string }
 
 export async function queryCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -147,7 +131,7 @@ export async function queryCommand(args: string[]): Promise<number> {
   const query = positionals.join(' ').trim();
   if (!query || !values.collection) throw new CliError('usage: astra query "<question>" --collection C [--k 5] [--mode hybrid|vector|keyword] [--json]', 2);
   if (!['hybrid', 'vector', 'keyword'].includes(values.mode!)) throw new CliError(`--mode must be hybrid, vector or keyword (got "${values.mode}")`, 2);
-  const { results } = await callApi<{ results: QueryResult[] }>(resolveCliConfig(), 'POST', '/api/query', {
+  const { results } = await api(resolveCliConfig(), queryAnswer, 'POST', '/api/query', {
     collection: values.collection,
     query,
     k: Number(values.k),
@@ -195,8 +179,6 @@ export async function askCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-interface CollectionSummary { name: string; embeddingModel: string; chunkTokens: number; overlapTokens: number; createdAt: string; documents: number; failed: number; chunks: number }
-
 export async function collectionsCommand(args: string[]): Promise<number> {
   const [action, ...rest] = args;
   const config = resolveCliConfig();
@@ -204,7 +186,7 @@ export async function collectionsCommand(args: string[]): Promise<number> {
   switch (action) {
     case undefined: // the bare command lists
     case 'list': {
-      const { collections } = await callApi<{ collections: CollectionSummary[] }>(config, 'GET', '/api/collections');
+      const { collections } = await api(config, collectionsAnswer, 'GET', '/api/collections');
       if (values.json) out(JSON.stringify(collections, null, 2));
       else if (collections.length === 0) out('no collections yet: astra ingest <path|url> --collection NAME');
       else for (const c of collections) out(`${c.name.padEnd(24)} ${String(c.documents).padStart(6)} documents ${String(c.chunks).padStart(8)} chunks ${c.failed ? ` ${c.failed} failed ` : ''} ${c.embeddingModel}`);
@@ -213,7 +195,7 @@ export async function collectionsCommand(args: string[]): Promise<number> {
     case 'show': {
       const name = positionals[0];
       if (!name) throw new CliError('usage: astra collections show <name>', 2);
-      const shown = await callApi<{ collection: CollectionSummary; ingests: Array<{ workflowId: string; source: string; startedAt: string; finishedAt: string | null }> }>(config, 'GET', `/api/collections/${encodeURIComponent(name)}`);
+      const shown = await api(config, collectionAnswer, 'GET', `/api/collections/${encodeURIComponent(name)}`);
       if (values.json) {
         out(JSON.stringify(shown, null, 2));
         return 0;
@@ -227,7 +209,7 @@ export async function collectionsCommand(args: string[]): Promise<number> {
     case 'delete': {
       const name = positionals[0];
       if (!name) throw new CliError('usage: astra collections delete <name>', 2);
-      const deleted = await callApi<{ deleted: string; documents: number; chunks: number }>(config, 'DELETE', `/api/collections/${encodeURIComponent(name)}`);
+      const deleted = await api(config, collectionDeleted, 'DELETE', `/api/collections/${encodeURIComponent(name)}`);
       out(`deleted collection ${deleted.deleted} (${deleted.documents} documents, ${deleted.chunks} chunks)`);
       return 0;
     }
@@ -241,17 +223,7 @@ export async function collectionsCommand(args: string[]): Promise<number> {
   }
 }
 
-interface RebuildStatus {
-  collection: string;
-  workflowId: string;
-  status: string;
-  documents: number | null;
-  chunks: number | null;
-  done: number;
-  vectors: number | null;
-  removed: number | null;
-  error: string | null;
-}
+type RebuildStatus = z.infer<typeof rebuildStatusAnswer>;
 
 /**
  * Starts a rebuild of the collection's vectors from the ledger, or follows the one already running, with
@@ -261,7 +233,7 @@ async function rebuildCollection(config: CliConfig, name: string, json: boolean)
   const route = `/api/collections/${encodeURIComponent(name)}/rebuild`;
   const began = Date.now();
   try {
-    await callApi(config, 'POST', route);
+    await api(config, rebuildStarted, 'POST', route);
   } catch (error) {
     // Already running: follow that one instead of failing.
     if (!(error instanceof ApiError && error.status === 409 && /a rebuild .* is already running/.test(error.message))) throw error;
@@ -275,7 +247,7 @@ async function rebuildCollection(config: CliConfig, name: string, json: boolean)
   let lastPrinted = 0;
   let status: RebuildStatus;
   for (;;) {
-    status = await callApi<RebuildStatus>(config, 'GET', route);
+    status = await api(config, rebuildStatusAnswer, 'GET', route);
     if (!json) {
       const width = 28;
       const filled = status.chunks ? Math.round((status.done / status.chunks) * width) : 0;

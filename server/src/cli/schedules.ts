@@ -1,25 +1,13 @@
 // CLI for scheduled ingestion: create, list, pause, resume and delete schedules.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { callApi } from './api';
+import type { z } from 'zod';
+import { scheduleChanged, scheduleCreated, scheduleDeleted, schedulesAnswer } from '@astra/client/contracts';
+import { api } from './api';
 import { resolveCliConfig } from './config';
 import { CliError } from './errors';
 
-interface Schedule {
-  name: string;
-  collection: string;
-  source: string;
-  glob: string | null;
-  every: string | null;
-  cron: string | null;
-  state: 'active' | 'paused' | 'missing';
-  note: string | null;
-  nextRuns: string[];
-  actionsTaken: number;
-  actionsSkipped: number;
-  recentRuns: Array<{ workflowId: string; scheduledAt: string; startedAt: string }>;
-  createdAt: string;
-}
+type Schedule = z.infer<typeof schedulesAnswer>['schedules'][number];
 
 const usage = `usage:
   astra schedules create <name> <path|url> --collection C (--every 1h | --cron "0 3 * * *") [--glob G] [--paused]
@@ -58,7 +46,7 @@ export async function schedulesCommand(args: string[]): Promise<number> {
       if (!name || !target || !values.collection) throw new CliError(usage, 2);
       if (Boolean(values.every) === Boolean(values.cron)) throw new CliError('give exactly one of --every (such as 1h) or --cron (such as "0 3 * * *")', 2);
       const isUrl = /^https?:\/\//i.test(target);
-      const { schedule } = await callApi<{ schedule: Schedule }>(resolveCliConfig(), 'POST', '/api/schedules', {
+      const { schedule } = await api(resolveCliConfig(), scheduleCreated, 'POST', '/api/schedules', {
         name,
         collection: values.collection,
         ...(isUrl ? { url: target } : { path: path.resolve(target) }),
@@ -73,7 +61,7 @@ export async function schedulesCommand(args: string[]): Promise<number> {
     case undefined: // the bare command lists
     case 'list': {
       const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
-      const { schedules } = await callApi<{ schedules: Schedule[] }>(resolveCliConfig(), 'GET', '/api/schedules');
+      const { schedules } = await api(resolveCliConfig(), schedulesAnswer, 'GET', '/api/schedules');
       if (values.json) out(JSON.stringify(schedules, null, 2));
       else if (schedules.length === 0) out('no schedules; create one with `astra schedules create <name> <path|url> --collection C --every 1h`');
       else for (const schedule of schedules) for (const line of describeSchedule(schedule)) out(line);
@@ -83,14 +71,14 @@ export async function schedulesCommand(args: string[]): Promise<number> {
     case 'resume': {
       const name = rest[0];
       if (!name) throw new CliError(`usage: astra schedules ${action} <name>`, 2);
-      const { schedule } = await callApi<{ schedule: Schedule }>(resolveCliConfig(), 'POST', `/api/schedules/${encodeURIComponent(name)}/${action}`);
+      const { schedule } = await api(resolveCliConfig(), scheduleChanged, 'POST', `/api/schedules/${encodeURIComponent(name)}/${action}`);
       out(action === 'pause' ? `paused "${schedule.name}"; a run in progress goes on` : `resumed "${schedule.name}"${schedule.nextRuns[0] ? `; next run ${schedule.nextRuns[0]}` : ''}`);
       return 0;
     }
     case 'delete': {
       const name = rest[0];
       if (!name) throw new CliError('usage: astra schedules delete <name>', 2);
-      await callApi(resolveCliConfig(), 'DELETE', `/api/schedules/${encodeURIComponent(name)}`);
+      await api(resolveCliConfig(), scheduleDeleted, 'DELETE', `/api/schedules/${encodeURIComponent(name)}`);
       out(`deleted schedule "${name}"; what it ingested stays in the collection`);
       return 0;
     }

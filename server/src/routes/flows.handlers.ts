@@ -15,7 +15,7 @@ async function readTemplates() {
   const templates = [];
   for (const file of files) {
     const parsed = flowExport.safeParse(JSON.parse(await readFile(new URL(file, templatesDir), 'utf8')));
-    if (parsed.success) templates.push({ id: file.replace(/\.json$/, ''), name: parsed.data.name, description: parsed.data.description, graph: parsed.data.graph as unknown as Record<string, unknown> });
+    if (parsed.success) templates.push({ id: file.replace(/\.json$/, ''), name: parsed.data.name, description: parsed.data.description, graph: parsed.data.graph });
   }
   return templates;
 }
@@ -30,7 +30,7 @@ export const flowsHandlers = (deps: AppDeps) => {
   const summary = ({ ownerId: _ownerId, ...flow }: FlowRecord) => flow;
   const answer = async (flow: FlowRecord, number: number) => {
     const version = (await deps.flows.version(flow.id, number))!;
-    return { flow: summary(flow), version: { ...version, graph: version.graph as unknown as Record<string, unknown> } };
+    return { flow: summary(flow), version };
   };
 
   return {
@@ -107,7 +107,7 @@ export const flowsHandlers = (deps: AppDeps) => {
       const flow = await deps.flows.get(c.get('user'), id);
       const version = flow && (await deps.flows.version(id, n));
       if (!version) return c.json({ error: `no version ${n} of flow ${id}` }, 404);
-      return c.json({ version: { ...version, graph: version.graph as unknown as Record<string, unknown> } }, 200);
+      return c.json({ version }, 200);
     }) satisfies AppRouteHandler<typeof routes.getVersion>,
 
     diffVersions: (async (c) => {
@@ -116,7 +116,7 @@ export const flowsHandlers = (deps: AppDeps) => {
       const flow = await deps.flows.get(c.get('user'), id);
       const [before, after] = flow ? await Promise.all([deps.flows.version(id, from), deps.flows.version(id, to)]) : [];
       if (!before || !after) return c.json({ error: `flow ${id} has no version ${!before ? from : to}` }, 404);
-      return c.json({ from, to, diff: diffFlows(before.graph, after.graph) as unknown as Record<string, unknown> }, 200);
+      return c.json({ from, to, diff: diffFlows(before.graph, after.graph) }, 200);
     }) satisfies AppRouteHandler<typeof routes.diffVersions>,
 
     restoreVersion: (async (c) => {
@@ -137,7 +137,7 @@ export const flowsHandlers = (deps: AppDeps) => {
       const version = flow && number && (await deps.flows.version(id, number));
       if (!flow || !version) return c.json({ error: `no version ${number ?? ''} of flow ${id}` }, 404);
       c.header('Content-Disposition', `attachment; filename="${flow.name.replace(/[^A-Za-z0-9._-]+/g, '-')}.astra.json"`);
-      return c.json({ format: flowFormat, formatVersion: flowFormatVersion, name: flow.name, description: flow.description, graph: version.graph as unknown as Record<string, unknown> }, 200);
+      return c.json({ format: flowFormat, formatVersion: flowFormatVersion, name: flow.name, description: flow.description, graph: version.graph }, 200);
     }) satisfies AppRouteHandler<typeof routes.exportFlow>,
 
     importFlow: (async (c) => {
@@ -148,7 +148,7 @@ export const flowsHandlers = (deps: AppDeps) => {
         const issue = parsed.error.issues[0]!;
         return c.json({ error: `not an Astra flow export (format "${flowFormat}", formatVersion ${flowFormatVersion}): ${issue.path.join('.') || '(body)'}: ${issue.message}` }, 400);
       }
-      const { graph, problems } = validateFlow((body as { graph?: unknown }).graph);
+      const { graph, problems } = validateFlow(body.graph);
       if (!graph || problems.length > 0) return c.json(problemsAnswer(problems), 422);
       const id = await deps.flows.create(c.get('user'), { name: body.name ?? parsed.data.name, description: parsed.data.description, graph: graph satisfies FlowGraph, message: 'imported' });
       await audit(c, 'flow.import', id, { detail: { name: body.name ?? parsed.data.name, version: 1 } });

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { flowList, flowProblemSchema, flowSummarySchema } from '@astra/workflows/flow';
+import { flowDiff, flowExport, flowGraph, flowList, flowProblemSchema, flowSummarySchema, flowVersion } from '@astra/workflows/flow';
 import { errorContent } from './schemas';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
@@ -9,11 +9,8 @@ const problemsContent = json(z.object({ error: z.string(), problems: z.array(flo
 
 export const flowSummary = flowSummarySchema;
 
-/** Graphs are checked by `validateFlow`, which answers 422 with every problem; the schema here only says "an object". */
-const graphBody = z.record(z.string(), z.unknown());
-
-export const flowVersionBody = z.object({ number: z.number(), graph: graphBody, createdAt: z.string(), createdBy: z.string(), message: z.string() });
-const flowAndVersion = json(z.object({ flow: flowSummary, version: flowVersionBody }));
+// Request graphs are `z.unknown()`: `validateFlow` checks them and answers 422 with every problem, not only zod's first.
+const flowAndVersion = json(z.object({ flow: flowSummary, version: flowVersion }));
 const flowName = z.string().trim().min(1, 'a flow needs a name').max(200);
 const idParam = z.object({ id: z.string() });
 // Version numbers are PostgreSQL integers: anything past 2^31 - 1 is no version, not a database error.
@@ -78,13 +75,13 @@ export const listVersions = createRoute({
 export const getVersion = createRoute({
   method: 'get', path: '/api/flows/{id}/versions/{n}', tags: ['flows'], summary: 'One version',
   request: { params: versionParam },
-  responses: { 200: { description: 'the version', content: json(z.object({ version: flowVersionBody })) }, 404: { description: 'no such flow or version', content: errorContent } },
+  responses: { 200: { description: 'the version', content: json(z.object({ version: flowVersion })) }, 404: { description: 'no such flow or version', content: errorContent } },
 });
 
 export const diffVersions = createRoute({
   method: 'get', path: '/api/flows/{id}/diff', tags: ['flows'], summary: 'What changed between two versions',
   request: { params: idParam, query: z.object({ from: versionNumber, to: versionNumber }) },
-  responses: { 200: { description: 'the diff', content: json(z.object({ from: z.number(), to: z.number(), diff: z.record(z.string(), z.unknown()) })) }, 404: { description: 'no such flow or version', content: errorContent } },
+  responses: { 200: { description: 'the diff', content: json(z.object({ from: z.number(), to: z.number(), diff: flowDiff })) }, 404: { description: 'no such flow or version', content: errorContent } },
 });
 
 export const restoreVersion = createRoute({
@@ -96,12 +93,12 @@ export const restoreVersion = createRoute({
 export const exportFlow = createRoute({
   method: 'get', path: '/api/flows/{id}/export', tags: ['flows'], summary: 'The flow as importable JSON (format astra.flow)',
   request: { params: idParam, query: z.object({ version: versionNumber.optional() }) },
-  responses: { 200: { description: 'the export', content: json(z.object({ format: z.literal('astra.flow'), formatVersion: z.number(), name: z.string(), description: z.string(), graph: graphBody })) }, 404: { description: 'no such flow or version', content: errorContent } },
+  responses: { 200: { description: 'the export', content: json(flowExport) }, 404: { description: 'no such flow or version', content: errorContent } },
 });
 
 export const importFlow = createRoute({
   method: 'post', path: '/api/flows/import', tags: ['flows'], summary: 'Create a flow from exported JSON',
-  request: { body: { content: json(z.looseObject({ name: z.string().optional() })), required: true } },
+  request: { body: { content: json(z.looseObject({ name: z.string().optional(), graph: z.unknown() })), required: true } },
   responses: { 201: { description: 'imported', content: flowAndVersion }, 400: { description: 'not an Astra flow export', content: errorContent }, 422: { description: 'the graph has problems', content: problemsContent } },
 });
 
@@ -119,7 +116,7 @@ export const validateFlowRoute = createRoute({
 
 export const listTemplates = createRoute({
   method: 'get', path: '/api/flow-templates', tags: ['flows'], summary: 'Ready flows from examples/flows to start from',
-  responses: { 200: { description: 'templates', content: json(z.object({ templates: z.array(z.object({ id: z.string(), name: z.string(), description: z.string(), graph: graphBody })) })) } },
+  responses: { 200: { description: 'templates', content: json(z.object({ templates: z.array(z.object({ id: z.string(), name: z.string(), description: z.string(), graph: flowGraph })) })) } },
 });
 
 export const listNodeTypes = createRoute({

@@ -34,8 +34,8 @@ export const flowFormatVersion = 1 as const;
 
 /** What `astra flows export` writes and import reads: the graph plus enough to name it. */
 export const flowExport = z.object({
-  format: z.literal(flowFormat),
-  formatVersion: z.literal(flowFormatVersion),
+  format: z.literal(flowFormat, { error: 'not an Astra flow export: "format" must be "astra.flow"' }),
+  formatVersion: z.literal(flowFormatVersion, { error: 'this version of Astra reads flow exports of formatVersion 1' }),
   name: z.string().min(1).max(200),
   description: z.string().max(4000).default(''),
   graph: flowGraph,

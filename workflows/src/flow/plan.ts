@@ -1,6 +1,7 @@
 // Pure graph questions the interpreter, the runs API and the editor ask: what feeds a node, what lies
 // upstream of it, and what changed between two versions.
-import type { FlowEdge, FlowGraph, FlowNode } from './graph';
+import { z } from 'zod';
+import { flowEdge, flowNode, type FlowEdge, type FlowGraph } from './graph';
 
 /** The edges into each node, keyed by node id. */
 export function incomingEdges(graph: FlowGraph): Map<string, FlowEdge[]> {
@@ -37,15 +38,17 @@ export function sameComputation(a: FlowGraph, b: FlowGraph, nodeId: string): boo
   return wiring(a) === wiring(b);
 }
 
-export interface FlowDiff {
-  nodes: {
-    added: FlowNode[];
-    removed: FlowNode[];
-    changed: Array<{ id: string; before: FlowNode; after: FlowNode; fields: string[] }>;
-    moved: string[];
-  };
-  edges: { added: FlowEdge[]; removed: FlowEdge[] };
-}
+/** What `GET /api/flows/{id}/diff` answers and the editor's version view draws. */
+export const flowDiff = z.object({
+  nodes: z.object({
+    added: z.array(flowNode),
+    removed: z.array(flowNode),
+    changed: z.array(z.object({ id: z.string(), before: flowNode, after: flowNode, fields: z.array(z.string()) })),
+    moved: z.array(z.string()),
+  }),
+  edges: z.object({ added: z.array(flowEdge), removed: z.array(flowEdge) }),
+});
+export type FlowDiff = z.infer<typeof flowDiff>;
 
 /** What changed from `before` to `after`: nodes by id (with the changed fields), edges by their endpoints. */
 export function diffFlows(before: FlowGraph, after: FlowGraph): FlowDiff {
