@@ -1,7 +1,6 @@
 // Normal users never see the server's folders (issue 17): their uploads by file name, an ingested folder's
 // files by their path inside it, in every answer that carries a `source` (documents, ingests, passages,
 // citations, runs and their live events). Admins keep the full paths.
-/* eslint-disable @typescript-eslint/no-explicit-any -- the test reads the API's JSON answers as a client would, loosely */
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { startTestWorker, type TestWorker } from '../../../activities/src/testing/test-worker';
 import { graphOf } from '../flows/testing/graphs';
