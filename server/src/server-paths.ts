@@ -36,9 +36,12 @@ export function serverPathsHidden(roots: string[], uploads: string): (text: stri
   };
 }
 
+/** An absolute path or an S3 URI somewhere in a JSON text: after a quote, a space or a bracket. */
+const mayNamePath = /["\s(\[]\/[^/\s"]|s3:\/\//;
+
 /**
  * Rewrites JSON and SSE answers for callers who are not admins (after authentication). The roots are read
- * from the ingest record once per answer; answers without a `/` followed by a letter are left alone.
+ * from the ingest record once per answer that may name a path.
  */
 export function hideServerPaths(deps: { pool: pg.Pool; dataDir: string }): MiddlewareHandler<AppEnv> {
   const uploads = path.join(deps.dataDir, 'uploads');
@@ -51,14 +54,16 @@ export function hideServerPaths(deps: { pool: pg.Pool; dataDir: string }): Middl
     const isJson = type.includes('application/json');
     const isStream = type.includes('text/event-stream') || type.includes('application/x-ndjson');
     if ((!isJson && !isStream) || !c.res.body) return;
-    const rewrite = serverPathsHidden(await rootsNow(), uploads);
     const headers = new Headers(c.res.headers);
     headers.delete('content-length');
     if (isJson) {
       const text = await c.res.text();
-      c.res = new Response(rewrite(text), { status: c.res.status, headers });
+      // Most answers name no absolute path at all: those need no look-up.
+      const rewritten = mayNamePath.test(text) ? serverPathsHidden(await rootsNow(), uploads)(text) : text;
+      c.res = new Response(rewritten, { status: c.res.status, headers });
       return;
     }
+    const rewrite = serverPathsHidden(await rootsNow(), uploads);
     // Streams are rewritten line by line (every SSE event and NDJSON object ends with one), as they come.
     const decoder = new TextDecoder();
     const encoder = new TextEncoder();
