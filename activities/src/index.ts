@@ -6,6 +6,7 @@ import type { createEgress } from './rag/egress';
 import { createRagActivities } from './rag/rag.activities';
 import { createRebuildActivities } from './rag/rebuild.activities';
 import { createSelfCheckActivities, type SelfCheckDeps } from './self-check.activities';
+import type { ArtifactStore } from './artifacts/artifact-store';
 
 export type { SelfCheckRecord } from './self-check.activities';
 export { chromaClientFor } from './chroma';
@@ -25,6 +26,7 @@ export { chunkSizeFor } from './rag/chunker';
 export { temporalConnectionEnv, temporalConnectionOptions, describeTemporalSecurity, type TemporalConnectionEnv, type TemporalConnectionOptions } from './temporal-connection';
 export { createRunStore, previewOf, storableJson, storableText, type RunStore } from './nodes/run-store';
 export type { NodeActivities } from './nodes/node.activities';
+export { artifactStoreEnv, artifactStoreFromEnv, type ArtifactStore } from './artifacts/artifact-store';
 
 /** Worker options every Astra worker uses: heartbeats reach the server within a second, so a node hears of its cancellation at once. */
 export const workerHeartbeats = { defaultHeartbeatThrottleInterval: '1 second', maxHeartbeatThrottleInterval: '5 seconds' } as const;
@@ -34,6 +36,8 @@ export interface ActivityDeps extends SelfCheckDeps {
   egress: ReturnType<typeof createEgress>;
   /** Astra's data folder, which ingest never reads (but for a collection's own uploads). */
   dataDir?: string;
+  /** The S3 artifact store for uploads and job folders, when configured (else the shared data folder). */
+  artifacts?: ArtifactStore;
 }
 
 /** Every activity the worker registers, built over its dependencies so tests can pass real services. */

@@ -28,7 +28,8 @@ export type TemporalConnectionEnv = z.infer<typeof temporalConnectionEnv>;
 /** The options both `Connection` (client) and `NativeConnection` (worker) take. */
 export interface TemporalConnectionOptions {
   address: string;
-  tls?: { serverRootCACertificate?: Buffer; clientCertPair?: { crt: Buffer; key: Buffer }; serverNameOverride?: string };
+  /** `false` says plaintext outright: the SDK turns TLS on by itself when an API key is given and `tls` is absent. */
+  tls?: { serverRootCACertificate?: Buffer; clientCertPair?: { crt: Buffer; key: Buffer }; serverNameOverride?: string } | false;
   apiKey?: string;
 }
 
@@ -58,7 +59,7 @@ export function temporalConnectionOptions(env: TemporalConnectionEnv): TemporalC
           ...(env.TEMPORAL_TLS_SERVER_NAME ? { serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME } : {}),
         },
       }
-      : {}),
+      : env.TEMPORAL_API_KEY ? { tls: false as const } : {}),
     ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}),
   };
 }

@@ -96,7 +96,7 @@ describe('Temporal over mutual TLS', () => {
 
     // The connection options the server itself builds from its environment.
     const env = parseServerEnv({ DATABASE_URL: services.databaseUrl, CHROMA_URL: services.chromaUrl, ...secured() });
-    expect(env.temporal.tls?.clientCertPair).toBeDefined();
+    expect(env.temporal.tls ? env.temporal.tls.clientCertPair : undefined).toBeDefined();
     const connection = await Connection.connect(env.temporal);
     try {
       expect(authorizedHandshakes).toBeGreaterThan(workerHandshakes);

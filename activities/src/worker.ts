@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor, makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import { requestIdInterceptorPath, runMetricsInterceptorPath, workflowsPath } from '@astra/workflows';
 import { nodeQueues, taskQueueFor, workerQueues } from '@astra/workflows/flow';
-import { chromaClientFor, createActivities, createDatabasePool, createEgress, createModelProvider, createModelsRepo, egressPolicyFromEnv, workerHeartbeats } from './index';
+import { artifactStoreFromEnv, chromaClientFor, createActivities, createDatabasePool, createEgress, createModelProvider, createModelsRepo, egressPolicyFromEnv, workerHeartbeats, type ArtifactStore } from './index';
 import { createWorkerMetrics } from './metrics/worker-metrics';
 import { describeTemporalSecurity, temporalConnectionEnv, temporalConnectionOptions, type TemporalConnectionOptions } from './temporal-connection';
 import { requestIdActivityInterceptor } from './request-id';
@@ -57,6 +57,14 @@ if (config.ASTRA_WORKFLOW_BUNDLE && !existsSync(config.ASTRA_WORKFLOW_BUNDLE)) {
   process.exit(1);
 }
 
+let artifacts: ArtifactStore | undefined;
+try {
+  artifacts = artifactStoreFromEnv(process.env);
+} catch (error) {
+  console.error(`worker: invalid environment: ${error instanceof z.ZodError ? error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ') : (error as Error).message}`);
+  process.exit(1);
+}
+
 const tracing = startTracing('astra-worker', process.env);
 // A database restart drops idle connections: the pool replaces them, and activities that failed meanwhile are retried by Temporal.
 const pool = createDatabasePool(config.DATABASE_URL, { max: 10, onConnectionLost: (error) => logger.warn(`a database connection was lost (${error.message}); it will be replaced`) });
@@ -77,7 +85,7 @@ Runtime.install({
   ...(sdkMetricsPort === undefined ? {} : { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}`, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } } } }),
 });
 const connection = await NativeConnection.connect(temporalOptions);
-const activities = createActivities({ pool, chroma: chromaClientFor(config.CHROMA_URL), models, egress: createEgress({ policy: egressPolicyFromEnv(process.env) }), dataDir: path.resolve(config.ASTRA_DATA_DIR) });
+const activities = createActivities({ pool, chroma: chromaClientFor(config.CHROMA_URL), models, egress: createEgress({ policy: egressPolicyFromEnv(process.env) }), dataDir: path.resolve(config.ASTRA_DATA_DIR), ...(artifacts ? { artifacts } : {}) });
 // The request id first, so every later interceptor's log line (the metrics one's) carries it.
 const activityInterceptors = [requestIdActivityInterceptor, (ctx: Parameters<typeof metrics.activityInterceptor>[0]) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }), metrics.activityInterceptor];
 const slots = config.ASTRA_WORKER_ACTIVITY_SLOTS === undefined ? {} : { maxConcurrentActivityTaskExecutions: config.ASTRA_WORKER_ACTIVITY_SLOTS };
@@ -112,7 +120,7 @@ const metricsListener = config.ASTRA_WORKER_METRICS_PORT === undefined
   });
 if (metricsListener) logger.info(`worker metrics on http://${config.ASTRA_WORKER_METRICS_HOST}:${metricsListener.port}/metrics`);
 // The SDK's runtime shuts the worker down gracefully on SIGINT/SIGTERM; run() then resolves.
-logger.info(`worker polling task queue${workers.length > 1 ? 's' : ''} ${workers.map((each) => `"${each.options.taskQueue}"`).join(', ')}${mainWorker ? '' : ' (node activities only)'} on ${config.TEMPORAL_ADDRESS} (${describeTemporalSecurity(temporalOptions)}); models from the ${models.name} provider; workflows ${!mainWorker ? 'not served' : config.ASTRA_WORKFLOW_BUNDLE ? `from the bundle ${config.ASTRA_WORKFLOW_BUNDLE}` : 'bundled at start'}`);
+logger.info(`worker polling task queue${workers.length > 1 ? 's' : ''} ${workers.map((each) => `"${each.options.taskQueue}"`).join(', ')}${mainWorker ? '' : ' (node activities only)'} on ${config.TEMPORAL_ADDRESS} (${describeTemporalSecurity(temporalOptions)}); models from the ${models.name} provider; artifacts in ${artifacts ? artifacts.location : `the data folder ${path.resolve(config.ASTRA_DATA_DIR)}`}; workflows ${!mainWorker ? 'not served' : config.ASTRA_WORKFLOW_BUNDLE ? `from the bundle ${config.ASTRA_WORKFLOW_BUNDLE}` : 'bundled at start'}`);
 await Promise.all(workers.map((each) => each.run()));
 await metricsListener?.close();
 await tracing.shutdown();

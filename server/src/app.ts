@@ -5,6 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import { databaseUnavailableReason } from '@astra/activities';
 import type { AppDeps, AppEnv, App } from './app-types';
 import { inputGuard } from './input-guard';
+import { hideServerPaths } from './server-paths';
 import { authenticate, requireRole } from './auth/auth.middleware';
 import * as authRoutes from './routes/auth.routes';
 import { authHandlers, sessionStarter } from './routes/auth.handlers';
@@ -99,6 +100,7 @@ export function createApp(deps: AppDeps): App {
   app.use('*', (c, next) => (c.req.path === uploadRoute ? uploadLimit(c, next) : jsonLimit(c, next)));
   app.use('*', authenticate(deps.credentials, deps.keys, new URL(deps.env.publicUrl).origin, deps.env.ASTRA_TRUSTED_PROXIES));
   app.use('*', inputGuard);
+  app.use('*', hideServerPaths({ pool: deps.pool, dataDir: deps.env.dataDir }));
   app.use('/api/users', requireRole('admin'));
   app.use('/api/users/*', requireRole('admin'));
   // Each call probes every backing service or runs a workflow: bounded so no one can turn them into load.

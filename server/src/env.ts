@@ -2,12 +2,13 @@ import path from 'node:path';
 import { z } from 'zod';
 import { defaultRunConcurrency, nodeQueues } from '@astra/workflows/flow';
 import { temporalConnectionEnv, temporalConnectionOptions, type TemporalConnectionOptions } from '@astra/activities/temporal-connection';
+import { artifactStoreEnv, artifactStoreFromEnv, type ArtifactStore } from '@astra/activities/artifacts';
 
 const commaList = (value: string) => value.split(',').map((entry) => entry.trim()).filter(Boolean);
 
 /** The server's environment, parsed once at start-up; `npm start` sets all of it. */
 // Temporal's address, namespace, TLS and API key are the worker's too: one schema (temporalConnectionEnv).
-export const serverEnvSchema = temporalConnectionEnv.extend({
+export const serverEnvSchema = temporalConnectionEnv.extend(artifactStoreEnv.shape).extend({
   ASTRA_HOST: z.string().default('127.0.0.1'),
   ASTRA_PORT: z.coerce.number().int().min(1).max(65535).default(3210),
   ASTRA_PUBLIC_URL: z.string().url().optional(),
@@ -59,7 +60,8 @@ export const serverEnvSchema = temporalConnectionEnv.extend({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type ServerEnv = z.infer<typeof serverEnvSchema> & { dataDir: string; publicUrl: string; temporal: TemporalConnectionOptions };
+/** `artifacts` is the S3 store for uploads when ASTRA_ARTIFACTS_S3_BUCKET is set; uploads stay in the data folder otherwise. */
+export type ServerEnv = z.infer<typeof serverEnvSchema> & { dataDir: string; publicUrl: string; temporal: TemporalConnectionOptions; artifacts?: ArtifactStore };
 
 export function parseServerEnv(env: NodeJS.ProcessEnv): ServerEnv {
   const parsed = serverEnvSchema.safeParse(env);
@@ -70,8 +72,15 @@ export function parseServerEnv(env: NodeJS.ProcessEnv): ServerEnv {
   const oidc = [data.ASTRA_OIDC_ISSUER, data.ASTRA_OIDC_CLIENT_ID, data.ASTRA_OIDC_CLIENT_SECRET];
   if (oidc.some(Boolean) && !oidc.every(Boolean)) throw new Error('invalid environment: OpenID Connect needs all of ASTRA_OIDC_ISSUER, ASTRA_OIDC_CLIENT_ID and ASTRA_OIDC_CLIENT_SECRET');
   if (data.ASTRA_LOCAL_PASSWORDS === 'off' && !data.ASTRA_OIDC_ISSUER) throw new Error('invalid environment: ASTRA_LOCAL_PASSWORDS=off needs OpenID Connect (ASTRA_OIDC_ISSUER, ASTRA_OIDC_CLIENT_ID, ASTRA_OIDC_CLIENT_SECRET), or nobody could sign in');
+  let artifacts: ArtifactStore | undefined;
+  try {
+    artifacts = artifactStoreFromEnv(env);
+  } catch (error) {
+    throw new Error(`invalid environment: ${(error as Error).message}`);
+  }
   return {
     ...data,
+    ...(artifacts ? { artifacts } : {}),
     dataDir: path.resolve(data.ASTRA_DATA_DIR),
     publicUrl: data.ASTRA_PUBLIC_URL ?? `http://${data.ASTRA_HOST}:${data.ASTRA_PORT}`,
     temporal: (() => {

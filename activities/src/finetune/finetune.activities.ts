@@ -22,6 +22,7 @@ import { resolveAnswerStyle } from '@astra/workflows/answer';
 import { DatasetError, prepareDataset, toJsonl } from './dataset';
 import { fileSize, ggufFileType, ggufValidationLoss, quantizeGguf, renderedExampleSchema, sha256File } from './gguf-tools';
 import { llamaCppDir, runConverter, runTrainer, trainingThreads, type TrainerEvent } from './trainer';
+import { pullFolder, pushFolder, type ArtifactStore } from '../artifacts/artifact-store';
 
 export interface FineTuneDeps {
   pool: pg.Pool;
@@ -32,6 +33,8 @@ export interface FineTuneDeps {
   threads?: number;
   /** The Ollama that serves this Astra's models (OLLAMA_HOST): registered fine-tunes are pushed to it. */
   ollamaHost?: string;
+  /** The S3 artifact store, when configured: each job folder is kept there and copied to the machine that works on it. */
+  artifacts?: ArtifactStore;
 }
 
 /** A file whose validation loss kept less than half of the tuned model's improvement over the base has lost the fine-tune. */
@@ -115,6 +118,34 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
 
   const withFile = (job: FineTuneJob, file: ExportedFile): FineTuneJob => ({ ...job, files: [...job.files.filter((f) => f.format !== file.format), file] });
 
+  /**
+   * The job as this machine works on it. With an S3 store the job folder is pulled from the bucket into this
+   * machine's data folder and every path of the job pointed there (the machine before may have been another);
+   * the fp32 base copy, a cache of the provisioned model every machine has, is made here if it is missing.
+   */
+  const localJob = async (given: FineTuneJob, node: NodeContext): Promise<FineTuneJob> => {
+    if (!deps.artifacts || !given.artifacts) return given;
+    const dir = path.join(dataDir, ...given.artifacts.split('/'));
+    const pulled = await pullFolder(deps.artifacts, given.artifacts, dir);
+    if (pulled > 0) await node.log(`copied ${pulled} file(s) of the job from ${deps.artifacts.uriOf(given.artifacts)}`);
+    const moved = (file: string) => (file === given.dir || file.startsWith(`${given.dir}${path.sep}`) ? path.join(dir, path.relative(given.dir, file)) : file);
+    const job: FineTuneJob = {
+      ...given,
+      dir,
+      dataset: { ...given.dataset, train: moved(given.dataset.train), val: moved(given.dataset.val) },
+      ...(given.training ? { training: { ...given.training, adapter: moved(given.training.adapter) } } : {}),
+      ...(given.merged ? { merged: moved(given.merged) } : {}),
+      files: given.files.map((file) => ({ ...file, path: moved(file.path) })),
+    };
+    if (job.base.hf && !existsSync(path.join(job.base.hf, 'config.json'))) return { ...job, base: { ...job.base, hf: await baseCopy(job, node) } };
+    return job;
+  };
+  /** With an S3 store, what this step added to the job folder goes to the bucket before the next step runs anywhere. */
+  const savedJob = async (job: FineTuneJob): Promise<FineTuneJob> => {
+    if (deps.artifacts && job.artifacts) await pushFolder(deps.artifacts, job.dir, job.artifacts);
+    return job;
+  };
+
   return {
     ...nodeActivity(nodeSpecs.datasetFromCollectionNode, store, async ({ params, inputs, node }) => {
       const name = collectionName(inputs.collection, params.collection);
@@ -183,12 +214,18 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
       await writeFile(path.join(dir, 'dataset.json'), JSON.stringify({ sha256: prepared.sha256, stats: prepared.stats }, null, 2));
       const s = prepared.stats;
       await node.log(`dataset ${prepared.sha256.slice(0, 12)} (${s.format}): ${s.lines} lines, ${s.train} train / ${s.val} validation; ${s.duplicates} duplicates and ${s.tooLong} too long dropped${s.skippedInvalid ? `, ${s.skippedInvalid} invalid lines skipped` : ''}`);
-      const job: FineTuneJob = { dir, dataset: { sha256: prepared.sha256, train, val, stats: prepared.stats }, base: { model: base.name, gguf: base.path, sha256: base.sha256 }, files: [] };
-      return { job };
+      const job: FineTuneJob = {
+        dir,
+        ...(deps.artifacts ? { artifacts: `finetune/jobs/${node.runId}/${node.nodeId}` } : {}),
+        dataset: { sha256: prepared.sha256, train, val, stats: prepared.stats },
+        base: { model: base.name, gguf: base.path, sha256: base.sha256 },
+        files: [],
+      };
+      return { job: await savedJob(job) };
     }),
 
     ...nodeActivity(nodeSpecs.fineTuneNode, store, async ({ params, inputs, node }) => {
-      const job = parseJob(inputs.job, node);
+      const job = await localJob(parseJob(inputs.job, node), node);
       const hf = await baseCopy(job, node);
       const out = path.join(job.dir, 'train');
       const started = Date.now();
@@ -202,7 +239,7 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
       const done = run.events.find((event) => event.event === 'done');
       if (!done || done.event !== 'done' || !start || start.event !== 'start') throw new Error('the trainer ended without reporting its adapter');
       return {
-        job: {
+        job: await savedJob({
           ...job,
           base: { ...job.base, hf },
           training: {
@@ -213,12 +250,12 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
             seconds: (Date.now() - started) / 1000,
             device: start.device,
           },
-        } satisfies FineTuneJob,
+        }),
       };
     }),
 
     ...nodeActivity(nodeSpecs.evaluateNode, store, async ({ params, inputs, node }) => {
-      const job = parseJob(inputs.job, node);
+      const job = await localJob(parseJob(inputs.job, node), node);
       if (!job.training || !job.base.hf) throw ApplicationFailure.nonRetryable(`Evaluate "${node.nodeId}": the job has no trained adapter; put Fine-tune (LoRA) before it`, 'InvalidJob');
       const prompts = path.join(job.dir, 'prompts.json');
       await writeFile(prompts, JSON.stringify(params.prompts));
@@ -239,11 +276,11 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
         samples: params.prompts.map((prompt, i) => ({ prompt, before: before.samples[i]?.reply ?? '', after: after.samples[i]?.reply ?? '' })),
       };
       await writeFile(path.join(job.dir, 'evaluation.json'), JSON.stringify(evaluation, null, 2));
-      return { job: { ...job, evaluation } satisfies FineTuneJob };
+      return { job: await savedJob({ ...job, evaluation }) };
     }),
 
     ...nodeActivity(nodeSpecs.exportGgufNode, store, async ({ params, inputs, node }) => {
-      let job = parseJob(inputs.job, node);
+      let job = await localJob(parseJob(inputs.job, node), node);
       const hf = job.base.hf;
       const adapter = job.training?.adapter;
       if (!adapter || !hf) throw ApplicationFailure.nonRetryable(`Export GGUF "${node.nodeId}": the job has no trained adapter; put Fine-tune (LoRA) before it`, 'InvalidJob');
@@ -269,11 +306,11 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
         job = withFile({ ...job, merged }, await measured(job, { format: 'f16', path: f16, model: f16 }));
         await node.log(`merged F16 GGUF: validation loss ${job.files.at(-1)!.valLoss.toFixed(4)}`);
       }
-      return { job };
+      return { job: await savedJob(job) };
     }),
 
     ...nodeActivity(nodeSpecs.quantizeNode, store, async ({ params, inputs, node }) => {
-      let job = parseJob(inputs.job, node);
+      let job = await localJob(parseJob(inputs.job, node), node);
       const f16 = job.files.find((file) => file.format === 'f16');
       if (!f16) throw ApplicationFailure.nonRetryable(`Quantise "${node.nodeId}": the job has no merged F16 GGUF; set Export GGUF's merge on (Astra quantises only from F16, never a quantised file)`, 'InvalidJob');
       for (const [i, type] of params.types.entries()) {
@@ -288,11 +325,11 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
         await node.log(`${type}: ${(file.sizeBytes / 1e6).toFixed(1)} MB (F16 ${(f16.sizeBytes / 1e6).toFixed(1)} MB), file type ${file.fileType}, validation loss ${file.valLoss.toFixed(4)} (F16 ${f16.valLoss.toFixed(4)})${file.keepsFineTune ? '' : ' — this format loses the fine-tune'}`, file.keepsFineTune ? 'info' : 'warn');
         node.progress(i + 1, params.types.length, 'files');
       }
-      return { job };
+      return { job: await savedJob(job) };
     }),
 
     ...nodeActivity(nodeSpecs.registerModelNode, store, async ({ params: given, inputs, node }) => {
-      const job = parseJob(inputs.job, node);
+      const job = await localJob(parseJob(inputs.job, node), node);
       const name = (inputs.name === undefined ? '' : asText(inputs.name).trim()) || given.name;
       if (!name) throw new NodeParamError('name', 'give the new model a name, as the parameter or on the Name input');
       if (!modelNamePattern.test(name)) throw new NodeParamError('name', `"${name.slice(0, 80)}": use lower-case letters, digits, ".", "_" and "-", at most 63`);
@@ -332,6 +369,7 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
         lineage,
       });
       await writeFile(path.join(job.dir, 'lineage.json'), JSON.stringify({ name: params.name, ...lineage }, null, 2));
+      await savedJob(job);
       await node.log(`registered ${params.name} (${lora ? `${base.name} + LoRA ${path.basename(file.path)}` : path.basename(file.path)})`);
       const ollamaHost = deps.ollamaHost ?? process.env.OLLAMA_HOST;
       if (ollamaHost && params.pushToOllama) {

@@ -15,8 +15,10 @@ import { createCollectionsRepo, type Collection } from './collections-repo';
 import { CorruptDocumentError, DocumentLimitError, UnsupportedDocumentError, type LoadedDocument } from './document';
 import { EgressRefusedError, type createEgress } from './egress';
 import { createDocumentSandbox, type DocumentSandbox } from './loaders/sandbox';
+import type { ArtifactStore } from '../artifacts/artifact-store';
 
-export type IngestSource = { kind: 'path'; path: string; glob?: string } | { kind: 'url'; url: string };
+/** What an ingest reads: a path on the workers' disk, a URL, or an upload kept in the S3 artifact store (its key). */
+export type IngestSource = { kind: 'path'; path: string; glob?: string } | { kind: 'url'; url: string } | { kind: 'artifact'; key: string };
 
 export interface IngestCounts {
   planned: number;
@@ -54,6 +56,8 @@ export interface IngestDeps {
   documents?: DocumentSandbox;
   /** Astra's data folder: never ingested, but for a collection's own uploads under `uploads/<collection id>/`. */
   dataDir?: string;
+  /** The S3 artifact store, when one is configured: uploads are read from it. */
+  artifacts?: ArtifactStore;
 }
 
 export const defaultGlob = '**/*.{txt,text,md,markdown,html,htm,pdf,docx,json,csv}';
@@ -147,6 +151,14 @@ export function createIngestActivities(deps: IngestDeps) {
   }
 
   async function fetchBytes(source: string, collectionId: string): Promise<{ bytes: Buffer; contentType: string | null; fileName: string }> {
+    // An upload in the S3 store is named by its URI there, and only this collection's own uploads are read.
+    const key = deps.artifacts?.keyOf(source);
+    if (key !== undefined) {
+      if (!key.startsWith(`uploads/${collectionId}/`)) throw new CorruptDocumentError(`${source} is not one of this collection's uploads`);
+      const bytes = await deps.artifacts!.get(key);
+      if (!bytes) throw new CorruptDocumentError(`${source} is not in the artifact store (deleted with its collection?)`);
+      return { bytes, contentType: null, fileName: key.split('/').pop()! };
+    }
     // Paths are planned absolute; anything else is a URL, and only the egress module fetches URLs (http and https only).
     if (!path.isAbsolute(source)) {
       const fetched = await deps.egress.fetch(source);
@@ -284,6 +296,10 @@ export function createIngestActivities(deps: IngestDeps) {
       if (input.source.kind === 'url') {
         sources = [input.source.url];
         label = input.source.url;
+      } else if (input.source.kind === 'artifact') {
+        if (!deps.artifacts) throw ApplicationFailure.nonRetryable(`the upload ${input.source.key} is in an S3 artifact store, and this worker has none configured (ASTRA_ARTIFACTS_S3_BUCKET)`, 'NoArtifactStore');
+        sources = [deps.artifacts.uriOf(input.source.key)];
+        label = sources[0]!;
       } else {
         const root = path.resolve(input.source.path);
         label = root;

@@ -87,6 +87,7 @@ export const collectionsHandlers = (deps: AppDeps) => ({
     await deps.collections.remove(collection.id);
     // The collection's uploads go with it: nothing else refers to them, and they are the user's files.
     await rm(path.join(deps.env.dataDir, 'uploads', collection.id), { recursive: true, force: true });
+    await deps.env.artifacts?.removeAll(`uploads/${collection.id}/`);
     deps.logger.info({ event: 'collection.deleted', name, schedules: feeding.map((schedule) => schedule.name), by: user.username });
     return c.json({ deleted: name, documents: stats.documents + stats.failed, chunks: stats.chunks, schedulesDeleted: feeding.map((schedule) => schedule.name) }, 200);
   }) satisfies AppRouteHandler<typeof deleteCollection>,

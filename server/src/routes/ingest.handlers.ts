@@ -69,7 +69,7 @@ export const ingestHandlers = (deps: AppDeps) => {
   const start = async (user: Principal, collection: Collection, source: IngestSource, batchSize?: number) => {
     const workflowId = `ingest-${collection.name}-${randomUUID().slice(0, 8)}`;
     await deps.pool.query('insert into ingest_runs (workflow_id, collection_id, owner_id, source) values ($1, $2, $3, $4)', [
-      workflowId, collection.id, user.id, source.kind === 'path' ? source.path : source.url,
+      workflowId, collection.id, user.id, source.kind === 'path' ? source.path : source.kind === 'url' ? source.url : deps.env.artifacts?.uriOf(source.key) ?? source.key,
     ]);
     await deps.temporal.workflow.start<typeof workflows.ingestCorpus>('ingestCorpus', {
       taskQueue: deps.env.ASTRA_TASK_QUEUE,
@@ -91,7 +91,7 @@ export const ingestHandlers = (deps: AppDeps) => {
       const refusal = await deps.access.modelRefusal(user, [prepared.collection.embeddingModel]);
       if (refusal) return c.json({ error: refusal }, 403);
       const started = await start(user, prepared.collection, resolved.source, body.batchSize);
-      await audit(c, 'ingest.start', started.workflowId, { detail: { collection: started.collection, source: resolved.source.kind === 'path' ? resolved.source.path : resolved.source.url } });
+      await audit(c, 'ingest.start', started.workflowId, { detail: { collection: started.collection, source: resolved.source.kind === 'path' ? resolved.source.path : resolved.source.kind === 'url' ? resolved.source.url : resolved.source.key } });
       return c.json(started, 202);
     }) satisfies AppRouteHandler<typeof startIngest>,
 
@@ -104,12 +104,21 @@ export const ingestHandlers = (deps: AppDeps) => {
       if ('error' in prepared) return c.json({ error: prepared.error }, 400);
       const refusal = await deps.access.modelRefusal(user, [prepared.collection.embeddingModel]);
       if (refusal) return c.json({ error: refusal }, 403);
+      const name = `${randomUUID().slice(0, 8)}-${query.filename}`;
+      if (deps.env.artifacts) {
+        // With an S3 store the upload goes to the bucket, where a worker on any machine reads it.
+        const key = `uploads/${prepared.collection.id}/${name}`;
+        await deps.env.artifacts.put(key, bytes);
+        const started = await start(user, prepared.collection, { kind: 'artifact', key });
+        await audit(c, 'ingest.start', started.workflowId, { detail: { collection: started.collection, upload: query.filename, bytes: bytes.length } });
+        return c.json(started, 202);
+      }
       // Uploads live in the data folder, one folder per collection, under a name no two uploads share.
       const folder = path.join(deps.env.dataDir, 'uploads', prepared.collection.id);
       // Only Astra's own account may read uploads: they are other people's documents.
       await mkdir(path.join(deps.env.dataDir, 'uploads'), { recursive: true, mode: 0o700 });
       await mkdir(folder, { recursive: true, mode: 0o700 });
-      const file = path.join(folder, `${randomUUID().slice(0, 8)}-${query.filename}`);
+      const file = path.join(folder, name);
       await writeFile(file, bytes, { mode: 0o600 });
       const started = await start(user, prepared.collection, { kind: 'path', path: file });
       await audit(c, 'ingest.start', started.workflowId, { detail: { collection: started.collection, upload: query.filename, bytes: bytes.length } });

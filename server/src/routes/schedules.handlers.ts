@@ -32,7 +32,7 @@ function scheduleView(row: ScheduleRow, description: ScheduleDescription | undef
   return {
     name: row.name,
     collection: row.collection,
-    source: row.source.kind === 'path' ? row.source.path : row.source.url,
+    source: row.source.kind === 'path' ? row.source.path : row.source.kind === 'url' ? row.source.url : row.source.key,
     glob: row.source.kind === 'path' ? row.source.glob ?? null : null,
     every: kind === 'every' ? rest.join(' ') : null,
     cron: kind === 'cron' ? rest.join(' ') : null,

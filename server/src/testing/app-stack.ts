@@ -57,7 +57,8 @@ export async function createAppOver(shared: { temporalAddress: string; databaseU
   });
   const logger = createLogger('silent');
   const pool = createDatabasePool(services.databaseUrl, { max: 5, onConnectionLost: () => undefined });
-  const connection = await Connection.connect({ address: services.temporalAddress });
+  // The options the server builds from its environment (main.ts): TLS and an API key when a test sets them.
+  const connection = await Connection.connect(env.temporal);
   const temporal = new Client({ connection, namespace: services.namespace, interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor(), new RequestIdClientInterceptor()] } });
   const users = createUsersRepo(pool);
   const credentials = createCredentialsRepo(pool, { idleMinutes: env.ASTRA_SESSION_IDLE_MINUTES });

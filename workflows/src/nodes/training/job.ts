@@ -20,8 +20,10 @@ export const exportedFileSchema = z.object({
 });
 
 export const fineTuneJobSchema = z.object({
-  /** The job's artifact folder, shared by every worker (under the data folder). */
+  /** The job's artifact folder on the machine that made this value (under its data folder; shared by every worker by default). */
   dir: z.string(),
+  /** With an S3 artifact store: the folder's key prefix in the bucket, which the next machine copies the folder from. */
+  artifacts: z.string().optional(),
   dataset: z.object({
     sha256: z.string(),
     train: z.string(),
