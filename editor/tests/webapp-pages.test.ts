@@ -149,6 +149,14 @@ describe('the web app pages', () => {
 
   it('lists runs across flows with inputs, duration and who ran them, filtered by flow, status and time', async () => {
     await page.getByRole('link', { name: '← Flows' }).click();
+    // Asking to delete puts the question under the card's text, which keeps its width.
+    const card = page.locator('.flow-card', { hasText: 'RAG: answer a question' }).first();
+    const before = (await card.locator('.flow-card-link').boundingBox())!.width;
+    await card.getByRole('button', { name: 'Delete RAG: answer a question' }).click();
+    await card.getByText('Delete “RAG: answer a question” with its versions and runs?').waitFor();
+    expect((await card.locator('.flow-card-link').boundingBox())!.width).toBeGreaterThanOrEqual(before);
+    await card.screenshot({ path: path.join(screenshotDir, 'webapp-06b-delete-confirm.png') });
+    await card.getByRole('button', { name: 'Keep' }).click();
     await page.getByRole('link', { name: 'Runs', exact: true }).click();
     const row = page.locator('tr[data-run]').first();
     await row.waitFor();
