@@ -313,6 +313,9 @@ export function createAstraClient(options: AstraClientOptions = {}) {
     users: () => request(c.usersAnswer, 'GET', '/api/users'),
     createUser: (body: { username: string; password: string; role?: 'admin' | 'user' | 'pending' }) => request(c.userCreated, 'POST', '/api/users', body),
     approveUser: (username: string, role: 'admin' | 'user' = 'user') => request(c.userApproved, 'POST', `/api/users/${enc(username)}/approve`, { role }),
+    changeUserRole: (username: string, role: 'admin' | 'user') => request(c.userRoleChanged, 'PUT', `/api/users/${enc(username)}/role`, { role }),
+    changePassword: (currentPassword: string, newPassword: string) => request(c.passwordChanged, 'POST', '/api/account/password', { currentPassword, newPassword }),
+    userNames: (contains = '') => request(c.userNamesAnswer, 'GET', `/api/user-names?q=${enc(contains)}`),
   };
 }
 

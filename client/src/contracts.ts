@@ -13,7 +13,8 @@ import { uploadAndIngest } from '@astra/server/routes/ingest';
 import { listSessions, listTokens } from '@astra/server/routes/sessions';
 import { signInProviders } from '@astra/server/routes/oidc';
 import { listAudit, listModelAccess, setModelAccess } from '@astra/server/routes/admin';
-import { approveUser, createUser, listUsers } from '@astra/server/routes/users';
+import { approveUser, changeUserRole, createUser, listUsers } from '@astra/server/routes/users';
+import { changePassword, listUserNames } from '@astra/server/routes/account';
 
 /** The JSON schema of a route's answer with that status (the route definitions name them once). */
 function answerOf<R extends { responses: Record<number, unknown> }, S extends keyof R['responses'] & number>(route: R, status: S) {
@@ -73,6 +74,9 @@ export const modelAccessSet = answerOf(setModelAccess, 200);
 export const usersAnswer = answerOf(listUsers, 200);
 export const userCreated = answerOf(createUser, 201);
 export const userApproved = answerOf(approveUser, 200);
+export const userRoleChanged = answerOf(changeUserRole, 200);
+export const passwordChanged = answerOf(changePassword, 200);
+export const userNamesAnswer = answerOf(listUserNames, 200);
 
 /** What `POST /api/ask` streams after its tokens (docs: askCollection's description). */
 export const askAnswerEvent = z.object({

@@ -132,7 +132,14 @@ describe('the web app pages', () => {
     await page.getByRole('button', { name: 'Share', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: /Share/ });
     await dialog.getByLabel('Shared').check();
-    await dialog.getByLabel('With these users').fill(other.username);
+    // A picker of the server's usernames, searched as you type, not free text.
+    await dialog.getByLabel('With these users').fill(other.username.slice(0, -1).toUpperCase());
+    await dialog.getByRole('list', { name: 'Matching users' }).getByRole('button', { name: other.username, exact: true }).click();
+    await eventually(() => dialog.locator(`[data-shared-user="${other.username}"]`).count()).toBe(1);
+    expect(await dialog.getByLabel('With these users').inputValue()).toBe('');
+    await dialog.getByLabel('With these users').fill('no-such-user-anywhere');
+    await eventually(() => dialog.getByText('No user matches “no-such-user-anywhere”.').count()).toBe(1);
+    await dialog.getByLabel('With these users').fill('');
     await shot(page, '06-share');
     await dialog.getByRole('button', { name: 'Save sharing' }).click();
     await eventually(() => page.getByRole('button', { name: 'Shared', exact: true }).count()).toBe(1);
@@ -142,6 +149,14 @@ describe('the web app pages', () => {
 
   it('lists runs across flows with inputs, duration and who ran them, filtered by flow, status and time', async () => {
     await page.getByRole('link', { name: '← Flows' }).click();
+    // Asking to delete puts the question under the card's text, which keeps its width.
+    const card = page.locator('.flow-card', { hasText: 'RAG: answer a question' }).first();
+    const before = (await card.locator('.flow-card-link').boundingBox())!.width;
+    await card.getByRole('button', { name: 'Delete RAG: answer a question' }).click();
+    await card.getByText('Delete “RAG: answer a question” with its versions and runs?').waitFor();
+    expect((await card.locator('.flow-card-link').boundingBox())!.width).toBeGreaterThanOrEqual(before);
+    await card.screenshot({ path: path.join(screenshotDir, 'webapp-06b-delete-confirm.png') });
+    await card.getByRole('button', { name: 'Keep' }).click();
     await page.getByRole('link', { name: 'Runs', exact: true }).click();
     const row = page.locator('tr[data-run]').first();
     await row.waitFor();
@@ -208,8 +223,41 @@ describe('the web app pages', () => {
     await adminPage.getByLabel(`Role for ${pending}`).selectOption('admin');
     await adminPage.locator(`[data-pending="${pending}"]`).getByRole('button', { name: 'Approve' }).click();
     await eventually(() => adminPage.locator(`tr[data-user="${pending}"] td`).nth(1).textContent()).toBe('admin');
+    // An approved user's role changes from the users table; the admin's own row offers no change.
+    await adminPage.getByLabel(`Change role of ${pending}`).selectOption('user');
+    await eventually(() => adminPage.locator(`tr[data-user="${pending}"] td`).nth(1).textContent()).toBe('user');
+    expect((await apiAs(stack.harness, admin.token)<{ users: Array<{ username: string; role: string }> }>('GET', '/api/users')).body.users.find((row) => row.username === pending)?.role).toBe('user');
+    expect(await adminPage.getByLabel(`Change role of ${admin.username}`).count()).toBe(0);
     const model = adminPage.locator('tr[data-model="smollm2-135m-instruct"] td');
     expect(await model.nth(3).textContent()).toBe('8192');
     await adminPage.screenshot({ path: path.join(screenshotDir, 'webapp-09-settings.png'), fullPage: true });
+  });
+
+  it('changes your own password in settings: the current one asked, your other session signed out', async () => {
+    const someone = await stack.harness.newUser('user');
+    const { page: elsewhere } = await stack.newPage();
+    await signIn(elsewhere, stack.baseUrl, someone.username, someone.password);
+    const { page: here } = await stack.newPage();
+    await signIn(here, stack.baseUrl, someone.username, someone.password);
+    await here.getByRole('link', { name: 'Settings' }).click();
+    const section = here.locator('section[aria-labelledby="password-title"]');
+    const form = section.getByRole('form', { name: 'Change your password' });
+    await form.getByLabel('Current password').fill('not the password');
+    await form.getByLabel('New password', { exact: true }).fill('a much better password');
+    await form.getByLabel('New password again').fill('a much better password');
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await eventually(() => section.getByRole('alert').textContent()).toBe('the current password is wrong');
+    await form.getByLabel('Current password').fill(someone.password);
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await eventually(() => section.getByRole('status').textContent()).toBe('Password changed. 1 other session signed out.');
+    await here.screenshot({ path: path.join(screenshotDir, 'webapp-10-password.png'), fullPage: true });
+    // This page stays signed in; the other browser is signed out on its next request; the new password signs in.
+    await here.getByRole('link', { name: 'Runs', exact: true }).click();
+    await here.locator('.page').first().waitFor();
+    expect(await here.getByLabel('Username').count()).toBe(0);
+    await elsewhere.reload();
+    await elsewhere.getByLabel('Username').waitFor();
+    const { page: again } = await stack.newPage();
+    await signIn(again, stack.baseUrl, someone.username, 'a much better password');
   });
 });

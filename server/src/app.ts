@@ -33,6 +33,8 @@ import * as statusRoutes from './routes/status.routes';
 import { statusHandlers } from './routes/status.handlers';
 import * as usersRoutes from './routes/users.routes';
 import { usersHandlers } from './routes/users.handlers';
+import * as accountRoutes from './routes/account.routes';
+import { accountHandlers } from './routes/account.handlers';
 import * as appsRoutes from './routes/apps.routes';
 import { appsHandlers } from './routes/apps.handlers';
 import * as keysRoutes from './routes/keys.routes';
@@ -136,11 +138,16 @@ export function createApp(deps: AppDeps): App {
   app.openapi(usersRoutes.listUsers, users.listUsers);
   app.openapi(usersRoutes.createUser, users.createUser);
   app.openapi(usersRoutes.approveUser, users.approveUser);
+  app.openapi(usersRoutes.changeUserRole, users.changeUserRole);
   app.openapi(usersRoutes.suspendUser, users.suspendUser);
   app.openapi(usersRoutes.reinstateUser, users.reinstateUser);
   app.openapi(usersRoutes.signOutUser, users.signOutUser);
   app.openapi(usersRoutes.userCredentials, users.userCredentials);
   app.openapi(usersRoutes.revokeUserSession, users.revokeUserSession);
+
+  const account = accountHandlers(deps);
+  app.openapi(accountRoutes.changePassword, account.changePassword);
+  app.openapi(accountRoutes.listUserNames, account.listUserNames);
 
   const sessions = sessionsHandlers(deps);
   app.openapi(sessionsRoutes.listSessions, sessions.listSessions);

@@ -237,7 +237,8 @@ export function createNodeActivities(deps: IngestDeps) {
       // A wired collection, or a name given as text (an empty one leaves the parameter in force).
       const name = collectionName(inputs.collection, params.collection);
       if (!name) throw new NodeParamError('collection', 'name a collection, or connect one to the collection input');
-      const collection = await collections.find(node.ownerId, name);
+      // A chat turn in someone else's app reads the files the chatting user attached to that conversation.
+      const collection = (name.startsWith('chat-') ? await collections.findConversationAttachments(node.runId, name) : undefined) ?? await collections.find(node.ownerId, name);
       if (!collection) throw new NodeParamError('collection', `you have no collection named "${name}"`);
       const passages = await retriever.retrieve({ collection, query: asText(inputs.query), k: params.k, mode: params.mode, minScore: params.minScore, mmrLambda: params.mmrLambda });
       return { passages };

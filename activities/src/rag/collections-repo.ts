@@ -59,6 +59,22 @@ export function createCollectionsRepo(pool: pg.Pool) {
       const row = (await pool.query<CollectionRow>('select * from collections where owner_id = $1 and name = $2', [ownerId, name])).rows[0];
       return row && toCollection(row);
     },
+    /**
+     * The attachments of a chat turn run for someone other than the app's publisher: the collection
+     * `chat-<conversation id>` of the user who started the run, when that conversation is theirs and
+     * is with an app of the run's flow. Nobody else's collection is reachable this way.
+     */
+    async findConversationAttachments(runId: string, name: string): Promise<Collection | undefined> {
+      const row = (await pool.query<CollectionRow>(
+        `select k.* from runs r
+           join conversations cv on cv.user_id = r.owner_id and 'chat-' || cv.id::text = $2
+           join chat_apps a on a.id = cv.app_id and a.flow_id = r.flow_id
+           join collections k on k.owner_id = r.owner_id and k.name = $2
+          where r.id::text = $1`,
+        [runId, name],
+      )).rows[0];
+      return row && toCollection(row);
+    },
     async get(id: string): Promise<Collection | undefined> {
       const row = (await pool.query<CollectionRow>('select * from collections where id = $1', [id])).rows[0];
       return row && toCollection(row);

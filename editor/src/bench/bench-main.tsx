@@ -30,7 +30,9 @@ declare global {
       /** The whole flow in view, however small (as the fit did before fits stopped at the readable zoom). */
       fitAll?: () => Promise<void>;
       /** Streams tokens into a running node of a run shown on the canvas; how many renders they caused. */
-      streamTokens?: (count: number) => Promise<{ tokens: number; canvas: number; nodes: number; streamTails: number }>;
+      streamTokens?: (count: number) => Promise<{ tokens: number; canvas: number; nodes: number; runningCard: number; streamTails: number }>;
+      /** Mounted cards of nodes that have params set (pass-through nodes have none), and how many show them. */
+      cardsWithParams?: () => { cards: number; withParams: number };
     };
   }
 }
@@ -79,6 +81,11 @@ const nextFrame = () => new Promise((resolve) => requestAnimationFrame(resolve))
  */
 function TokenStream({ store }: { store: EditorStore }) {
   useEffect(() => {
+    window.astraBench.cardsWithParams = () => {
+      const withValues = new Set(store.getState().nodes.filter((node) => Object.keys(node.data.params).length > 0).map((node) => node.id));
+      const cards = [...document.querySelectorAll('.react-flow__node')].filter((element) => withValues.has(element.getAttribute('data-id') ?? ''));
+      return { cards: cards.length, withParams: cards.filter((card) => card.querySelector('.node-params')).length };
+    };
     window.astraBench.streamTokens = async (count) => {
       const at = new Date().toISOString();
       store.getState().showRun({
@@ -91,14 +98,16 @@ function TokenStream({ store }: { store: EditorStore }) {
       // before counting, so that only what the tokens cause is counted.
       for (let frame = 0; frame < 10; frame += 1) await nextFrame();
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const before = { ...renderCounts };
+      const before = { ...renderCounts, runningCard: renderCounts.byNode.n313 ?? 0 };
       for (let seq = 0; seq < count; seq += 1) {
         store.getState().applyRunEvent({ type: 'token', nodeId: 'n313', text: `word${seq} `, seq });
         // One token per frame, as a model streams them: each gets its own render pass.
         await nextFrame();
       }
       await nextFrame();
-      return { tokens: count, canvas: renderCounts.canvas - before.canvas, nodes: renderCounts.nodes - before.nodes, streamTails: renderCounts.streamTails - before.streamTails };
+      const runningCard = (renderCounts.byNode.n313 ?? 0) - before.runningCard;
+      // Cards other than the running one; the running card's own renders and its text line are counted apart.
+      return { tokens: count, canvas: renderCounts.canvas - before.canvas, nodes: renderCounts.nodes - before.nodes - runningCard, runningCard, streamTails: renderCounts.streamTails - before.streamTails };
     };
   }, [store]);
   return null;

@@ -103,6 +103,7 @@ function RunBadge({ run }: { run: NodeRunView }) {
 
 function FlowNodeView({ id, data, selected }: NodeProps<AstraNode>) {
   renderCounts.nodes += 1;
+  renderCounts.byNode[id] = (renderCounts.byNode[id] ?? 0) + 1;
   // One subscription per node (625 nodes means 625 listeners on every store change, not three times that).
   const [info, run, problems] = useEditor(useShallow((state) => [state.catalogue.byKey.get(specKey(data.nodeType, data.version)), state.nodeRuns[id], state.nodeProblems[id]] as const));
   const compact = useStore(isCompact);

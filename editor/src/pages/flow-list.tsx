@@ -218,7 +218,7 @@ export function FlowListPage() {
         ) : null}
         <ul className="flow-cards">
           {flows?.map((flow) => (
-            <li key={flow.id} className="flow-card">
+            <li key={flow.id} className={`flow-card${confirmDelete === flow.id ? ' confirming' : ''}`}>
               <a href={flowHref(flow.id)} className="flow-card-link">
                 <strong>{flow.name}</strong>
                 <span className="muted">{flow.description || 'No description'}</span>
@@ -226,10 +226,13 @@ export function FlowListPage() {
               </a>
               {flow.canEdit ? (
                 confirmDelete === flow.id ? (
-                  <span className="button-row">
-                    <button type="button" className="danger" onClick={() => void remove(flow.id)}>Delete “{flow.name}”</button>
-                    <button type="button" onClick={() => setConfirmDelete(null)}>Keep</button>
-                  </span>
+                  <div className="confirm-delete">
+                    <p className="confirm-question">Delete “{flow.name}” with its versions and runs?</p>
+                    <span className="button-row">
+                      <button type="button" className="danger" onClick={() => void remove(flow.id)}>Delete “{flow.name}”</button>
+                      <button type="button" onClick={() => setConfirmDelete(null)}>Keep</button>
+                    </span>
+                  </div>
                 ) : (
                   <button type="button" className="ghost" aria-label={`Delete ${flow.name}`} onClick={() => setConfirmDelete(flow.id)}>Delete</button>
                 )

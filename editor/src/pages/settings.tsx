@@ -1,5 +1,5 @@
-// Settings (#/settings): who you are, a link to your API keys; for admins, the users (approve pending
-// accounts with a role, add users) and the models this server serves.
+// Settings (#/settings): who you are, your password, a link to your API keys; for admins, the users
+// (approve pending accounts with a role, change an approved user's role, add users) and the models this server serves.
 import { useEffect, useState } from 'react';
 import { useApi } from '../api/client';
 import type { User } from '../api/schemas';
@@ -10,7 +10,51 @@ type Model = Awaited<ReturnType<ReturnType<typeof useApi>['models']>>['models'][
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
 
-function Users() {
+/** Your own password: the current one is asked; your other sessions end, this one and your API tokens and keys stay. */
+function PasswordChange() {
+  const api = useApi();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [again, setAgain] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const mismatch = again !== '' && next !== again;
+  const change = async () => {
+    setProblem(null);
+    setNotice(null);
+    setBusy(true);
+    try {
+      const { endedSessions } = await api.changePassword(current, next);
+      setNotice(`Password changed. ${endedSessions === 0 ? 'You had no other sessions.' : `${endedSessions} other session${endedSessions === 1 ? '' : 's'} signed out.`}`);
+      setCurrent('');
+      setNext('');
+      setAgain('');
+    } catch (error) {
+      setProblem((error as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-labelledby="password-title">
+      <h2 id="password-title">Password</h2>
+      <form className="filters" aria-label="Change your password" onSubmit={(event) => { event.preventDefault(); void change(); }}>
+        <label>Current password<input type="password" value={current} onChange={(event) => setCurrent(event.target.value)} autoComplete="current-password" /></label>
+        <label>New password<input type="password" value={next} onChange={(event) => setNext(event.target.value)} autoComplete="new-password" minLength={10} /></label>
+        <label>New password again<input type="password" value={again} onChange={(event) => setAgain(event.target.value)} autoComplete="new-password" /></label>
+        <button type="submit" disabled={busy || !current || next.length < 10 || next !== again}>{busy ? 'Changing…' : 'Change password'}</button>
+      </form>
+      {next !== '' && next.length < 10 ? <p className="help">A password needs at least 10 characters.</p> : null}
+      {mismatch ? <p className="field-error">The two new passwords differ.</p> : null}
+      {problem ? <p className="field-error" role="alert">{problem}</p> : null}
+      {notice ? <p className="status-ok" role="status">{notice}</p> : null}
+      <p className="muted small">Changing it signs out your other sessions; this one, your API tokens and your API keys keep working (revoke those on their own pages).</p>
+    </section>
+  );
+}
+
+function Users({ self }: { self: string }) {
   const api = useApi();
   const [users, setUsers] = useState<Account[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -28,6 +72,16 @@ function Users() {
     try {
       const { user } = await api.approveUser(username, roles[username] ?? 'user');
       setNotice(`Approved ${user.username} as ${user.role}.`);
+      setRefresh((n) => n + 1);
+    } catch (error) {
+      setProblem((error as Error).message);
+    }
+  };
+  const changeRole = async (username: string, role: 'admin' | 'user') => {
+    setProblem(null);
+    try {
+      const { user } = await api.changeUserRole(username, role);
+      setNotice(`${user.username} is now ${user.role === 'admin' ? 'an admin' : 'a user'}.`);
       setRefresh((n) => n + 1);
     } catch (error) {
       setProblem((error as Error).message);
@@ -71,8 +125,24 @@ function Users() {
       ) : null}
       {users ? (
         <table className="users-table">
-          <thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">Registered</th><th scope="col">Approved</th></tr></thead>
-          <tbody>{users.map((user) => <tr key={user.id} data-user={user.username}><td>{user.username}</td><td>{user.role}</td><td>{when(user.createdAt)}</td><td>{when(user.approvedAt)}</td></tr>)}</tbody>
+          <thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">Registered</th><th scope="col">Approved</th><th scope="col">Change role</th></tr></thead>
+          <tbody>
+            {users.map((user) => (
+              <tr key={user.id} data-user={user.username}>
+                <td>{user.username}</td>
+                <td>{user.role}</td>
+                <td>{when(user.createdAt)}</td>
+                <td>{when(user.approvedAt)}</td>
+                <td>
+                  {user.role === 'pending' ? <span className="muted small">approve above</span> : user.username === self ? <span className="muted small">you (another admin can change it)</span> : (
+                    <select aria-label={`Change role of ${user.username}`} value={user.role} onChange={(event) => void changeRole(user.username, event.target.value === 'admin' ? 'admin' : 'user')}>
+                      <option value="user">user</option><option value="admin">admin</option>
+                    </select>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
         </table>
       ) : null}
       <form className="filters" aria-label="Add a user" onSubmit={(event) => { event.preventDefault(); void create(); }}>
@@ -83,7 +153,7 @@ function Users() {
         </label>
         <button type="submit" disabled={!draft.username || !draft.password}>Add user</button>
       </form>
-      <p className="muted">Roles are chosen when a user is added or approved; the API has no way yet to change the role of an approved user.</p>
+      <p className="muted">A role change takes effect on the user's next request. You cannot change your own role (so the server always keeps an admin).</p>
     </section>
   );
 }
@@ -132,9 +202,10 @@ export function SettingsPage({ user }: { user: User }) {
         </dl>
         <p><a href={keysHref}>Your API keys</a> — for OpenAI- and Ollama-compatible clients.</p>
       </section>
+      <PasswordChange />
       {user.role === 'admin' ? (
         <>
-          <Users />
+          <Users self={user.username} />
           <Models />
         </>
       ) : null}

@@ -1,17 +1,44 @@
 // Who else may see and run a flow, as PUT /api/flows/{id}/sharing allows: private, or shared with
-// named users and/or everyone with a role. Only the owner may change it; others see who it is shared with.
-import { useState } from 'react';
+// named users (picked from the server's usernames) and/or everyone with a role. Only the owner may change
+// it; others see who it is shared with.
+import { useEffect, useId, useState } from 'react';
 import { useApi } from '../api/client';
 import type { FlowSummary } from '../api/schemas';
 
 export function ShareDialog({ flow, onClose, onShared }: { flow: FlowSummary; onClose: () => void; onShared: (flow: FlowSummary) => void }) {
   const api = useApi();
   const [shared, setShared] = useState(flow.visibility === 'shared');
-  const [users, setUsers] = useState(flow.sharedWith.users.join(', '));
+  const [names, setNames] = useState<string[]>(flow.sharedWith.users);
+  const [search, setSearch] = useState('');
+  const [found, setFound] = useState<string[]>([]);
+  const listId = useId();
   const [roles, setRoles] = useState<Array<'user' | 'admin'>>(flow.sharedWith.roles.filter((role): role is 'user' | 'admin' => role === 'user' || role === 'admin'));
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const names = users.split(/[\s,]+/).map((name) => name.trim()).filter(Boolean);
+  useEffect(() => {
+    const text = search.trim();
+    if (!text) {
+      setFound([]);
+      return;
+    }
+    let live = true;
+    const timer = window.setTimeout(() => {
+      api.userNames(text).then(
+        (answer) => live && setFound(answer.users.map((user) => user.username).filter((name) => name !== flow.owner)),
+        (error: Error) => live && setProblem(error.message),
+      );
+    }, 150);
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+    };
+  }, [api, search, flow.owner]);
+  const pick = (name: string) => {
+    if (!names.includes(name)) setNames([...names, name]);
+    setSearch('');
+    setFound([]);
+  };
+  const offered = found.filter((name) => !names.includes(name));
   const toggleRole = (role: 'user' | 'admin') => setRoles(roles.includes(role) ? roles.filter((r) => r !== role) : [...roles, role]);
 
   const save = async () => {
@@ -44,7 +71,37 @@ export function ShareDialog({ flow, onClose, onShared }: { flow: FlowSummary; on
               <>
                 <div className="field">
                   <label htmlFor="share-users">With these users</label>
-                  <input id="share-users" value={users} onChange={(event) => setUsers(event.target.value)} placeholder="usernames, separated by commas" autoFocus />
+                  {names.length > 0 ? (
+                    <ul className="share-picked" aria-label="Shared with">
+                      {names.map((name) => (
+                        <li key={name} data-shared-user={name}>
+                          {name}
+                          <button type="button" className="ghost" aria-label={`Stop sharing with ${name}`} onClick={() => setNames(names.filter((other) => other !== name))}>×</button>
+                        </li>
+                      ))}
+                    </ul>
+                  ) : null}
+                  <input
+                    id="share-users"
+                    aria-controls={listId}
+                    value={search}
+                    onChange={(event) => setSearch(event.target.value)}
+                    onKeyDown={(event) => {
+                      if (event.key === 'Enter' && offered[0]) {
+                        event.preventDefault();
+                        pick(offered[0]);
+                      }
+                    }}
+                    placeholder="Search users by name"
+                    spellCheck={false}
+                    autoComplete="off"
+                    autoFocus
+                  />
+                  {offered.length > 0 ? (
+                    <ul id={listId} className="share-suggestions" aria-label="Matching users">
+                      {offered.map((name) => <li key={name}><button type="button" className="ghost" onClick={() => pick(name)}>{name}</button></li>)}
+                    </ul>
+                  ) : search.trim() && found.length === 0 ? <p className="help">No user matches “{search.trim()}”.</p> : null}
                   <p className="help">They can open and run the flow read-only, and copy it; only you can save versions.</p>
                 </div>
                 <p className="field-label">With everyone who has the role</p>

@@ -8,6 +8,8 @@ export const auditActions = [
   'auth.sign-in',
   'user.create',
   'user.approve',
+  'user.role-change',
+  'user.password-change',
   'user.suspend',
   'user.unsuspend',
   'user.sign-out-everywhere',

@@ -113,6 +113,11 @@ export function createCredentialsRepo(pool: pg.Pool, options: { idleMinutes?: nu
       const result = await pool.query('delete from api_tokens where user_id = $1 and (id::text = $2 or name = $2)', [userId, idOrName]);
       return (result.rowCount ?? 0) > 0;
     },
+    /** Ends the user's sessions but the one this secret opens (none kept when it is undefined); how many ended. */
+    async endOtherSessions(userId: string, keepSecret: string | undefined): Promise<number> {
+      const result = await pool.query('delete from sessions where user_id = $1 and token_hash is distinct from $2', [userId, keepSecret ? hashSecret(keepSecret) : null]);
+      return result.rowCount ?? 0;
+    },
     /** Ends every session, API token and API key of the user at once (suspension, "sign out everywhere"). */
     async endEverything(userId: string): Promise<{ sessions: number; tokens: number; keys: number }> {
       const client = await pool.connect();

@@ -94,6 +94,32 @@ export function createUsersRepo(pool: pg.Pool) {
       );
       return result.rows[0] && toUser(result.rows[0]);
     },
+    /** Replaces the password when the current one matches; 'no-password' for an account that signs in only through OpenID Connect. */
+    async changePassword(userId: string, current: string, next: string): Promise<'changed' | 'wrong' | 'no-password'> {
+      const row = (await pool.query<{ password_hash: string | null }>('select password_hash from users where id = $1', [userId])).rows[0];
+      if (!row?.password_hash) return 'no-password';
+      if (!(await verifyPassword(row.password_hash, current))) return 'wrong';
+      await pool.query('update users set password_hash = $2 where id = $1', [userId, await hashPassword(next)]);
+      return 'changed';
+    },
+    /** Sets the role of an approved user; undefined when there is no such user, 'pending' when they are not approved yet. */
+    async setRole(username: string, role: Exclude<Role, 'pending'>): Promise<User | 'pending' | undefined> {
+      const result = await pool.query<UserRow>(
+        `update users set role = $2 where username = $1 and role <> 'pending' returning ${columns}`,
+        [username, role],
+      );
+      if (result.rows[0]) return toUser(result.rows[0]);
+      return (await this.findByUsername(username)) ? 'pending' : undefined;
+    },
+    /** Approved, unsuspended usernames containing the text, for picking whom to share with: names only. */
+    async names(contains: string, limit = 20): Promise<string[]> {
+      const result = await pool.query<{ username: string }>(
+        `select username from users where role <> 'pending' and suspended_at is null and strpos(username, $1) > 0
+          order by strpos(username, $1), username limit $2`,
+        [contains.toLowerCase(), limit],
+      );
+      return result.rows.map((row) => row.username);
+    },
     async approve(username: string, role: Exclude<Role, 'pending'> = 'user'): Promise<User | undefined> {
       const result = await pool.query<UserRow>(
         `update users set role = $2, approved_at = coalesce(approved_at, now()) where username = $1 returning ${columns}`,

@@ -33,6 +33,20 @@ export const usersHandlers = (deps: AppDeps) => {
       return c.json({ user }, 200);
     }) satisfies AppRouteHandler<typeof routes.approveUser>,
 
+    changeUserRole: (async (c) => {
+      const { username } = c.req.valid('param');
+      const { role } = c.req.valid('json');
+      // An admin demoting themselves could leave the server with no admin at all.
+      if (username === c.get('user').username) return c.json({ error: 'you cannot change your own role; ask another admin' }, 400);
+      const before = await deps.users.findByUsername(username);
+      const user = await deps.users.setRole(username, role);
+      if (!user) return c.json(noUser(username), 404);
+      if (user === 'pending') return c.json({ error: `"${username}" is waiting for approval: approve them with a role instead` }, 400);
+      deps.logger.info({ event: 'user.role-changed', username, from: before?.role, role: user.role, by: c.get('user').username });
+      await audit(c, 'user.role-change', username, { detail: { from: before?.role ?? null, role: user.role } });
+      return c.json({ user }, 200);
+    }) satisfies AppRouteHandler<typeof routes.changeUserRole>,
+
     suspendUser: (async (c) => {
       const { username } = c.req.valid('param');
       if (username === c.get('user').username) return c.json({ error: 'you cannot suspend yourself; ask another admin' }, 400);

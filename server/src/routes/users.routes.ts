@@ -117,3 +117,20 @@ export const revokeUserSession = createRoute({
     404: { description: 'no such session', content: errorContent },
   },
 });
+
+export const changeUserRole = createRoute({
+  method: 'put',
+  path: '/api/users/{username}/role',
+  tags: ['users'],
+  summary: "Change an approved user's role (admin); takes effect on their next request. Not your own: ask another admin",
+  request: {
+    params: z.object({ username: usernameSchema }),
+    body: { content: { 'application/json': { schema: z.object({ role: z.enum(['admin', 'user']) }) } }, required: true },
+  },
+  responses: {
+    200: { description: 'changed', content: { 'application/json': { schema: z.object({ user: userBody }) } } },
+    400: { description: 'malformed request, your own role, or a user still pending approval', content: errorContent },
+    403: { description: 'not an admin', content: errorContent },
+    404: { description: 'no such user', content: errorContent },
+  },
+});
