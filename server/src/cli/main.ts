@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import { modelLineageSchema } from '@astra/workflows/flow';
 import { callApi } from './api';
 import { resolveCliConfig } from './config';
 import { CliError } from './errors';
@@ -152,12 +152,7 @@ interface CatalogModel {
   fineTune?: { baseModel: string; loraPath: string | null; lineage: unknown };
 }
 
-const lineageSchema = z.object({
-  dataset: z.object({ sha256: z.string(), stats: z.object({ train: z.number(), val: z.number(), format: z.string() }) }),
-  hyperparameters: z.object({ steps: z.number(), loraR: z.number(), loraAlpha: z.number(), learningRate: z.number(), batchSize: z.number() }).optional(),
-  metrics: z.object({ before: z.number().nullable(), after: z.number().nullable(), files: z.array(z.object({ format: z.string(), valLoss: z.number(), sizeBytes: z.number(), keepsFineTune: z.boolean() })), trainingSeconds: z.number().optional(), device: z.string().optional() }),
-  file: z.object({ format: z.string(), path: z.string(), sha256: z.string() }),
-});
+const lineageSchema = modelLineageSchema;
 
 /** A fine-tune's lineage as `models show` prints it; a lineage of a shape this CLI does not know is said so. */
 function lineageLines(fineTune: NonNullable<CatalogModel['fineTune']>): string[] {
@@ -168,7 +163,7 @@ function lineageLines(fineTune: NonNullable<CatalogModel['fineTune']>): string[]
   lines.push(`  dataset         sha256 ${dataset.sha256} (${dataset.stats.format}, ${dataset.stats.train} train / ${dataset.stats.val} validation)`);
   if (h) lines.push(`  training        ${h.steps} steps, LoRA r ${h.loraR} alpha ${h.loraAlpha}, lr ${h.learningRate}, batch ${h.batchSize}${metrics.trainingSeconds ? `, ${Math.round(metrics.trainingSeconds)} s on ${metrics.device ?? '?'}` : ''}`);
   lines.push(`  validation loss ${metrics.before?.toFixed(4) ?? '?'} before, ${metrics.after?.toFixed(4) ?? '?'} after (PyTorch)`);
-  for (const f of metrics.files) lines.push(`    ${f.format.padEnd(7)} ${f.valLoss.toFixed(4)} in llama.cpp, ${mebibytes(f.sizeBytes)}${f.keepsFineTune ? '' : '  (loses the fine-tune)'}`);
+  for (const f of metrics.files) lines.push(`    ${f.format.padEnd(7)} ${f.valLoss?.toFixed(4) ?? '?'} in llama.cpp, ${mebibytes(f.sizeBytes)}${f.sha256 ? `, sha256 ${f.sha256.slice(0, 16)}…` : ''}${f.keepsFineTune ? '' : '  (loses the fine-tune)'}`);
   lines.push(`  served file     ${file.format} ${file.path} sha256 ${file.sha256}`);
   return lines;
 }
