@@ -55,6 +55,7 @@ describe('a fine-tune run in the run view', () => {
     await signIn(page, stack.baseUrl, user.username, user.password);
     await page.goto(`${stack.baseUrl}/#/flows/${flowId}`);
     await page.locator('.react-flow__pane').waitFor();
+    await page.getByRole('tab', { name: 'Run' }).click();
     await page.locator('[data-run-input="data"]').fill(data);
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     await page.locator('.training-view').waitFor();
@@ -95,6 +96,7 @@ describe('a fine-tune run in the run view', () => {
     expect(recorded.evaluations[0]?.samples[0]?.prompt).toBe('What is the capital of Veltrana?');
     await page.reload();
     await page.locator('.react-flow__pane').waitFor();
+    await page.getByRole('tab', { name: 'Run' }).click();
     await eventually(() => trainPoints(page)).toBe(steps);
     await eventually(() => chart(page).getAttribute('data-val-points')).toBe('5');
     await page.locator('[data-evaluation="evaluate"]').waitFor();
