@@ -153,6 +153,7 @@ export function createAstraClient(options: AstraClientOptions = {}) {
   }
 
   const getRun = (id: string) => request(s.runAnswer, 'GET', `/api/runs/${enc(id)}`);
+  const runTraining = (id: string) => request(s.runTraining, 'GET', `/api/runs/${enc(id)}/training`);
 
   /** Streams an answer: `onToken` gets each piece as it is generated; resolves with the answer and its citations. */
   async function ask(body: c.AskRequest, onToken?: (text: string) => void): Promise<c.AskAnswer> {
@@ -271,9 +272,9 @@ export function createAstraClient(options: AstraClientOptions = {}) {
     getRun,
     nodeOutputs: (runId: string, nodeId: string) => request(s.nodeOutputs, 'GET', `/api/runs/${enc(runId)}/nodes/${enc(nodeId)}/outputs`),
     /** The loss curves so far of a run's Fine-tune nodes and its Evaluate nodes' before/after samples. */
-    runTraining: (id: string) => request(s.runTraining, 'GET', `/api/runs/${enc(id)}/training`),
+    runTraining,
     /** The loss series of a run (train and validation loss by step), one per Fine-tune node. */
-    lossSeries: async (id: string) => lossSeriesOf(await request(s.runTraining, 'GET', `/api/runs/${enc(id)}/training`)),
+    lossSeries: async (id: string) => lossSeriesOf(await runTraining(id)),
     cancelRun: (id: string) => request(s.runAnswer, 'POST', `/api/runs/${enc(id)}/cancel`),
     rerun: (id: string, fromNode: string, version?: number) => request(s.runAnswer, 'POST', `/api/runs/${enc(id)}/rerun`, { fromNode, ...(version ? { version } : {}) }),
     followRun,

@@ -1,13 +1,13 @@
 // A fine-tune run watched in the editor on the real stack (worker, PyTorch trainer, Postgres, Temporal):
 // the run view draws the live loss curve from the trainer's reports as it trains (points appear and the
-// curve grows), shows Evaluate's before/after samples when it is done, and after a reload draws the
-// whole curve from the record. Kept tiny: 12 examples, 8 steps of batch 2, one torch thread.
+// curve grows), shows Evaluate's before/after samples when it is done, after a reload draws the whole
+// curve from the record, and the registered model's page shows its lineage and metrics. Kept tiny: 12 examples, 8 steps of batch 2, one torch thread.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { runTrainingSchema } from '@astra/workflows/flow';
+import { fineTuneJobSchema, runTrainingSchema } from '@astra/workflows/flow';
 import { graphOf } from '../../server/src/flows/testing/graphs';
 import { apiAs, eventually, screenshotDir, signIn, startBrowserStack, type BrowserStack } from './browser-stack';
 
@@ -35,6 +35,7 @@ const trainPoints = async (page: Page) => Number((await chart(page).getAttribute
 describe('a fine-tune run in the run view', () => {
   it('draws the live loss curve as it trains, then the before/after samples, and the whole curve again after a reload', async () => {
     const user = await stack.harness.newUser('user');
+    const modelName = `tiny-tune-${Date.now().toString(36)}`;
     const api = apiAs(stack.harness, user.token);
     const graph = graphOf(
       [
@@ -42,9 +43,11 @@ describe('a fine-tune run in the run view', () => {
         { id: 'prepare', type: 'training.prepare-dataset', params: { validationFraction: 0.25 } },
         { id: 'tune', type: 'training.finetune', params: { steps, batchSize: 2, checkpointEvery: 4, evalEvery: 2, learningRate: 2e-3 } },
         { id: 'evaluate', type: 'training.evaluate', params: { prompts: ['What is the capital of Veltrana?'], maxNewTokens: 16 } },
+        { id: 'export', type: 'training.export-gguf', params: { merge: false } },
+        { id: 'register', type: 'training.register-model', params: { name: modelName } },
         { id: 'job', type: 'io.output', params: { name: 'job' } },
       ],
-      ['data.value>prepare.data', 'prepare.job>tune.job', 'tune.job>evaluate.job', 'evaluate.job>job.value'],
+      ['data.value>prepare.data', 'prepare.job>tune.job', 'tune.job>evaluate.job', 'evaluate.job>export.job', 'export.job>register.job', 'register.job>job.value'],
     );
     const created = await api<{ flow: { id: string } }>('POST', '/api/flows', { name: 'Tiny fine-tune', graph });
     expect(created.status).toBe(201);
@@ -100,6 +103,25 @@ describe('a fine-tune run in the run view', () => {
     await eventually(() => trainPoints(page)).toBe(steps);
     await eventually(() => chart(page).getAttribute('data-val-points')).toBe('5');
     await page.locator('[data-evaluation="evaluate"]').waitFor();
+
+    // The model page shows the registered fine-tune's lineage and metrics, as Register Model recorded them.
+    const job = fineTuneJobSchema.parse((await api<{ run: { outputs: { job: unknown } } }>('GET', `/api/runs/${runs.body.runs[0]!.id}`)).body.run.outputs.job);
+    const lora = job.files.find((file) => file.format === 'lora')!;
+    await page.goto(`${stack.baseUrl}/#/models/${modelName}`);
+    const fact = (name: string) => page.locator(`[data-fact="${name}"]`).textContent();
+    await eventually(() => fact('base')).toBe('smollm2-135m-instruct');
+    expect(await fact('base-sha256')).toBe(job.base.sha256);
+    expect(await fact('dataset-sha256')).toBe(job.dataset.sha256);
+    expect(await fact('hyperparameters')).toBe(`${steps} steps, LoRA r 8 alpha 16, learning rate 0.002, batch 2`);
+    expect(await fact('val-loss')).toBe(`${job.evaluation!.before.valLoss.toFixed(4)} before → ${job.evaluation!.after.valLoss.toFixed(4)} after (PyTorch)`);
+    expect(await fact('file-sha256')).toBe(lora.sha256);
+    const row = page.locator('tr[data-file="lora"]');
+    expect(await row.locator('td').nth(1).textContent()).toBe(lora.valLoss.toFixed(4));
+    expect(await row.locator('td code').getAttribute('title')).toBe(lora.sha256);
+    expect(await row.locator('td').last().textContent()).toBe('kept');
+    expect(await page.locator('[data-loss-chart="training"]').getAttribute('data-train-points')).toBe(String(steps));
+    expect(await page.locator('tr[data-sample]').count()).toBe(1);
+    await shot(page, '04-model-page');
 
     // Another user cannot read this run's curve.
     const stranger = await stack.harness.newUser('user');

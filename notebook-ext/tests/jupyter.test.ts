@@ -182,7 +182,7 @@ describe('the example notebooks', () => {
 
 describe('the fine-tune notebook', () => {
   it('plots the loss curve of a tiny fine-tune run as SVG, redrawn while it trains, and returns its series', async () => {
-    const [notebook] = await runNotebooks([path.join(root, 'examples', 'notebooks', 'fine-tune-loss-curve.ipynb')], 900_000, { FINETUNE_STEPS: '4' });
+    const [notebook] = await runNotebooks([path.join(root, 'examples', 'notebooks', 'fine-tune-loss-curve.ipynb')], 900_000, { FINETUNE_STEPS: '4', NOTEBOOK_CELL_TIMEOUT: '600' });
     console.log(`fine-tune-loss-curve.ipynb: seconds per cell ${JSON.stringify(notebook!.seconds)}`);
     expect(notebook!.stopped).toBeNull();
     notebook!.cells.forEach((cell, index) => expect(problems(cell), `cell ${index}`).toEqual([]));

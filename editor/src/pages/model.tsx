@@ -23,7 +23,7 @@ function Lineage({ lineage }: { lineage: ModelLineage }) {
     <>
       <section aria-labelledby="lineage-title">
         <h2 id="lineage-title">Lineage</h2>
-        <dl className="facts">
+        <dl className="facts lineage">
           <div><dt>Base model</dt><dd data-fact="base">{base.model}</dd></div>
           <div><dt>Base sha256</dt><dd data-fact="base-sha256"><code>{base.sha256}</code></dd></div>
           <div><dt>Dataset sha256</dt><dd data-fact="dataset-sha256"><code>{dataset.sha256}</code></dd></div>
