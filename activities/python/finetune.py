@@ -46,7 +46,8 @@ def prepare_base(args):
         emit("base", path=args.out, reused=True)
         return
     folder, name = os.path.split(os.path.abspath(args.gguf))
-    tmp = args.out + ".tmp"
+    # A folder of this process's own: two jobs on one base (two workers, two test runs) may dequantise it at once.
+    tmp = f"{args.out}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
     tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
@@ -57,8 +58,18 @@ def prepare_base(args):
         del model.config.quantization_config
     model.save_pretrained(tmp, safe_serialization=True)
     tokenizer.save_pretrained(tmp)
+    if os.path.exists(os.path.join(args.out, "config.json")):
+        # Another process finished the same copy first: keep its copy, it is the same file.
+        shutil.rmtree(tmp, ignore_errors=True)
+        emit("base", path=args.out, reused=True)
+        return
     shutil.rmtree(args.out, ignore_errors=True)
-    os.replace(tmp, args.out)
+    try:
+        os.replace(tmp, args.out)
+    except OSError:
+        if not os.path.exists(os.path.join(args.out, "config.json")):
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)
     emit("base", path=args.out, reused=False)
 
 

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import * as c from './contracts';
 import * as s from './schemas';
 import { jsonOf, readEvents } from './sse';
+import { lossSeriesOf } from './loss-curve';
 
 /** A refusal the person can act on: the server's message, and the flow problems of a 422. */
 export class ApiError extends Error {
@@ -152,6 +153,7 @@ export function createAstraClient(options: AstraClientOptions = {}) {
   }
 
   const getRun = (id: string) => request(s.runAnswer, 'GET', `/api/runs/${enc(id)}`);
+  const runTraining = (id: string) => request(s.runTraining, 'GET', `/api/runs/${enc(id)}/training`);
 
   /** Streams an answer: `onToken` gets each piece as it is generated; resolves with the answer and its citations. */
   async function ask(body: c.AskRequest, onToken?: (text: string) => void): Promise<c.AskAnswer> {
@@ -240,6 +242,8 @@ export function createAstraClient(options: AstraClientOptions = {}) {
 
     nodeTypes: () => request(s.nodeTypesAnswer, 'GET', '/api/node-types'),
     models: () => request(c.modelsAnswer, 'GET', '/api/models'),
+    /** One model; a fine-tune with its lineage (base, dataset, hyperparameters, metrics per file). */
+    model: (name: string) => request(c.modelAnswer, 'GET', `/api/models/${enc(name)}`),
 
     listFlows: (q = '', page: { offset?: number; limit?: number } = {}) =>
       request(s.flowList, 'GET', `/api/flows?offset=${page.offset ?? 0}&limit=${page.limit ?? 500}${q ? `&q=${enc(q)}` : ''}`),
@@ -267,6 +271,10 @@ export function createAstraClient(options: AstraClientOptions = {}) {
       request(s.runList, 'GET', `/api/runs?${new URLSearchParams(Object.entries({ ...filter, limit: String(filter.limit ?? 100) }).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== '')).toString()}`),
     getRun,
     nodeOutputs: (runId: string, nodeId: string) => request(s.nodeOutputs, 'GET', `/api/runs/${enc(runId)}/nodes/${enc(nodeId)}/outputs`),
+    /** The loss curves so far of a run's Fine-tune nodes and its Evaluate nodes' before/after samples. */
+    runTraining,
+    /** The loss series of a run (train and validation loss by step), one per Fine-tune node. */
+    lossSeries: async (id: string) => lossSeriesOf(await runTraining(id)),
     cancelRun: (id: string) => request(s.runAnswer, 'POST', `/api/runs/${enc(id)}/cancel`),
     rerun: (id: string, fromNode: string, version?: number) => request(s.runAnswer, 'POST', `/api/runs/${enc(id)}/rerun`, { fromNode, ...(version ? { version } : {}) }),
     followRun,

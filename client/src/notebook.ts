@@ -6,6 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { createAstraClient, type AstraClient } from './client';
 import { flowBundle, outputText, resultsBundle, runBundle, type MimeBundle } from './bundles';
+import { lossCurveSvg, seriesOf, withPoint, type LossSeries } from './loss-curve';
 import type { App, AskRequest, ChatMessage, IngestRequest, IngestStatus, PublishRequest, QueryRequest } from './contracts';
 import { pickFlowByName } from '@astra/workflows/flow';
 import type { FlowGraph, Run, RunEvent } from './schemas';
@@ -119,6 +120,37 @@ export class AstraNotebook {
     return finished;
   }
 
+  /**
+   * Plots a run's loss curve (train and validation loss by step) in the cell as SVG and returns its series,
+   * one per Fine-tune node. On a run still training the plot is redrawn at each step until the run ends.
+   */
+  async plotLoss(runId: string, options: { display?: boolean; width?: number; height?: number } = {}): Promise<LossSeries[]> {
+    const training = await this.client.runTraining(runId);
+    const curves = new Map(training.curves.map((curve) => [curve.nodeId, curve.points]));
+    const cells = new Map<string, CellDisplay>();
+    const draw = () => {
+      if (!(options.display ?? true)) return;
+      for (const [nodeId, points] of curves) {
+        const cell = cells.get(nodeId) ?? newCellDisplay();
+        cells.set(nodeId, cell);
+        cell.show(lossBundle(seriesOf(nodeId, points), options.width, options.height));
+      }
+    };
+    draw();
+    const { run } = await this.client.getRun(runId);
+    if (run.status === 'running') {
+      await this.client.awaitRun(runId, (event) => {
+        if (event.type !== 'training') return;
+        curves.set(event.nodeId, withPoint(curves.get(event.nodeId) ?? [], event.point));
+        draw();
+      });
+      // Points published while the stream was being opened are read back from the record.
+      for (const curve of (await this.client.runTraining(runId)).curves) curves.set(curve.nodeId, curve.points);
+      draw();
+    }
+    return [...curves].map(([nodeId, points]) => seriesOf(nodeId, points));
+  }
+
   /** Checks a graph with the server's validation. */
   validate(graph: FlowGraph) {
     return this.client.validate(graph);
@@ -203,6 +235,16 @@ export class AstraNotebook {
   showFlow(flow: { id?: string; name: string; graph: FlowGraph }): void {
     this.show(flowBundle(flow));
   }
+}
+
+/** A loss curve as a cell output: the SVG, and its figures as text for plain readers. */
+export function lossBundle(series: LossSeries, width?: number, height?: number): MimeBundle {
+  const first = series.val[0];
+  const last = series.val.at(-1);
+  return {
+    'image/svg+xml': lossCurveSvg(series, width, height),
+    'text/plain': `${series.nodeId}: step ${series.latest?.step ?? 0}/${series.steps}, train loss ${series.train.at(-1)?.loss.toFixed(4) ?? '?'}${first && last ? `, validation loss ${first.loss.toFixed(4)} (step ${first.step}) -> ${last.loss.toFixed(4)} (step ${last.step})` : ''}`,
+  };
 }
 
 /** Connects to Astra with the environment's or `npm start`'s credentials. */

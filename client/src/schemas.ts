@@ -17,6 +17,7 @@ import {
   runSchema,
   runStatusSchema,
   runSummarySchema,
+  runTrainingSchema,
   type PortType,
 } from '@astra/workflows/flow';
 
@@ -158,6 +159,10 @@ export const nodeOutputs = z.object({ outputs: z.record(z.string(), z.unknown())
 /** One live event of `GET /api/runs/{id}/events` after the snapshot; the SSE event name is its type. */
 export const runEvent = runEventSchema;
 export type RunEvent = z.infer<typeof runEvent>;
+
+/** `GET /api/runs/{id}/training`: the loss curves of a run's training nodes and its evaluations. */
+export const runTraining = runTrainingSchema;
+export type RunTraining = z.infer<typeof runTraining>;
 
 /** An answer as the Answer with Citations node gives it. */
 export const answerValue = z.object({

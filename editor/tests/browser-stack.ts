@@ -42,11 +42,11 @@ function servedAs(fetch: (request: Request, env?: unknown) => Response | Promise
   };
 }
 
-export async function startBrowserStack(options: { worker: boolean }): Promise<BrowserStack> {
+export async function startBrowserStack(options: { worker: boolean; dataDir?: string }): Promise<BrowserStack> {
   if (!existsSync(path.join(editorDistDir, 'index.html'))) throw new Error(`the editor is not built (${editorDistDir} has no index.html): run \`npm run build:editor\``);
   if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: install Debian's Chromium with \`apt-get install -y chromium\``);
   await mkdir(screenshotDir, { recursive: true });
-  const worker = options.worker ? await startTestWorker() : null;
+  const worker = options.worker ? await startTestWorker(options.dataDir ? { dataDir: options.dataDir } : {}) : null;
   const harness = await createAppHarness(worker ? { taskQueue: worker.taskQueue } : {});
   const appOrigin = new URL(parseServerEnv({ DATABASE_URL: 'unused', TEMPORAL_ADDRESS: 'unused', CHROMA_URL: 'http://unused' }).publicUrl).origin;
   let baseUrl = '';

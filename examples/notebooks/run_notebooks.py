@@ -4,6 +4,7 @@ Usage: python run_notebooks.py NOTEBOOK... ; ASTRA_URL and ASTRA_TOKEN reach the
 """
 
 import json
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +16,8 @@ from nbclient import NotebookClient
 def run(path):
     """The outputs of every cell, and the reason execution stopped early (a cell timing out), if it did."""
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, kernel_name="tslab", timeout=180, allow_errors=True)
+    # Per cell; a cell that follows a training run to its end may need longer (NOTEBOOK_CELL_TIMEOUT, seconds).
+    client = NotebookClient(nb, kernel_name="tslab", timeout=int(os.environ.get("NOTEBOOK_CELL_TIMEOUT", "180")), allow_errors=True)
     stopped = None
     try:
         client.execute(cwd=str(Path(path).parent))

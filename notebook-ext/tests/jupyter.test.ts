@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { createAstraClient, flow } from '@astra/client';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+// The fine-tune notebook trains on this process's worker: one torch thread, and the fp32 base copy kept between test runs.
+process.env.ASTRA_FINETUNE_BASES_DIR ??= path.join(os.tmpdir(), 'astra-finetune-bases');
+process.env.ASTRA_TRAIN_THREADS ??= '1';
 const venv = path.resolve(root, process.env.ASTRA_VENV ?? '.venv');
 const jupyterPort = 9431 + Math.floor(Math.random() * 8);
 const jupyterToken = randomBytes(16).toString('hex');
@@ -112,9 +116,9 @@ describe('the server extension', () => {
  * Runs notebooks with nbclient and reads what each cell showed. Never spawnSync: this process is also the
  * Astra server and the worker the kernel's calls reach, and a blocked event loop answers none of them.
  */
-async function runNotebooks(files: string[], timeout: number) {
+async function runNotebooks(files: string[], timeout: number, env: Record<string, string> = {}) {
   const child = spawn(path.join(venv, 'bin', 'python'), [path.join(root, 'examples', 'notebooks', 'run_notebooks.py'), ...files], {
-    env: { ...process.env, ASTRA_URL: stack.baseUrl, ASTRA_TOKEN: astraToken, PATH: `${path.join(venv, 'bin')}:${process.env.PATH}` },
+    env: { ...process.env, ...env, ASTRA_URL: stack.baseUrl, ASTRA_TOKEN: astraToken, PATH: `${path.join(venv, 'bin')}:${process.env.PATH}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -173,6 +177,27 @@ describe('the example notebooks', () => {
     expect(printed(built[3])).toContain('output: You asked: what is WAL?');
     expect(printed(built[4])).toMatch(/chat app notebook-chat: Notebook: chat v\d+/);
     expect(printed(built[5])).toMatch(/chat: 4 messages in conversation /);
+  }, 960_000);
+});
+
+describe('the fine-tune notebook', () => {
+  it('plots the loss curve of a tiny fine-tune run as SVG, redrawn while it trains, and returns its series', async () => {
+    const [notebook] = await runNotebooks([path.join(root, 'examples', 'notebooks', 'fine-tune-loss-curve.ipynb')], 900_000, { FINETUNE_STEPS: '4', NOTEBOOK_CELL_TIMEOUT: '600' });
+    console.log(`fine-tune-loss-curve.ipynb: seconds per cell ${JSON.stringify(notebook!.seconds)}`);
+    expect(notebook!.stopped).toBeNull();
+    notebook!.cells.forEach((cell, index) => expect(problems(cell), `cell ${index}`).toEqual([]));
+    const [, started, plotted, table] = notebook!.cells;
+    expect(printed(started)).toMatch(/^started run [0-9a-f-]{36}: 4 steps/);
+    // Validation at step 0 and at every step (evalEvery is 1 for 4 steps).
+    expect(printed(plotted)).toMatch(/^loss curve: 4 train points, 5 validation points, validation loss \d\.\d{3} -> \d\.\d{3}/);
+    const svgs = plotted!.map((out) => out.data?.['image/svg+xml']).filter((svg): svg is string => typeof svg === 'string');
+    expect(svgs.length).toBeGreaterThan(0);
+    const last = svgs.at(-1)!;
+    expect(last).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    // The train line through 4 points (M and three L segments), the validation points drawn as dots.
+    expect(/<path class="train" d="(M[^"]*)"/.exec(last)?.[1]?.split('L').length).toBe(4);
+    expect(last.match(/<circle /g)?.length).toBe(5);
+    expect(printed(table)).toMatch(/validation/);
   }, 960_000);
 });
 

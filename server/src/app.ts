@@ -218,6 +218,7 @@ export function createApp(deps: AppDeps): App {
   app.openapi(runsRoutes.listRuns, runs.listRuns);
   app.openapi(runsRoutes.getRun, runs.getRun);
   app.openapi(runsRoutes.getNodeOutputs, runs.getNodeOutputs);
+  app.openapi(runsRoutes.getRunTraining, runs.getRunTraining);
   app.openapi(runsRoutes.cancelRun, runs.cancelRun);
   app.openapi(runsRoutes.rerunRun, runs.rerunRun);
   app.openapi(runsRoutes.runEventsRoute, runs.runEventsRoute);

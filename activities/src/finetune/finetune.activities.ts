@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
-import { fineTuneJobSchema, modelNamePattern, nodeSpecs, type ExportedFile, type FineTuneJob, type PortValue, type QuantType } from '@astra/workflows/flow';
+import { fineTuneJobSchema, modelLineageSchema, modelNamePattern, nodeSpecs, type ExportedFile, type FineTuneJob, type PortValue, type QuantType } from '@astra/workflows/flow';
 import { resolveModelsDir } from '../models/config';
 import { readModelManifest } from '../models/manifest';
 import { createModelsRepo } from '../models/models-repo';
@@ -78,17 +78,27 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
   const configuredThreads = deps.threads ?? z.coerce.number().int().positive().optional().parse(process.env.ASTRA_TRAIN_THREADS || undefined);
   const threads = () => trainingThreads(configuredThreads);
 
-  const logEvent = (node: NodeContext) => (event: TrainerEvent) => {
-    if (event.event === 'step') {
-      node.progress(event.step, event.steps, 'steps', { step: event.step, steps: event.steps });
-      if (event.step % 10 === 0 || event.step === event.steps) {
-        void node.log(`step ${event.step}/${event.steps} loss ${event.loss.toFixed(4)} ${Math.round(event.tokensPerSecond)} tok/s eta ${Math.round(event.etaSeconds)} s`);
+  const logEvent = (node: NodeContext) => {
+    // The curve is a view: a point that cannot be written (the database away for a moment) costs that point, never the training.
+    const curve = (point: Parameters<RunStore['trainingPoint']>[2]) => void store.trainingPoint(node.runId, node.nodeId, point).catch(() => undefined);
+    let steps = 0;
+    return (event: TrainerEvent) => {
+      if (event.event === 'step') {
+        steps = event.steps;
+        curve({ step: event.step, steps: event.steps, loss: event.loss, tokensPerSecond: event.tokensPerSecond, etaSeconds: event.etaSeconds });
+        node.progress(event.step, event.steps, 'steps', { step: event.step, steps: event.steps });
+        if (event.step % 10 === 0 || event.step === event.steps) {
+          void node.log(`step ${event.step}/${event.steps} loss ${event.loss.toFixed(4)} ${Math.round(event.tokensPerSecond)} tok/s eta ${Math.round(event.etaSeconds)} s`);
+        }
+      } else if (event.event === 'eval') {
+        curve({ step: event.step, steps, valLoss: event.valLoss });
+        void node.log(`step ${event.step} validation loss ${event.valLoss.toFixed(4)}`);
+      } else if (event.event === 'checkpoint') void node.log(`checkpoint at step ${event.step}`);
+      else if (event.event === 'start') {
+        steps = event.steps;
+        void node.log(event.resumedFrom ? `resuming from the checkpoint at step ${event.resumedFrom} of ${event.steps}` : `training from step 0 of ${event.steps} on ${event.device} with ${event.threads} thread(s), ${event.trainExamples} train / ${event.valExamples} validation examples`);
       }
-    } else if (event.event === 'eval') void node.log(`step ${event.step} validation loss ${event.valLoss.toFixed(4)}`);
-    else if (event.event === 'checkpoint') void node.log(`checkpoint at step ${event.step}`);
-    else if (event.event === 'start') {
-      void node.log(event.resumedFrom ? `resuming from the checkpoint at step ${event.resumedFrom} of ${event.steps}` : `training from step 0 of ${event.steps} on ${event.device} with ${event.threads} thread(s), ${event.trainExamples} train / ${event.valExamples} validation examples`);
-    }
+    };
   };
 
   /** The fp32 transformers copy of a GGUF base, saved once per base file and shared by every job. */
@@ -349,12 +359,11 @@ export function createFineTuneNodeActivities(deps: FineTuneDeps, store: RunStore
         base: { model: job.base.model, sha256: job.base.sha256 },
         dataset: { sha256: job.dataset.sha256, stats: job.dataset.stats },
         hyperparameters: job.training?.hyperparameters,
-        metrics: { ...lossesOf(job), files: job.files.map(({ format, valLoss, sizeBytes, keepsFineTune: keeps }) => ({ format, valLoss, sizeBytes, keepsFineTune: keeps })), trainingSeconds: job.training?.seconds, device: job.training?.device, resumedFrom: job.training?.resumedFrom },
+        metrics: { ...lossesOf(job), files: job.files.map(({ format, valLoss, sizeBytes, keepsFineTune: keeps, sha256, fileType }) => ({ format, valLoss, sizeBytes, keepsFineTune: keeps, sha256, fileType })), trainingSeconds: job.training?.seconds, device: job.training?.device, resumedFrom: job.training?.resumedFrom },
         file: { format: file.format, path: file.path, sha256: file.sha256 },
         run: { runId: node.runId, nodeId: node.nodeId },
-        // The whole job, so `astra quantize` can go on from its F16 later.
         job,
-      };
+      } satisfies z.input<typeof modelLineageSchema>;
       const lora = file.format === 'lora';
       await repo.registerFineTuned({
         name: params.name,

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { fineTuneJobSchema, type FlowGraph } from '@astra/workflows/flow';
+import { fineTuneJobSchema, modelLineageSchema, type FlowGraph } from '@astra/workflows/flow';
 import type { RunFlowInput, workflows } from '@astra/workflows';
 import { graphOf } from '../../../server/src/flows/testing/graphs';
 import { createRunStore } from '../nodes/run-store';
@@ -158,6 +158,13 @@ describe('fine-tune → export → quantise → register, as a flow', () => {
     expect(job.training!.resumedFrom).toBe(resumedAt);
     const vals = job.training!.history.filter((point) => point.valLoss !== undefined).map((point) => point.valLoss!);
     expect(vals.at(-1)!).toBeLessThan(vals[0]!);
+    // The recorded curve (what the run view and notebooks draw) is whole across the kill: each step once,
+    // the retry's figures over the first attempt's from the checkpoint on, validation where it was measured.
+    const curve = (await pool.query<{ step: number; loss: number | null; val_loss: number | null }>("select step, loss, val_loss from run_training_points where run_id = $1 and node_id = 'tune' order by step", [runId])).rows;
+    expect(curve.map((point) => point.step)).toEqual(Array.from({ length: 13 }, (_, i) => i));
+    expect(curve.filter((point) => point.val_loss !== null).map((point) => point.step)).toEqual([0, 6, 12]);
+    const trained = new Map(job.training!.history.filter((point) => point.loss !== undefined).map((point) => [point.step, point.loss!]));
+    for (const point of curve.slice(1)) expect(point.loss, `step ${point.step}`).toBeCloseTo(trained.get(point.step)!, 6);
 
     const file = (format: string) => job.files.find((f) => f.format === format)!;
     expect(job.files.map((f) => f.format).sort()).toEqual(['Q4_K_M', 'Q8_0', 'f16', 'lora']);
@@ -175,6 +182,10 @@ describe('fine-tune → export → quantise → register, as a flow', () => {
     expect(row.lora_path).toBe(file('lora').path);
     expect(row.lineage.dataset.sha256).toBe(job.dataset.sha256);
     expect(row.lineage.file.sha256).toBe(file('lora').sha256);
+    // The lineage is in the one shape the model page and the CLI read, with each file's sha256 beside its loss.
+    const lineage = modelLineageSchema.parse(row.lineage);
+    expect(lineage.metrics.files.map((f) => [f.format, f.sha256]).sort()).toEqual(job.files.map((f) => [f.format, f.sha256]).sort());
+    expect(lineage.hyperparameters?.steps).toBe(12);
 
     // The Generate node serves it by name on the worker that was running before it was registered.
     const askId = randomUUID();

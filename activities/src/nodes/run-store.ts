@@ -127,6 +127,26 @@ export function createRunStore(database: pg.Pool) {
       );
     },
 
+    /**
+     * One step of a training node's loss curve, merged into the step's row (a step's train loss and its
+     * validation loss arrive as two reports), and the merged row published live as a `training` event.
+     */
+    async trainingPoint(runId: string, nodeId: string, point: { step: number; steps: number; loss?: number; valLoss?: number; tokensPerSecond?: number; etaSeconds?: number }): Promise<void> {
+      await pool.query(
+        `with point as (
+           insert into run_training_points as p (run_id, node_id, step, steps, loss, val_loss, tokens_per_second, eta_seconds)
+           values ($1, $2, $3, $4, $5, $6, $7, $8)
+           on conflict (run_id, node_id, step) do update set steps = excluded.steps, loss = coalesce(excluded.loss, p.loss),
+             val_loss = coalesce(excluded.val_loss, p.val_loss), tokens_per_second = coalesce(excluded.tokens_per_second, p.tokens_per_second),
+             eta_seconds = coalesce(excluded.eta_seconds, p.eta_seconds), at = now()
+           returning step, steps, loss, val_loss, tokens_per_second, eta_seconds
+         )
+         select pg_notify($9, json_build_object('stream', $1::text, 'type', 'training', 'nodeId', $2::text, 'point', json_build_object(
+           'step', step, 'steps', steps, 'loss', loss, 'valLoss', val_loss, 'tokensPerSecond', tokens_per_second, 'etaSeconds', eta_seconds))::text) from point`,
+        [runId, nodeId, point.step, point.steps, point.loss ?? null, point.valLoss ?? null, point.tokensPerSecond ?? null, point.etaSeconds ?? null, runEventsChannel],
+      );
+    },
+
     /** States the workflow decides itself (inputs, outputs, skipped, cached, failed after retries, cancelled). */
     async recordNodeStates(runId: string, types: Record<string, string>, records: NodeStateRecord[]): Promise<void> {
       if (records.length === 0) return;

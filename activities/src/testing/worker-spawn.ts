@@ -22,7 +22,8 @@ export async function spawnWorkerProcess(taskQueue: string, services: WorkerServ
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 60_000;
+  // Bundling the workflows takes a worker over a minute on a loaded two-core machine (seen at load 20 beside a training run).
+  const deadline = Date.now() + 180_000;
   while (!output.includes('worker polling')) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');

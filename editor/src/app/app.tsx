@@ -11,6 +11,7 @@ import { ChatPage } from '../pages/chat';
 import { CollectionsPage } from '../pages/collections';
 import { RunsPage } from '../pages/runs';
 import { SettingsPage } from '../pages/settings';
+import { ModelPage } from '../pages/model';
 import { chatHref, collectionsHref, keysHref, listHref, parseRoute, runsHref, settingsHref, useHash } from './router';
 import { IdentityNavLinks, IdentityPage, isIdentityRoute } from './identity-nav';
 import { useTheme } from './theme';
@@ -80,6 +81,8 @@ export function App() {
           <CollectionsPage name={route.name} />
         ) : route.page === 'settings' ? (
           <SettingsPage user={user} />
+        ) : route.page === 'model' ? (
+          <ModelPage key={route.name} name={route.name} />
         ) : route.page === 'flow' ? (
           <FlowEditorPage key={route.id} flowId={route.id} colorMode={theme} />
         ) : (

@@ -1,10 +1,10 @@
 // Hash routes, so the server serves one page: `#/` the flow list, `#/flows/<id>` one flow, `#/settings/keys` your API keys,
 // `#/settings/sessions` where you are signed in, `#/admin/audit` and `#/admin/model-access` for admins;
-// `#/runs` runs across flows, `#/collections[/<name>]` collections, `#/settings` profile (and, for admins, users and models).
+// `#/runs` runs across flows, `#/models/<name>` one model, `#/collections[/<name>]` collections, `#/settings` profile (and, for admins, users and models).
 import { useSyncExternalStore } from 'react';
 
 export type Route = { page: 'flows' } | { page: 'flow'; id: string } | { page: 'keys' } | { page: 'chat'; slug?: string; conversationId?: string }
-  | { page: 'runs' } | { page: 'collections'; name: string | null } | { page: 'settings' } | IdentityRoute;
+  | { page: 'runs' } | { page: 'collections'; name: string | null } | { page: 'settings' } | { page: 'model'; name: string } | IdentityRoute;
 
 /** Sessions and the admin pages of identity and access (pages/sessions, admin-audit, admin-model-access). */
 export type IdentityRoute = { page: 'sessions' } | { page: 'admin-audit' } | { page: 'admin-model-access' };
@@ -19,6 +19,8 @@ export function parseRoute(hash: string): Route {
   if (/^#\/admin\/audit\b/.test(hash)) return { page: 'admin-audit' };
   if (/^#\/admin\/model-access\b/.test(hash)) return { page: 'admin-model-access' };
   if (/^#\/runs\b/.test(hash)) return { page: 'runs' };
+  const model = /^#\/models\/([^/?#]+)/.exec(hash);
+  if (model) return { page: 'model', name: decodeURIComponent(model[1]!) };
   const collection = /^#\/collections(?:\/([^/?#]+))?/.exec(hash);
   if (collection) return { page: 'collections', name: collection[1] ? decodeURIComponent(collection[1]) : null };
   const chat = /^#\/chat(?:\/([^/?#]+))?(?:\/([^/?#]+))?/.exec(hash);
@@ -40,6 +42,8 @@ export const keysHref = '#/settings/keys';
 export const runsHref = '#/runs';
 export const collectionsHref = '#/collections';
 export const settingsHref = '#/settings';
+/** One model's page: its file, and for a fine-tune its lineage and metrics. */
+export const modelHref = (name: string): string => `#/models/${encodeURIComponent(name)}`;
 
 export function navigate(href: string): void {
   window.location.hash = href.slice(1);

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { useApi } from '../api/client';
 import type { User } from '../api/schemas';
-import { keysHref } from '../app/router';
+import { keysHref, modelHref } from '../app/router';
 
 type Account = Awaited<ReturnType<ReturnType<typeof useApi>['users']>>['users'][number];
 type Model = Awaited<ReturnType<ReturnType<typeof useApi>['models']>>['models'][number];
@@ -175,7 +175,7 @@ function Models() {
           <tbody>
             {models.map((model) => (
               <tr key={model.name} data-model={model.name}>
-                <td>{model.name}{model.fineTune ? <div className="muted small">fine-tuned from {model.fineTune.baseModel}</div> : null}</td>
+                <td><a href={modelHref(model.name)}>{model.name}</a>{model.fineTune ? <div className="muted small">fine-tuned from {model.fineTune.baseModel}</div> : null}</td>
                 <td>{model.kind}</td>
                 <td>{model.provider}</td>
                 <td>{model.contextLength ?? '—'}</td>

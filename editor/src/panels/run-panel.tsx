@@ -10,6 +10,7 @@ import { useEditor, useEditorStoreApi } from '../store/context';
 import type { NodeRunView } from '../store/editor-store';
 import { inputsText } from '../lib/run-text';
 import { OutputValue, PassagesContext } from './output-view';
+import { TrainingView, trainingNodeIds } from './training-view';
 
 const time = (iso: string | null) => (iso ? new Date(iso).toLocaleTimeString() : '');
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
@@ -287,6 +288,7 @@ export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved:
   };
 
   const running = run?.status === 'running';
+  const trains = useEditor((state) => state.run !== null && trainingNodeIds(state.nodes, state.run).length > 0);
   const outputs = run ? Object.entries(run.outputs) : [];
   const passages = useRunPassages(run);
   return (
@@ -319,6 +321,7 @@ export function RunPanel({ flowId, ensureSaved }: { flowId: string; ensureSaved:
           {run.temporalUrl ? <p><a href={run.temporalUrl} target="_blank" rel="noopener noreferrer">Open in the Temporal UI ↗</a></p> : null}
           {run.error ? <p className="field-error" role="alert">{run.error}</p> : null}
           {running ? <RunningNodes /> : null}
+          {trains ? <TrainingView run={run} /> : null}
           {outputs.length > 0 ? (
             <section className="run-outputs" aria-label="Run outputs">
               <h4>Outputs</h4>

@@ -2,7 +2,8 @@
 // run being watched. Components read it through narrow selectors, so a drag re-renders only what moves.
 import { addEdge, applyEdgeChanges, applyNodeChanges, type Connection, type EdgeChange, type NodeChange } from '@xyflow/react';
 import { createStore } from 'zustand/vanilla';
-import type { FlowGraph, FlowProblem, FlowSummary, NodeState, NodeTypeInfo, PortInfo, PortTypeInfo, Run, RunEvent, RunLog } from '../api/schemas';
+import type { FlowGraph, FlowProblem, FlowSummary, NodeState, NodeTypeInfo, PortInfo, PortTypeInfo, Run, RunEvent, RunLog, RunTraining } from '../api/schemas';
+import { withPoint } from '@astra/client';
 import { connectionProblem } from '@astra/workflows/flow';
 import { defaultParams } from '../lib/json-schema';
 import { edgeIdFor, fromFlowGraph, graphKey, newNodeId, toFlowGraph, wouldCycle, type AstraEdge, type AstraNode } from '../lib/graph';
@@ -79,6 +80,8 @@ export interface EditorState {
    * this map: the canvas and the other nodes' cards do not re-render on every token.
    */
   streams: Record<string, string>;
+  /** The loss curve so far of each training node of the run (live `training` events merged into what was read). */
+  training: Record<string, RunTraining['curves'][number]['points']>;
 
   loadGraph(flow: FlowSummary | null, version: number, graph: FlowGraph): void;
   markSaved(flow: FlowSummary, version: number, graph: FlowGraph): void;
@@ -111,6 +114,8 @@ export interface EditorState {
 
   showRun(run: Run | null): void;
   applyRunEvent(event: RunEvent): void;
+  /** Curves read from the run's record, merged with the points the live events brought meanwhile. */
+  mergeTraining(runId: string, curves: RunTraining['curves']): void;
 }
 
 const historyLimit = 200;
@@ -202,6 +207,7 @@ export function createEditorStore(catalogue: Catalogue) {
       run: null,
       nodeRuns: {},
       streams: {},
+      training: {},
 
       loadGraph(flow, version, graph) {
         const { nodes, edges } = fromFlowGraph(graph);
@@ -368,7 +374,14 @@ export function createEditorStore(catalogue: Catalogue) {
       showRun(run) {
         const nodeRuns: Record<string, NodeRunView> = {};
         for (const node of run?.nodes ?? []) nodeRuns[node.nodeId] = viewOf(node);
-        set({ run, nodeRuns, streams: {} });
+        // A snapshot of the same run keeps its curve: the points came from events the snapshot does not carry.
+        set({ run, nodeRuns, streams: {}, ...(run?.id === get().run?.id ? {} : { training: {} }) });
+      },
+      mergeTraining(runId, curves) {
+        if (get().run?.id !== runId) return;
+        const training = { ...get().training };
+        for (const curve of curves) training[curve.nodeId] = curve.points.reduce(withPoint, training[curve.nodeId] ?? []);
+        set({ training });
       },
       applyRunEvent(event) {
         const { run, nodeRuns } = get();
@@ -376,6 +389,11 @@ export function createEditorStore(catalogue: Catalogue) {
         if (event.type === 'token') {
           const { streams } = get();
           set({ streams: { ...streams, [event.nodeId]: (streams[event.nodeId] ?? '') + event.text } });
+          return;
+        }
+        if (event.type === 'training') {
+          const { training } = get();
+          set({ training: { ...training, [event.nodeId]: withPoint(training[event.nodeId] ?? [], event.point) } });
           return;
         }
         if (event.type === 'run') {

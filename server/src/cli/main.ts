@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { modelAnswer, modelsAnswer, selfCheckAnswer, statusAnswer, userApproved, userCreated, usersAnswer } from '@astra/client/contracts';
 import { api } from './api';
+import { modelLineageSchema } from '@astra/workflows/flow';
 import { resolveCliConfig } from './config';
 import { CliError } from './errors';
 import { finetuneCommand, quantizeCommand } from './finetune';
@@ -135,23 +136,16 @@ async function users(args: string[]): Promise<number> {
 
 type CatalogModel = z.infer<typeof modelAnswer>['model'];
 
-const lineageSchema = z.object({
-  dataset: z.object({ sha256: z.string(), stats: z.object({ train: z.number(), val: z.number(), format: z.string() }) }),
-  hyperparameters: z.object({ steps: z.number(), loraR: z.number(), loraAlpha: z.number(), learningRate: z.number(), batchSize: z.number() }).optional(),
-  metrics: z.object({ before: z.number().nullable(), after: z.number().nullable(), files: z.array(z.object({ format: z.string(), valLoss: z.number(), sizeBytes: z.number(), keepsFineTune: z.boolean() })), trainingSeconds: z.number().optional(), device: z.string().optional() }),
-  file: z.object({ format: z.string(), path: z.string(), sha256: z.string() }),
-});
-
 /** A fine-tune's lineage as `models show` prints it; a lineage of a shape this CLI does not know is said so. */
 function lineageLines(fineTune: NonNullable<CatalogModel['fineTune']>): string[] {
   const lines = [`  fine-tune of    ${fineTune.baseModel}${fineTune.loraPath ? ` + LoRA ${fineTune.loraPath}` : ''}`];
-  const parsed = lineageSchema.safeParse(fineTune.lineage);
+  const parsed = modelLineageSchema.safeParse(fineTune.lineage);
   if (!parsed.success) return [...lines, '  lineage         (in a shape this CLI does not know; see --json)'];
   const { dataset, hyperparameters: h, metrics, file } = parsed.data;
   lines.push(`  dataset         sha256 ${dataset.sha256} (${dataset.stats.format}, ${dataset.stats.train} train / ${dataset.stats.val} validation)`);
   if (h) lines.push(`  training        ${h.steps} steps, LoRA r ${h.loraR} alpha ${h.loraAlpha}, lr ${h.learningRate}, batch ${h.batchSize}${metrics.trainingSeconds ? `, ${Math.round(metrics.trainingSeconds)} s on ${metrics.device ?? '?'}` : ''}`);
   lines.push(`  validation loss ${metrics.before?.toFixed(4) ?? '?'} before, ${metrics.after?.toFixed(4) ?? '?'} after (PyTorch)`);
-  for (const f of metrics.files) lines.push(`    ${f.format.padEnd(7)} ${f.valLoss.toFixed(4)} in llama.cpp, ${mebibytes(f.sizeBytes)}${f.keepsFineTune ? '' : '  (loses the fine-tune)'}`);
+  for (const f of metrics.files) lines.push(`    ${f.format.padEnd(7)} ${f.valLoss?.toFixed(4) ?? '?'} in llama.cpp, ${mebibytes(f.sizeBytes)}${f.sha256 ? `, sha256 ${f.sha256.slice(0, 16)}…` : ''}${f.keepsFineTune ? '' : '  (loses the fine-tune)'}`);
   lines.push(`  served file     ${file.format} ${file.path} sha256 ${file.sha256}`);
   return lines;
 }

@@ -1,7 +1,7 @@
 // Runs as the runs API shows them: the row the server writes when it starts one, and the per-node
 // states, outputs and logs the activities and the workflow record as it goes.
 import type pg from 'pg';
-import type { NodeState, PortValue, RunStatus } from '@astra/workflows/flow';
+import type { NodeState, PortValue, RunStatus, RunTraining } from '@astra/workflows/flow';
 import { createRunStore } from '@astra/activities';
 import { isUuid } from './flows-repo';
 
@@ -141,6 +141,21 @@ export function createRunsRepo(pool: pg.Pool) {
         outputs: row.outputs,
         logs: row.logs,
       }));
+    },
+
+    /** The loss curve of each training node of a run, by step. */
+    async trainingCurves(runId: string): Promise<RunTraining['curves']> {
+      const rows = await pool.query<{ node_id: string; step: number; steps: number; loss: number | null; val_loss: number | null; tokens_per_second: number | null; eta_seconds: number | null }>(
+        'select node_id, step, steps, loss, val_loss, tokens_per_second, eta_seconds from run_training_points where run_id = $1 order by node_id, step',
+        [runId],
+      );
+      const curves = new Map<string, RunTraining['curves'][number]>();
+      for (const row of rows.rows) {
+        const curve = curves.get(row.node_id) ?? { nodeId: row.node_id, points: [] };
+        curves.set(row.node_id, curve);
+        curve.points.push({ step: row.step, steps: row.steps, loss: row.loss, valLoss: row.val_loss, tokensPerSecond: row.tokens_per_second, etaSeconds: row.eta_seconds });
+      }
+      return [...curves.values()];
     },
 
     /** A value as a person reads it: references to stored artifacts replaced by what they hold. */

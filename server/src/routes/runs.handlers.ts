@@ -2,7 +2,7 @@ import { streamSSE } from 'hono/streaming';
 import type { AppDeps, AppRouteHandler } from '../app-types';
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-types';
-import type { FlowGraph } from '@astra/workflows/flow';
+import { fineTuneJobSchema, type FlowGraph, type RunTraining } from '@astra/workflows/flow';
 import { createRunService, isRefusal, type RunRefusal } from '../flows/run-service';
 import { auditRequest } from '../audit/audit-request';
 import type * as routes from './runs.routes';
@@ -53,6 +53,19 @@ export const runsHandlers = (deps: AppDeps, service = createRunService(deps)) =>
     for (const [port, value] of Object.entries(node.outputs ?? {})) outputs[port] = await deps.runs.resolve(value);
     return c.json({ outputs }, 200);
   }) satisfies AppRouteHandler<typeof routes.getNodeOutputs>,
+
+  getRunTraining: (async (c) => {
+    const { id } = c.req.valid('param');
+    const run = await deps.runs.get(c.get('user').id, id);
+    if (!run) return c.json({ error: `no run ${id}` }, 404);
+    const evaluations: RunTraining['evaluations'] = [];
+    for (const node of await deps.runs.nodes(run.id)) {
+      if (node.type !== 'training.evaluate' || !node.outputs?.job || (node.state !== 'succeeded' && node.state !== 'cached')) continue;
+      const job = fineTuneJobSchema.safeParse(await deps.runs.resolve(node.outputs.job));
+      if (job.success && job.data.evaluation) evaluations.push({ nodeId: node.nodeId, ...job.data.evaluation });
+    }
+    return c.json({ curves: await deps.runs.trainingCurves(run.id), evaluations }, 200);
+  }) satisfies AppRouteHandler<typeof routes.getRunTraining>,
 
   cancelRun: (async (c) => {
     const { id } = c.req.valid('param');

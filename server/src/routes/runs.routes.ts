@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorContent } from './schemas';
-import { runSchema, runStatusSchema, runSummarySchema } from '@astra/workflows/flow';
+import { runSchema, runStatusSchema, runSummarySchema, runTrainingSchema } from '@astra/workflows/flow';
 import { flowProblem } from './flows.routes';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
@@ -83,4 +83,11 @@ export const runEventsRoute = createRoute({
   method: 'get', path: '/api/runs/{id}/events', tags: ['runs'], summary: 'Live events (SSE): a snapshot, then node states, progress, logs, tokens, and the end of the run',
   request: { params: idParam },
   responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } }, 404: { description: 'no such run', content: errorContent } },
+});
+
+export const getRunTraining = createRoute({
+  method: 'get', path: '/api/runs/{id}/training', tags: ['runs'],
+  summary: "A run's loss curves (train and validation loss per step of each Fine-tune node, so far) and its Evaluate nodes' before/after figures and samples",
+  request: { params: idParam },
+  responses: { 200: { description: 'curves and evaluations (empty for a run that trains nothing)', content: json(runTrainingSchema) }, 404: { description: 'no such run', content: errorContent } },
 });

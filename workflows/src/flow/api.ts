@@ -59,6 +59,16 @@ export const runSchema = runSummarySchema.extend({
   nodes: z.array(runNodeSchema),
 });
 
+/** One step of a Fine-tune (LoRA) node: the training loss of that step's batch, the validation loss where it was measured. */
+export const trainingPointSchema = z.object({
+  step: z.number().int().min(0),
+  steps: z.number().int().min(0),
+  loss: z.number().nullable(),
+  valLoss: z.number().nullable(),
+  tokensPerSecond: z.number().nullable(),
+  etaSeconds: z.number().nullable(),
+});
+
 /** One message of `GET /api/runs/{id}/events` after the snapshot. */
 export const runEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('node'), nodeId: z.string(), state: nodeStateSchema, attempt: z.number().optional(), at: z.string(), error: z.string().optional(), preview: z.string().optional() }),
@@ -66,13 +76,27 @@ export const runEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('log'), nodeId: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string(), at: z.string() }),
   z.object({ type: z.literal('token'), nodeId: z.string(), text: z.string(), seq: z.number() }),
   z.object({ type: z.literal('run'), status: runStatusSchema, at: z.string(), error: z.string().optional() }),
+  z.object({ type: z.literal('training'), nodeId: z.string(), point: trainingPointSchema }),
 ]);
+
+/** `GET /api/runs/{id}/training`: each training node's loss curve so far, and each Evaluate node's before/after figures and samples. */
+export const runTrainingSchema = z.object({
+  curves: z.array(z.object({ nodeId: z.string(), points: z.array(trainingPointSchema) })),
+  evaluations: z.array(z.object({
+    nodeId: z.string(),
+    before: z.object({ valLoss: z.number(), perplexity: z.number() }),
+    after: z.object({ valLoss: z.number(), perplexity: z.number() }),
+    samples: z.array(z.object({ prompt: z.string(), before: z.string(), after: z.string() })),
+  })),
+});
 
 export type FlowSummary = z.infer<typeof flowSummarySchema>;
 export type RunSummary = z.infer<typeof runSummarySchema>;
 export type RunView = z.infer<typeof runSchema>;
 export type RunNodeView = z.infer<typeof runNodeSchema>;
 export type RunEventMessage = z.infer<typeof runEventSchema>;
+export type TrainingPoint = z.infer<typeof trainingPointSchema>;
+export type RunTraining = z.infer<typeof runTrainingSchema>;
 
 // The envelopes the routes answer with, parsed by the CLI and the editor alike.
 export const flowVersion = z.object({ number: z.number(), graph: flowGraph, createdAt: z.string(), createdBy: z.string(), message: z.string() });

@@ -7,5 +7,5 @@ export * from './validate';
 export { nodeCatalogue, nodeSpecs, findNodeSpec } from '../nodes/registry';
 export * from './api';
 export * from './catalogue';
-export { fineTuneJobSchema, exportedFileSchema, quantTypes, type FineTuneJob, type ExportedFile, type QuantType } from '../nodes/training/job';
+export { fineTuneJobSchema, exportedFileSchema, modelLineageSchema, quantTypes, type FineTuneJob, type ExportedFile, type ModelLineage, type QuantType } from '../nodes/training/job';
 export { modelNamePattern } from '../nodes/training/register-model.node.ts';

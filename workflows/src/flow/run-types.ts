@@ -3,6 +3,7 @@
 import type { NodeQueue } from './define-node';
 import type { FlowSnapshot } from './graph';
 import type { FlowMessage } from './ports';
+import type { TrainingPoint } from './api';
 
 /** A port value as it travels through workflow history: inline when small, else a reference to a stored artifact. */
 export type PortValue = { value: unknown } | { ref: string; bytes: number; preview: string };
@@ -94,6 +95,7 @@ export type RunEvent =
   | { stream: string; type: 'progress'; nodeId: string; done: number; total: number; unit: string }
   | { stream: string; type: 'log'; nodeId: string; level: 'info' | 'warn' | 'error'; message: string; at: string }
   | { stream: string; type: 'token'; nodeId: string; text: string; seq: number }
-  | { stream: string; type: 'run'; status: RunStatus; at: string; error?: string };
+  | { stream: string; type: 'run'; status: RunStatus; at: string; error?: string }
+  | { stream: string; type: 'training'; nodeId: string; point: TrainingPoint };
 
 export type { FlowSnapshot };

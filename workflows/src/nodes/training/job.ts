@@ -54,3 +54,28 @@ export const fineTuneJobSchema = z.object({
 
 export type FineTuneJob = z.infer<typeof fineTuneJobSchema>;
 export type ExportedFile = z.infer<typeof exportedFileSchema>;
+
+/**
+ * What a registered fine-tune records about itself (models.lineage): its base, its dataset, how it was
+ * trained and what each file it made measured. Written by Register Model, read by the model page and
+ * `astra models show`. Losses are null where a figure was not measured (JSON has no NaN).
+ */
+export const modelLineageSchema = z.object({
+  base: z.object({ model: z.string(), sha256: z.string() }),
+  dataset: z.object({ sha256: z.string(), stats: fineTuneJobSchema.shape.dataset.shape.stats }),
+  hyperparameters: z.object({ steps: z.number(), loraR: z.number(), loraAlpha: z.number(), learningRate: z.number(), batchSize: z.number() }).optional(),
+  metrics: z.object({
+    before: z.number().nullable(),
+    after: z.number().nullable(),
+    files: z.array(z.object({ format: z.string(), valLoss: z.number().nullable(), sizeBytes: z.number(), keepsFineTune: z.boolean(), sha256: z.string().optional(), fileType: z.string().optional() })),
+    trainingSeconds: z.number().optional(),
+    device: z.string().optional(),
+    resumedFrom: z.number().nullable().optional(),
+  }),
+  file: z.object({ format: z.string(), path: z.string(), sha256: z.string() }),
+  run: z.object({ runId: z.string(), nodeId: z.string() }).optional(),
+  /** The whole job, so `astra quantize` can go on from its F16 later. */
+  job: fineTuneJobSchema.optional(),
+});
+
+export type ModelLineage = z.infer<typeof modelLineageSchema>;
