@@ -1,16 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 import type { CredentialsRepo } from './auth/credentials-repo';
 import type { UsersRepo } from './auth/users-repo';
 
-export interface LocalCredentials {
-  url: string;
-  username: string;
+/** `<data>/credentials`, as `npm start` writes it and the server and the CLI read it back. */
+export const localCredentialsSchema = z.object({
+  url: z.string(),
+  username: z.string(),
   /** Only in the file written on the very first start; a later rewrite leaves it out. */
-  password?: string;
-  token: string;
-}
+  password: z.string().optional(),
+  token: z.string(),
+});
+export type LocalCredentials = z.infer<typeof localCredentialsSchema>;
 
 const privateFile = async (file: string, text: string) => {
   await writeFile(file, text, { mode: 0o600 });

@@ -12,7 +12,7 @@ import { appStores } from './app-stores';
 import { createApp } from './app';
 import { createCredentialsRepo } from './auth/credentials-repo';
 import { createUsersRepo } from './auth/users-repo';
-import { writeLocalCredentials, type LocalCredentials } from './bootstrap-admin';
+import { localCredentialsSchema, writeLocalCredentials } from './bootstrap-admin';
 import { migrate } from './db/migrate';
 import { parseServerEnv, type ServerEnv } from './env';
 import { createLogger } from './logger';
@@ -53,7 +53,7 @@ if (provider === 'local') {
 const models = createModelCatalog({ provider, repo: modelsRepo, env: process.env });
 
 const credentialsFile = path.join(env.dataDir, 'credentials');
-const previous = await readFile(credentialsFile, 'utf8').then((text) => JSON.parse(text) as LocalCredentials).catch(() => undefined);
+const previous = await readFile(credentialsFile, 'utf8').then((text) => localCredentialsSchema.parse(JSON.parse(text))).catch(() => undefined);
 // A token from an earlier file is kept only while the database still knows it.
 const stillValid = previous?.token ? await credentials.tokenPrincipal(previous.token) : undefined;
 await writeLocalCredentials({ users, credentials, dataDir: env.dataDir, publicUrl: env.publicUrl }, stillValid ? previous : undefined);

@@ -1,7 +1,8 @@
 export type { SelfCheckInput } from './self-check.workflow';
 export type { ChatTurnInput, ChatTurnResult } from './chat-turn.workflow';
 export type { IngestCorpusInput } from './ingest-corpus.workflow';
-export type { RebuildCollectionInput, RebuildProgress } from './rebuild-collection.workflow';
+export type { RebuildCollectionInput } from './rebuild-collection.workflow';
+export { rebuildProgressSchema, type RebuildProgress } from './rebuild-progress';
 export type { AnswerQuestionInput, AnswerQuestionResult } from './answer-question.workflow';
 export type { Citation, RetrievedChunk } from './answer';
 export type { RunFlowInput, RunFlowResult } from './flow/run-types';

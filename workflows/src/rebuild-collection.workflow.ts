@@ -1,4 +1,5 @@
 import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { RebuildProgress } from './rebuild-progress';
 import type { Activities, RebuildSummary } from '@astra/activities';
 
 const { planRebuild, finishRebuild } = proxyActivities<Activities>({
@@ -23,12 +24,6 @@ export interface RebuildCollectionInput {
   afterId?: string;
   done?: number;
   planned?: { documents: number; chunks: number };
-}
-
-export interface RebuildProgress {
-  documents: number | null;
-  chunks: number | null;
-  done: number;
 }
 
 export const rebuildProgressQuery = defineQuery<RebuildProgress>('progress');

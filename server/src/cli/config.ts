@@ -1,6 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { CliError } from './errors';
+
+/** What the CLI reads of the credentials file `npm start` writes (the rest is for people). */
+const savedCredentials = z.object({ url: z.string(), token: z.string() });
 
 export interface CliConfig {
   url: string;
@@ -17,12 +21,13 @@ export function resolveCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfi
   if (!existsSync(file)) {
     throw new CliError(`no Astra credentials: ${file} does not exist and ASTRA_TOKEN is not set. Run this in the Astra folder after \`npm start\` (it writes .astra/credentials), or set ASTRA_URL and ASTRA_TOKEN`);
   }
-  let parsed: { url?: unknown; token?: unknown };
+  let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8')) as { url?: unknown; token?: unknown };
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
   }
-  if (typeof parsed.token !== 'string' || typeof parsed.url !== 'string') throw new CliError(`${file} has no url and token; restart Astra to rewrite it`);
-  return { url: (env.ASTRA_URL ?? parsed.url).replace(/\/+$/, ''), token: parsed.token, source: file };
+  const saved = savedCredentials.safeParse(parsed);
+  if (!saved.success) throw new CliError(`${file} has no url and token; restart Astra to rewrite it`);
+  return { url: (env.ASTRA_URL ?? saved.data.url).replace(/\/+$/, ''), token: saved.data.token, source: file };
 }

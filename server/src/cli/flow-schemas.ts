@@ -1,40 +1,14 @@
-// What the flows and runs API answers (docs/flows-api.md), parsed with zod so the CLI never trusts a cast.
-// The shapes are the server's own (`@astra/workflows/flow`); this module only adds the CLI's envelopes.
+// What the flows and runs API answers, parsed with zod so the CLI never trusts a cast: the one client's
+// schemas (@astra/client/schemas, themselves the contracts of @astra/workflows/flow). The CLI adds only
+// its reading of the run-event stream, whose snapshot arrives under its own SSE event name.
 import { z } from 'zod';
-import { flowExport, flowGraph, flowProblemSchema, flowSummarySchema, nodeStateSchema, runEventSchema, runSchema, runStatusSchema, runSummarySchema, runNodeSchema } from '@astra/workflows/flow';
+import { run, runEvent as runEventMessage } from '@astra/client/schemas';
 
-export const nodeStates = nodeStateSchema.options;
-export const nodeState = nodeStateSchema;
-export const runStatus = runStatusSchema;
-export type NodeState = z.infer<typeof nodeState>;
-export type RunStatus = z.infer<typeof runStatus>;
-export { flowGraph };
-export type FlowGraph = z.infer<typeof flowGraph>;
-
-/** The export file: what `flows export` writes and `flows import` sends. */
-export const flowExportFile = flowExport;
-export type FlowExportFile = z.infer<typeof flowExportFile>;
-
-export const flowProblem = flowProblemSchema;
-export type FlowProblem = z.infer<typeof flowProblem>;
-export const flowSummary = flowSummarySchema;
-export type FlowSummary = z.infer<typeof flowSummary>;
-
-export { flowList, flowVersion, flowWithVersion, problemsAnswer, runAnswer, runList, validation, versionAnswer } from '@astra/workflows/flow';
-
-export const runSummary = runSummarySchema;
-export type RunSummary = z.infer<typeof runSummary>;
-export const runNode = runNodeSchema;
-export type RunNode = z.infer<typeof runNode>;
-export const run = runSchema;
-export type Run = z.infer<typeof run>;
+export {
+  answerValue as answerOutput, flowExportFile, flowList, flowWithVersion, problemsAnswer, runAnswer, runList, validation, versionAnswer,
+  type FlowExportFile, type FlowProblem, type FlowSummary, type NodeState, type Run, type RunNode, type RunStatus,
+} from '@astra/client/schemas';
 
 /** One live event of `GET /api/runs/{id}/events`; the SSE event name is its type. */
-export const runEvent = z.union([z.object({ type: z.literal('snapshot'), run }), runEventSchema]);
+export const runEvent = z.union([z.object({ type: z.literal('snapshot'), run }), runEventMessage]);
 export type RunEvent = z.infer<typeof runEvent>;
-
-/** An answer object as the Answer with Citations node gives it. */
-export const answerOutput = z.object({
-  answer: z.string(),
-  citations: z.array(z.object({ number: z.number(), source: z.string(), title: z.string().nullable(), cited: z.boolean() })),
-});

@@ -10,7 +10,7 @@ import { pickFlowByName } from '@astra/workflows/flow';
 import { ApiError, CliError } from './errors';
 import {
   answerOutput, flowExportFile, flowList, flowWithVersion, problemsAnswer, runAnswer, runEvent, runList, validation, versionAnswer,
-  type FlowProblem, type FlowSummary, type Run, type RunEvent, type RunStatus,
+  type FlowExportFile, type FlowProblem, type FlowSummary, type Run, type RunEvent, type RunStatus,
 } from './flow-schemas';
 import { RunView, formatDuration, stateSymbol, table, type RunViewOptions } from './run-view';
 
@@ -107,7 +107,7 @@ export async function flowsCommand(args: string[]): Promise<number> {
       if (files.length === 0) throw new CliError(flowsUsage, 2);
       if (values.name && files.length > 1) throw new CliError(`--name renames one flow, but ${files.length} files were given`, 2);
       // Every file is read and checked before any is imported, so a typo imports nothing.
-      const bodies: Array<{ file: string; body: Record<string, unknown> }> = [];
+      const bodies: Array<{ file: string; body: FlowExportFile }> = [];
       for (const file of files) {
         const raw = await readJsonFile(file);
         const checked = flowExportFile.safeParse(raw);
@@ -115,7 +115,7 @@ export async function flowsCommand(args: string[]): Promise<number> {
           const issue = checked.error.issues[0]!;
           throw new CliError(`${file} is not a flow export: ${issue.path.join('.') || '(file)'}: ${issue.message}`, 2);
         }
-        bodies.push({ file, body: { ...(raw as Record<string, unknown>), ...(values.name ? { name: values.name } : {}) } });
+        bodies.push({ file, body: { ...checked.data, ...(values.name ? { name: values.name } : {}) } });
       }
       const config = resolveCliConfig();
       for (const { file, body } of bodies) {
@@ -233,7 +233,7 @@ const parseEvent = (event: { event: string; data: string }): RunEvent | null => 
     return null;
   }
   // Events of kinds this CLI does not know are skipped, so a newer server does not break the view.
-  const parsed = runEvent.safeParse(event.event === 'snapshot' ? { type: 'snapshot', run: data } : { ...(data as object), type: event.event });
+  const parsed = runEvent.safeParse(event.event === 'snapshot' ? { type: 'snapshot', run: data } : data !== null && typeof data === 'object' ? { ...data, type: event.event } : data);
   return parsed.success ? parsed.data : null;
 };
 

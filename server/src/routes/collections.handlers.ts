@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { chromaCollectionFor, type Collection, type RebuildSummary } from '@astra/activities';
-import type { RebuildProgress, workflows } from '@astra/workflows';
+import { rebuildProgressSchema, type workflows } from '@astra/workflows';
 import type { AppDeps, AppRouteHandler } from '../app-types';
 import type { deleteCollection, listCollections, listDocuments, rebuildStatus, showCollection, startRebuild } from './collections.routes';
 import { temporalScheduleId } from './schedules.handlers';
@@ -137,8 +137,8 @@ export const collectionsHandlers = (deps: AppDeps) => ({
     const base = { collection: name, workflowId, status: state, documents: null, chunks: null, done: 0, vectors: null, removed: null, error: null };
     if (state === 'running') {
       // Asked of the workflow itself; a worker busy or away for a moment leaves the counts unknown, not the answer.
-      const progress = await handle.query<RebuildProgress>('progress').catch(() => undefined);
-      return c.json({ ...base, ...(progress ?? {}) }, 200);
+      const progress = rebuildProgressSchema.safeParse(await handle.query('progress').catch(() => undefined));
+      return c.json({ ...base, ...(progress.success ? progress.data : {}) }, 200);
     }
     if (state === 'completed') {
       const summary: RebuildSummary = await handle.result();
