@@ -87,6 +87,9 @@ function terms(text: string): string[] {
 /** Markdown as a reader sees it: links by their text, reference-style links too, emphasis marks gone. */
 const plainMarkdown = (text: string) => text
   .replace(/<!--[\s\S]*?-->/g, ' ')
+  // Headings inside a passage are its heading path already; fenced code is quoted by no sentence.
+  .replace(/^ {0,3}#{1,6} .*$/gm, '\n')
+  .replace(/^```[^\n]*\n[\s\S]*?(?:^```[^\n]*$|(?![\s\S]))/gm, '\n')
   .replace(/!?\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])/g, '$1')
   .replace(/\*\*([^*]+)\*\*/g, '$1');
 
