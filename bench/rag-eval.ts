@@ -17,7 +17,7 @@ import { startBenchStack } from './support/stack';
 import { percentile } from './support/stats';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
-const cacheDir = path.join(repoRoot, '.cache', 'rag-eval');
+const cacheDir = process.env.EVAL_CACHE_DIR ? path.resolve(process.env.EVAL_CACHE_DIR) : path.join(repoRoot, '.cache', 'rag-eval');
 const outDir = path.join(repoRoot, 'docs', 'rag-eval');
 const generativeQuestions = Number(process.env.EVAL_GENERATIVE ?? 8);
 
@@ -96,10 +96,11 @@ try {
     console.log(`${corpus.name}: ${summary.processed} documents, ${summary.chunks} chunks, ${summary.failed} failed, ingested in ${((performance.now() - began) / 1000).toFixed(0)} s (embedding cache: ${cache.stats.hits} hits, ${cache.stats.misses} misses)`);
     await cache.save();
 
-    const variants: Array<{ label: string; mode: RetrievalMode; fusion?: FusionWeights }> = [
+    const variants: Array<{ label: string; mode: RetrievalMode; fusion?: FusionWeights; rerank?: boolean }> = [
       { label: 'vector', mode: 'vector' },
       { label: 'keyword', mode: 'keyword' },
       { label: 'hybrid', mode: 'hybrid' },
+      { label: 'hybrid+rerank', mode: 'hybrid', rerank: true },
       ...[0.25, 0.5, 0.75].filter((weight) => weight !== defaultFusion.keyword).map((weight) => ({ label: `hybrid kw×${weight}`, mode: 'hybrid' as const, fusion: { vector: 1, keyword: weight } })),
     ];
     for (const variant of variants) {
@@ -109,9 +110,9 @@ try {
       const times: number[] = [];
       for (const { question, expected } of questions) {
         const started = performance.now();
-        const top10 = await retriever.retrieve({ collection, query: question, k: 10, mode: variant.mode, ...(variant.fusion ? { fusion: variant.fusion } : {}) });
+        const top10 = await retriever.retrieve({ collection, query: question, k: 10, mode: variant.mode, ...(variant.fusion ? { fusion: variant.fusion } : {}), ...(variant.rerank ? { rerank: true } : {}) });
         times.push(performance.now() - started);
-        const top5 = await retriever.retrieve({ collection, query: question, k: 5, mode: variant.mode, ...(variant.fusion ? { fusion: variant.fusion } : {}) });
+        const top5 = await retriever.retrieve({ collection, query: question, k: 5, mode: variant.mode, ...(variant.fusion ? { fusion: variant.fusion } : {}), ...(variant.rerank ? { rerank: true } : {}) });
         const rank = firstHit(top10, expected);
         if (rank === 0) hit1 += 1;
         if (rank >= 0) mrr += 1 / (rank + 1);
@@ -133,6 +134,7 @@ try {
       const firstToken: number[] = [];
       // What the answers were written from, kept for tuning the extractive style without the stack.
       const retrieved: Array<{ question: string; facts: string[]; passages: RetrievedChunk[] }> = [];
+      const reranked: typeof retrieved = [];
       for (const { question, facts: expectedFacts } of questions.slice(0, count)) {
         const started = performance.now();
         const passages = await retriever.retrieve({ collection, query: question, k: 5, mode: 'hybrid' });
@@ -141,6 +143,7 @@ try {
           answer = extractiveAnswer(question, passages);
           retrieved.push({ question, facts: expectedFacts, passages });
           firstToken.push(performance.now() - started);
+          reranked.push({ question, facts: expectedFacts, passages: await retriever.retrieve({ collection, query: question, k: 5, mode: 'hybrid', rerank: true }) });
         } else {
           let first: number | undefined;
           const result = await models.chat({ model, messages: answerMessages(question, passages), maxTokens: 200, temperature: 0 }, { onToken: () => { first ??= performance.now() - started; } });
@@ -153,6 +156,7 @@ try {
         stray += numbers.filter((n) => n < 1 || n > passages.length).length;
       }
       if (retrieved.length > 0) await writeFile(path.join(cacheDir, `passages-${corpus.name}.json`), JSON.stringify(retrieved));
+      if (reranked.length > 0) await writeFile(path.join(cacheDir, `passages-${corpus.name}-rerank.json`), JSON.stringify(reranked));
       const row = { corpus: corpus.name, style, model, questions: count, factRate: facts / count, citeRate: cites / count, strayCitations: stray, ttftP50Ms: percentile(firstToken, 50) };
       answerRows.push(row);
       console.log(`  answers ${style.padEnd(10)} ${model.padEnd(22)} ${count} questions: fact ${row.factRate.toFixed(2)}  cites [n] ${row.citeRate.toFixed(2)}  stray [n] ${stray}  first token p50 ${row.ttftP50Ms.toFixed(0)} ms`);

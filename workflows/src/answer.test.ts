@@ -28,6 +28,20 @@ describe('extractive answers', () => {
     expect(answer).toContain('[3]');
   });
 
+  it('names the API section a reference passage comes from, and reads markdown links as their text', () => {
+    const api: RetrievedChunk = {
+      ...passage(1, 'Crypto', '<!-- YAML\nadded: v15.6.0\n-->\n\n* Returns: {string}\n\nGenerates a random [RFC 4122][] version 4 UUID. The UUID is generated using a\ncryptographic pseudorandom number generator.'),
+      headingPath: ['Crypto', 'crypto module methods and properties', 'crypto.randomUUID([options])'],
+    };
+    const answer = extractiveAnswer('How do I generate a random UUID?', [api, passages[1]!]);
+    expect(answer).toMatch(/^crypto\.randomUUID\(\[options\]\): Generates a random RFC 4122 version 4 UUID\./);
+    expect(answer).toContain('[1]');
+    expect(answer).not.toContain('YAML');
+    // A section heading that names no API is not repeated before the sentence.
+    const prose = extractiveAnswer('What does VACUUM do to disk space?', [{ ...passages[2]!, headingPath: ['Vacuum', 'How it works'] }]);
+    expect(prose.startsWith('The VACUUM command')).toBe(true);
+  });
+
   it('says so when the passages have no usable sentence, and cites nothing', () => {
     const answer = extractiveAnswer('anything', [passage(1, 'Empty', '| a | b |')]);
     expect(answer).toMatch(/no sentence/);

@@ -72,19 +72,44 @@ const stopWords = new Set(
 
 /** Lower-case content words, with a light suffix strip so "indexes" meets "index" and "rows" meets "row". */
 function terms(text: string): string[] {
-  // An identifier counts whole and by its parts: "wal_checkpoint" meets a question about the WAL and checkpoints.
-  return (text.toLowerCase().match(/[a-z0-9_]+(?:[.:][a-z0-9_]+)*/g) ?? [])
-    .flatMap((word) => (/[._:]/.test(word) ? [word, ...word.split(/[._:]+/)] : [word]))
+  // An identifier counts whole and by its parts: "wal_checkpoint" meets a question about the WAL and checkpoints,
+  // "randomUUID" one about a random UUID.
+  return (text.match(/[A-Za-z0-9_]+(?:[.:][A-Za-z0-9_]+)*/g) ?? [])
+    .flatMap((word) => {
+      const parts = word.split(/[._:]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/).filter(Boolean);
+      return parts.length > 1 ? [word, ...parts] : [word];
+    })
+    .map((word) => word.toLowerCase())
     .filter((word) => !stopWords.has(word) && word.length > 1)
     .map((word) => (word.length > 4 ? word.replace(/(?:ing|ed|es|s)$/, '') : word));
 }
 
+/** Markdown as a reader sees it: links by their text, reference-style links too, emphasis marks gone. */
+const plainMarkdown = (text: string) => text
+  .replace(/<!--[\s\S]*?-->/g, ' ')
+  // Headings inside a passage are its heading path already; fenced code is quoted by no sentence.
+  .replace(/^ {0,3}#{1,6} .*$/gm, '\n')
+  .replace(/^```[^\n]*\n[\s\S]*?(?:^```[^\n]*$|(?![\s\S]))/gm, '\n')
+  .replace(/!?\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])/g, '$1')
+  .replace(/\*\*([^*]+)\*\*/g, '$1');
+
 /** Sentences of a passage: split at sentence ends and blank lines, markup-only lines dropped. */
 function sentencesOf(text: string): string[] {
-  return text
+  return plainMarkdown(text)
     .split(/\n\s*\n|(?<=[.!?])\s+(?=[A-Z0-9`"'(\[])/)
     .map((sentence) => sentence.replace(/\s+/g, ' ').trim())
     .filter((sentence) => sentence.length >= 25 && /[a-z]/i.test(sentence) && !/^(<!--|```|\|)/.test(sentence));
+}
+
+/**
+ * The section a passage sits in, when it names an API (`crypto.randomUUID([options])`, `Event: 'exit'`,
+ * `PRAGMA foreign_keys`): quoted before the passage's sentences, since in reference documentation the
+ * sentence says what a thing does and only its heading says which thing it is.
+ */
+function namedSection(chunk: RetrievedChunk): string | undefined {
+  const heading = chunk.headingPath.at(-1);
+  if (!heading || heading === chunk.title || heading.length > 80) return undefined;
+  return /[A-Za-z_]\w*\.\w|\w\(|^[A-Z][a-z]+: |_|^--?[a-z]/.test(heading) ? heading : undefined;
 }
 
 const longestSentence = 400;
@@ -144,7 +169,13 @@ export function extractiveAnswer(question: string, chunks: RetrievedChunk[], opt
     chosen.push(next);
   }
   chosen.sort((a, b) => a.rank - b.rank || a.position - b.position);
+  let previousRank = -1;
   return chosen
-    .map(({ sentence, rank }) => `${sentence.length > longestSentence ? `${sentence.slice(0, longestSentence).replace(/\s+\S*$/, '')} …` : sentence} [${rank + 1}]`)
+    .map(({ sentence, rank }) => {
+      const section = rank === previousRank ? undefined : namedSection(chunks[rank]!);
+      previousRank = rank;
+      const quoted = sentence.length > longestSentence ? `${sentence.slice(0, longestSentence).replace(/\s+\S*$/, '')} …` : sentence;
+      return `${section && !sentence.includes(section) ? `${section}: ` : ''}${quoted} [${rank + 1}]`;
+    })
     .join(' ');
 }

@@ -56,10 +56,16 @@ export function createRebuildActivities(deps: RebuildDeps) {
     return collection;
   }
 
+  /** Results retrieval cached before (or while) the vectors were rewritten are no longer served. */
+  const markRebuilt = async (collectionId: string) => {
+    await deps.pool.query('update collections set vectors_rebuilt_at = clock_timestamp() where id = $1', [collectionId]);
+  };
+
   return {
     /** What the ledger holds: the documents and chunks a rebuild will restore. */
     async planRebuild(input: { collectionId: string }): Promise<RebuildPlan> {
       const collection = await collectionOf(input.collectionId);
+      await markRebuilt(collection.id);
       const stats = await collections.stats(collection.id);
       return { documents: stats.documents, chunks: stats.chunks };
     },
@@ -100,6 +106,7 @@ export function createRebuildActivities(deps: RebuildDeps) {
           chunk: { id: row.id, index: row.ord, text: row.text, start: row.start_offset, end: row.end_offset, headingPath: row.heading_path },
           vector: vectors[i]!,
         })));
+        await markRebuilt(collection.id);
         lastId = batch.at(-1)!.id;
         upserted += batch.length;
         context.heartbeat({ afterId: lastId, upserted });
@@ -121,6 +128,7 @@ export function createRebuildActivities(deps: RebuildDeps) {
         if (page.length < listPage) break;
       }
       for (let start = 0; start < stale.length; start += listPage) await chromaCollection.delete({ ids: stale.slice(start, start + listPage) });
+      await markRebuilt(collection.id);
       const stats = await collections.stats(collection.id);
       return { documents: stats.documents, chunks: stats.chunks, vectors: await chromaCollection.count(), removed: stale.length };
     },

@@ -93,4 +93,30 @@ describe('retrieval', () => {
     expect(after[0]!.text).toContain('shared lock');
     expect(await retriever.retrieve({ collection, query, k: 1, mode: 'keyword' })).toEqual(after);
   });
+
+  it('searches again after a rebuild: a result cached while Chroma had lost its data is not served once the vectors are back', async () => {
+    const query = 'readers do not block writers in write-ahead mode';
+    await chromaClientFor(inject('services').chromaUrl).deleteCollection({ name: collection.chromaName });
+    expect(await retriever.retrieve({ collection, query, k: 2, mode: 'vector' })).toEqual([]);
+    const summary = await worker.client.workflow.execute<typeof workflows.rebuildCollection>('rebuildCollection', {
+      taskQueue: worker.taskQueue,
+      workflowId: `retrieval-rebuild-${randomBytes(5).toString('hex')}`,
+      args: [{ collectionId: collection.id }],
+    });
+    expect(summary.vectors).toBe(summary.chunks);
+    const after = await retriever.retrieve({ collection, query, k: 2, mode: 'vector' });
+    expect(after).toHaveLength(2);
+    // What a retriever with nothing cached finds now.
+    const fresh = createRetriever({ pool: worker.pool, chroma: chromaClientFor(inject('services').chromaUrl), models: worker.models, caches: { results: 0 } });
+    expect(after.map((chunk) => chunk.chunkId)).toEqual((await fresh.retrieve({ collection, query, k: 2, mode: 'vector' })).map((chunk) => chunk.chunkId));
+  });
+
+  it('reranks the fused candidates by their best sentence, and keeps every candidate and its text', async () => {
+    const query = 'how much free disk space does VACUUM need';
+    const fused = await retriever.retrieve({ collection, query, k: 4, mode: 'hybrid' });
+    const reranked = await retriever.retrieve({ collection, query, k: 4, mode: 'hybrid', rerank: true });
+    expect(new Set(reranked.map((chunk) => chunk.chunkId))).toEqual(new Set(fused.map((chunk) => chunk.chunkId)));
+    expect(path.basename(reranked[0]!.source)).toBe('vacuum.md');
+    for (let i = 1; i < reranked.length; i += 1) expect(reranked[i]!.score).toBeLessThanOrEqual(reranked[i - 1]!.score);
+  });
 });

@@ -22,6 +22,8 @@ export interface RetrieveRequest {
   mmrLambda?: number;
   /** Hybrid only: how much each method's ranks count; the defaults are `defaultFusion`. */
   fusion?: Partial<FusionWeights>;
+  /** Hybrid only: re-order the fused top `rerankPool` by late interaction (the query against each passage's sentences). */
+  rerank?: boolean;
 }
 
 export interface FusionWeights {
@@ -42,7 +44,26 @@ export const defaultFusion: FusionWeights = { vector: 1, keyword: 1 };
  */
 export const fusionPool = 50;
 
+/** Fused candidates the rerank stage re-orders: the rest keep their fused order below them. */
+export const rerankPool = 20;
+/** Longest sentence the rerank stage embeds, in characters: well inside a 256-token embedding window. */
+const rerankSentenceChars = 500;
+
 export type { RetrievedChunk } from '@astra/workflows/answer';
+
+/**
+ * The units a passage is scored by in the rerank stage: its section heading, then its sentences and
+ * lines (code lines included: an API's signature is often the best match), short fragments dropped.
+ */
+export function rerankUnits(chunk: Pick<RetrievedChunk, 'title' | 'headingPath' | 'text'>): string[] {
+  const heading = [chunk.title, ...chunk.headingPath].filter((part): part is string => Boolean(part)).join(' › ');
+  const pieces = chunk.text
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .split(/\n\s*\n|\n(?=\s*[-*#>|])|(?<=[.!?])\s+(?=[A-Z0-9`"'(\[])/)
+    .map((piece) => piece.replace(/^[\s#>*-]+/, '').replace(/\s+/g, ' ').trim().slice(0, rerankSentenceChars))
+    .filter((piece) => piece.length >= 20 && /[a-z]/i.test(piece) && !/^```\s*\w*$/.test(piece));
+  return [...new Set([heading, ...pieces].filter((piece) => piece.length > 0))];
+}
 
 /** BM25's usual constants (Robertson et al.): term-frequency saturation and length normalisation. */
 const bm25 = { k1: 1.2, b: 0.75 };
@@ -109,11 +130,15 @@ export interface RetrieverCaches {
   embeddings: number;
   /** Whole results kept per collection state; any change to the collection's documents misses them. */
   results: number;
+  /** Chunks whose sentence vectors the rerank stage keeps. */
+  rerankChunks: number;
 }
 
 export function createRetriever(deps: { pool: pg.Pool; chroma: ChromaClient; models: ModelProvider; caches?: Partial<RetrieverCaches> }) {
   const queryVectors = new RecentlyUsed<number[]>(deps.caches?.embeddings ?? 2000);
   const results = new RecentlyUsed<RetrievedChunk[]>(deps.caches?.results ?? 500);
+  // A chunk's text never changes under its id (a changed document gets new chunk ids), so its sentence vectors are kept by id.
+  const unitVectors = new RecentlyUsed<number[][]>(deps.caches?.rerankChunks ?? 5000);
   // One Chroma handle per collection: looking it up costs a round trip per query otherwise.
   const handles = new Map<string, ReturnType<typeof chromaCollectionFor>>();
   const chromaOf = (collection: Collection) => {
@@ -146,13 +171,15 @@ export function createRetriever(deps: { pool: pg.Pool; chroma: ChromaClient; mod
     return vectors[0]!;
   }
 
-  /** What changes whenever a document of the collection is written, re-written or removed. */
+  /** What changes whenever a document of the collection is written, re-written or removed, or its vectors are rebuilt. */
   async function collectionState(collection: Collection): Promise<string> {
-    const row = (await deps.pool.query<{ documents: number; changed: string | null }>(
-      'select count(*)::int as documents, max(updated_at)::text as changed from documents where collection_id = $1',
+    const row = (await deps.pool.query<{ documents: number; changed: string | null; rebuilt: string | null }>(
+      `select count(*)::int as documents, max(updated_at)::text as changed,
+              (select vectors_rebuilt_at::text from collections where id = $1) as rebuilt
+         from documents where collection_id = $1`,
       [collection.id],
     )).rows[0]!;
-    return `${row.documents}@${row.changed ?? '-'}`;
+    return `${row.documents}@${row.changed ?? '-'}@${row.rebuilt ?? '-'}`;
   }
 
   async function vectorSearch(collection: Collection, queryVector: number[], n: number, minScore = -1): Promise<RetrievedChunk[]> {
@@ -186,21 +213,23 @@ export function createRetriever(deps: { pool: pg.Pool; chroma: ChromaClient; mod
   }
 
   async function keywordSearch(collection: Collection, state: string, query: string, n: number, minScore = 0): Promise<RetrievedChunk[]> {
-    // BM25 over the chunk postings (migration 0007): any of the question's terms may match, each term's
-    // best postings by impact are read through the index, and those are scored exactly. The document
-    // frequencies are materialised: inlined, Postgres recounted them for every posting (0.6 s a query).
+    // BM25 over the chunk postings (migration 0009): any of the question's terms may match, each term's
+    // best postings by impact are read through the index, and those are scored exactly. Document
+    // frequencies come from chunk_term_stats (migration 0012), kept as chunks come and go: counting the
+    // postings per query cost 3-16 ms a term at 100k chunks.
     const { chunks, averageTerms } = await collectionLengths(collection, state);
     if (chunks === 0) return [];
     const rows = (await deps.pool.query<ChunkRow & { bm25: number }>(
       `with q as (select distinct lexeme as term from unnest(to_tsvector('english', $2))),
-            df as materialized (select q.term, (select count(*) from chunk_postings p where p.collection_id = $1 and p.term = q.term)::float8 as df from q),
-            hits as materialized (
-              select p.chunk_id, p.tf, p.dl, df.df from df cross join lateral (
-                select chunk_id, tf, dl from chunk_postings p where p.collection_id = $1 and p.term = df.term order by impact desc limit $5::int
-              ) p where df.df > 0),
+            idf as materialized (
+              select s.term, ln(1 + ($3::float8 - s.df + 0.5) / (s.df + 0.5)) as idf
+                from chunk_term_stats s join q on q.term = s.term where s.collection_id = $1 and s.df > 0),
             scored as (
-              select chunk_id, sum(ln(1 + ($3::float8 - df + 0.5) / (df + 0.5)) * tf * ($6::float8 + 1) / (tf + $6::float8 * (1 - $7::float8 + $7::float8 * dl / $4::float8))) as bm25
-                from hits group by chunk_id order by bm25 desc, chunk_id limit $8::int)
+              select p.chunk_id, sum(idf.idf * p.tf * ($6::float8 + 1) / (p.tf + $6::float8 * (1 - $7::float8 + $7::float8 * p.dl / $4::float8))) as bm25
+                from idf cross join lateral (
+                  select chunk_id, tf, dl from chunk_postings p where p.collection_id = $1 and p.term = idf.term order by impact desc limit $5::int
+                ) p
+               group by p.chunk_id order by bm25 desc, p.chunk_id limit $8::int)
        select c.id, c.source, c.title, c.heading_path, c.text, c.start_offset, c.end_offset, s.bm25
          from scored s join chunks c on c.id = s.chunk_id
         order by s.bm25 desc, c.id`,
@@ -241,6 +270,39 @@ export function createRetriever(deps: { pool: pg.Pool; chroma: ChromaClient; mod
     return chosen;
   }
 
+  /**
+   * Late interaction with the collection's own embedding model (no reranking model ships in a registry
+   * package, docs/rag-quality.md): each candidate scores the best cosine between the query and one of its
+   * units (heading, sentences, lines), and the candidates are re-ordered by reciprocal-rank fusion of that
+   * order with the fused one, so a passage whose one sentence answers the question rises above one that is
+   * only about the topic, and a unit match alone cannot undo what both first-stage methods agreed on.
+   */
+  async function rerank(collection: Collection, queryVector: number[], fused: RetrievedChunk[]): Promise<RetrievedChunk[]> {
+    const head = fused.slice(0, rerankPool);
+    const keyOf = (chunk: RetrievedChunk) => `${collection.embeddingModel}\0${chunk.chunkId}`;
+    const vectorsOf = new Map(head.map((chunk) => [chunk.chunkId, unitVectors.get(keyOf(chunk))]));
+    const missing = head.filter((chunk) => !vectorsOf.get(chunk.chunkId));
+    const units = missing.map((chunk) => rerankUnits(chunk));
+    if (units.some((list) => list.length > 0)) {
+      const { vectors } = await deps.models.embed({ model: collection.embeddingModel, texts: units.flat() });
+      let at = 0;
+      missing.forEach((chunk, i) => {
+        const own = vectors.slice(at, at + units[i]!.length);
+        at += own.length;
+        vectorsOf.set(chunk.chunkId, own);
+        unitVectors.set(keyOf(chunk), own);
+      });
+    }
+    const best = new Map(head.map((chunk) => [chunk.chunkId, Math.max(-1, ...(vectorsOf.get(chunk.chunkId) ?? []).map((vector) => cosine(queryVector, vector)))]));
+    const byUnits = [...head].sort((a, b) => best.get(b.chunkId)! - best.get(a.chunkId)! || a.chunkId.localeCompare(b.chunkId));
+    // Below the re-ordered head the fused order stays, scored under the head's lowest so scores still fall with rank.
+    const reordered = fuse([head, byUnits], [1, 1]);
+    const floor = reordered.at(-1)?.score ?? 0;
+    const tail = fused.slice(rerankPool);
+    const tailTop = tail[0]?.score ?? 0;
+    return [...reordered, ...tail.map((chunk) => ({ ...chunk, score: tailTop > 0 ? floor * 0.99 * (chunk.score / tailTop) : 0 }))];
+  }
+
   async function rank(request: RetrieveRequest, state: string): Promise<RetrievedChunk[]> {
     const { collection, query, k, mode } = request;
     const candidateCount = request.mmrLambda !== undefined || mode === 'hybrid' ? Math.max(k, fusionPool) : k;
@@ -258,6 +320,7 @@ export function createRetriever(deps: { pool: pg.Pool; chroma: ChromaClient; mod
           keywordSearch(collection, state, query, candidateCount),
         ]);
         ranked = fuse([vector, keyword], [request.fusion?.vector ?? defaultFusion.vector, request.fusion?.keyword ?? defaultFusion.keyword]);
+        if (request.rerank) ranked = await rerank(collection, queryVector, ranked);
       }
     }
     if (request.mmrLambda !== undefined && ranked.length > 0) {
@@ -270,7 +333,7 @@ export function createRetriever(deps: { pool: pg.Pool; chroma: ChromaClient; mod
   return {
     async retrieve(request: RetrieveRequest): Promise<RetrievedChunk[]> {
       const state = await collectionState(request.collection);
-      const key = JSON.stringify([request.collection.id, state, request.query, request.k, request.mode, request.minScore ?? null, request.mmrLambda ?? null, request.fusion ?? null]);
+      const key = JSON.stringify([request.collection.id, state, request.query, request.k, request.mode, request.minScore ?? null, request.mmrLambda ?? null, request.fusion ?? null, request.rerank ?? false]);
       const cached = results.get(key);
       if (cached) return cached.map((chunk) => ({ ...chunk }));
       const ranked = await rank(request, state);
