@@ -24,8 +24,7 @@ const question = 'What does the ALTER TABLE command do?';
 interface Sample { ttftMs: number; tokensPerSecond: number; tokens: number; runId?: string; startedAt?: number }
 
 const stack = await startBenchStack();
-// ASTRA_NODE_QUEUES as the server reads it (npm start's default when unset), so placements can be compared.
-const harness = await createAppOver({ ...stack.services, namespace: 'default' }, { taskQueue: stack.taskQueue, ...(process.env.ASTRA_NODE_QUEUES === undefined ? {} : { env: { ASTRA_NODE_QUEUES: process.env.ASTRA_NODE_QUEUES } }) });
+const harness = await createAppOver({ ...stack.services, namespace: 'default' }, { taskQueue: stack.taskQueue });
 const server = serve({ fetch: harness.app.fetch, hostname: '127.0.0.1', port: 0 });
 await new Promise((resolve) => server.once('listening', resolve));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

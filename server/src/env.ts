@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { defaultRunConcurrency, nodeQueues } from '@astra/workflows/flow';
+import { defaultRunConcurrency } from '@astra/workflows/flow';
 import { temporalConnectionEnv, temporalConnectionOptions, type TemporalConnectionOptions } from '@astra/activities/temporal-connection';
 import { artifactStoreEnv, artifactStoreFromEnv, type ArtifactStore } from '@astra/activities/artifacts';
 
@@ -40,16 +40,6 @@ export const serverEnvSchema = temporalConnectionEnv.extend(artifactStoreEnv.sha
   ASTRA_TEMPORAL_UI_UPSTREAM: z.string().url().optional(),
   ASTRA_TASK_QUEUE: z.string().default('astra'),
   ASTRA_RUN_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(defaultRunConcurrency),
-  /**
-   * The node queues (ingest, generation, training) this deployment runs workers for apart, comma-separated
-   * (empty: none). A node whose queue is not listed runs on ASTRA_TASK_QUEUE with its run, taken at once by
-   * the worker that scheduled it; npm start's one worker serves every queue, so only training goes apart.
-   */
-  ASTRA_NODE_QUEUES: z
-    .string()
-    .default('training')
-    .transform((value) => [...new Set(commaList(value))])
-    .pipe(z.array(z.enum(nodeQueues, { error: (issue) => `names "${String(issue.input)}"; the node queues are ${nodeQueues.join(', ')}` }))),
   /** The shortest interval a schedule may fire at ("1m", "30s"): each firing is an ingest. */
   ASTRA_SCHEDULE_MIN_INTERVAL: z.string().regex(/^[1-9][0-9]{0,5}(s|m|h|d)$/, 'ASTRA_SCHEDULE_MIN_INTERVAL is a whole number and one unit, such as "1m" or "30s"').default('1m'),
   ASTRA_EMBEDDING_MODEL: z.string().default('all-minilm-l6-v2'),

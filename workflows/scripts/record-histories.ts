@@ -33,7 +33,7 @@ await writeFile(note, '# Night shift\n\nThe keeper lights the lamp at dusk and l
 // `npm run record:histories -- node-queues` (or another of newCases) records only the named new cases beside the histories already
 // there (the gate keeps replaying those); without names every case is recorded afresh.
 const only = process.argv.slice(2);
-const newCases = ['node-queues', 'chat-turn-states-ride-with-node', 'chat-turn-generation-with-run'];
+const newCases = ['node-queues', 'chat-turn-states-ride-with-node'];
 const unknown = only.filter((name) => !newCases.includes(name));
 if (unknown.length > 0) throw new Error(`no case ${unknown.join(', ')}; the cases one can record alone are ${newCases.join(', ')}`);
 if (only.length === 0) await rm(outDir, { recursive: true, force: true });
@@ -211,15 +211,9 @@ async function recordChatTurn() {
   await save('chat-turn-states-ride-with-node', await runFlow('chat-turn', runInput(chatTurnGraph, { message: 'Say hello to the keeper.' }, { chat: { history: [{ role: 'user', content: 'Who lights the lamp?' }, { role: 'assistant', content: 'The keeper does.' }] } })));
 }
 
-/** A chat turn as npm start runs it (ASTRA_NODE_QUEUES=training): Generate is scheduled on the run's own queue. */
-async function recordChatTurnWithRun() {
-  await save('chat-turn-generation-with-run', await runFlow('chat-turn-with-run', runInput(chatTurnGraph, { message: 'Say hello to the keeper.' }, { nodeQueues: ['training'], chat: { history: [{ role: 'user', content: 'Who lights the lamp?' }, { role: 'assistant', content: 'The keeper does.' }] } })));
-}
-
 if (only.length === 0) await recordEveryCase();
 if (only.length === 0 || only.includes('node-queues')) await recordNodeQueues();
 if (only.length === 0 || only.includes('chat-turn-states-ride-with-node')) await recordChatTurn();
-if (only.length === 0 || only.includes('chat-turn-generation-with-run')) await recordChatTurnWithRun();
 
 await rm(corpus, { recursive: true, force: true });
 await stack.stop();

@@ -19,7 +19,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '@astra/activities';
-import { legacyTrainingTaskQueue, taskQueueFor, type ActivityRun, type AnyNodeSpec, type NodeQueue } from './flow/define-node';
+import { legacyTrainingTaskQueue, taskQueueFor, type ActivityRun, type AnyNodeSpec } from './flow/define-node';
 import { incomingEdges } from './flow/plan';
 import type { FlowEdge, FlowNode } from './flow/graph';
 import {
@@ -54,20 +54,16 @@ const proxies = new Map<string, Record<string, NodeActivity>>();
  */
 const nodeQueuesPatch = 'node-task-queues';
 
-/**
- * The task queue an activity node is scheduled on; undefined: the run's own. `apart` is the run's
- * RunFlowInput.nodeQueues: a node queue it leaves out runs with the run, where the worker that ran the
- * workflow task takes the node at once (eager dispatch) instead of through a second queue.
- */
-function taskQueueOf(run: ActivityRun, derivedQueues: boolean, apart: readonly NodeQueue[] | undefined): string | undefined {
+/** The task queue an activity node is scheduled on; undefined: the run's own. */
+function taskQueueOf(run: ActivityRun, derivedQueues: boolean): string | undefined {
   if (!run.queue) return undefined;
-  if (derivedQueues) return !apart || apart.includes(run.queue) ? taskQueueFor(workflowInfo().taskQueue, run.queue) : undefined;
+  if (derivedQueues) return taskQueueFor(workflowInfo().taskQueue, run.queue);
   return run.queue === 'training' ? legacyTrainingTaskQueue : undefined;
 }
 
 /** The node's activity: on its task queue for activity nodes, a local activity for a pure node's values by reference. */
-function activityFor(spec: AnyNodeSpec, run: ActivityRun | (Omit<ActivityRun, 'kind'> & { kind: 'pure' }), derivedQueues: boolean, apart: readonly NodeQueue[] | undefined): NodeActivity {
-  const taskQueue = run.kind === 'activity' ? taskQueueOf(run, derivedQueues, apart) : undefined;
+function activityFor(spec: AnyNodeSpec, run: ActivityRun | (Omit<ActivityRun, 'kind'> & { kind: 'pure' }), derivedQueues: boolean): NodeActivity {
+  const taskQueue = run.kind === 'activity' ? taskQueueOf(run, derivedQueues) : undefined;
   const key = `${spec.type}@${spec.version}@${taskQueue ?? ''}`;
   let proxy = proxies.get(key);
   if (!proxy) {
@@ -266,7 +262,7 @@ export async function runFlow(input: RunFlowInput): Promise<RunFlowResult> {
       const states = run.kind === 'inline' ? undefined : statesToHandOff();
       const work: Promise<Record<string, PortValue>> = run.kind === 'inline'
         ? scope.run(() => runInline(node, spec, values))
-        : scope.run(() => activityFor(spec, run, derivedQueues, input.nodeQueues)({ runId: input.runId, ownerId: input.ownerId, nodeId: node.id, type: node.type, version: node.version, params: node.params, inputs: values, ...(states ? { states } : {}) }).then((result) => result.outputs));
+        : scope.run(() => activityFor(spec, run, derivedQueues)({ runId: input.runId, ownerId: input.ownerId, nodeId: node.id, type: node.type, version: node.version, params: node.params, inputs: values, ...(states ? { states } : {}) }).then((result) => result.outputs));
       const settled = work.then((produced): Settled => ({ nodeId: node.id, outputs: produced }), (error: unknown): Settled => ({ nodeId: node.id, error }));
       running.set(node.id, { type: node.type, scope, settled });
     };

@@ -125,7 +125,7 @@ export function createRunService(deps: AppDeps) {
     const workflowId = `run-${id}`;
     const run = await deps.runs.create({ id, flowId: flow.id, flowName: flow.name, ranBy: user.username, version: number, ownerId: user.id, workflowId, inputs: request.inputs, rerunOf: request.rerunOf, fromNode: request.fromNode, nodes: graph.nodes.map((node) => ({ id: node.id, type: node.type })) });
     const args: RunFlowInput = {
-      runId: id, ownerId: request.authorisedBy === 'app' ? flow.ownerId : user.id, snapshot: { flowId: flow.id, flowVersion: number, graph }, inputs: request.inputs, maxConcurrentNodes: deps.env.ASTRA_RUN_CONCURRENCY, nodeQueues: deps.env.ASTRA_NODE_QUEUES,
+      runId: id, ownerId: request.authorisedBy === 'app' ? flow.ownerId : user.id, snapshot: { flowId: flow.id, flowVersion: number, graph }, inputs: request.inputs, maxConcurrentNodes: deps.env.ASTRA_RUN_CONCURRENCY,
       ...(request.chat ? { chat: request.chat } : {}),
       ...(request.reuse ? { reuse: await request.reuse(graph, given.values) } : {}),
     };

@@ -2,7 +2,6 @@
 // API on two real worker processes, one serving the main queue (workflows, nodes naming no queue) and
 // one serving only `generation`. The Generate node runs on the second, the template on the first, and
 // both workers' JSON log lines name the request that started the run (the X-Request-Id it answered).
-// And a node queue the deployment does not run apart (ASTRA_NODE_QUEUES) keeps its node with the run.
 import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,8 +14,8 @@ let token: string;
 const workers: Array<{ child: ChildProcess; identity: string; lines: Array<Record<string, unknown>> }> = [];
 
 /** A worker process serving these queues, its JSON log lines collected. */
-async function startWorker(queues: string, on: AppHarness = harness) {
-  const child = await startWorkerProcess(on.taskQueue, { env: { ASTRA_WORKER_QUEUES: queues, ASTRA_WORKER_LOG_LEVEL: 'DEBUG' } });
+async function startWorker(queues: string) {
+  const child = await startWorkerProcess(harness.taskQueue, { env: { ASTRA_WORKER_QUEUES: queues, ASTRA_WORKER_LOG_LEVEL: 'DEBUG' } });
   const lines: Array<Record<string, unknown>> = [];
   let partial = '';
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -37,7 +36,7 @@ async function startWorker(queues: string, on: AppHarness = harness) {
 }
 
 beforeAll(async () => {
-  harness = await createAppHarness({ env: { ASTRA_NODE_QUEUES: 'ingest,generation,training' } });
+  harness = await createAppHarness();
   token = (await harness.newUser('user')).token;
 });
 
@@ -105,40 +104,5 @@ describe('node queues and the request id', () => {
 
   it('refuses a queue name it does not know, naming the ones there are', async () => {
     await expect(startWorkerProcess(harness.taskQueue, { env: { ASTRA_WORKER_QUEUES: 'default,gpu' } })).rejects.toThrow(/ASTRA_WORKER_QUEUES.*names "gpu"; the queues are default, ingest, generation, training/);
-    await expect(createAppHarness({ env: { ASTRA_NODE_QUEUES: 'generation,gpu' } })).rejects.toThrow(/ASTRA_NODE_QUEUES.*names "gpu"; the node queues are ingest, generation, training/);
   });
-
-  it('by default keeps a generation node with its run: a worker serving only the main queue runs it', async () => {
-    // npm start's default (ASTRA_NODE_QUEUES=training): Generate is scheduled on the run's queue, where the worker
-    // that ran the workflow task takes it at once. Had it gone to the generation queue, nothing here would serve it.
-    const together = await createAppHarness();
-    try {
-      const alone = await startWorker('default', together);
-      const user = await together.newUser('user');
-      const graph = graphOf(
-        [
-          { id: 'in', type: 'io.input', params: { name: 'text' } },
-          { id: 'talk', type: 'models.generate', params: { maxTokens: 4 } },
-          { id: 'out', type: 'io.output', params: { name: 'text' } },
-        ],
-        ['in.value>talk.prompt', 'talk.text>out.value'],
-      );
-      const created = await together.call(user.token, 'POST', '/api/flows', { name: 'together', graph });
-      const started = await together.call(user.token, 'POST', '/api/runs', { flowId: created.body.flow.id, inputs: { text: 'Say hello.' } });
-      expect(started.status).toBe(201);
-      const runId = String(started.body.run.id);
-      const deadline = Date.now() + 120_000;
-      let status = 'running';
-      while (status === 'running') {
-        if (Date.now() > deadline) throw new Error('the run did not finish in 2 minutes: its Generate node waited on a queue no worker serves');
-        await new Promise((resolve) => setTimeout(resolve, 250));
-        status = String((await together.call(user.token, 'GET', `/api/runs/${runId}`)).body.run.status);
-      }
-      expect(status).toBe('succeeded');
-      const ledger = (await together.pool.query<{ node_id: string; worker: string }>('select node_id, worker from node_executions where run_id = $1', [runId])).rows;
-      expect(ledger).toEqual([{ node_id: 'talk', worker: alone.identity }]);
-    } finally {
-      await together.close();
-    }
-  }, 240_000);
 });

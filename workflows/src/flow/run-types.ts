@@ -1,6 +1,5 @@
 // What runFlow and the node activities exchange, and the events a run publishes. Values stay small:
 // anything bigger than `inlineValueBytes` is stored by the activity and travels as a reference.
-import type { NodeQueue } from './define-node';
 import type { FlowSnapshot } from './graph';
 import type { FlowMessage } from './ports';
 import type { TrainingPoint } from './api';
@@ -59,12 +58,6 @@ export interface RunFlowInput {
   continueAsNewAfterPureNodes?: number;
   /** How many nodes of this run may run at once (defaultRunConcurrency when absent). */
   maxConcurrentNodes?: number;
-  /**
-   * The node queues this deployment runs apart (ASTRA_NODE_QUEUES): a node whose spec names one of them is
-   * scheduled on `<run's queue>-<queue>`; one whose queue is not listed runs on the run's own queue. Absent
-   * (runs started before it): every node queue apart.
-   */
-  nodeQueues?: NodeQueue[];
 }
 
 /** Pure nodes one execution evaluates before it continues as new, so its memory and a replay of it stay bounded. */
