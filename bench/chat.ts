@@ -102,12 +102,18 @@ try {
   /** The 1-node flow's time to first token, split where Temporal's history and the ledger can tell (same clock: one machine). */
   const whereTheTimeGoes = async (plain: Sample[], directTtft: number) => {
     const at = (event: { eventTime?: { seconds?: unknown; nanos?: number | null } | null } | undefined) => (event?.eventTime ? Number(event.eventTime.seconds) * 1000 + (event.eventTime.nanos ?? 0) / 1e6 : NaN);
+    const inside: Record<string, number[]> = { 'workflow started → first workflow task started': [], 'first workflow task started → completed (worker)': [], 'workflow task completed → Generate started': [] };
     const parts: Record<string, number[]> = { 'request → workflow started': [], 'workflow started → Generate activity started': [], 'activity started → its ledger row': [], 'ledger row → first token at the client': [] };
     for (const sample of plain) {
       if (!sample.runId || !sample.startedAt) continue;
       const events = (await stack.client.workflow.getHandle(`run-${sample.runId}`).fetchHistory()).events ?? [];
       const started = at(events.find((event) => event.workflowExecutionStartedEventAttributes));
+      const taskStarted = at(events.find((event) => event.workflowTaskStartedEventAttributes));
+      const taskCompleted = at(events.find((event) => event.workflowTaskCompletedEventAttributes));
       const activity = at(events.find((event) => event.activityTaskStartedEventAttributes));
+      inside['workflow started → first workflow task started']!.push(taskStarted - started);
+      inside['first workflow task started → completed (worker)']!.push(taskCompleted - taskStarted);
+      inside['workflow task completed → Generate started']!.push(activity - taskCompleted);
       const ledger = (await stack.pool.query<{ started_at: Date }>("select started_at from node_executions where run_id = $1 and node_id = 'generate' order by id limit 1", [sample.runId])).rows[0]?.started_at.getTime() ?? NaN;
       parts['request → workflow started']!.push(started - sample.startedAt);
       parts['workflow started → Generate activity started']!.push(activity - started);
@@ -116,6 +122,8 @@ try {
     }
     console.log(`  where the 1-node flow's TTFT goes (p50 of each part; the model itself takes about ${directTtft.toFixed(0)} ms to its first token):`);
     for (const [part, values] of Object.entries(parts)) console.log(`    ${part.padEnd(46)} ${percentile(values, 50).toFixed(1).padStart(7)} ms`);
+    console.log('  inside "workflow started → Generate activity started":');
+    for (const [part, values] of Object.entries(inside)) console.log(`      ${part.padEnd(48)} ${percentile(values, 50).toFixed(1).padStart(7)} ms`);
   };
 
   const sides = { direct, 'bench-plain': viaApi('bench-plain'), 'bench-rag': viaApi('bench-rag') };
