@@ -89,16 +89,18 @@ describe('traces', () => {
     const request = received.find((span) => span.name === 'POST /api/runs' && span.service === 'astra-server');
     expect(request, received.map((span) => `${span.service} ${span.name}`).join('\n')).toBeDefined();
     const inTrace = () => received.filter((span) => span.traceId === request!.traceId);
-    // The worker's batch exporter sends on its own schedule: wait, bounded, for its spans of this trace.
-    for (let i = 0; i < 150 && !inTrace().some((span) => span.name === 'model.chat'); i += 1) await new Promise((resolve) => setTimeout(resolve, 200));
-    const names = inTrace().map((span) => `${span.service} ${span.name}`);
-    expect(names).toEqual(expect.arrayContaining([
+    const expected = [
       'astra-server POST /api/runs',
       'astra-server StartWorkflow:runFlow',
       'astra-worker RunWorkflow:runFlow',
       'astra-worker RunActivity:nodeGenerate',
       'astra-worker model.chat',
-    ]));
+    ];
+    const names = () => inTrace().map((span) => `${span.service} ${span.name}`);
+    // The worker's batch exporter sends on its own schedule, and the workflow's span only once the run has
+    // ended (after the model call's batch): wait, bounded, for every span of this trace.
+    for (let i = 0; i < 150 && !expected.every((name) => names().includes(name)); i += 1) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(names()).toEqual(expect.arrayContaining(expected));
     // The model call is a child of the Generate node's activity span.
     const activity = inTrace().find((span) => span.name === 'RunActivity:nodeGenerate')!;
     const model = inTrace().find((span) => span.name === 'model.chat')!;
