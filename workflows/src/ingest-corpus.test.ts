@@ -53,14 +53,14 @@ describe('ingestCorpus', () => {
     expect(first.chunks).toBe(ledger.length);
     expect(vectors).toEqual(ledger);
     expect(ledger.length).toBeGreaterThan(13);
-  });
+  }, 300_000);
 
   it('skips everything on the same ingest again and changes no chunk', async () => {
     const before = await stored();
     const again = await ingest();
     expect(again).toMatchObject({ planned: 14, new: 0, updated: 0, skipped: 13, failed: 1, deleted: 0, chunks: first.chunks });
     expect(await stored()).toEqual(before);
-  });
+  }, 300_000);
 
   it('re-ingests only a changed file and drops its stale chunks', async () => {
     const before = await stored();
@@ -75,7 +75,7 @@ describe('ingestCorpus', () => {
     // Every chunk of the other twelve pages kept its id.
     const notesIds = new Set((await worker.pool.query<{ id: string }>('select id from chunks where source = $1', [path.join(corpus.dir, 'notes.md')])).rows.map((row) => row.id));
     expect(after.ledger.filter((id) => !notesIds.has(id)).every((id) => before.ledger.includes(id))).toBe(true);
-  });
+  }, 300_000);
 
   it('removes the documents of files that vanished', async () => {
     await rm(path.join(corpus.dir, corpus.files[0]!));
